@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { defineMessage } from './message';
+
+export const Longitude = z.number().min(-180).max(180);
+export const Latitude = z.number().min(-90).max(90);
+
+/** One position fix. Idempotent on (assetId, ts). */
+export const Fix = z.strictObject({
+  assetId: z.uuid(),
+  ts: z.iso.datetime({ offset: true }),
+  lon: Longitude,
+  lat: Latitude,
+  alt: z.number().min(-1000).max(100000).optional(),
+  speed: z.number().min(0).max(1000).optional(),
+  heading: z.number().min(0).lt(360).optional(),
+  battery: z.number().min(0).max(100).optional(),
+  accuracy: z.number().min(0).max(100000).optional(),
+});
+export type Fix = z.infer<typeof Fix>;
+
+/** Telemetry stream (`meridian.telemetry.positions`, key = asset id, one fix per message). */
+export const PositionReportedV1 = defineMessage(
+  'meridian.telemetry.position.v1',
+  'telemetry',
+  Fix,
+  'A position fix of one asset, as accepted by the gateway.',
+);

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defineMessage } from './message';
+
+export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes, 2-63 chars');
+
+export const RegisterTenantV1 = defineMessage(
+  'meridian.identity.tenant.register.v1',
+  'command',
+  z.strictObject({ tenantId: TenantId, name: z.string().trim().min(1).max(200) }),
+  'Register a tenant (organisation).',
+);
+
+export const TenantRegisteredV1 = defineMessage(
+  'meridian.identity.tenant.registered.v1',
+  'event',
+  z.strictObject({ tenantId: TenantId, name: z.string(), registeredAt: z.iso.datetime({ offset: true }) }),
+  'A tenant exists from now on; the gateway admits requests for it.',
+);

@@ -1,0 +1,64 @@
+/** The event store as the decider runtime sees it; `@meridian/shared/event-store` implements it over pg. */
+export interface EventMetadata {
+  readonly tenantId?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly traceparent?: string;
+  readonly actor?: string;
+}
+
+export interface NewEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly schemaVersion?: number;
+  readonly data: unknown;
+  readonly metadata?: EventMetadata;
+}
+
+export interface RecordedEvent {
+  readonly globalPosition: string;
+  readonly transactionId: string;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly id: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly recordedAt: Date;
+}
+
+/** A number is the exact version the stream must be at (0: the stream must not exist). */
+export type ExpectedVersion = number | 'any';
+
+export interface AppendResult {
+  readonly nextVersion: number;
+  /** True when every event id was already stored: the append was a retry and changed nothing. */
+  readonly duplicate: boolean;
+}
+
+export interface Snapshot {
+  readonly streamId: string;
+  readonly version: number;
+  readonly schemaVersion: number;
+  readonly state: unknown;
+}
+
+export interface EventStore {
+  append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult>;
+  readStream(streamId: string, afterVersion?: number): Promise<readonly RecordedEvent[]>;
+  readSnapshot(streamId: string): Promise<Snapshot | null>;
+  writeSnapshot(snapshot: Snapshot): Promise<void>;
+}
+
+/** Optimistic concurrency failed: someone else appended first. */
+export class ConcurrencyError extends Error {
+  readonly code = 'STREAM.CONCURRENCY_CONFLICT';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+  ) {
+    super(`stream ${streamId} is not at version ${String(expected)}`);
+    this.name = 'ConcurrencyError';
+  }
+}

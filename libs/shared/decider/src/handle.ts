@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { ErrorCode } from '@meridian/contracts';
+import { type Decider, type DomainEvent, fold } from './decider';
+import { ConcurrencyError, type EventMetadata, type EventStore } from './event-store.port';
+
+export interface HandleOptions {
+  /** Id of the command; event ids are derived from it so a redelivered command appends nothing twice. */
+  readonly commandId: string;
+  readonly metadata?: EventMetadata;
+  readonly maxConflictRetries?: number;
+  /** Write a snapshot when at least this many events were read since the last one. */
+  readonly snapshotEvery?: number;
+}
+
+export type HandleResult =
+  | { readonly ok: true; readonly version: number; readonly events: readonly DomainEvent[]; readonly duplicate: boolean }
+  | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
+
+export interface LoadedAggregate<S> {
+  readonly state: S;
+  readonly version: number;
+  readonly eventsRead: number;
+}
+
+/** Rebuilds an aggregate from its latest usable snapshot plus the events after it. */
+export async function load<S, E extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<unknown, S, E>,
+  streamId: string,
+): Promise<LoadedAggregate<S>> {
+  const snapshot = await store.readSnapshot(streamId);
+  const usable = snapshot && snapshot.schemaVersion === decider.stateVersion ? snapshot : null;
+  const start = usable ? (usable.state as S) : decider.initialState;
+  const after = usable ? usable.version : 0;
+  const recorded = await store.readStream(streamId, after);
+  const events = recorded.map((r) => ({ type: r.type, data: r.data }) as E);
+  const version = recorded.length ? recorded[recorded.length - 1].streamVersion : after;
+  return { state: fold(decider, start, events), version, eventsRead: recorded.length };
+}
+
+/** Deterministic event id: a UUID (v5 layout) from the command id and the event's position in the decision. */
+export function deriveEventId(commandId: string, index: number): string {
+  const h = createHash('sha1').update(`${commandId}:${index}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The one command loop: load, decide, append with the expected version; on a concurrency
+ * conflict, reload and decide again (bounded).
+ */
+export async function handle<C, S, E extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<C, S, E>,
+  streamId: string,
+  command: C,
+  options: HandleOptions,
+): Promise<HandleResult> {
+  const retries = options.maxConflictRetries ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    const loaded = await load(store, decider as Decider<unknown, S, E>, streamId);
+    const decision = decider.decide(command, loaded.state);
+    if (!decision.ok) return decision;
+    if (decision.events.length === 0) return { ok: true, version: loaded.version, events: [], duplicate: false };
+    const newEvents = decision.events.map((e, i) => ({
+      id: deriveEventId(options.commandId, i),
+      type: e.type,
+      data: e.data,
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+    }));
+    try {
+      const appended = await store.append(streamId, loaded.version, newEvents);
+      await maybeSnapshot(store, decider, streamId, loaded, decision.events, appended.nextVersion, options);
+      return { ok: true, version: appended.nextVersion, events: decision.events, duplicate: appended.duplicate };
+    } catch (err) {
+      if (err instanceof ConcurrencyError && attempt < retries) continue;
+      throw err;
+    }
+  }
+}
+
+async function maybeSnapshot<C, S, E extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<C, S, E>,
+  streamId: string,
+  loaded: LoadedAggregate<S>,
+  events: readonly E[],
+  version: number,
+  options: HandleOptions,
+): Promise<void> {
+  const every = options.snapshotEvery ?? 0;
+  if (every <= 0 || loaded.eventsRead + events.length < every) return;
+  const state = events.reduce((s, e) => decider.evolve(s, e), loaded.state);
+  await store.writeSnapshot({ streamId, version, schemaVersion: decider.stateVersion, state });
+}

@@ -1,0 +1,119 @@
+import type { Pool, PoolClient } from 'pg';
+import type { RecordedEvent } from '@meridian/shared/decider';
+import { type Log, silentLog, sleep } from '@meridian/shared/util';
+import { type PgEventStore, positionOf } from './pg-event-store';
+
+export interface RelayOptions {
+  /** Checkpoint name; one relay per (schema, name) runs at a time across all replicas. */
+  readonly name: string;
+  readonly batchSize?: number;
+  /** Poll delay while `$all` has nothing new. */
+  readonly idleDelayMs?: number;
+  readonly log?: Log;
+}
+
+/** Publishes a batch; resolves only when the broker acknowledged every message. */
+export type Publish = (events: readonly RecordedEvent[]) => Promise<void>;
+
+/**
+ * The event store is the outbox: this loop reads `$all` in commit-safe order, publishes, and
+ * moves its checkpoint only after the broker acknowledged. A crash between the two republishes
+ * the batch (at-least-once); consumers are idempotent by event id.
+ */
+export class OutboxRelay {
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private lockClient: PoolClient | null = null;
+  private readonly log: Log;
+  /** Events published since start; read by benchmarks and health. */
+  published = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PgEventStore,
+    private readonly publish: Publish,
+    private readonly options: RelayOptions,
+  ) {
+    this.log = options.log ?? silentLog;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+    this.running = null;
+    await this.releaseLock();
+  }
+
+  /** Runs until `$all` is drained once; for tests, tools and benchmarks. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let n = await this.step(); n > 0; n = await this.step()) total += n;
+    return total;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        if (!(await this.holdLock())) {
+          await sleep(1000);
+          continue;
+        }
+        const n = await this.step();
+        failures = 0;
+        if (n === 0) await sleep(this.options.idleDelayMs ?? 20);
+      } catch (err) {
+        failures++;
+        const delay = Math.min(100 * 2 ** failures, 5000);
+        this.log.warn({ err, relay: this.options.name, retryInMs: delay }, 'relay step failed; retrying');
+        await this.releaseLock();
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async step(): Promise<number> {
+    const checkpoint = await this.store.loadCheckpoint(this.options.name);
+    const batch = await this.store.readAll(checkpoint, this.options.batchSize ?? 500);
+    if (batch.length === 0) return 0;
+    await this.publish(batch);
+    await this.store.saveCheckpoint(this.options.name, positionOf(batch[batch.length - 1]));
+    this.published += batch.length;
+    return batch.length;
+  }
+
+  /** A session advisory lock on a dedicated connection: released if this process dies. */
+  private async holdLock(): Promise<boolean> {
+    if (this.lockClient) return true;
+    const client = await this.pool.connect();
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+      `meridian.relay.${this.options.name}`,
+    ]);
+    if (!rows[0].locked) {
+      client.release();
+      return false;
+    }
+    client.on('error', (err) => this.log.error({ err }, 'relay lock connection lost'));
+    this.lockClient = client;
+    this.log.info({ relay: this.options.name }, 'relay holds the outbox lock');
+    return true;
+  }
+
+  private async releaseLock(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = null;
+    if (!client) return;
+    try {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`meridian.relay.${this.options.name}`]);
+      client.release();
+    } catch {
+      client.release(true);
+    }
+  }
+}

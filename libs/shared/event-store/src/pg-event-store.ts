@@ -1,0 +1,174 @@
+import type { Pool } from 'pg';
+import {
+  type AppendResult,
+  ConcurrencyError,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type RecordedEvent,
+  type Snapshot,
+} from '@meridian/shared/decider';
+import { CONFLICT_SQLSTATE } from './event-store.sql';
+import { assertIdentifier } from './migrations';
+
+/** Rewrites the payload of an old event version into the current one, on read. */
+export type Upcaster = (data: unknown) => { readonly schemaVersion: number; readonly data: unknown };
+
+/** Position in `$all`: the writing transaction first, then the sequence within it. */
+export interface AllPosition {
+  readonly transactionId: string;
+  readonly globalPosition: string;
+}
+
+export const START: AllPosition = { transactionId: '0', globalPosition: '0' };
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+const UNIQUE_VIOLATION = '23505';
+const pgCode = (err: unknown): string | undefined => (err as { code?: string }).code;
+
+export class PgEventStore implements EventStore {
+  private readonly s: string;
+
+  constructor(
+    private readonly pool: Pool,
+    schema: string,
+    private readonly upcasters: Readonly<Record<string, Upcaster>> = {},
+  ) {
+    this.s = assertIdentifier(schema);
+  }
+
+  async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const expectedArg = expected === 'any' ? -1 : expected;
+    try {
+      const { rows } = await this.pool.query<{ v: number }>(
+        `SELECT ${this.s}.append_events($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]) AS v`,
+        [
+          streamId,
+          expectedArg,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion ?? 1),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata ?? {})),
+        ],
+      );
+      return { nextVersion: rows[0].v, duplicate: false };
+    } catch (err) {
+      const code = pgCode(err);
+      if (code !== CONFLICT_SQLSTATE && code !== UNIQUE_VIOLATION) throw err;
+      const previous = await this.alreadyAppended(streamId, events);
+      if (previous !== null) return { nextVersion: previous, duplicate: true };
+      throw new ConcurrencyError(streamId, expected);
+    }
+  }
+
+  /** A retried append whose events are all stored already is a success, not a conflict. */
+  private async alreadyAppended(streamId: string, events: readonly NewEvent[]): Promise<number | null> {
+    const { rows } = await this.pool.query<{ stream_id: string; stream_version: number }>(
+      `SELECT stream_id, stream_version FROM ${this.s}.events WHERE event_id = ANY($1::uuid[])`,
+      [events.map((e) => e.id)],
+    );
+    if (rows.length !== events.length || rows.some((r) => r.stream_id !== streamId)) return null;
+    return Math.max(...rows.map((r) => r.stream_version));
+  }
+
+  async readStream(streamId: string, afterVersion = 0): Promise<readonly RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT global_position, transaction_id::text, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at
+       FROM ${this.s}.events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
+      [streamId, afterVersion],
+    );
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  /**
+   * Reads `$all` after a position in commit-safe order: only transactions older than the oldest
+   * one still running are visible, so an event whose sequence number was taken early but
+   * committed late is delivered later rather than skipped.
+   */
+  async readAll(after: AllPosition, limit: number): Promise<readonly RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT global_position, transaction_id::text, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at
+       FROM ${this.s}.events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [after.transactionId, after.globalPosition, limit],
+    );
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  async readSnapshot(streamId: string): Promise<Snapshot | null> {
+    const { rows } = await this.pool.query<{ version: number; schema_version: number; state: unknown }>(
+      `SELECT version, schema_version, state FROM ${this.s}.snapshots WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows[0] ? { streamId, version: rows[0].version, schemaVersion: rows[0].schema_version, state: rows[0].state } : null;
+  }
+
+  async writeSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.s}.snapshots (stream_id, version, schema_version, state) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, schema_version = EXCLUDED.schema_version,
+         state = EXCLUDED.state, created_at = now()
+       WHERE ${this.s}.snapshots.version < EXCLUDED.version`,
+      [snapshot.streamId, snapshot.version, snapshot.schemaVersion, JSON.stringify(snapshot.state)],
+    );
+  }
+
+  async loadCheckpoint(name: string): Promise<AllPosition> {
+    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position::text FROM ${this.s}.checkpoints WHERE name = $1`,
+      [name],
+    );
+    return rows[0] ? { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position } : START;
+  }
+
+  async saveCheckpoint(name: string, position: AllPosition): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.s}.checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+         global_position = EXCLUDED.global_position, updated_at = now()`,
+      [name, position.transactionId, position.globalPosition],
+    );
+  }
+
+  private toRecorded(r: EventRow): RecordedEvent {
+    let { data, schema_version: schemaVersion } = r;
+    for (let up = this.upcasters[`${r.type}@${schemaVersion}`]; up; up = this.upcasters[`${r.type}@${schemaVersion}`]) {
+      ({ data, schemaVersion } = up(data));
+    }
+    return {
+      globalPosition: r.global_position,
+      transactionId: r.transaction_id,
+      streamId: r.stream_id,
+      streamVersion: r.stream_version,
+      id: r.event_id,
+      type: r.type,
+      schemaVersion,
+      data,
+      metadata: r.metadata,
+      recordedAt: r.recorded_at,
+    };
+  }
+}
+
+export const positionOf = (e: RecordedEvent): AllPosition => ({
+  transactionId: e.transactionId,
+  globalPosition: e.globalPosition,
+});

@@ -1,0 +1,143 @@
+import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { CodedError, ErrorCodes, type TopicDefinition, type WireMessage } from '@meridian/contracts';
+import type { Log } from '@meridian/shared/util';
+
+export interface BusConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly log: Log;
+}
+
+/**
+ * The one place that knows the Kafka client. Services and features see WireMessages and
+ * Envelopes only, so kafkajs (in maintenance mode) can be replaced here without touching them.
+ */
+export class MessageBus {
+  readonly kafka: Kafka;
+  private producerPromise: Promise<Producer> | null = null;
+  private adminPromise: Promise<Admin> | null = null;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(readonly config: BusConfig) {
+    const log = config.log;
+    this.kafka = new Kafka({
+      clientId: config.clientId,
+      brokers: [...config.brokers],
+      retry: { initialRetryTime: 200, retries: 10 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }) => {
+          const { message, ...rest } = entry;
+          if (level <= logLevel.ERROR) log.error({ kafka: rest }, String(message));
+          else log.warn({ kafka: rest }, String(message));
+        },
+    });
+  }
+
+  /** Idempotent producer with acks=all: a broker retry never duplicates or reorders a partition. */
+  producer(): Promise<Producer> {
+    this.producerPromise ??= (async () => {
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await p.connect();
+      return p;
+    })();
+    return this.producerPromise;
+  }
+
+  async send(topic: string, messages: readonly WireMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const producer = await this.producer();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+    });
+  }
+
+  /** Sends to several topics in one request, acknowledged together. */
+  async sendBatch(batches: readonly { topic: string; messages: readonly WireMessage[] }[]): Promise<void> {
+    const nonEmpty = batches.filter((b) => b.messages.length > 0);
+    if (nonEmpty.length === 0) return;
+    const producer = await this.producer();
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: nonEmpty.map((b) => ({
+        topic: b.topic,
+        messages: b.messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+      })),
+    });
+  }
+
+  admin(): Promise<Admin> {
+    this.adminPromise ??= (async () => {
+      const a = this.kafka.admin();
+      await a.connect();
+      return a;
+    })();
+    return this.adminPromise;
+  }
+
+  /** Creates missing topics from their declarations; existing ones are left as they are. */
+  async ensureTopics(definitions: readonly TopicDefinition[]): Promise<string[]> {
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing = definitions.filter((d) => !existing.has(d.name));
+    if (missing.length === 0) return [];
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((d) => ({
+        topic: d.name,
+        numPartitions: d.partitions,
+        replicationFactor: 1,
+        configEntries: [
+          { name: 'cleanup.policy', value: d.cleanupPolicy },
+          { name: 'retention.ms', value: String(d.retentionMs) },
+        ],
+      })),
+    });
+    return missing.map((d) => d.name);
+  }
+
+  /** True when the broker answers a metadata request. */
+  async ping(): Promise<boolean> {
+    try {
+      const admin = await this.admin();
+      await admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  newConsumer(groupId: string): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10 },
+    });
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** Stops consumers first (they commit what they finished), then the producer and admin. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    const producer = this.producerPromise;
+    const admin = this.adminPromise;
+    this.producerPromise = null;
+    this.adminPromise = null;
+    await Promise.allSettled([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())]);
+  }
+}
+
+/** A message that can never succeed (not a CloudEvent, fails its schema): goes to the DLQ. */
+export const isPoison = (err: unknown): boolean =>
+  err instanceof CodedError && (err.code === ErrorCodes.contractViolation || err.code === ErrorCodes.requestInvalid);

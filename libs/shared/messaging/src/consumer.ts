@@ -1,0 +1,159 @@
+import type { Consumer, KafkaMessage } from 'kafkajs';
+import { dlqTopic, type Envelope, fromWire, MeridianHeaders, type WireMessage } from '@meridian/contracts';
+import { backoff, type Log, sleep } from '@meridian/shared/util';
+import { isPoison, type MessageBus } from './bus';
+
+/** Where a consumed message came from; handlers use it for offset-based idempotency. */
+export interface Origin {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning?: boolean;
+  /** Attempts before a failing (non-poison) message goes to the DLQ; default: retry until it succeeds. */
+  readonly maxAttempts?: number;
+  readonly log: Log;
+}
+
+export type MessageHandler = (envelope: Envelope, origin: Origin) => Promise<void>;
+export type BatchHandler = (envelopes: readonly Envelope[], origins: readonly Origin[]) => Promise<void>;
+
+export const toWireMessage = (m: KafkaMessage): WireMessage => {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return { key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), headers };
+};
+
+/**
+ * A consumer that is safe to run forever: poison messages are parked in `<topic>.dlq` with the
+ * error in headers and consumption goes on; other failures are retried with backoff, and the
+ * offset is committed only after the handler succeeded (at-least-once).
+ */
+export class Subscription {
+  private readonly consumer: Consumer;
+  private stopping = false;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly options: SubscribeOptions,
+  ) {
+    this.consumer = bus.newConsumer(options.groupId);
+  }
+
+  async run(handler: MessageHandler): Promise<void> {
+    await this.connect();
+    await this.consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ topic, partition, message }) => {
+        const origin = { topic, partition, offset: message.offset };
+        await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin));
+      },
+    });
+  }
+
+  async runBatch(handler: BatchHandler): Promise<void> {
+    await this.connect();
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        const envelopes: Envelope[] = [];
+        const origins: Origin[] = [];
+        for (const message of batch.messages) {
+          const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+          try {
+            envelopes.push(fromWire(toWireMessage(message)));
+            origins.push(origin);
+          } catch (err) {
+            await this.deadLetter(origin, message, err);
+          }
+        }
+        if (!isRunning() || isStale()) return;
+        if (envelopes.length > 0) {
+          await this.retryForever(origins[0], async () => {
+            await handler(envelopes, origins);
+          }, heartbeat);
+        }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+
+  private async connect(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+  }
+
+  private async withRetry(origin: Origin, message: KafkaMessage, work: () => Promise<void>): Promise<void> {
+    const max = this.options.maxAttempts ?? Number.POSITIVE_INFINITY;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await work();
+        return;
+      } catch (err) {
+        if (isPoison(err) || attempt >= max) {
+          await this.deadLetter(origin, message, err);
+          return;
+        }
+        this.throwIfStopping(err);
+        const delay = backoff(attempt);
+        this.options.log.warn({ err, ...origin, attempt, retryInMs: delay }, 'handler failed; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async retryForever(origin: Origin, work: () => Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await work();
+        return;
+      } catch (err) {
+        this.throwIfStopping(err);
+        const delay = backoff(attempt);
+        this.options.log.warn({ err, ...origin, attempt, retryInMs: delay }, 'batch handler failed; retrying');
+        await sleep(delay);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  /** While shutting down, give up on the message: its offset stays uncommitted and it is redelivered. */
+  private throwIfStopping(err: unknown): void {
+    if (this.stopping) throw err;
+  }
+
+  private async deadLetter(origin: Origin, message: KafkaMessage, err: unknown): Promise<void> {
+    const wire = toWireMessage(message);
+    const error = err instanceof Error ? err.message : String(err);
+    const code = (err as { code?: unknown }).code;
+    this.options.log.error({ ...origin, error }, 'message sent to the dead-letter topic');
+    await this.bus.send(dlqTopic(origin.topic), [
+      {
+        key: wire.key,
+        value: wire.value,
+        headers: {
+          ...wire.headers,
+          [MeridianHeaders.error]: error.slice(0, 4000),
+          [MeridianHeaders.errorCode]: typeof code === 'string' ? code : 'UNKNOWN',
+          [MeridianHeaders.originalTopic]: origin.topic,
+          [MeridianHeaders.originalPartition]: String(origin.partition),
+          [MeridianHeaders.originalOffset]: origin.offset,
+        },
+      },
+    ]);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './bus';
+export * from './consumer';
+export * from './request-reply';

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { type Envelope, replyTopic, replyTopicDefinition, toWire } from '@meridian/contracts';
+import type { Log } from '@meridian/shared/util';
+import type { MessageBus } from './bus';
+import { Subscription } from './consumer';
+
+export interface OutgoingRequest {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly type: string;
+  readonly dataschema?: string;
+  readonly data: unknown;
+  readonly tenantId?: string;
+  readonly correlationId?: string;
+  readonly traceparent?: string;
+}
+
+export type RequestOutcome = { readonly status: 'replied'; readonly reply: Envelope } | { readonly status: 'timeout'; readonly correlationId: string };
+
+interface Pending {
+  resolve: (outcome: RequestOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Request–reply over Kafka: requests carry a correlation id and a `reply-to` header naming this
+ * instance's reply topic; replies are matched by correlation id. A timeout is reported as such,
+ * never as a failure of the request (the command may still be applied later).
+ */
+export class RequestReplyClient {
+  private readonly pending = new Map<string, Pending>();
+  private subscription: Subscription | null = null;
+  readonly replyTo: string;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly service: string,
+    instance: string,
+    private readonly log: Log,
+  ) {
+    this.replyTo = replyTopic(service, instance);
+  }
+
+  async start(): Promise<void> {
+    await this.bus.ensureTopics([replyTopicDefinition(this.replyTo)]);
+    this.subscription = new Subscription(this.bus, {
+      groupId: `${this.replyTo}.group`,
+      topics: [this.replyTo],
+      fromBeginning: false,
+      maxAttempts: 1,
+      log: this.log,
+    });
+    await this.subscription.run(async (envelope) => this.settle(envelope));
+  }
+
+  async stop(): Promise<void> {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ status: 'timeout', correlationId: id });
+    }
+    this.pending.clear();
+    await this.subscription?.stop();
+  }
+
+  async request(req: OutgoingRequest, timeoutMs: number): Promise<RequestOutcome> {
+    const correlationId = req.correlationId ?? randomUUID();
+    const id = randomUUID();
+    const outcome = new Promise<RequestOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        resolve({ status: 'timeout', correlationId });
+      }, timeoutMs);
+      this.pending.set(correlationId, { resolve, timer });
+    });
+    try {
+      await this.bus.send(req.topic, [
+        toWire(
+          {
+            id,
+            type: req.type,
+            source: `/meridian/${this.service}`,
+            time: new Date().toISOString(),
+            ...(req.dataschema ? { dataschema: req.dataschema } : {}),
+            data: req.data,
+            correlationId,
+            causationId: correlationId,
+            replyTo: this.replyTo,
+            ...(req.tenantId ? { tenantId: req.tenantId } : {}),
+            ...(req.traceparent ? { traceparent: req.traceparent } : {}),
+          },
+          req.key,
+        ),
+      ]);
+    } catch (err) {
+      const p = this.pending.get(correlationId);
+      if (p) clearTimeout(p.timer);
+      this.pending.delete(correlationId);
+      throw err;
+    }
+    return outcome;
+  }
+
+  private async settle(reply: Envelope): Promise<void> {
+    const p = this.pending.get(reply.correlationId);
+    if (!p) return; // late reply after a timeout: the caller was already told "pending"
+    clearTimeout(p.timer);
+    this.pending.delete(reply.correlationId);
+    p.resolve({ status: 'replied', reply });
+  }
+}
+
+export interface ReplyBody {
+  readonly type: string;
+  readonly dataschema?: string;
+  readonly data: unknown;
+}
+
+/** Sends the reply of a handled request to its `reply-to` topic. */
+export async function sendReply(bus: MessageBus, service: string, request: Envelope, body: ReplyBody): Promise<void> {
+  if (!request.replyTo) return;
+  await bus.send(request.replyTo, [
+    toWire(
+      {
+        id: randomUUID(),
+        type: body.type,
+        source: `/meridian/${service}`,
+        time: new Date().toISOString(),
+        ...(body.dataschema ? { dataschema: body.dataschema } : {}),
+        data: body.data,
+        correlationId: request.correlationId,
+        causationId: request.id,
+        ...(request.tenantId ? { tenantId: request.tenantId } : {}),
+        ...(request.traceparent ? { traceparent: request.traceparent } : {}),
+      },
+      null,
+    ),
+  ]);
+}

@@ -1,0 +1,13 @@
+/** The slice of a structured logger (pino's signature) the persistence code needs. */
+export interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Exponential backoff with a ceiling, for retry loops. */
+export const backoff = (attempt: number, baseMs = 100, maxMs = 10_000): number => Math.min(baseMs * 2 ** attempt, maxMs);
