@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { type BaseConfig, ConfigError } from './config';
+import { NestPinoLogger } from './logger';
+
+export interface BootOptions {
+  readonly service: string;
+  readonly port: number;
+  readonly config: BaseConfig;
+  readonly logger: Logger;
+  readonly bodyLimitBytes?: number;
+  /** Runs before listen: routes, parsers, OpenAPI. */
+  readonly configure?: (app: NestFastifyApplication) => Promise<void> | void;
+}
+
+/**
+ * Starts a service and wires graceful shutdown: on SIGTERM/SIGINT Nest stops consumers
+ * (beforeApplicationShutdown), closes the HTTP server and then the connections. If that takes
+ * longer than SHUTDOWN_TIMEOUT_MS the process exits anyway.
+ */
+export async function bootstrap(rootModule: unknown, options: BootOptions): Promise<INestApplication> {
+  const { logger, config } = options;
+  const app = await NestFactory.create<NestFastifyApplication>(
+    rootModule as never,
+    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: true }),
+    { logger: new NestPinoLogger(logger), bufferLogs: false },
+  );
+  app.enableShutdownHooks();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
+        process.exit(1);
+      }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    });
+  }
+  await options.configure?.(app);
+  await app.listen(options.port, config.HOST);
+  logger.info({ url: `http://${config.HOST}:${options.port}` }, `${options.service} listening`);
+  return app;
+}
+
+/** Entry-point wrapper: a configuration error prints every problem and exits 1; anything else is logged. */
+export function main(run: () => Promise<unknown>): void {
+  run().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+    } else {
+      process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: 'failed to start', err: String((err as Error)?.stack ?? err) })}\n`);
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,76 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { MessageBus } from '@meridian/shared/messaging';
+import type { BaseConfig } from './config';
+import { HealthController } from './health.controller';
+import { BUS, CONFIG, LOGGER, PG_POOL, REDIS, SERVICE_NAME } from './tokens';
+
+export interface CoreOptions {
+  readonly service: string;
+  readonly config: BaseConfig;
+  readonly logger: Logger;
+}
+
+/**
+ * Shared infrastructure for a service: config, logger, pg pool, Redis, the message bus and the
+ * health endpoints. Features stop their consumers in `beforeApplicationShutdown`; the pools close
+ * here afterwards, in `onApplicationShutdown`.
+ */
+@Global()
+@Module({})
+export class CoreModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(BUS) private readonly bus: MessageBus,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  static forRoot(options: CoreOptions): DynamicModule {
+    const { config, logger, service } = options;
+    return {
+      module: CoreModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_NAME, useValue: service },
+        { provide: CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        {
+          provide: PG_POOL,
+          useFactory: () => {
+            const pool = new Pool({
+              connectionString: config.DATABASE_URL,
+              max: config.DATABASE_POOL_SIZE,
+              application_name: `meridian-${service}`,
+            });
+            pool.on('error', (err) => logger.error({ err }, 'idle postgres connection failed'));
+            return pool;
+          },
+        },
+        {
+          provide: REDIS,
+          useFactory: () => {
+            const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+            redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
+            return redis;
+          },
+        },
+        {
+          provide: BUS,
+          useFactory: () =>
+            new MessageBus({ brokers: config.KAFKA_BROKERS, clientId: `meridian-${service}-${config.INSTANCE_ID}`, log: logger }),
+        },
+      ],
+      exports: [SERVICE_NAME, CONFIG, LOGGER, PG_POOL, REDIS, BUS],
+    };
+  }
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal }, 'closing connections');
+    await this.bus.close();
+    await Promise.allSettled([this.pool.end(), this.redis.quit()]);
+    this.logger.info({}, 'connections closed');
+  }
+}

@@ -1,0 +1,6 @@
+export * from './config';
+export * from './logger';
+export * from './tokens';
+export * from './core.module';
+export * from './health.controller';
+export * from './bootstrap';

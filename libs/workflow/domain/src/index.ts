@@ -1,0 +1,4 @@
+export * from './asset/asset.events';
+export * from './asset/asset.state';
+export * from './asset/asset.commands';
+export * from './asset/asset.decide';
