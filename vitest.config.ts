@@ -19,6 +19,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Integration tests share one broker and database; files run one after another.
     fileParallelism: false,
+    globalSetup: ['test/global-setup.ts'],
     include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
     reporters: ['default'],
   },

@@ -6,6 +6,11 @@
 #   infra/scripts/kafka.sh stop      SIGTERM, wait up to 30 s, then SIGKILL
 #   infra/scripts/kafka.sh status    prints running/stopped; exit 0 = running, 3 = not running
 #   infra/scripts/kafka.sh reset     stop + delete the data dir (topics, offsets, cluster id)
+#   infra/scripts/kafka.sh topics ARGS...   org.apache.kafka.tools.TopicCommand against the broker,
+#                                           e.g. `kafka.sh topics --list`
+#   infra/scripts/kafka.sh tool CLASS ARGS... any Kafka CLI main class on the broker classpath, e.g.
+#        kafka.sh tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+#          --bootstrap-server 127.0.0.1:19092 --describe --all-groups
 #
 # Environment:
 #   MERIDIAN_KAFKA_PORT             client (PLAINTEXT) port, default 19092
@@ -72,8 +77,15 @@ cmd_install() {
   with_lock kafka-install
   # Re-check: a concurrent run may have finished while we waited for the lock.
   if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$want" ]; then return 0; fi
-  if is_running; then die "Kafka is running from $LIBS; run 'kafka.sh stop' before re-installing"; fi
-  log "downloading Kafka $(kafka_version) jars from Maven Central (first run only)..."
+  if is_running; then
+    log "WARNING: infra/kafka/pom.xml changed but the broker is running on the old jars; keeping them (run 'kafka.sh stop' then 'kafka.sh start' to switch)"
+    return 0
+  fi
+  if [ -f "$MARKER" ]; then
+    log "infra/kafka/pom.xml changed; re-downloading Kafka $(kafka_version) jars from Maven Central..."
+  else
+    log "downloading Kafka $(kafka_version) jars from Maven Central (first run only)..."
+  fi
   local t0=$SECONDS tmp="$KDIR/libs.tmp.$$"
   mkdir -p "$KDIR"
   rm -rf "$tmp"
@@ -90,13 +102,15 @@ cmd_install() {
   log "installed $(find "$LIBS" -name '*.jar' | wc -l) jars ($(du -sh "$LIBS" | cut -f1)) in $((SECONDS - t0))s"
 }
 
-read_pid() { [ -f "$PIDFILE" ] && tr -dc '0-9' <"$PIDFILE" || true; }
+read_pid() { if [ -f "$PIDFILE" ]; then tr -dc '0-9' <"$PIDFILE" 2>/dev/null || true; fi; }
 
 # pid alive and really our broker (guards against pid reuse after a reboot).
 pid_alive() {
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $PROPS"
+  local pid="$1" cmdline
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # (no `| grep -q` here: under pipefail an early grep exit can SIGPIPE tr and read as "dead")
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmdline" == *"kafka.Kafka $PROPS"* ]]
 }
 
 is_running() { pid_alive "$(read_pid)"; }
@@ -153,13 +167,19 @@ format_if_needed() {
   java="$(java_bin)"
   log "formatting KRaft storage in ${DATA#"$MERIDIAN_ROOT"/}..."
   cid="$("$java" -cp "$LIBS/*" -Dlog4j2.configurationFile="$LOG4J_CONF" kafka.tools.StorageTool random-uuid 2>>"$KDIR/format.log" | tail -n1)"
-  [ -n "$cid" ] || die "StorageTool random-uuid produced no id (see $KDIR/format.log)"
+  [[ "$cid" =~ ^[A-Za-z0-9_-]{22}$ ]] || die "StorageTool random-uuid gave no valid id ('$cid'; see $KDIR/format.log)"
   if ! "$java" -cp "$LIBS/*" -Dlog4j2.configurationFile="$LOG4J_CONF" \
         kafka.tools.StorageTool format -t "$cid" -c "$PROPS" >>"$KDIR/format.log" 2>&1; then
     tail -n 20 "$KDIR/format.log" >&2 || true
     die "StorageTool format failed (see $KDIR/format.log)"
   fi
   log "formatted (cluster id $cid)"
+}
+
+# The log is rotated on every start, so the line belongs to the current process. The port alone is
+# not enough: the PLAINTEXT socket is bound before the broker is unfenced and serving.
+is_ready() {
+  grep -qF "$READY_LINE" "$LOGFILE" 2>/dev/null && port_open "$HOST" "$KAFKA_PORT"
 }
 
 wait_ready() {
@@ -171,9 +191,7 @@ wait_ready() {
       rm -f "$PIDFILE"
       die "Kafka failed to start (log: $LOGFILE)"
     fi
-    if grep -qF "$READY_LINE" "$LOGFILE" 2>/dev/null && port_open "$HOST" "$KAFKA_PORT"; then
-      return 0
-    fi
+    if is_ready; then return 0; fi
     local el=$((SECONDS - t0))
     if [ "$el" -ge "$START_TIMEOUT" ]; then
       tail -n 40 "$LOGFILE" >&2 || true
@@ -193,11 +211,11 @@ cmd_start() {
   local pid
   pid="$(read_pid)"
   if pid_alive "$pid"; then
-    if port_open "$HOST" "$KAFKA_PORT"; then
+    if is_ready; then
       log "already running (pid $pid) on $HOST:$KAFKA_PORT"
       return 0
     fi
-    log "process $pid is up but port $KAFKA_PORT is not answering yet; waiting..."
+    log "process $pid is up but not ready yet; waiting..."
     wait_ready "$pid"
     log "ready on $HOST:$KAFKA_PORT (pid $pid)"
     return 0
@@ -216,20 +234,28 @@ cmd_start() {
   format_if_needed
   [ -f "$LOGFILE" ] && mv -f "$LOGFILE" "$LOGFILE.1"
   log "starting broker on $HOST:$KAFKA_PORT (controller $CONTROLLER_PORT)..."
-  # setsid: new session, so the caller's Ctrl-C / SIGHUP / shell exit do not reach the broker.
-  # The inner shell records its own pid, then execs java (same pid), whether or not setsid forks.
-  # 9>&- : do not leak the lock fd into the broker (it would hold the lock forever).
-  # shellcheck disable=SC2086
-  (cd "$KDIR" && setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
+  # Fully detached launch:
+  #  - the ( ) subshell only forks the broker and exits; it is NOT an `a && b &` list (that would
+  #    leave a waiting bash subshell holding our fds);
+  #  - setsid: new session, so the caller's Ctrl-C / SIGHUP / shell exit do not reach the broker;
+  #  - all fds > 2 are closed before exec (our lock fd 9 would otherwise stay held by the broker
+  #    forever, and a caller's pipe, e.g. `npm test | tee`, would never see EOF);
+  #  - the inner shell records its own pid, then execs java (same pid), whether or not setsid forks.
+  # shellcheck disable=SC2016,SC2086
+  (
+    cd "$KDIR"
+    exec </dev/null >"$LOGFILE" 2>&1 9>&-
+    setsid nohup bash -c '
+      for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
+      echo $$ >"$0"; exec "$@"' "$PIDFILE" \
       "$java" $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
       -Djava.awt.headless=true -Dkafka.logs.dir="$KDIR" \
       -Dlog4j2.configurationFile="$LOG4J_CONF" \
       -Dmeridian.kafka.logLevel="${MERIDIAN_KAFKA_LOG_LEVEL:-WARN}" \
       ${MERIDIAN_KAFKA_JVM_OPTS:-} \
-      -cp "$LIBS/*" kafka.Kafka "$PROPS" \
-      </dev/null >"$LOGFILE" 2>&1 9>&- &)
-  local i
-  for i in $(seq 1 50); do
+      -cp "$LIBS/*" kafka.Kafka "$PROPS" &
+  )
+  for _ in $(seq 1 50); do
     pid="$(read_pid)"
     [ -n "$pid" ] && break
     sleep 0.1
@@ -255,7 +281,7 @@ cmd_stop() {
     if [ $((SECONDS - t0)) -ge "$STOP_TIMEOUT" ]; then
       log "still running after ${STOP_TIMEOUT}s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
+      for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.1; done
       break
     fi
     sleep 0.2
@@ -268,11 +294,11 @@ cmd_status() {
   local pid
   pid="$(read_pid)"
   if pid_alive "$pid"; then
-    if port_open "$HOST" "$KAFKA_PORT"; then
+    if is_ready; then
       echo "kafka: running (pid $pid, bootstrap $HOST:$KAFKA_PORT)"
       return 0
     fi
-    echo "kafka: starting or unhealthy (pid $pid alive, $HOST:$KAFKA_PORT not answering)"
+    echo "kafka: starting or unhealthy (pid $pid alive, not ready on $HOST:$KAFKA_PORT)"
     return 3
   fi
   echo "kafka: stopped"
@@ -285,11 +311,21 @@ cmd_reset() {
   rm -rf "$DATA"
 }
 
+cmd_tool() {
+  [ $# -ge 1 ] || die "usage: kafka.sh tool MAIN_CLASS [ARGS...]"
+  cmd_install
+  local java
+  java="$(java_bin)"
+  exec "$java" -Xmx256m -Dlog4j2.configurationFile="$LOG4J_CONF" -cp "$LIBS/*" "$@"
+}
+
 case "${1:-}" in
   install) cmd_install; log "jars present in ${LIBS#"$MERIDIAN_ROOT"/} (Kafka $(kafka_version))" ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   reset) cmd_reset ;;
-  *) echo "usage: $0 install|start|stop|status|reset" >&2; exit 2 ;;
+  topics) shift; cmd_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$KAFKA_PORT" "$@" ;;
+  tool) shift; cmd_tool "$@" ;;
+  *) echo "usage: $0 install|start|stop|status|reset|topics ARGS...|tool CLASS ARGS..." >&2; exit 2 ;;
 esac

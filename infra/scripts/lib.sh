@@ -37,3 +37,11 @@ as_root() {
   else die "need root to run: $*"
   fi
 }
+
+# run_closing_fds CMD...: run CMD with every fd above 2 closed (for daemons we launch: they must
+# not inherit our lock fd or a caller's pipe, which would then never see EOF).
+run_closing_fds() {
+  # shellcheck disable=SC2016
+  bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' \
+    run_closing_fds "$@"
+}

@@ -87,6 +87,8 @@ export function fromWire(message: WireMessage): Envelope<unknown> {
     const parsed = Kafka.toEvent(kafkaMessage);
     if (Array.isArray(parsed)) throw new Error('batched CloudEvents are not part of the contract');
     event = parsed as CloudEvent<unknown>;
+    // The SDK accepts any specversion string; the contract is CloudEvents 1.0 only.
+    if (event.specversion !== '1.0') throw new Error(`unsupported specversion ${String(event.specversion)}`);
     event.validate();
   } catch (err) {
     throw new CodedError(ErrorCodes.contractViolation, `not a CloudEvents binary message: ${(err as Error).message}`);

@@ -24,3 +24,8 @@ export const QueryReplyV1 = defineMessage(
   'Outcome of a query, sent to the reply-to topic with the query correlation id.',
 );
 export type QueryReply = z.infer<typeof QueryReplyV1.schema>;
+
+export const commandReply = (data: CommandReply) => ({ type: CommandReplyV1.type, dataschema: CommandReplyV1.dataschema, data });
+export const queryReply = (data: QueryReply) => ({ type: QueryReplyV1.type, dataschema: QueryReplyV1.dataschema, data });
+export const commandRejection = (code: string, detail: string) => commandReply({ outcome: 'rejected', code, detail });
+export const queryRejection = (code: string, detail: string) => queryReply({ outcome: 'error', code, detail });

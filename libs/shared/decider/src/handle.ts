@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { ErrorCode } from '@meridian/contracts';
+import { stableUuid } from '@meridian/shared/util';
 import { type Decider, type DomainEvent, fold } from './decider';
 import { ConcurrencyError, type EventMetadata, type EventStore } from './event-store.port';
 
@@ -20,6 +20,8 @@ export interface LoadedAggregate<S> {
   readonly state: S;
   readonly version: number;
   readonly eventsRead: number;
+  /** Stream version of each event id read (after the snapshot). */
+  readonly versionsById: ReadonlyMap<string, number>;
 }
 
 /** Rebuilds an aggregate from its latest usable snapshot plus the events after it. */
@@ -35,17 +37,12 @@ export async function load<S, E extends DomainEvent>(
   const recorded = await store.readStream(streamId, after);
   const events = recorded.map((r) => ({ type: r.type, data: r.data }) as E);
   const version = recorded.length ? recorded[recorded.length - 1].streamVersion : after;
-  return { state: fold(decider, start, events), version, eventsRead: recorded.length };
+  const versionsById = new Map(recorded.map((r) => [r.id, r.streamVersion]));
+  return { state: fold(decider, start, events), version, eventsRead: recorded.length, versionsById };
 }
 
 /** Deterministic event id: a UUID (v5 layout) from the command id and the event's position in the decision. */
-export function deriveEventId(commandId: string, index: number): string {
-  const h = createHash('sha1').update(`${commandId}:${index}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+export const deriveEventId = (commandId: string, index: number): string => stableUuid(`${commandId}:${index}`);
 
 /**
  * The one command loop: load, decide, append with the expected version; on a concurrency
@@ -61,6 +58,8 @@ export async function handle<C, S, E extends DomainEvent>(
   const retries = options.maxConflictRetries ?? 5;
   for (let attempt = 0; ; attempt++) {
     const loaded = await load(store, decider as Decider<unknown, S, E>, streamId);
+    const replayed = alreadyHandled(loaded, options.commandId);
+    if (replayed !== null) return { ok: true, version: replayed, events: [], duplicate: true };
     const decision = decider.decide(command, loaded.state);
     if (!decision.ok) return decision;
     if (decision.events.length === 0) return { ok: true, version: loaded.version, events: [], duplicate: false };
@@ -78,6 +77,19 @@ export async function handle<C, S, E extends DomainEvent>(
       if (err instanceof ConcurrencyError && attempt < retries) continue;
       throw err;
     }
+  }
+}
+
+/**
+ * A redelivered command finds its own events in the stream (their ids derive from the command
+ * id) and is answered as before instead of being decided again against the newer state.
+ */
+function alreadyHandled(loaded: LoadedAggregate<unknown>, commandId: string): number | null {
+  let version: number | null = null;
+  for (let i = 0; ; i++) {
+    const v = loaded.versionsById.get(deriveEventId(commandId, i));
+    if (v === undefined) return version;
+    version = v;
   }
 }
 

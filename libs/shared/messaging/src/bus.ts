@@ -17,6 +17,7 @@ export class MessageBus {
   private producerPromise: Promise<Producer> | null = null;
   private adminPromise: Promise<Admin> | null = null;
   private readonly consumers = new Set<Consumer>();
+  private readonly joined = new Map<Consumer, boolean>();
 
   constructor(readonly config: BusConfig) {
     const log = config.log;
@@ -103,6 +104,13 @@ export class MessageBus {
     return missing.map((d) => d.name);
   }
 
+  /** The next offset to be written, per partition (the high watermark). */
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    const admin = await this.admin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  }
+
   /** True when the broker answers a metadata request. */
   async ping(): Promise<boolean> {
     try {
@@ -114,6 +122,11 @@ export class MessageBus {
     }
   }
 
+  /** True when every consumer of this bus has joined its group (has partitions to read). */
+  consumersJoined(): boolean {
+    return [...this.joined.values()].every(Boolean);
+  }
+
   newConsumer(groupId: string): Consumer {
     const consumer = this.kafka.consumer({
       groupId,
@@ -123,13 +136,23 @@ export class MessageBus {
       retry: { retries: 10 },
     });
     this.consumers.add(consumer);
+    this.joined.set(consumer, false);
+    consumer.on(consumer.events.GROUP_JOIN, () => this.joined.set(consumer, true));
+    consumer.on(consumer.events.STOP, () => this.joined.set(consumer, false));
+    consumer.on(consumer.events.CRASH, () => this.joined.set(consumer, false));
     return consumer;
+  }
+
+  forget(consumer: Consumer): void {
+    this.consumers.delete(consumer);
+    this.joined.delete(consumer);
   }
 
   /** Stops consumers first (they commit what they finished), then the producer and admin. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
+    this.joined.clear();
     const producer = this.producerPromise;
     const admin = this.adminPromise;
     this.producerPromise = null;

@@ -16,11 +16,13 @@ export interface SubscribeOptions {
   readonly fromBeginning?: boolean;
   /** Attempts before a failing (non-poison) message goes to the DLQ; default: retry until it succeeds. */
   readonly maxAttempts?: number;
+  /** false: never commit offsets, so every start reads from the beginning (in-memory directories). */
+  readonly commitOffsets?: boolean;
   readonly log: Log;
 }
 
 export type MessageHandler = (envelope: Envelope, origin: Origin) => Promise<void>;
-export type BatchHandler = (envelopes: readonly Envelope[], origins: readonly Origin[]) => Promise<void>;
+export type BatchHandler<T> = (items: readonly T[], origins: readonly Origin[]) => Promise<void>;
 
 export const toWireMessage = (m: KafkaMessage): WireMessage => {
   const headers: Record<string, string> = {};
@@ -49,7 +51,7 @@ export class Subscription {
   async run(handler: MessageHandler): Promise<void> {
     await this.connect();
     await this.consumer.run({
-      autoCommit: true,
+      autoCommit: this.options.commitOffsets ?? true,
       eachMessage: async ({ topic, partition, message }) => {
         const origin = { topic, partition, offset: message.offset };
         await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin));
@@ -57,26 +59,30 @@ export class Subscription {
     });
   }
 
-  async runBatch(handler: BatchHandler): Promise<void> {
+  /**
+   * Batch consumption for streams (telemetry). `parse` validates each message; one that fails is
+   * dead-lettered on its own and the rest of the batch goes on.
+   */
+  async runBatch<T>(parse: (envelope: Envelope) => T, handler: BatchHandler<T>): Promise<void> {
     await this.connect();
     await this.consumer.run({
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        const envelopes: Envelope[] = [];
+        const items: T[] = [];
         const origins: Origin[] = [];
         for (const message of batch.messages) {
           const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
           try {
-            envelopes.push(fromWire(toWireMessage(message)));
+            items.push(parse(fromWire(toWireMessage(message))));
             origins.push(origin);
           } catch (err) {
             await this.deadLetter(origin, message, err);
           }
         }
         if (!isRunning() || isStale()) return;
-        if (envelopes.length > 0) {
+        if (items.length > 0) {
           await this.retryForever(origins[0], async () => {
-            await handler(envelopes, origins);
+            await handler(items, origins);
           }, heartbeat);
         }
         const last = batch.messages[batch.messages.length - 1];
@@ -90,6 +96,7 @@ export class Subscription {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.consumer.disconnect();
+    this.bus.forget(this.consumer);
   }
 
   private async connect(): Promise<void> {

@@ -1,3 +1,5 @@
 export * from './bus';
 export * from './consumer';
 export * from './request-reply';
+export * from './outbox-publisher';
+export * from './serve';

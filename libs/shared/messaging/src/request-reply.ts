@@ -46,7 +46,8 @@ export class RequestReplyClient {
     this.subscription = new Subscription(this.bus, {
       groupId: `${this.replyTo}.group`,
       topics: [this.replyTo],
-      fromBeginning: false,
+      // The topic belongs to this instance: everything on it is a reply to this instance.
+      fromBeginning: true,
       maxAttempts: 1,
       log: this.log,
     });

@@ -60,7 +60,11 @@ export class CoreModule implements OnApplicationShutdown {
         {
           provide: BUS,
           useFactory: () =>
-            new MessageBus({ brokers: config.KAFKA_BROKERS, clientId: `meridian-${service}-${config.INSTANCE_ID}`, log: logger }),
+            new MessageBus({
+              brokers: config.KAFKA_BROKERS,
+              clientId: `meridian-${service}-${config.INSTANCE_ID}`,
+              log: logger,
+            }),
         },
       ],
       exports: [SERVICE_NAME, CONFIG, LOGGER, PG_POOL, REDIS, BUS],

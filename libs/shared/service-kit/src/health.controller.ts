@@ -1,10 +1,13 @@
-import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Optional, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { MessageBus } from '@meridian/shared/messaging';
-import { BUS, PG_POOL, REDIS } from './tokens';
+import { BUS, PG_POOL, READINESS, REDIS } from './tokens';
+
+/** A service's own readiness conditions beside its connections (e.g. a directory still loading). */
+export type ReadinessCheck = () => Record<string, 'up' | 'down'>;
 
 const within = <T>(ms: number, p: Promise<T>): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
@@ -26,6 +29,7 @@ export class HealthController {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(BUS) private readonly bus: MessageBus,
+    @Optional() @Inject(READINESS) private readonly extra?: ReadinessCheck,
   ) {}
 
   @Get('live')
@@ -39,10 +43,11 @@ export class HealthController {
     const [postgres, redis, kafka] = await Promise.all([
       probe(() => this.pool.query('SELECT 1')),
       probe(() => this.redis.ping()),
-      probe(() => this.bus.ping()),
+      probe(async () => (await this.bus.ping()) && this.bus.consumersJoined()),
     ]);
-    const allUp = postgres === 'up' && redis === 'up' && kafka === 'up';
+    const checks = { postgres, redis, kafka, ...this.extra?.() };
+    const allUp = Object.values(checks).every((c) => c === 'up');
     reply.status(allUp ? 200 : 503);
-    return { status: allUp ? 'ready' : 'not-ready', postgres, redis, kafka };
+    return { status: allUp ? 'ready' : 'not-ready', ...checks };
   }
 }

@@ -4,3 +4,4 @@ export * from './tokens';
 export * from './core.module';
 export * from './health.controller';
 export * from './bootstrap';
+export * from './event-sourcing.module';

@@ -5,3 +5,4 @@ export const PG_POOL = Symbol('meridian.pg-pool');
 export const REDIS = Symbol('meridian.redis');
 export const BUS = Symbol('meridian.bus');
 export const SERVICE_NAME = Symbol('meridian.service-name');
+export const READINESS = Symbol('meridian.readiness');

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { TenantId } from '@meridian/contracts';
+import { baseConfigSchema } from '@meridian/shared/service-kit';
+
+const DAY_MS = 86_400_000;
+
+export const gatewayConfigSchema = baseConfigSchema.extend({
+  GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  GATEWAY_PUBLIC_URL: z.url().optional(),
+  GATEWAY_DEFAULT_TENANT: TenantId.default('demo'),
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  GATEWAY_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(5000),
+  GATEWAY_QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(5000),
+  GATEWAY_MAX_FIXES_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  GATEWAY_MAX_FIX_AGE_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  GATEWAY_MAX_FIX_FUTURE_SKEW_S: z.coerce.number().min(0).max(86_400).default(300),
+});
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+export const settingsOf = (c: GatewayConfig) => ({
+  defaultTenant: c.GATEWAY_DEFAULT_TENANT,
+  commandTimeoutMs: c.GATEWAY_COMMAND_TIMEOUT_MS,
+  queryTimeoutMs: c.GATEWAY_QUERY_TIMEOUT_MS,
+  maxFixesPerRequest: c.GATEWAY_MAX_FIXES_PER_REQUEST,
+  maxFixAgeMs: c.GATEWAY_MAX_FIX_AGE_DAYS * DAY_MS,
+  maxFixFutureSkewMs: c.GATEWAY_MAX_FIX_FUTURE_SKEW_S * 1000,
+  instanceId: c.INSTANCE_ID,
+});

@@ -1,0 +1,15 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { GeoQueryAssetsModule } from '@meridian/geo-query/feature-assets';
+import { CoreModule } from '@meridian/shared/service-kit';
+import type { GeoQueryConfig } from './config';
+
+@Module({})
+export class GeoQueryModule {
+  static forRoot(config: GeoQueryConfig, logger: Logger): DynamicModule {
+    return {
+      module: GeoQueryModule,
+      imports: [CoreModule.forRoot({ service: 'geo-query', config, logger }), GeoQueryAssetsModule],
+    };
+  }
+}

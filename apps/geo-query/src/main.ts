@@ -1,0 +1,9 @@
+import { bootstrap, createLogger, loadConfig, main } from '@meridian/shared/service-kit';
+import { GeoQueryModule } from './app.module';
+import { geoQueryConfigSchema } from './config';
+
+main(async () => {
+  const config = loadConfig(geoQueryConfigSchema);
+  const logger = createLogger('geo-query', config.LOG_LEVEL);
+  await bootstrap(GeoQueryModule.forRoot(config, logger), { service: 'geo-query', port: config.GEO_QUERY_HTTP_PORT, config, logger });
+});

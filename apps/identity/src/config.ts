@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { TenantId } from '@meridian/contracts';
+import { baseConfigSchema } from '@meridian/shared/service-kit';
+
+export const identityConfigSchema = baseConfigSchema.extend({
+  IDENTITY_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
+  /** Tenants that must exist; registered idempotently at every start. */
+  IDENTITY_BOOTSTRAP_TENANTS: z
+    .string()
+    .default('demo')
+    .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+    .pipe(z.array(TenantId)),
+});
+export type IdentityConfig = z.infer<typeof identityConfigSchema>;

@@ -1,0 +1,9 @@
+import { bootstrap, createLogger, loadConfig, main } from '@meridian/shared/service-kit';
+import { IdentityModule } from './app.module';
+import { identityConfigSchema } from './config';
+
+main(async () => {
+  const config = loadConfig(identityConfigSchema);
+  const logger = createLogger('identity', config.LOG_LEVEL);
+  await bootstrap(IdentityModule.forRoot(config, logger), { service: 'identity', port: config.IDENTITY_HTTP_PORT, config, logger });
+});

@@ -1,0 +1,9 @@
+import { bootstrap, createLogger, loadConfig, main } from '@meridian/shared/service-kit';
+import { WorkflowModule } from './app.module';
+import { workflowConfigSchema } from './config';
+
+main(async () => {
+  const config = loadConfig(workflowConfigSchema);
+  const logger = createLogger('workflow', config.LOG_LEVEL);
+  await bootstrap(WorkflowModule.forRoot(config, logger), { service: 'workflow', port: config.WORKFLOW_HTTP_PORT, config, logger });
+});

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
+ *
+ *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [--scale=0.2]
+ *
+ * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
+ * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
+ * Environment: BENCH_PG_URL, KAFKA_BROKERS, BENCH_POOL_SIZE, BENCH_SCALE.
+ */
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Pool } from 'pg';
+import { PgEventStore } from '@meridian/shared/event-store';
+import type { MessageBus } from '@meridian/shared/messaging';
+import { appendBenchmark } from './append';
+import { type BenchResult, describe, now, say, scaled } from './harness';
+import {
+  createSchema,
+  deleteTopics,
+  dropSchema,
+  ensureDatabase,
+  infraConfig,
+  newBus,
+  newPool,
+  serverVersion,
+  warmPool,
+} from './infra';
+import { loadBenchmark } from './load';
+import { relayBenchmark, relayTopics } from './relay';
+import { currentCommit, loadAverage1m, machine, writeReport } from './report';
+
+const ALL = ['append', 'batch', 'load', 'relay'] as const;
+type BenchName = (typeof ALL)[number];
+
+interface Args {
+  readonly only: readonly BenchName[];
+  readonly scale: number;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  let scale = Number(process.env.BENCH_SCALE ?? 1);
+  const only: BenchName[] = [];
+  for (const arg of argv) {
+    if (arg.startsWith('--scale=')) scale = Number(arg.slice('--scale='.length));
+    else if ((ALL as readonly string[]).includes(arg)) only.push(arg as BenchName);
+    else throw new Error(`unknown argument ${arg}; expected ${ALL.join(' | ')} or --scale=<factor>`);
+  }
+  if (!(scale > 0)) throw new Error(`invalid scale ${scale}`);
+  return { only: only.length ? only : [...ALL], scale };
+}
+
+function newRunId(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${randomBytes(3).toString('hex')}`;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const config = infraConfig();
+  const s = args.scale;
+  const runId = newRunId();
+  const schema = `bench_${runId}`;
+  const started = now();
+  const loadAtStart = loadAverage1m();
+  const topics = relayTopics(runId);
+  say(
+    `run ${runId}: ${args.only.join(', ')} (scale ${s}); schema ${schema}; pool ${config.poolSize}; brokers ${config.brokers.join(',')}; load avg ${loadAtStart}`,
+  );
+
+  await ensureDatabase(config.pgUrl);
+  const pool: Pool = newPool(config);
+  let bus: MessageBus | null = null;
+  let cleaned = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    say('cleanup: dropping schema and topics');
+    await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
+    if (bus) {
+      await deleteTopics(bus, [topics.relay, topics.baseline]);
+      await bus.close();
+    }
+    await pool.end().catch(() => undefined);
+  };
+  const interrupt = (signal: string) => {
+    say(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', () => interrupt('SIGINT'));
+  process.once('SIGTERM', () => interrupt('SIGTERM'));
+
+  const results: BenchResult[] = [];
+  try {
+    await createSchema(pool, schema);
+    await warmPool(pool, config.poolSize);
+    const store = new PgEventStore(pool, schema);
+    const postgres = await serverVersion(pool);
+
+    if (args.only.includes('append')) {
+      say('phase 1/4: single-event appends from concurrent writers');
+      const r = await appendBenchmark(
+        pool,
+        schema,
+        store,
+        {
+          writers: 32,
+          streams: scaled(10_000, s, 10),
+          calls: scaled(20_000, s, 20),
+          eventsPerCall: 1,
+          poolSize: config.poolSize,
+          warmupCalls: scaled(200, s, 16),
+          slicesPerRound: 4,
+        },
+        { name: 'append-single', title: 'Single-event appends, 32 writers' },
+      );
+      results.push(r);
+      say(describe(r));
+    }
+
+    if (args.only.includes('batch')) {
+      say('phase 2/4: batched appends (100 events per call)');
+      const r = await appendBenchmark(
+        pool,
+        schema,
+        store,
+        {
+          writers: 8,
+          streams: scaled(300, s, 8),
+          calls: scaled(600, s, 16),
+          eventsPerCall: 100,
+          poolSize: config.poolSize,
+          warmupCalls: scaled(16, s, 4),
+          slicesPerRound: 4,
+        },
+        { name: 'append-batch-100', title: 'Batched appends, 100 events/call, 8 writers' },
+      );
+      results.push(r);
+      say(describe(r));
+    }
+
+    if (args.only.includes('load')) {
+      say('phase 3/4: load() of a 10,000-event stream');
+      const rs = await loadBenchmark(pool, schema, store, {
+        events: scaled(10_000, s, 100),
+        appendBatch: 100,
+        warmupRuns: 3,
+        runs: 21,
+        snapshotTail: 0,
+      });
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
+    }
+
+    if (args.only.includes('relay')) {
+      say('phase 4/4: outbox relay store → Kafka');
+      bus = newBus(config, `meridian-bench-${runId}`);
+      const r = await relayBenchmark(pool, schema, store, bus, topics, {
+        events: scaled(50_000, s, 1000),
+        batchSize: 1000,
+        appendBatch: 100,
+        appendWriters: 4,
+        partitions: 6,
+        brokers: config.brokers,
+        stallTimeoutMs: 10_000,
+      });
+      results.push(r);
+      say(describe(r));
+    }
+
+    const durationMs = Math.round(now() - started);
+    const dir = resolve(__dirname, 'results');
+    const files = writeReport(dir, {
+      runId,
+      timestamp: new Date().toISOString(),
+      durationMs,
+      commit: currentCommit(resolve(__dirname, '..')),
+      scale: s,
+      machine: machine(postgres, config.brokers, loadAtStart),
+      results,
+    });
+    say('summary:');
+    results.forEach((r) => say(`  ${describe(r)}`));
+    say(`wrote ${files.map((f) => join('bench', 'results', f.slice(dir.length + 1))).join(', ')}`);
+  } finally {
+    await cleanup();
+  }
+  say(`done in ${((now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((err: unknown) => {
+  console.error('[bench] failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+/** Gateway settings the feature needs (validated in apps/gateway/src/config.ts). */
+export interface GatewaySettings {
+  readonly defaultTenant: string;
+  readonly commandTimeoutMs: number;
+  readonly queryTimeoutMs: number;
+  readonly maxFixesPerRequest: number;
+  readonly maxFixAgeMs: number;
+  readonly maxFixFutureSkewMs: number;
+  readonly instanceId: string;
+}
+
+export const GATEWAY_SETTINGS = Symbol('meridian.gateway-settings');

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REDIS } from '@meridian/shared/service-kit';
+import { ProblemException } from './problem';
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly location?: string;
+}
+
+type Entry = { readonly state: 'pending'; readonly hash: string } | ({ readonly state: 'done'; readonly hash: string } & StoredResponse);
+
+const KEY_PATTERN = /^[\w.:-]{1,200}$/;
+const TTL_SECONDS = 24 * 60 * 60;
+const PENDING_TTL_SECONDS = 60;
+
+/**
+ * `Idempotency-Key` for POSTs. Redis remembers the response for a day so a retry gets the same
+ * answer. Redis is not the only guard: the command id is derived from the key, so a retry after
+ * Redis lost the entry is deduplicated by the event store (same event ids).
+ */
+@Injectable()
+export class Idempotency {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  static validate(key: string): void {
+    if (!KEY_PATTERN.test(key)) {
+      throw new ProblemException(400, 'IDEMPOTENCY.KEY_INVALID', 'idempotency: key invalid', 'Idempotency-Key must be 1-200 characters of [A-Za-z0-9_.:-]');
+    }
+  }
+
+  /** Runs `work` once per (tenant, key); replays the stored response for repeats with the same body. */
+  async run(tenantId: string, key: string, body: unknown, work: () => Promise<StoredResponse>): Promise<StoredResponse> {
+    Idempotency.validate(key);
+    const redisKey = `meridian:gateway:idem:${tenantId}:${key}`;
+    const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const claimed = await this.redis.set(redisKey, JSON.stringify({ state: 'pending', hash }), 'EX', PENDING_TTL_SECONDS, 'NX');
+    if (claimed !== 'OK') {
+      const raw = await this.redis.get(redisKey);
+      const entry = raw ? (JSON.parse(raw) as Entry) : null;
+      if (entry && entry.hash !== hash) {
+        throw new ProblemException(422, 'IDEMPOTENCY.KEY_REUSED', 'idempotency: key reused', 'this Idempotency-Key was used with a different request body');
+      }
+      if (entry?.state === 'done') return entry;
+      if (entry?.state === 'pending') {
+        throw new ProblemException(409, 'IDEMPOTENCY.IN_PROGRESS', 'idempotency: in progress', 'a request with this Idempotency-Key is still being processed');
+      }
+    }
+    try {
+      const response = await work();
+      if (response.status < 500) {
+        await this.redis.set(redisKey, JSON.stringify({ state: 'done', hash, ...response }), 'EX', TTL_SECONDS);
+      } else {
+        await this.redis.del(redisKey);
+      }
+      return response;
+    } catch (err) {
+      await this.redis.del(redisKey);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { parseData, TenantRegisteredV1, Topics } from '@meridian/contracts';
+import { type MessageBus, Subscription } from '@meridian/shared/messaging';
+import { BUS, LOGGER } from '@meridian/shared/service-kit';
+import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
+
+/**
+ * The tenants that exist, learned from identity's events on Kafka (the gateway never calls
+ * identity). Read from the beginning at every start without committing; ready once it has
+ * caught up with the end offsets seen at start.
+ */
+@Injectable()
+export class TenantDirectory implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly tenants = new Set<string>();
+  private readonly pending = new Map<number, bigint>();
+  private subscription: Subscription | null = null;
+  private loaded = false;
+
+  constructor(
+    @Inject(BUS) private readonly bus: MessageBus,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const [partition, end] of await this.bus.endOffsets(Topics.identityEvents)) {
+      if (end > 0n) this.pending.set(partition, end);
+    }
+    this.markLoadedIfCaughtUp();
+    this.subscription = new Subscription(this.bus, {
+      groupId: `gateway.tenants.${this.settings.instanceId}`,
+      topics: [Topics.identityEvents],
+      fromBeginning: true,
+      commitOffsets: false,
+      maxAttempts: 1,
+      log: this.logger,
+    });
+    await this.subscription.run(async (event, origin) => {
+      if (event.type === TenantRegisteredV1.type) this.tenants.add(parseData(TenantRegisteredV1, event).tenantId);
+      const end = this.pending.get(origin.partition);
+      if (end !== undefined && BigInt(origin.offset) + 1n >= end) this.pending.delete(origin.partition);
+      this.markLoadedIfCaughtUp();
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  get ready(): boolean {
+    return this.loaded;
+  }
+
+  has(tenantId: string): boolean {
+    return this.tenants.has(tenantId);
+  }
+
+  private markLoadedIfCaughtUp(): void {
+    if (this.loaded || this.pending.size > 0) return;
+    this.loaded = true;
+    this.logger.info({ tenants: this.tenants.size }, 'tenant directory loaded');
+  }
+}

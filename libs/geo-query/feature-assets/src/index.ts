@@ -1,0 +1,2 @@
+export * from './asset-queries.sql';
+export * from './geo-query-assets.module';

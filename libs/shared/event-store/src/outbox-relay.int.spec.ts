@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewEvent, RecordedEvent } from '@meridian/shared/decider';
+import { type MessageBus, outboxPublisher, Subscription } from '@meridian/shared/messaging';
+import { consumeAll, createTestBus, createTestPool, createTopics, deleteTopics, eventually, freshSchema, uniqueTopic } from '@meridian/shared/testing';
+import { silentLog, sleep } from '@meridian/shared/util';
+import { eventStoreMigrations } from './event-store.sql';
+import { inTransaction, migrate } from './migrations';
+import { OutboxRelay, type Publish } from './outbox-relay';
+import { PgEventStore } from './pg-event-store';
+
+const STREAMS = 200;
+const PER_STREAM = 10;
+const N = STREAMS * PER_STREAM;
+const BATCH = 100;
+const CRASH_AFTER_BATCHES = 3;
+
+const streamIds = Array.from({ length: STREAMS }, (_, i) => `relay-${i}-${randomUUID().slice(0, 8)}`);
+
+const newEvent = (streamId: string, n: number): NewEvent => ({
+  id: randomUUID(),
+  type: 'counter.incremented',
+  data: { n },
+  metadata: { tenantId: 'acme', correlationId: `corr-${streamId}` },
+});
+
+describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
+  let pool: Pool;
+  let store: PgEventStore;
+  let schema: string;
+  let dropSchema: () => Promise<void>;
+  let bus: MessageBus;
+  let topic: string;
+  const relays: OutboxRelay[] = [];
+  let consumer: Subscription | null = null;
+
+  const publisherTo = (t: string): Publish =>
+    outboxPublisher(bus, {
+      service: 'relay-test',
+      topic: t,
+      map: (e) => ({
+        key: e.streamId,
+        type: 'meridian.test.counted.v1',
+        dataschema: 'https://schemas.meridian.dev/test/counted.json',
+        data: { streamVersion: e.streamVersion, n: (e.data as { n: number }).n },
+      }),
+    });
+
+  /** Appends `count` events to every stream, 1–3 per append, many appends in flight at once. */
+  const appendRound = async (from: number, count: number): Promise<void> => {
+    await Promise.all(
+      streamIds.map(async (id) => {
+        for (let n = from; n < from + count; ) {
+          const size = Math.min(1 + (n % 3), from + count - n);
+          await store.append(id, 'any', Array.from({ length: size }, (_, k) => newEvent(id, n + k)));
+          n += size;
+        }
+      }),
+    );
+  };
+
+  const total = async (name: string): Promise<number> =>
+    (await pool.query<{ n: number }>(`SELECT n FROM ${schema}.consumer_totals WHERE name = $1`, [name])).rows[0].n;
+
+  beforeAll(async () => {
+    pool = createTestPool(20);
+    ({ schema, cleanup: dropSchema } = freshSchema(pool, 'relay'));
+    await migrate(pool, schema, eventStoreMigrations(schema));
+    await pool.query(`
+      CREATE TABLE ${schema}.applied (event_id uuid PRIMARY KEY, stream_id text NOT NULL, deliveries int NOT NULL DEFAULT 1);
+      CREATE TABLE ${schema}.effects (stream_id text PRIMARY KEY, n int NOT NULL);
+      CREATE TABLE ${schema}.consumer_totals (name text PRIMARY KEY, n int NOT NULL);
+      INSERT INTO ${schema}.consumer_totals VALUES ('applied', 0), ('skipped', 0);`);
+    store = new PgEventStore(pool, schema);
+    bus = createTestBus('relay-int');
+    topic = uniqueTopic('relay');
+    await createTopics(bus, [topic, `${topic}.dlq`], 3);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(relays.map((r) => r.stop()));
+    await consumer?.stop().catch(() => undefined);
+    if (bus) {
+      await deleteTopics(bus, [topic, `${topic}.dlq`]);
+      await bus.close();
+    }
+    await dropSchema?.();
+    await pool?.end();
+  });
+
+  it('delivers every event after a crash between publish and checkpoint, and an idempotent consumer applies each once', async () => {
+    // The consumer's effect and its dedup record commit in one transaction, keyed by the CloudEvent id.
+    consumer = new Subscription(bus, { groupId: `relay-consumer-${randomUUID()}`, topics: [topic], fromBeginning: true, log: silentLog });
+    await consumer.run(async (envelope) => {
+      const client = await pool.connect();
+      try {
+        await inTransaction(client, async () => {
+          const first = await client.query(
+            `INSERT INTO ${schema}.applied (event_id, stream_id) VALUES ($1, $2)
+             ON CONFLICT (event_id) DO UPDATE SET deliveries = ${schema}.applied.deliveries + 1
+             RETURNING deliveries`,
+            [envelope.id, envelope.correlationId], // the publisher's correlation id names the stream here
+          );
+          if (first.rows[0].deliveries === 1) {
+            await client.query(
+              `INSERT INTO ${schema}.effects (stream_id, n) VALUES ($1, 1) ON CONFLICT (stream_id) DO UPDATE SET n = ${schema}.effects.n + 1`,
+              [envelope.correlationId],
+            );
+            await client.query(`UPDATE ${schema}.consumer_totals SET n = n + 1 WHERE name = 'applied'`);
+          } else {
+            await client.query(`UPDATE ${schema}.consumer_totals SET n = n + 1 WHERE name = 'skipped'`);
+          }
+        });
+      } finally {
+        client.release();
+      }
+    });
+
+    await appendRound(0, PER_STREAM / 2);
+
+    // First relay: publishes batches, then "dies" after publishing batch 3 but before checkpointing it.
+    const publish = publisherTo(topic);
+    const publishedBy1: RecordedEvent[][] = [];
+    let crashed = false;
+    const crashing: Publish = async (events) => {
+      if (crashed) throw new Error('process is dead');
+      await publish(events);
+      publishedBy1.push([...events]);
+      if (publishedBy1.length === CRASH_AFTER_BATCHES) {
+        crashed = true;
+        throw new Error('crash after the broker acknowledged, before the checkpoint');
+      }
+    };
+    const relay1 = new OutboxRelay(pool, store, crashing, { name: 'main', batchSize: BATCH, idleDelayMs: 10 });
+    relays.push(relay1);
+    relay1.start();
+
+    const writing = appendRound(PER_STREAM / 2, PER_STREAM / 2); // the rest arrives while relays run
+    await eventually(() => expect(crashed).toBe(true), { timeoutMs: 20_000 });
+    await relay1.stop();
+    expect(relay1.published).toBe((CRASH_AFTER_BATCHES - 1) * BATCH);
+    const unCheckpointed = publishedBy1[CRASH_AFTER_BATCHES - 1].map((e) => e.id);
+    expect(unCheckpointed).toHaveLength(BATCH);
+
+    // A new process with the same relay name resumes from the last checkpoint.
+    const relay2 = new OutboxRelay(pool, store, publish, { name: 'main', batchSize: BATCH, idleDelayMs: 10 });
+    relays.push(relay2);
+    relay2.start();
+    await writing;
+
+    const stored = await pool.query<{ event_id: string }>(`SELECT event_id FROM ${schema}.events`);
+    expect(stored.rowCount).toBe(N);
+    const storedIds = new Set(stored.rows.map((r) => r.event_id));
+
+    const messages = await consumeAll(bus, topic, N + BATCH, 60_000);
+    const ids = messages.map((m) => m.wire.headers['ce_id']);
+    expect(new Set(ids).size).toBe(N);
+    expect(new Set(ids)).toEqual(storedIds);
+    // Exactly the un-checkpointed batch went out twice: at-least-once, not at-random.
+    const counts = new Map<string, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
+    expect(twice.sort()).toEqual([...unCheckpointed].sort());
+    expect(messages).toHaveLength(N + BATCH);
+
+    // Per aggregate, first deliveries arrive in stream order (same key, same partition, relay order).
+    const firstSeen = new Map<string, number[]>();
+    const seen = new Set<string>();
+    for (const m of messages) {
+      const id = m.wire.headers['ce_id'];
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const key = m.wire.key ?? '';
+      const versions = firstSeen.get(key) ?? [];
+      versions.push((m.envelope?.data as { streamVersion: number }).streamVersion);
+      firstSeen.set(key, versions);
+    }
+    expect(firstSeen.size).toBe(STREAMS);
+    for (const versions of firstSeen.values()) expect(versions).toEqual(Array.from({ length: PER_STREAM }, (_, i) => i + 1));
+
+    await eventually(async () => expect(await total('applied') + (await total('skipped'))).toBe(N + BATCH), { timeoutMs: 60_000, intervalMs: 200 });
+    expect(await total('applied')).toBe(N);
+    expect(await total('skipped')).toBe(BATCH);
+    const applied = await pool.query<{ n: string; deliveries: string }>(`SELECT count(*) AS n, sum(deliveries) AS deliveries FROM ${schema}.applied`);
+    expect(Number(applied.rows[0].n)).toBe(N);
+    expect(Number(applied.rows[0].deliveries)).toBe(N + BATCH);
+    const effects = await pool.query<{ stream_id: string; n: number }>(`SELECT stream_id, n FROM ${schema}.effects`);
+    expect(effects.rowCount).toBe(STREAMS);
+    for (const row of effects.rows) expect(row.n).toBe(PER_STREAM);
+
+    await relay2.stop();
+  });
+
+  it('runs one relay per name at a time: a second instance idles until the first lets go', async () => {
+    const byA: string[] = [];
+    const byB: string[] = [];
+    const a = new OutboxRelay(pool, store, async (events) => void byA.push(...events.map((e) => e.id)), { name: 'exclusive', batchSize: 500, idleDelayMs: 10 });
+    const b = new OutboxRelay(pool, store, async (events) => void byB.push(...events.map((e) => e.id)), { name: 'exclusive', batchSize: 500, idleDelayMs: 10 });
+    relays.push(a, b);
+
+    a.start();
+    await eventually(() => expect(byA.length).toBeGreaterThanOrEqual(N), { timeoutMs: 20_000 });
+    b.start();
+    const during = [newEvent(streamIds[0], 100), newEvent(streamIds[1], 101)];
+    await store.append(streamIds[0], 'any', [during[0]]);
+    await store.append(streamIds[1], 'any', [during[1]]);
+    await eventually(() => expect(byA).toEqual(expect.arrayContaining(during.map((e) => e.id))), { timeoutMs: 10_000 });
+    await sleep(1_500); // longer than B's lock retry interval
+    expect(byB).toEqual([]);
+    expect(b.published).toBe(0);
+
+    await a.stop();
+    const after = newEvent(streamIds[2], 102);
+    await store.append(streamIds[2], 'any', [after]);
+    await eventually(() => expect(byB).toEqual([after.id]), { timeoutMs: 10_000 });
+    expect(byA).not.toContain(after.id);
+    await b.stop();
+  });
+});

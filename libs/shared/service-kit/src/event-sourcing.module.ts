@@ -1,0 +1,76 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { eventStoreMigrations, migrate, type Migration, OutboxRelay, PgEventStore } from '@meridian/shared/event-store';
+import { type IntegrationMapper, type MessageBus, outboxPublisher } from '@meridian/shared/messaging';
+import { BUS, LOGGER, PG_POOL, SERVICE_NAME } from './tokens';
+
+export const EVENT_STORE = Symbol('meridian.event-store');
+const OPTIONS = Symbol('meridian.event-sourcing-options');
+
+export interface EventSourcingOptions {
+  /** The service's own Postgres schema; no other service reads it. */
+  readonly schema: string;
+  /** Integration-event topic the outbox relay publishes to. */
+  readonly topic: string;
+  readonly map: IntegrationMapper;
+  /** Further migrations of the same schema (read tables of the service itself), after the store's own. */
+  readonly migrations?: readonly Migration[];
+}
+
+@Injectable()
+class EventSourcingLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private relay: OutboxRelay | null = null;
+
+  constructor(
+    @Inject(OPTIONS) private readonly options: EventSourcingOptions,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(BUS) private readonly bus: MessageBus,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_NAME) private readonly service: string,
+    @Inject(EVENT_STORE) private readonly store: PgEventStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const applied = await migrate(this.pool, this.options.schema, [
+      ...eventStoreMigrations(this.options.schema),
+      ...(this.options.migrations ?? []),
+    ]);
+    if (applied.length) this.logger.info({ schema: this.options.schema, applied }, 'migrations applied');
+  }
+
+  onApplicationBootstrap(): void {
+    const publish = outboxPublisher(this.bus, { service: this.service, topic: this.options.topic, map: this.options.map });
+    this.relay = new OutboxRelay(this.pool, this.store, publish, { name: `${this.options.schema}.outbox`, log: this.logger });
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+  }
+}
+
+/** Event store of one service plus its outbox relay to Kafka. */
+@Module({})
+export class EventSourcingModule {
+  static forRoot(options: EventSourcingOptions): DynamicModule {
+    return {
+      module: EventSourcingModule,
+      global: true,
+      providers: [
+        { provide: OPTIONS, useValue: options },
+        { provide: EVENT_STORE, useFactory: (pool: Pool) => new PgEventStore(pool, options.schema), inject: [PG_POOL] },
+        EventSourcingLifecycle,
+      ],
+      exports: [EVENT_STORE],
+    };
+  }
+}

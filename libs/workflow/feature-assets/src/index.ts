@@ -1,0 +1,3 @@
+export * from './register-asset';
+export * from './asset-integration';
+export * from './workflow-assets.module';

@@ -1,0 +1,25 @@
+/** Creates every declared Kafka topic (and its DLQ) that does not exist yet. Idempotent. */
+import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
+import { MessageBus } from '@meridian/shared/messaging';
+
+const log = {
+  info: (o: object, m: string) => console.error(m, JSON.stringify(o)),
+  warn: (o: object, m: string) => console.error(m, JSON.stringify(o)),
+  error: (o: object, m: string) => console.error(m, JSON.stringify(o)),
+};
+
+async function run(): Promise<void> {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+  const bus = new MessageBus({ brokers, clientId: 'meridian-topics', log });
+  try {
+    const created = await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
+    console.error(`[topics] ${created.length ? `created ${created.length}: ${created.join(', ')}` : 'all topics exist'}`);
+  } finally {
+    await bus.close();
+  }
+}
+
+run().catch((err: unknown) => {
+  console.error('[topics] failed:', err);
+  process.exit(1);
+});

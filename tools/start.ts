@@ -1,0 +1,53 @@
+/** `npm start`: topics, the five services, demo data; Ctrl-C stops the services gracefully. */
+import { join } from 'node:path';
+import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
+import { MessageBus } from '@meridian/shared/messaging';
+import { silentLog } from '@meridian/shared/util';
+import { loadDemoData } from './demo-data';
+import { defaultPorts, ROOT, type ServiceName, SERVICES, startStack } from './stack';
+
+const say = (line: string) => console.log(line);
+
+async function run(): Promise<void> {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+  say('[start] creating Kafka topics…');
+  const bus = new MessageBus({ brokers, clientId: 'meridian-start', log: silentLog });
+  const created = await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
+  await bus.close();
+  say(`[start] topics: ${created.length ? `created ${created.length}` : 'all present'}`);
+
+  const ports = { ...defaultPorts, gateway: Number(process.env.GATEWAY_PORT ?? defaultPorts.gateway) } as Record<ServiceName, number>;
+  const logDir = join(ROOT, '.local', 'logs');
+  say(`[start] starting ${SERVICES.join(', ')} (logs in .local/logs/)…`);
+  const stack = await startStack({ env: { KAFKA_BROKERS: brokers.join(',') }, ports, logDir, progress: say });
+
+  const host = process.env.HOST ?? '127.0.0.1';
+  const api = `http://${host}:${ports.gateway}`;
+  if (process.env.MERIDIAN_DEMO_DATA !== 'false') {
+    say('[start] loading demo data…');
+    const demo = await loadDemoData(api);
+    say(`[start] demo data: ${demo.assets} assets, ${demo.fixes} fixes (tenant "demo")`);
+  }
+  say('');
+  say(`  Meridian API:  ${api}`);
+  say(`  API docs:      ${api}/docs   (OpenAPI: ${api}/openapi.json)`);
+  say(`  Try:           curl '${api}/v1/assets?bbox=8.4,47.3,8.7,47.5'`);
+  say('  Ctrl-C stops the services.');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n[start] ${signal}: stopping services…`);
+    await stack.stop();
+    say('[start] stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+run().catch((err: unknown) => {
+  console.error(`[start] failed: ${(err as Error).message}`);
+  process.exit(1);
+});
