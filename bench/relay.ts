@@ -13,7 +13,6 @@ import { toWire, type TopicDefinition, type WireMessage } from '@meridian/contra
 import type { NewEvent, RecordedEvent } from '@meridian/shared/decider';
 import { type AllPosition, OutboxRelay, type PgEventStore, START } from '@meridian/shared/event-store';
 import { type IntegrationMapper, type MessageBus, outboxPublisher } from '@meridian/shared/messaging';
-import { sleep } from '@meridian/shared/util';
 import { assetEvents } from './fixtures';
 import { type BenchResult, fmt, median, now, result, round, runWorkers, say, timed, withTicker } from './harness';
 
@@ -86,12 +85,13 @@ const medianOf = async (runs: number, work: () => Promise<unknown>): Promise<num
   return median(xs);
 };
 
-/** Resolves true once `progress()` has not changed for `timeoutMs`. */
-function watchdog(progress: () => number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
+/** `stalled` resolves true once `progress()` has not changed for `timeoutMs`; `cancel()` ends the watch. */
+function watchdog(progress: () => number, timeoutMs: number): { stalled: Promise<boolean>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<boolean>((resolve) => {
     let last = progress();
     let since = now();
-    const timer = setInterval(() => {
+    timer = setInterval(() => {
       const p = progress();
       if (p !== last) {
         last = p;
@@ -101,8 +101,8 @@ function watchdog(progress: () => number, timeoutMs: number): Promise<boolean> {
         resolve(true);
       }
     }, 100);
-    timer.unref();
   });
+  return { stalled, cancel: () => clearInterval(timer) };
 }
 
 export interface RelayTopics {
@@ -187,11 +187,13 @@ export async function relayBenchmark(
         const done = new Promise<void>((resolve) => {
           reached = resolve;
         });
+        const watch = watchdog(() => delivered.size, params.stallTimeoutMs);
         relay.start();
         const gaveUp = await withTicker(
-          Promise.race([done.then(() => false), watchdog(() => delivered.size, params.stallTimeoutMs)]),
+          Promise.race([done.then(() => false), watch.stalled]),
           () => `relay chunk ${c + 1}: ${fmt(delivered.size - first)}/${fmt(size)} events`,
         );
+        watch.cancel();
         const ms = now() - start - (gaveUp ? params.stallTimeoutMs : 0);
         reached = null;
         await relay.stop();
@@ -230,6 +232,16 @@ export async function relayBenchmark(
         `  WARNING: relay delivered ${fmt(delivered.size)}/${fmt(params.events)} distinct events (${fmt(missing)} missing, ${fmt(duplicates)} duplicates${stalled ? ', stalled' : ''})`,
       );
     }
+
+    // Cost of the relay's per-event mapping to CloudEvents wire messages alone, without Kafka.
+    const sample = await store.readAll(startPosition, params.batchSize);
+    const nullBus = { send: async () => undefined } as unknown as MessageBus;
+    const mapOnly = outboxPublisher(nullBus, { service: SERVICE, topic: topics.relay, map: mapAssetEvent });
+    const mapReps = 5;
+    const mapMs = await timed(async () => {
+      for (let i = 0; i < mapReps; i++) await mapOnly(sample);
+    });
+    const mapUsPerEvent = (mapMs * 1000) / (mapReps * sample.length);
 
     // The relay's read query as shipped vs the same query with a table-qualified ORDER BY (see README).
     const readAllMs = await medianOf(5, () => store.readAll(startPosition, params.batchSize));

@@ -163,6 +163,7 @@ async function main(): Promise<void> {
         partitions: 6,
         brokers: config.brokers,
         stallTimeoutMs: 10_000,
+        chunks: 5,
       });
       results.push(r);
       say(describe(r));

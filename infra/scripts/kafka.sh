@@ -13,6 +13,7 @@
 #          --bootstrap-server 127.0.0.1:19092 --describe --all-groups
 #
 # Environment:
+#   MERIDIAN_KAFKA_STATE            state dir under .local/ (default kafka; tests use kafka-test)
 #   MERIDIAN_KAFKA_PORT             client (PLAINTEXT) port, default 19092
 #   MERIDIAN_KAFKA_CONTROLLER_PORT  KRaft controller port, default 19093
 #   MERIDIAN_KAFKA_HEAP_OPTS        default "-Xms256m -Xmx512m"
@@ -37,8 +38,11 @@ STOP_TIMEOUT=30
 
 POM="$MERIDIAN_ROOT/infra/kafka/pom.xml"
 LOG4J_CONF="$MERIDIAN_ROOT/infra/kafka/log4j2.properties"
-KDIR="$MERIDIAN_LOCAL/kafka"
-LIBS="$KDIR/libs"
+# State dir per broker instance (tests run their own broker beside the dev one); jars are shared.
+STATE="${MERIDIAN_KAFKA_STATE:-kafka}"
+[[ "$STATE" =~ ^[a-z0-9_-]+$ ]] || die "MERIDIAN_KAFKA_STATE must be [a-z0-9_-]+"
+KDIR="$MERIDIAN_LOCAL/$STATE"
+LIBS="$MERIDIAN_LOCAL/kafka/libs"
 MARKER="$LIBS/.meridian-installed"
 DATA="$KDIR/data"
 PROPS="$KDIR/server.properties"
@@ -207,7 +211,7 @@ wait_ready() {
 
 cmd_start() {
   cmd_install
-  with_lock kafka
+  with_lock "$STATE"
   local pid
   pid="$(read_pid)"
   if pid_alive "$pid"; then
@@ -266,7 +270,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-  with_lock kafka
+  with_lock "$STATE"
   local pid
   pid="$(read_pid)"
   if ! pid_alive "$pid"; then

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm start`: dependencies, infrastructure (Kafka, PostGIS, Redis), then the five services and demo data.
+set -euo pipefail
+LOG_TAG=start
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$MERIDIAN_ROOT"
+"$MERIDIAN_ROOT/infra/scripts/deps.sh"
+"$MERIDIAN_ROOT/infra/scripts/up.sh" meridian >/dev/null
+export KAFKA_BROKERS="127.0.0.1:${MERIDIAN_KAFKA_PORT:-19092}"
+exec node -r @swc-node/register tools/start.ts
