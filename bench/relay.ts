@@ -4,7 +4,9 @@
  * pre-built messages (same keys, values and headers) in batches of the same size with acks=all
  * and the producer settings MessageBus uses (idempotent, one request in flight).
  *
- * The baseline runs before and after the relay; its rate is the mean of both runs.
+ * The work is cut into chunks: each chunk is pre-appended (not timed), then the relay drains it
+ * (running as in production: start(), stopped once the chunk is delivered) and the raw producer
+ * sends the chunk's pre-built messages; which of the two goes first alternates.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
@@ -14,6 +16,7 @@ import type { NewEvent, RecordedEvent } from '@meridian/shared/decider';
 import { type AllPosition, OutboxRelay, type PgEventStore, START } from '@meridian/shared/event-store';
 import { type IntegrationMapper, type MessageBus, outboxPublisher } from '@meridian/shared/messaging';
 import { assetEvents } from './fixtures';
+import { benchLog } from './infra';
 import { type BenchResult, fmt, median, now, result, round, runWorkers, say, timed, withTicker } from './harness';
 
 export interface RelayParams {
@@ -152,7 +155,7 @@ export async function relayBenchmark(
     for (const e of events) delivered.add(e.id);
     if (delivered.size >= target) reached?.();
   };
-  const relay = new OutboxRelay(pool, store, publish, { name: relayName, batchSize: params.batchSize });
+  const relay = new OutboxRelay(pool, store, publish, { name: relayName, batchSize: params.batchSize, log: benchLog });
 
   try {
     // Warm-up: both producers connect and fetch their topic's metadata before anything is timed.
@@ -297,6 +300,7 @@ export async function relayBenchmark(
       },
     });
   } finally {
+    await relay.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
   }
 }

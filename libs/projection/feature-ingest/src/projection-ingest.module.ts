@@ -31,11 +31,21 @@ export class ProjectionIngest implements OnModuleInit, OnApplicationBootstrap, B
     const assets = new AssetLatestRepository(this.pool);
     const positions = new PositionsRepository(this.pool);
 
-    const events = new Subscription(this.bus, { groupId: 'projection.workflow-events', topics: [Topics.workflowEvents], log: this.logger });
+    const events = new Subscription(this.bus, {
+      groupId: 'projection.workflow-events',
+      topics: [Topics.workflowEvents],
+      concurrency: 3,
+      log: this.logger,
+    });
     await events.run((event) => withLogContext(event, () => projectAssetEvent(assets, event)));
     this.subscriptions.push(events);
 
-    const telemetry = new Subscription(this.bus, { groupId: 'projection.telemetry', topics: [Topics.telemetryPositions], log: this.logger });
+    const telemetry = new Subscription(this.bus, {
+      groupId: 'projection.telemetry',
+      topics: [Topics.telemetryPositions],
+      concurrency: 3,
+      log: this.logger,
+    });
     await telemetry.runBatch(parsePosition, async (rows) => {
       const { inserted } = await positions.write(rows);
       this.positionsWritten += inserted;

@@ -153,7 +153,14 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     expect(stored.rowCount).toBe(N);
     const storedIds = new Set(stored.rows.map((r) => r.event_id));
 
-    const messages = await consumeAll(bus, topic, N + BATCH, 60_000);
+    const messages = await consumeAll(bus, topic, N + BATCH, 60_000).catch(async (err: Error) => {
+      // Say where it stalled: relay behind the store (xmin held by a foreign transaction?) or broker.
+      const { rows } = await pool.query<{ xmin: string; newest: string }>(
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, max(transaction_id)::text AS newest FROM ${schema}.events`,
+      );
+      const checkpoint = await store.loadCheckpoint('main');
+      throw new Error(`${err.message}; relay2 published ${relay2.published}, checkpoint ${JSON.stringify(checkpoint)}, xmin ${rows[0].xmin}, newest tx ${rows[0].newest}`);
+    });
     const ids = messages.map((m) => m.wire.headers['ce_id']);
     expect(new Set(ids).size).toBe(N);
     expect(new Set(ids)).toEqual(storedIds);
@@ -190,7 +197,7 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     for (const row of effects.rows) expect(row.n).toBe(PER_STREAM);
 
     await relay2.stop();
-  });
+  }, 150_000);
 
   it('runs one relay per name at a time: a second instance idles until the first lets go', async () => {
     const byA: string[] = [];

@@ -1,6 +1,6 @@
 import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { CodedError, ErrorCodes, type TopicDefinition, type WireMessage } from '@meridian/contracts';
-import type { Log } from '@meridian/shared/util';
+import { backoff, type Log, sleep } from '@meridian/shared/util';
 
 export interface BusConfig {
   readonly brokers: readonly string[];
@@ -90,7 +90,7 @@ export class MessageBus {
     const missing = definitions.filter((d) => !existing.has(d.name));
     if (missing.length === 0) return [];
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((d) => ({
         topic: d.name,
         numPartitions: d.partitions,
@@ -101,7 +101,24 @@ export class MessageBus {
         ],
       })),
     });
+    await this.waitForLeaders(missing.map((d) => d.name));
     return missing.map((d) => d.name);
+  }
+
+  /** kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which KRaft answers for a moment after creation. */
+  private async waitForLeaders(topics: string[], timeoutMs = 30_000): Promise<void> {
+    const admin = await this.admin();
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+      await sleep(backoff(attempt, 50, 1000));
+    }
   }
 
   /** The next offset to be written, per partition (the high watermark). */

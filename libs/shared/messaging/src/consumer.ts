@@ -16,6 +16,8 @@ export interface SubscribeOptions {
   readonly fromBeginning?: boolean;
   /** Attempts before a failing (non-poison) message goes to the DLQ; default: retry until it succeeds. */
   readonly maxAttempts?: number;
+  /** Partitions handled in parallel (order is kept within a partition, i.e. per key). Default 1. */
+  readonly concurrency?: number;
   /** false: never commit offsets, so every start reads from the beginning (in-memory directories). */
   readonly commitOffsets?: boolean;
   readonly log: Log;
@@ -52,6 +54,7 @@ export class Subscription {
     await this.connect();
     await this.consumer.run({
       autoCommit: this.options.commitOffsets ?? true,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachMessage: async ({ topic, partition, message }) => {
         const origin = { topic, partition, offset: message.offset };
         await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin));
@@ -67,6 +70,7 @@ export class Subscription {
     await this.connect();
     await this.consumer.run({
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         const items: T[] = [];
         const origins: Origin[] = [];

@@ -14,6 +14,8 @@ export interface ServeOptions {
   /** Builds the reply for a request that was refused with a stable code. */
   readonly rejection: (code: string, detail: string) => ReplyBody;
   readonly log: Log;
+  /** Partitions served in parallel; requests with the same key stay in order. */
+  readonly concurrency?: number;
   /** Runs each request inside a logging context (correlation id, tenant). */
   readonly withContext?: <T>(request: Envelope, work: () => Promise<T>) => Promise<T>;
 }
@@ -27,6 +29,7 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
   const subscription = new Subscription(bus, {
     groupId: options.groupId,
     topics: [options.topic],
+    concurrency: options.concurrency ?? 4,
     // A command reported to its caller as pending must still be applied: a new group starts at the beginning.
     fromBeginning: true,
     log: options.log,
