@@ -102,11 +102,14 @@ export class PgEventStore implements EventStore {
    */
   async readAll(after: AllPosition, limit: number): Promise<readonly RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT global_position, transaction_id::text, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at
-       FROM ${this.s}.events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
+      // The alias matters: unqualified, ORDER BY would sort by the text output column and put
+      // transaction 10000 before 9990, skipping events whenever xids gain a digit.
+      `SELECT e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.stream_version, e.event_id, e.type,
+              e.schema_version, e.data, e.metadata, e.recorded_at
+       FROM ${this.s}.events e
+       WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+         AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY e.transaction_id, e.global_position
        LIMIT $3`,
       [after.transactionId, after.globalPosition, limit],
     );
