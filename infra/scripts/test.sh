@@ -10,6 +10,8 @@ S="$MERIDIAN_ROOT/infra/scripts"
 "$S/deps.sh"
 
 log "lint (eslint + @nx/enforce-module-boundaries)..."
+# The boundary rule reads Nx's cached project graph and skips itself when there is none.
+NX_DAEMON=false npx nx show projects >/dev/null
 NX_DAEMON=false npx eslint . --max-warnings=0
 log "type check (tsc --noEmit, strict)..."
 npx tsc -p tsconfig.json

@@ -6,7 +6,7 @@ import { type MessageBus, outboxPublisher, Subscription } from '@meridian/shared
 import { consumeAll, createTestBus, createTestPool, createTopics, deleteTopics, eventually, freshSchema, uniqueTopic } from '@meridian/shared/testing';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { eventStoreMigrations } from './event-store.sql';
-import { inTransaction, migrate } from './migrations';
+import { migrate } from './migrations';
 import { OutboxRelay, type Publish } from './outbox-relay';
 import { PgEventStore } from './pg-event-store';
 
@@ -90,31 +90,23 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
   });
 
   it('delivers every event after a crash between publish and checkpoint, and an idempotent consumer applies each once', async () => {
-    // The consumer's effect and its dedup record commit in one transaction, keyed by the CloudEvent id.
+    // The consumer's dedup record, its effect and the counters commit together: one statement is one
+    // transaction (a single round trip keeps 2,100 deliveries fast on a loaded 2-core machine).
     consumer = new Subscription(bus, { groupId: `relay-consumer-${randomUUID()}`, topics: [topic], fromBeginning: true, log: silentLog });
     await consumer.run(async (envelope) => {
-      const client = await pool.connect();
-      try {
-        await inTransaction(client, async () => {
-          const first = await client.query(
-            `INSERT INTO ${schema}.applied (event_id, stream_id) VALUES ($1, $2)
-             ON CONFLICT (event_id) DO UPDATE SET deliveries = ${schema}.applied.deliveries + 1
-             RETURNING deliveries`,
-            [envelope.id, envelope.correlationId], // the publisher's correlation id names the stream here
-          );
-          if (first.rows[0].deliveries === 1) {
-            await client.query(
-              `INSERT INTO ${schema}.effects (stream_id, n) VALUES ($1, 1) ON CONFLICT (stream_id) DO UPDATE SET n = ${schema}.effects.n + 1`,
-              [envelope.correlationId],
-            );
-            await client.query(`UPDATE ${schema}.consumer_totals SET n = n + 1 WHERE name = 'applied'`);
-          } else {
-            await client.query(`UPDATE ${schema}.consumer_totals SET n = n + 1 WHERE name = 'skipped'`);
-          }
-        });
-      } finally {
-        client.release();
-      }
+      await pool.query(
+        `WITH delivery AS (
+           INSERT INTO ${schema}.applied (event_id, stream_id) VALUES ($1, $2)
+           ON CONFLICT (event_id) DO UPDATE SET deliveries = ${schema}.applied.deliveries + 1
+           RETURNING deliveries = 1 AS first
+         ), effect AS (
+           INSERT INTO ${schema}.effects (stream_id, n) SELECT $2, 1 FROM delivery WHERE first
+           ON CONFLICT (stream_id) DO UPDATE SET n = ${schema}.effects.n + 1
+         )
+         UPDATE ${schema}.consumer_totals SET n = n + 1
+         WHERE name = (SELECT CASE WHEN first THEN 'applied' ELSE 'skipped' END FROM delivery)`,
+        [envelope.id, envelope.correlationId], // the publisher's correlation id names the stream here
+      );
     });
 
     await appendRound(0, PER_STREAM / 2);

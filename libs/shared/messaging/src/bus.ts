@@ -1,6 +1,7 @@
 import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { CodedError, ErrorCodes, type TopicDefinition, type WireMessage } from '@meridian/contracts';
 import { backoff, type Log, sleep } from '@meridian/shared/util';
+import { SendQueue } from './send-queue';
 
 export interface BusConfig {
   readonly brokers: readonly string[];
@@ -18,6 +19,7 @@ export class MessageBus {
   private adminPromise: Promise<Admin> | null = null;
   private readonly consumers = new Set<Consumer>();
   private readonly joined = new Map<Consumer, boolean>();
+  private readonly queue = new SendQueue(() => this.producer());
 
   constructor(readonly config: BusConfig) {
     const log = config.log;
@@ -30,6 +32,9 @@ export class MessageBus {
         () =>
         ({ level, log: entry }) => {
           const { message, ...rest } = entry;
+          // Bounded producer retries are deliberate: a request fails (503) instead of hanging, and
+          // every consumer deduplicates by event id, so the EoS warning is noise here.
+          if (String(message).startsWith('Limiting retries for the idempotent producer')) return;
           if (level <= logLevel.ERROR) log.error({ kafka: rest }, String(message));
           else log.warn({ kafka: rest }, String(message));
         },
@@ -50,28 +55,9 @@ export class MessageBus {
     return this.producerPromise;
   }
 
-  async send(topic: string, messages: readonly WireMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const producer = await this.producer();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
-    });
-  }
-
-  /** Sends to several topics in one request, acknowledged together. */
-  async sendBatch(batches: readonly { topic: string; messages: readonly WireMessage[] }[]): Promise<void> {
-    const nonEmpty = batches.filter((b) => b.messages.length > 0);
-    if (nonEmpty.length === 0) return;
-    const producer = await this.producer();
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: nonEmpty.map((b) => ({
-        topic: b.topic,
-        messages: b.messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
-      })),
-    });
+  /** Resolves when the broker acknowledged every message (acks=all). */
+  send(topic: string, messages: readonly WireMessage[]): Promise<void> {
+    return this.queue.send(topic, messages);
   }
 
   admin(): Promise<Admin> {
