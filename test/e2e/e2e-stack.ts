@@ -1,5 +1,6 @@
 /** Boots the whole system for e2e tests: a fresh database, topics on the test broker, all five services. */
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
@@ -107,6 +108,24 @@ export async function http<T = unknown>(
     // not JSON: keep the text
   }
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: body as T };
+}
+
+/**
+ * Posts a body the server is expected to refuse before reading it (413): node:http keeps the
+ * early response even when the server stops reading, where fetch reports EPIPE.
+ */
+export function postOversize(path: string, body: Buffer, headers: Record<string, string>): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${api}${path}`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: JSON.parse(text) as unknown }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
+    });
+    req.end(body);
+  });
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

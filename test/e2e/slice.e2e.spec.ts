@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { e2eDatabaseUrl, type E2eSystem, eventually, http, pool, startSystem } from './e2e-stack';
+import { e2eDatabaseUrl, type E2eSystem, eventually, http, pool, postOversize, startSystem } from './e2e-stack';
 
 interface Feature {
   type: 'Feature';
@@ -177,7 +177,7 @@ describe('bad input', () => {
     ['missing name', 400, 'REQUEST.INVALID', () => http('POST', '/v1/assets', { body: { kind: 'drone' }, tenant: tenantA })],
     ['injection string as name is just a name', 201, '', () => http('POST', '/v1/assets', { body: { name: "x'); DROP TABLE workflow.events;--", kind: 'sensor' }, tenant: tenantA })],
     ['wrong media type', 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', () => http('POST', '/v1/assets', { raw: 'name=x', headers: { 'content-type': 'text/plain' }, tenant: tenantA })],
-    ['oversize body', 413, 'REQUEST.TOO_LARGE', () => http('POST', '/v1/telemetry', { raw: `{"fixes":["${'a'.repeat(3 * 1024 * 1024)}"]}`, headers: { 'content-type': 'application/json' }, tenant: tenantA })],
+    ['oversize body', 413, 'REQUEST.TOO_LARGE', () => postOversize('/v1/telemetry', Buffer.alloc(3 * 1024 * 1024, 'a'), { 'content-type': 'application/json', 'x-tenant-id': tenantA })],
     ['unknown tenant', 404, 'TENANT.UNKNOWN', () => http('GET', '/v1/assets', { tenant: 'nobody-here' })],
     ['invalid tenant', 400, 'TENANT.INVALID', () => http('GET', '/v1/assets', { tenant: 'NOT VALID' })],
     ['bad bbox', 400, 'QUERY.BBOX_INVALID', () => http('GET', '/v1/assets?bbox=1,2,3', { tenant: tenantA })],

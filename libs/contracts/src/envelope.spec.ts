@@ -1,3 +1,4 @@
+import { CloudEvent, Kafka } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import { type Envelope, fromWire, MeridianHeaders, toWire, type WireMessage } from './envelope';
 import { CodedError, ErrorCodes } from './errors';
@@ -31,6 +32,24 @@ const codeOf = (fn: () => unknown): string | undefined => {
 };
 
 describe('CloudEvents envelope (Kafka binary mode)', () => {
+  it('writes exactly the headers the CloudEvents SDK would write for the same attributes', () => {
+    const sdk = Kafka.binary(
+      new CloudEvent({
+        specversion: '1.0',
+        id: envelope.id,
+        type: envelope.type,
+        source: envelope.source,
+        time: envelope.time,
+        datacontenttype: 'application/json',
+        dataschema: envelope.dataschema,
+        subject: envelope.subject,
+      }),
+    );
+    const expected = Object.fromEntries(Object.entries(sdk.headers).filter(([, v]) => v !== undefined));
+    const ours = Object.fromEntries(Object.entries(toWire(envelope, assetId).headers).filter(([k]) => k.startsWith('ce_') || k === 'content-type'));
+    expect(ours).toEqual(expected);
+  });
+
   it('puts the attributes in ce_* headers and the data, as JSON, in the value', () => {
     const wire = toWire(envelope, assetId);
     expect(wire.key).toBe(assetId);

@@ -1,4 +1,4 @@
-import { CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
+import { type CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
 import { CodedError, ErrorCodes } from './errors';
 
 /** Headers Meridian adds beside the CloudEvents `ce_*` attributes (DESIGN §2). */
@@ -47,28 +47,27 @@ const extraHeaders = (e: Envelope): Record<string, string> => {
   return h;
 };
 
-/** Serialises an envelope in CloudEvents Kafka binary content mode. */
+/**
+ * Serialises an envelope in CloudEvents Kafka binary content mode. The `ce_*` headers are written
+ * directly: the SDK's serialiser costs 30–100 µs per message, a third of the relay's time. Parsing
+ * (`fromWire`) goes through the SDK, and a contract test checks that it reads these headers.
+ */
 export function toWire(envelope: Envelope, key: string | null): WireMessage {
-  const event = new CloudEvent<unknown>({
-    specversion: '1.0',
-    id: envelope.id,
-    type: envelope.type,
-    source: envelope.source,
-    time: envelope.time,
-    datacontenttype: 'application/json',
-    ...(envelope.dataschema ? { dataschema: envelope.dataschema } : {}),
-    ...(envelope.subject ? { subject: envelope.subject } : {}),
-  });
-  const binary = Kafka.binary(event);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(binary.headers)) {
-    if (value !== undefined) headers[name] = String(value);
+  if (!envelope.id || !envelope.type || !envelope.source) {
+    throw new CodedError(ErrorCodes.contractViolation, 'a CloudEvent needs id, type and source');
   }
-  return {
-    key,
-    value: Buffer.from(JSON.stringify(envelope.data)),
-    headers: { ...headers, ...extraHeaders(envelope) },
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ce_specversion: '1.0',
+    ce_id: envelope.id,
+    ce_type: envelope.type,
+    ce_source: envelope.source,
+    ce_time: envelope.time,
+    ce_datacontenttype: 'application/json',
   };
+  if (envelope.dataschema) headers.ce_dataschema = envelope.dataschema;
+  if (envelope.subject) headers.ce_subject = envelope.subject;
+  return { key, value: Buffer.from(JSON.stringify(envelope.data)), headers: { ...headers, ...extraHeaders(envelope) } };
 }
 
 /**

@@ -28,6 +28,14 @@ export interface RecordedEvent {
   readonly recordedAt: Date;
 }
 
+/** What rebuilding an aggregate needs of each event, and no more. */
+export interface StreamEvent {
+  readonly id: string;
+  readonly streamVersion: number;
+  readonly type: string;
+  readonly data: unknown;
+}
+
 /** A number is the exact version the stream must be at (0: the stream must not exist). */
 export type ExpectedVersion = number | 'any';
 
@@ -47,6 +55,8 @@ export interface Snapshot {
 export interface EventStore {
   append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult>;
   readStream(streamId: string, afterVersion?: number): Promise<readonly RecordedEvent[]>;
+  /** The lean read used to rebuild aggregates (no metadata, no timestamps). */
+  loadEvents(streamId: string, afterVersion: number): Promise<readonly StreamEvent[]>;
   readSnapshot(streamId: string): Promise<Snapshot | null>;
   writeSnapshot(snapshot: Snapshot): Promise<void>;
 }

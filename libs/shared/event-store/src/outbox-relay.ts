@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import { type Log, silentLog, sleep } from '@meridian/shared/util';
-import { type PgEventStore, positionOf } from './pg-event-store';
+import { type AllPosition, type PgEventStore, positionOf } from './pg-event-store';
 
 export interface RelayOptions {
   /** Checkpoint name; one relay per (schema, name) runs at a time across all replicas. */
@@ -24,6 +24,7 @@ export class OutboxRelay {
   private running: Promise<void> | null = null;
   private stopping = false;
   private lockClient: PoolClient | null = null;
+  private position: AllPosition | null = null;
   private readonly log: Log;
   /** Events published since start; read by benchmarks and health. */
   published = 0;
@@ -79,11 +80,14 @@ export class OutboxRelay {
   }
 
   private async step(): Promise<number> {
-    const checkpoint = await this.store.loadCheckpoint(this.options.name);
-    const batch = await this.store.readAll(checkpoint, this.options.batchSize ?? 500);
+    // While this relay holds the lock nobody else moves the checkpoint: keep it in memory.
+    this.position ??= await this.store.loadCheckpoint(this.options.name);
+    const batch = await this.store.readAll(this.position, this.options.batchSize ?? 500);
     if (batch.length === 0) return 0;
     await this.publish(batch);
-    await this.store.saveCheckpoint(this.options.name, positionOf(batch[batch.length - 1]));
+    const next = positionOf(batch[batch.length - 1]);
+    await this.store.saveCheckpoint(this.options.name, next);
+    this.position = next;
     this.published += batch.length;
     return batch.length;
   }
@@ -108,6 +112,7 @@ export class OutboxRelay {
   private async releaseLock(): Promise<void> {
     const client = this.lockClient;
     this.lockClient = null;
+    this.position = null;
     if (!client) return;
     try {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`meridian.relay.${this.options.name}`]);

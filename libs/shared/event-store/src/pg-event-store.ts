@@ -8,6 +8,7 @@ import {
   type NewEvent,
   type RecordedEvent,
   type Snapshot,
+  type StreamEvent,
 } from '@meridian/shared/decider';
 import { CONFLICT_SQLSTATE } from './event-store.sql';
 import { assertIdentifier } from './migrations';
@@ -95,6 +96,15 @@ export class PgEventStore implements EventStore {
     return rows.map((r) => this.toRecorded(r));
   }
 
+  async loadEvents(streamId: string, afterVersion: number): Promise<readonly StreamEvent[]> {
+    const { rows } = await this.pool.query<{ event_id: string; stream_version: number; type: string; schema_version: number; data: unknown }>(
+      `SELECT event_id, stream_version, type, schema_version, data FROM ${this.s}.events
+       WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
+      [streamId, afterVersion],
+    );
+    return rows.map((r) => ({ id: r.event_id, streamVersion: r.stream_version, type: r.type, data: this.upcast(r.type, r.schema_version, r.data).data }));
+  }
+
   /**
    * Reads `$all` after a position in commit-safe order: only transactions older than the oldest
    * one still running are visible, so an event whose sequence number was taken early but
@@ -151,11 +161,16 @@ export class PgEventStore implements EventStore {
     );
   }
 
-  private toRecorded(r: EventRow): RecordedEvent {
-    let { data, schema_version: schemaVersion } = r;
-    for (let up = this.upcasters[`${r.type}@${schemaVersion}`]; up; up = this.upcasters[`${r.type}@${schemaVersion}`]) {
-      ({ data, schemaVersion } = up(data));
+  private upcast(type: string, schemaVersion: number, data: unknown): { schemaVersion: number; data: unknown } {
+    let current = { schemaVersion, data };
+    for (let up = this.upcasters[`${type}@${current.schemaVersion}`]; up; up = this.upcasters[`${type}@${current.schemaVersion}`]) {
+      current = { ...up(current.data) };
     }
+    return current;
+  }
+
+  private toRecorded(r: EventRow): RecordedEvent {
+    const { data, schemaVersion } = this.upcast(r.type, r.schema_version, r.data);
     return {
       globalPosition: r.global_position,
       transactionId: r.transaction_id,

@@ -28,7 +28,8 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
     new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: true }),
     { logger: new NestPinoLogger(logger), bufferLogs: false },
   );
-  app.enableShutdownHooks();
+  // process.exit (not re-raising the signal) lets pino flush its asynchronous log buffer.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { MessageBus } from '@meridian/shared/messaging';
+import { settleWithin } from '@meridian/shared/util';
 import type { BaseConfig } from './config';
 import { HealthController } from './health.controller';
 import { BUS, CONFIG, LOGGER, PG_POOL, REDIS, SERVICE_NAME } from './tokens';
@@ -73,8 +74,20 @@ export class CoreModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal }, 'closing connections');
-    await this.bus.close();
-    await Promise.allSettled([this.pool.end(), this.redis.quit()]);
+    // Some client close() promises never settle once their socket is gone; the timer keeps the
+    // event loop alive so shutdown runs to the end, and each step is bounded.
+    const keepAlive = setInterval(() => undefined, 200);
+    try {
+      const steps = { kafka: this.bus.close(), postgres: this.pool.end() };
+      for (const [name, step] of Object.entries(steps)) {
+        const outcome = await settleWithin(5000, step);
+        if (outcome !== 'timeout' && outcome.status === 'fulfilled') continue;
+        this.logger.warn({ connection: name, outcome: outcome === 'timeout' ? 'timeout' : String(outcome.reason) }, 'connection did not close cleanly');
+      }
+      this.redis.disconnect();
+    } finally {
+      clearInterval(keepAlive);
+    }
     this.logger.info({}, 'connections closed');
   }
 }

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { catalogue, dlqDefinitions, ErrorCodes, topicDefinitions } from '@meridian/contracts';
+import {
+  ASYNCAPI_PATH,
+  buildAsyncApiDocument,
+  buildOpenApiDocument,
+  generateDocs,
+  OPENAPI_PATH,
+  REPLY_ADDRESS,
+  ROOT,
+} from '../tools/generate-docs';
+
+type Json = Record<string, unknown>;
+
+const STALE = 'is out of date with the code: run `npm run docs:contracts` and commit the result';
+
+const committed = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+const asyncapi = buildAsyncApiDocument();
+const channels = asyncapi['channels'] as Record<string, Json>;
+const operations = asyncapi['operations'] as Record<string, Json>;
+const messages = (asyncapi['components'] as Json)['messages'] as Record<string, Json>;
+
+/** Follows a local `#/a/b` reference inside the AsyncAPI document. */
+const resolveRef = (ref: unknown): Json => {
+  expect(typeof ref, 'a $ref string').toBe('string');
+  return (ref as string)
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<Json>((node, part) => {
+      const next = node[part];
+      expect(next, `${String(ref)} resolves`).toBeDefined();
+      return next as Json;
+    }, asyncapi);
+};
+
+describe('published contract documents (docs/)', () => {
+  it.each(generateDocs().map((d) => [d.path, d.content] as const))('%s is committed exactly as generated', (path, content) => {
+    expect(committed(path), `${path} ${STALE}`).toBe(content);
+  });
+
+  it('are deterministic: two generations render the same bytes', () => {
+    expect(generateDocs()).toEqual(generateDocs());
+  });
+});
+
+describe('AsyncAPI document', () => {
+  it('is AsyncAPI 3.0.0', () => {
+    expect(asyncapi['asyncapi']).toBe('3.0.0');
+    expect(JSON.parse(committed(ASYNCAPI_PATH))['asyncapi']).toBe('3.0.0');
+  });
+
+  it('has a message for every catalogue type, with its schema as payload and its type as name', () => {
+    for (const { contract } of catalogue) {
+      const message = messages[contract.type];
+      expect(message, `message ${contract.type}`).toBeDefined();
+      expect(message['name']).toBe(contract.type);
+      expect(message['title']).toBe(contract.type);
+      expect(message['contentType']).toBe('application/json');
+      expect(message['payload']).toMatchObject({ type: expect.anything() });
+      expect((message['bindings'] as Json)['kafka']).toHaveProperty('key');
+    }
+  });
+
+  it('puts every catalogue type on the channel of its topic', () => {
+    for (const { contract, topic } of catalogue) {
+      const channel = Object.values(channels).find((c) => c['address'] === topic);
+      expect(channel, `channel with address ${topic}`).toBeDefined();
+      const refs = Object.values(channel?.['messages'] as Record<string, Json>).map((m) => m['$ref']);
+      expect(refs).toContain(`#/components/messages/${contract.type}`);
+    }
+  });
+
+  it('has a channel for every declared topic, its dead-letter topic and the reply topics', () => {
+    const addresses = Object.values(channels).map((c) => c['address']);
+    for (const t of [...topicDefinitions, ...dlqDefinitions]) {
+      expect(addresses, t.name).toContain(t.name);
+      const channel = Object.values(channels).find((c) => c['address'] === t.name) as Json;
+      expect((channel['bindings'] as Json)['kafka']).toMatchObject({
+        partitions: t.partitions,
+        topicConfiguration: { 'cleanup.policy': [t.cleanupPolicy], 'retention.ms': t.retentionMs },
+      });
+    }
+    expect(addresses).toContain(REPLY_ADDRESS);
+  });
+
+  it('documents the CloudEvents binary-mode and tracing headers on every message', () => {
+    const headers = (asyncapi['components'] as Json)['schemas'] as Record<string, Json>;
+    const properties = Object.keys(headers['CloudEventHeaders']['properties'] as Json);
+    for (const name of ['ce_id', 'ce_type', 'ce_source', 'ce_time', 'ce_specversion', 'ce_dataschema', 'content-type', 'traceparent', 'correlation-id', 'causation-id', 'tenant-id', 'reply-to']) {
+      expect(properties, name).toContain(name);
+    }
+    for (const { contract } of catalogue) {
+      const [common, own] = (messages[contract.type]['headers'] as { allOf: Json[] }).allOf;
+      expect(resolveRef(common['$ref'])).toBe(headers['CloudEventHeaders']);
+      expect(own).toMatchObject({ properties: { ce_type: { const: contract.type }, ce_dataschema: { const: contract.dataschema } } });
+    }
+  });
+
+  it('resolves every reference of every operation, to messages of the referenced channel', () => {
+    expect(Object.keys(operations).length).toBeGreaterThan(0);
+    for (const [id, op] of Object.entries(operations)) {
+      const channel = resolveRef((op['channel'] as Json)['$ref']);
+      for (const m of op['messages'] as Json[]) {
+        const ref = m['$ref'] as string;
+        expect(ref.startsWith(`${(op['channel'] as Json)['$ref'] as string}/messages/`), `${id}: ${ref}`).toBe(true);
+        expect(resolveRef(ref)).toBeDefined();
+      }
+      const reply = op['reply'] as Json | undefined;
+      if (reply) for (const m of reply['messages'] as Json[]) expect(resolveRef(m['$ref'])).toBeDefined();
+      expect(channel['address']).toBeDefined();
+    }
+  });
+
+  it('names who sends and who receives each flow of the slice', () => {
+    const flows = Object.values(operations).map((op) => {
+      const service = ((op['tags'] as Json[])[0]['name'] as string).replace('service:', '');
+      return `${service} ${op['action'] as string} ${resolveRef((op['channel'] as Json)['$ref'])['address'] as string}`;
+    });
+    expect(flows).toEqual(
+      expect.arrayContaining([
+        'gateway send meridian.workflow.commands',
+        'workflow receive meridian.workflow.commands',
+        'workflow send meridian.workflow.events',
+        'projection receive meridian.workflow.events',
+        'gateway send meridian.telemetry.positions',
+        'projection receive meridian.telemetry.positions',
+        'gateway send meridian.geo-query.requests',
+        'geo-query receive meridian.geo-query.requests',
+        `gateway receive ${REPLY_ADDRESS}`,
+        'identity send meridian.identity.events',
+        'gateway receive meridian.identity.events',
+      ]),
+    );
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('has the three paths of the gateway', () => {
+    const paths = Object.keys(buildOpenApiDocument()['paths'] as Json);
+    expect(paths.sort()).toEqual(['/v1/assets', '/v1/assets/{id}', '/v1/telemetry']);
+    expect(Object.keys(JSON.parse(committed(OPENAPI_PATH))['paths'] as Json).sort()).toEqual(paths);
+  });
+});
+
+describe('docs/errors.md', () => {
+  it('lists every stable error code', () => {
+    const text = committed('docs/errors.md');
+    const missing = Object.values(ErrorCodes).filter((code) => !text.includes(`\`${code}\``));
+    expect(missing, 'error codes missing from docs/errors.md').toEqual([]);
+  });
+});
