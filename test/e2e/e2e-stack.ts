@@ -123,6 +123,7 @@ export function postOversize(path: string, body: Buffer, headers: Record<string,
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
+      else setTimeout(() => reject(new Error(`no response after ${err.code}`)), 10_000).unref();
     });
     req.end(body);
   });
