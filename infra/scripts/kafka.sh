@@ -90,8 +90,9 @@ cmd_install() {
   else
     log "downloading Kafka $(kafka_version) jars from Maven Central (first run only)..."
   fi
-  local t0=$SECONDS tmp="$KDIR/libs.tmp.$$"
-  mkdir -p "$KDIR"
+  # Jars are shared by every broker instance: download next to them, then move into place.
+  local t0=$SECONDS tmp="$LIBS.tmp.$$"
+  mkdir -p "$KDIR" "$(dirname "$LIBS")"
   rm -rf "$tmp"
   if ! mvn -q -B -f "$POM" dependency:copy-dependencies -DincludeScope=runtime \
         -DoutputDirectory="$tmp" >"$KDIR/install.log" 2>&1; then
