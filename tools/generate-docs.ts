@@ -8,7 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import {
+  AssetRegisteredV1,
   AssetsExistV1,
+  AssetStatusChangedV1,
   catalogue,
   CommandReplyV1,
   dlqDefinitions,
@@ -23,6 +25,8 @@ import {
   RegisterAssetV1,
   RegisterTenantV1,
   replyTopicDefinition,
+  TenantId,
+  TenantRegisteredV1,
   type TopicDefinition,
   topicDefinitions,
   Topics,
@@ -65,7 +69,7 @@ export function buildOpenApiDocument(): Json {
 const uuidKey = (what: string): Json => ({ ...jsonSchema(z.uuid()), description: what });
 const noKey: Json = { type: 'null', description: 'No key: the producer spreads these messages over the partitions; nothing orders them.' };
 const tenantKey: Json = {
-  ...jsonSchema(z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/)),
+  ...jsonSchema(TenantId),
   description: 'Tenant id: every message of one tenant lands in one partition, in order.',
 };
 
@@ -79,11 +83,11 @@ const keyByKind: Readonly<Record<MessageKind, Json>> = {
 
 const keyByType: Readonly<Record<string, Json>> = {
   [RegisterAssetV1.type]: uuidKey('Asset id (the id the gateway chose for the new asset): commands of one asset stay in order.'),
-  'meridian.workflow.asset.registered.v1': uuidKey('Asset id: the events of one asset stay in order.'),
-  'meridian.workflow.asset.status-changed.v1': uuidKey('Asset id: the events of one asset stay in order.'),
+  [AssetRegisteredV1.type]: uuidKey('Asset id: the events of one asset stay in order.'),
+  [AssetStatusChangedV1.type]: uuidKey('Asset id: the events of one asset stay in order.'),
   [PositionReportedV1.type]: uuidKey('Asset id: the fixes of one asset stay in order.'),
   [RegisterTenantV1.type]: { ...tenantKey, description: 'Tenant id (DESIGN §2: the aggregate id). No producer sends this command yet.' },
-  'meridian.identity.tenant.registered.v1': tenantKey,
+  [TenantRegisteredV1.type]: tenantKey,
 };
 
 const keyOf = (contract: MessageContract): Json => keyByType[contract.type] ?? keyByKind[contract.kind];

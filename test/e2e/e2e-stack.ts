@@ -57,7 +57,7 @@ export async function startSystem(tenants: readonly string[]): Promise<E2eSystem
       INSTANCE_ID: instanceId,
       IDENTITY_BOOTSTRAP_TENANTS: tenants.join(','),
       GATEWAY_DEFAULT_TENANT: tenants[0],
-      GATEWAY_BODY_LIMIT_BYTES: String(2 * 1024 * 1024),
+      GATEWAY_BODY_LIMIT_BYTES: String(512 * 1024),
       LOG_LEVEL: 'info',
     },
     ports: E2E_PORTS,

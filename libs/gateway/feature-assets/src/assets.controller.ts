@@ -97,7 +97,8 @@ export class AssetsController {
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AssetFeatureCollection> {
-    const { bbox, limit } = parseOr400(ListAssetsParams, query, ErrorCodes.bboxInvalid);
+    const code = typeof query.bbox === 'string' && !ListAssetsParams.shape.bbox.safeParse(query.bbox).success ? ErrorCodes.bboxInvalid : ErrorCodes.requestInvalid;
+    const { bbox, limit } = parseOr400(ListAssetsParams, query, code);
     const result = AssetFeatureCollection.parse(await this.bus.query(ListAssetsInBboxV1, { bbox: bbox ?? WORLD, limit }, tenantId));
     void reply.header('content-type', GEOJSON);
     return result;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { ErrorCodes } from '@meridian/contracts';
 import { REDIS } from '@meridian/shared/service-kit';
 import { ProblemException } from './problem';
 
@@ -27,7 +28,7 @@ export class Idempotency {
 
   static validate(key: string): void {
     if (!KEY_PATTERN.test(key)) {
-      throw new ProblemException(400, 'IDEMPOTENCY.KEY_INVALID', 'idempotency: key invalid', 'Idempotency-Key must be 1-200 characters of [A-Za-z0-9_.:-]');
+      throw new ProblemException(400, ErrorCodes.idempotencyKeyInvalid, 'idempotency: key invalid', 'Idempotency-Key must be 1-200 characters of [A-Za-z0-9_.:-]');
     }
   }
 
@@ -41,11 +42,11 @@ export class Idempotency {
       const raw = await this.redis.get(redisKey);
       const entry = raw ? (JSON.parse(raw) as Entry) : null;
       if (entry && entry.hash !== hash) {
-        throw new ProblemException(422, 'IDEMPOTENCY.KEY_REUSED', 'idempotency: key reused', 'this Idempotency-Key was used with a different request body');
+        throw new ProblemException(422, ErrorCodes.idempotencyKeyReused, 'idempotency: key reused', 'this Idempotency-Key was used with a different request body');
       }
       if (entry?.state === 'done') return entry;
       if (entry?.state === 'pending') {
-        throw new ProblemException(409, 'IDEMPOTENCY.IN_PROGRESS', 'idempotency: in progress', 'a request with this Idempotency-Key is still being processed');
+        throw new ProblemException(409, ErrorCodes.idempotencyInProgress, 'idempotency: in progress', 'a request with this Idempotency-Key is still being processed');
       }
     }
     try {

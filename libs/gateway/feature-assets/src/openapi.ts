@@ -9,6 +9,13 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
+/** Responses every /v1 operation can give: tenant checks, media type, directory loading. */
+const common = {
+  '400': problem('REQUEST.INVALID, REQUEST.MALFORMED_JSON, TENANT.INVALID, …'),
+  '404': problem('TENANT.UNKNOWN, or the resource does not exist'),
+  '503': problem('UPSTREAM.UNAVAILABLE: the tenant directory is loading, or Kafka is unreachable'),
+};
+
 const tenantHeader = {
   name: 'X-Tenant-Id',
   in: 'header',
@@ -35,7 +42,13 @@ export function buildOpenApi(serverUrl: string): Record<string, unknown> {
           operationId: 'registerAsset',
           parameters: [
             tenantHeader,
-            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'Repeats with the same key and body get the first answer (kept 24 h); the asset id derives from the key.',
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,200}$' },
+            },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: schema(RegisterAssetBody) } } },
           responses: {
@@ -43,10 +56,16 @@ export function buildOpenApi(serverUrl: string): Record<string, unknown> {
               description: 'Registered; `version` is the asset stream version.',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/CommandAccepted' } } },
             },
-            '202': { description: 'Sent, but workflow did not answer within the timeout; it may still be applied.' },
-            '400': problem('Malformed JSON, unknown kind, unknown fields.'),
-            '409': problem('Conflict (e.g. IDEMPOTENCY.IN_PROGRESS).'),
-            '413': problem('Body too large.'),
+            '202': {
+              description: 'Sent, but workflow did not answer within the timeout; it may still be applied.',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/CommandPending' } } },
+            },
+            ...common,
+            '409': problem('ASSET.ALREADY_REGISTERED, IDEMPOTENCY.IN_PROGRESS'),
+            '413': problem('REQUEST.TOO_LARGE'),
+            '415': problem('REQUEST.UNSUPPORTED_MEDIA_TYPE'),
+            '422': problem('IDEMPOTENCY.KEY_REUSED'),
+            '504': problem('UPSTREAM.TIMEOUT'),
           },
         },
         get: {
@@ -59,7 +78,8 @@ export function buildOpenApi(serverUrl: string): Record<string, unknown> {
           ],
           responses: {
             '200': { description: 'GeoJSON FeatureCollection', content: { 'application/geo+json': { schema: schema(AssetFeatureCollection) } } },
-            '400': problem('QUERY.BBOX_INVALID'),
+            ...common,
+            '400': problem('QUERY.BBOX_INVALID (bbox), REQUEST.INVALID (limit), TENANT.INVALID'),
             '504': problem('UPSTREAM.TIMEOUT'),
           },
         },
@@ -71,7 +91,9 @@ export function buildOpenApi(serverUrl: string): Record<string, unknown> {
           parameters: [tenantHeader, { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: {
             '200': { description: 'GeoJSON Feature', content: { 'application/geo+json': { schema: schema(AssetFeature) } } },
-            '404': problem('ASSET.NOT_FOUND'),
+            ...common,
+            '400': problem('REQUEST.INVALID (id is not a UUID), TENANT.INVALID'),
+            '404': problem('ASSET.NOT_FOUND, TENANT.UNKNOWN'),
             '504': problem('UPSTREAM.TIMEOUT'),
           },
         },
@@ -92,9 +114,11 @@ export function buildOpenApi(serverUrl: string): Record<string, unknown> {
           },
           responses: {
             '202': { description: 'Accepted and rejected fixes', content: { 'application/json': { schema: { $ref: '#/components/schemas/TelemetryResult' } } } },
-            '400': problem('Malformed body'),
+            ...common,
             '413': problem('REQUEST.TOO_LARGE or TELEMETRY.TOO_MANY_FIXES'),
-            '503': problem('UPSTREAM.UNAVAILABLE: nothing was acknowledged'),
+            '415': problem('REQUEST.UNSUPPORTED_MEDIA_TYPE'),
+            '503': problem('UPSTREAM.UNAVAILABLE: Kafka did not acknowledge; some fixes of a large request may be stored already, and retrying is safe (fixes are idempotent on assetId + ts)'),
+            '504': problem('UPSTREAM.TIMEOUT: geo-query did not confirm the asset ids in time'),
           },
         },
       },
@@ -113,6 +137,11 @@ export function buildOpenApi(serverUrl: string): Record<string, unknown> {
             instance: { type: 'string' },
             errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
           },
+        },
+        CommandPending: {
+          type: 'object',
+          required: ['id', 'status', 'correlationId'],
+          properties: { id: { type: 'string', format: 'uuid' }, status: { const: 'pending' }, correlationId: { type: 'string' } },
         },
         CommandAccepted: { type: 'object', required: ['id', 'version'], properties: { id: { type: 'string', format: 'uuid' }, version: { type: 'integer' } } },
         TelemetryResult: {

@@ -40,7 +40,16 @@ export class ServiceBus implements OnApplicationBootstrap, BeforeApplicationShut
   /** Accepted (with the new version), rejected (with a stable code) or still pending after the timeout. */
   async command(contract: MessageContract, key: string, data: unknown, tenantId: string, commandId: string): Promise<CommandOutcome> {
     const outcome = await this.client.request(
-      { topic: Topics.workflowCommands, key, type: contract.type, dataschema: contract.dataschema, data, tenantId, correlationId: this.correlation(commandId) },
+      {
+        id: commandId,
+        topic: Topics.workflowCommands,
+        key,
+        type: contract.type,
+        dataschema: contract.dataschema,
+        data,
+        tenantId,
+        correlationId: this.correlation(commandId),
+      },
       this.settings.commandTimeoutMs,
     );
     if (outcome.status === 'timeout') return { outcome: 'pending', correlationId: outcome.correlationId };

@@ -34,6 +34,7 @@ export class TenantDirectory implements OnApplicationBootstrap, BeforeApplicatio
       fromBeginning: true,
       commitOffsets: false,
       maxAttempts: 1,
+      deadLetter: false,
       log: this.logger,
     });
     await this.subscription.run(async (event, origin) => {

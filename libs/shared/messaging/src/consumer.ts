@@ -18,6 +18,11 @@ export interface SubscribeOptions {
   readonly maxAttempts?: number;
   /** Partitions handled in parallel (order is kept within a partition, i.e. per key). Default 1. */
   readonly concurrency?: number;
+  /**
+   * false: a message that cannot be handled is logged and skipped instead of parked in
+   * `<topic>.dlq` (per-instance topics such as reply topics have no DLQ).
+   */
+  readonly deadLetter?: boolean;
   /** false: never commit offsets, so every start reads from the beginning (in-memory directories). */
   readonly commitOffsets?: boolean;
   readonly log: Log;
@@ -151,6 +156,10 @@ export class Subscription {
     const wire = toWireMessage(message);
     const error = err instanceof Error ? err.message : String(err);
     const code = (err as { code?: unknown }).code;
+    if (this.options.deadLetter === false) {
+      this.options.log.error({ ...origin, error }, 'message skipped: it cannot be handled');
+      return;
+    }
     this.options.log.error({ ...origin, error }, 'message sent to the dead-letter topic');
     await this.bus.send(dlqTopic(origin.topic), [
       {

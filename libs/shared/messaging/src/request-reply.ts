@@ -5,6 +5,8 @@ import type { MessageBus } from './bus';
 import { Subscription } from './consumer';
 
 export interface OutgoingRequest {
+  /** Message id (CloudEvents `id`); a command's id, from which its event ids derive. Random if absent. */
+  readonly id?: string;
   readonly topic: string;
   readonly key: string | null;
   readonly type: string;
@@ -49,6 +51,7 @@ export class RequestReplyClient {
       // The topic belongs to this instance: everything on it is a reply to this instance.
       fromBeginning: true,
       maxAttempts: 1,
+      deadLetter: false,
       log: this.log,
     });
     await this.subscription.run(async (envelope) => this.settle(envelope));
@@ -65,7 +68,7 @@ export class RequestReplyClient {
 
   async request(req: OutgoingRequest, timeoutMs: number): Promise<RequestOutcome> {
     const correlationId = req.correlationId ?? randomUUID();
-    const id = randomUUID();
+    const id = req.id ?? randomUUID();
     const outcome = new Promise<RequestOutcome>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
