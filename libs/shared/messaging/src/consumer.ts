@@ -68,6 +68,41 @@ export class Subscription {
   }
 
   /**
+   * Like `run`, but messages with different keys are handled in parallel (up to `parallelism`)
+   * while messages with the same key stay in order: commands to different aggregates do not wait
+   * for each other's commits. Offsets are committed once the whole fetched batch is handled.
+   */
+  async runKeyed(handler: MessageHandler, parallelism = 16): Promise<void> {
+    await this.connect();
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+        const byKey = new Map<string, KafkaMessage[]>();
+        for (const message of batch.messages) {
+          const key = message.key?.toString() ?? `offset:${message.offset}`;
+          byKey.set(key, [...(byKey.get(key) ?? []), message]);
+        }
+        const lanes = [...byKey.values()];
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), 2000);
+        try {
+          await forEachLimited(lanes, parallelism, async (lane) => {
+            for (const message of lane) {
+              const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+              await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin));
+            }
+          });
+        } finally {
+          clearInterval(beat);
+        }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+        await commitOffsetsIfNecessary();
+      },
+    });
+  }
+
+  /**
    * Batch consumption for streams (telemetry). `parse` validates each message; one that fails is
    * dead-lettered on its own and the rest of the batch goes on.
    */
@@ -176,4 +211,12 @@ export class Subscription {
       },
     ]);
   }
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) await work(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -35,7 +35,7 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
     log: options.log,
   });
   const run = options.withContext ?? (<T>(_: Envelope, work: () => Promise<T>) => work());
-  await subscription.run(async (request) =>
+  await subscription.runKeyed(async (request) =>
     run(request, async () => {
       let body: ReplyBody;
       try {
