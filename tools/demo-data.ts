@@ -7,7 +7,19 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.status, json: await res.json() };
 }
 
+/** The demo tenant reaches the gateway through identity's events on Kafka: wait until it is admitted. */
+async function waitForTenant(apiUrl: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${apiUrl}/v1/assets?limit=1`);
+    if (res.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`the demo tenant is not known to the gateway (HTTP ${res.status})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export async function loadDemoData(apiUrl: string, assets = 24): Promise<{ assets: number; fixes: number }> {
+  await waitForTenant(apiUrl);
   const ids: string[] = [];
   for (let i = 0; i < assets; i++) {
     const kind = KINDS[i % KINDS.length];

@@ -25,8 +25,13 @@ async function run(): Promise<void> {
   const api = `http://${host}:${ports.gateway}`;
   if (process.env.MERIDIAN_DEMO_DATA !== 'false') {
     say('[start] loading demo data…');
-    const demo = await loadDemoData(api);
-    say(`[start] demo data: ${demo.assets} assets, ${demo.fixes} fixes (tenant "demo")`);
+    try {
+      const demo = await loadDemoData(api);
+      say(`[start] demo data: ${demo.assets} assets, ${demo.fixes} fixes (tenant "demo")`);
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
   }
   say('');
   say(`  Meridian API:  ${api}`);
