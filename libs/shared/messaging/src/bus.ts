@@ -114,6 +114,12 @@ export class MessageBus {
     return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
+  /** The Kafka cluster id: a new id means a new (empty) cluster, whatever the addresses say. */
+  async clusterId(): Promise<string> {
+    const admin = await this.admin();
+    return (await admin.describeCluster()).clusterId;
+  }
+
   /** True when the broker answers a metadata request. */
   async ping(): Promise<boolean> {
     try {

@@ -47,9 +47,12 @@ class EventSourcingLifecycle implements OnModuleInit, OnApplicationBootstrap, Be
     if (applied.length) this.logger.info({ schema: this.options.schema, applied }, 'migrations applied');
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const publish = outboxPublisher(this.bus, { service: this.service, topic: this.options.topic, map: this.options.map });
-    this.relay = new OutboxRelay(this.pool, this.store, publish, { name: `${this.options.schema}.outbox`, log: this.logger });
+    // The checkpoint belongs to one Kafka cluster: pointed at a new (or wiped) cluster, the relay
+    // republishes the whole store rather than leave that cluster without the history.
+    const name = `${this.options.schema}.outbox@${await this.bus.clusterId()}`;
+    this.relay = new OutboxRelay(this.pool, this.store, publish, { name, log: this.logger });
     this.relay.start();
   }
 
