@@ -9,7 +9,14 @@ export const assetStatuses = ['registered', 'available', 'assigned', 'maintenanc
 export const AssetStatus = z.enum(assetStatuses);
 export type AssetStatus = z.infer<typeof AssetStatus>;
 
-export const AssetName = z.string().trim().min(1).max(200);
+/** Printable text: control characters (NUL above all, which Postgres jsonb refuses) are rejected at the edge. */
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+export const AssetName = DisplayName;
 export const AssetId = z.uuid();
 
 /** Command: gateway → workflow (`meridian.workflow.commands`, key = asset id). */

@@ -8,6 +8,7 @@ export const MeridianHeaders = {
   causationId: 'causation-id',
   tenantId: 'tenant-id',
   replyTo: 'reply-to',
+  replyKey: 'reply-key',
   error: 'meridian-error',
   errorCode: 'meridian-error-code',
   originalTopic: 'meridian-original-topic',
@@ -29,6 +30,8 @@ export interface Envelope<T = unknown> {
   readonly tenantId?: string;
   readonly traceparent?: string;
   readonly replyTo?: string;
+  /** Set by the requester, echoed in the reply: matches replies to requests (never client-controlled). */
+  readonly replyKey?: string;
 }
 
 /** What the messaging layer hands to Kafka and gets back: transport-neutral. */
@@ -44,6 +47,7 @@ const extraHeaders = (e: Envelope): Record<string, string> => {
   if (e.tenantId) h[MeridianHeaders.tenantId] = e.tenantId;
   if (e.traceparent) h[MeridianHeaders.traceparent] = e.traceparent;
   if (e.replyTo) h[MeridianHeaders.replyTo] = e.replyTo;
+  if (e.replyKey) h[MeridianHeaders.replyKey] = e.replyKey;
   return h;
 };
 
@@ -108,5 +112,6 @@ export function fromWire(message: WireMessage): Envelope<unknown> {
     ...(h[MeridianHeaders.tenantId] ? { tenantId: h[MeridianHeaders.tenantId] } : {}),
     ...(h[MeridianHeaders.traceparent] ? { traceparent: h[MeridianHeaders.traceparent] } : {}),
     ...(h[MeridianHeaders.replyTo] ? { replyTo: h[MeridianHeaders.replyTo] } : {}),
+    ...(h[MeridianHeaders.replyKey] ? { replyKey: h[MeridianHeaders.replyKey] } : {}),
   };
 }

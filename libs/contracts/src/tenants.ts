@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DisplayName } from './assets';
 import { defineMessage } from './message';
 
 export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes, 2-63 chars');
@@ -6,7 +7,7 @@ export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase
 export const RegisterTenantV1 = defineMessage(
   'meridian.identity.tenant.register.v1',
   'command',
-  z.strictObject({ tenantId: TenantId, name: z.string().trim().min(1).max(200) }),
+  z.strictObject({ tenantId: TenantId, name: DisplayName }),
   'Register a tenant (organisation).',
 );
 

@@ -51,7 +51,8 @@ export class Idempotency {
     }
     try {
       const response = await work();
-      if (response.status < 500) {
+      // A 202 "pending" is not an outcome: a retry re-sends the same command id and learns the real one.
+      if (response.status < 500 && response.status !== 202) {
         await this.redis.set(redisKey, JSON.stringify({ state: 'done', hash, ...response }), 'EX', TTL_SECONDS);
       } else {
         await this.redis.del(redisKey);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { parseData, TenantRegisteredV1, Topics } from '@meridian/contracts';
@@ -29,7 +30,8 @@ export class TenantDirectory implements OnApplicationBootstrap, BeforeApplicatio
     }
     this.markLoadedIfCaughtUp();
     this.subscription = new Subscription(this.bus, {
-      groupId: `gateway.tenants.${this.settings.instanceId}`,
+      // Nothing is committed: a group of this process alone, read from the beginning every time.
+      groupId: `gateway.tenants.${this.settings.instanceId}.${randomUUID()}`,
       topics: [Topics.identityEvents],
       fromBeginning: true,
       commitOffsets: false,
@@ -37,11 +39,14 @@ export class TenantDirectory implements OnApplicationBootstrap, BeforeApplicatio
       deadLetter: false,
       log: this.logger,
     });
-    await this.subscription.run(async (event, origin) => {
-      if (event.type === TenantRegisteredV1.type) this.tenants.add(parseData(TenantRegisteredV1, event).tenantId);
-      const end = this.pending.get(origin.partition);
-      if (end !== undefined && BigInt(origin.offset) + 1n >= end) this.pending.delete(origin.partition);
+    // Catch-up is tracked per handled batch, so a bad message that is skipped still counts as read.
+    this.subscription.onBatchDone((partition, lastOffset) => {
+      const end = this.pending.get(partition);
+      if (end !== undefined && BigInt(lastOffset) + 1n >= end) this.pending.delete(partition);
       this.markLoadedIfCaughtUp();
+    });
+    await this.subscription.run(async (event) => {
+      if (event.type === TenantRegisteredV1.type) this.tenants.add(parseData(TenantRegisteredV1, event).tenantId);
     });
   }
 

@@ -82,10 +82,14 @@ function prng(seed: number): () => number {
 }
 
 const run = randomBytes(3).toString('hex');
-const tenants = { big: `t${run}-big`, other: `t${run}-other`, small: `t${run}-small` };
+/** Every tenant of this file starts with `geoq-`, so leftovers of an interrupted run can be removed. */
+const tenantPrefix = `geoq-${run}-`;
+const tenants = { big: `${tenantPrefix}big`, other: `${tenantPrefix}other`, small: `${tenantPrefix}small` };
+/** The second layout: many tenants of ~2000 assets each, as in a shared (SaaS) deployment. */
+const backgroundTenants = Array.from({ length: 10 }, (_, i) => `${tenantPrefix}fleet${i}`);
 
-function seedRows(): Seed[] {
-  const random = prng(20250301);
+function seedRows(layout: 'few-tenants' | 'many-tenants'): Seed[] {
+  const random = prng(layout === 'few-tenants' ? 20250301 : 20250302);
   const statuses: AssetStatus[] = ['registered', 'available', 'assigned', 'maintenance'];
   const rows: Seed[] = [];
   const add = (tenantId: string, n: number, area: Bbox, opts: { registered?: boolean; fix?: boolean } = {}): void => {
@@ -109,6 +113,10 @@ function seedRows(): Seed[] {
     }
   };
   const region: Bbox = [5, 45, 15, 55];
+  if (layout === 'many-tenants') {
+    for (const t of backgroundTenants) add(t, 2000, region);
+    return rows;
+  }
   add(tenants.big, 3000, region);
   add(tenants.big, 100, region, { registered: false });
   add(tenants.big, 20, [9, 49, 10, 50], { registered: false }); // inside the small box below
@@ -154,6 +162,32 @@ interface SentQuery {
   readonly values: readonly unknown[];
 }
 
+/** One call of AssetQueries whose plan DESIGN §5 requires to use an index. */
+interface PlanCase {
+  readonly name: string;
+  readonly call: (q: AssetQueries, seeded: readonly Seed[]) => Promise<unknown>;
+}
+
+const registeredOf = (seeded: readonly Seed[], tenantId: string): Seed[] => seeded.filter((r) => r.tenantId === tenantId && r.name !== null);
+
+const planCases = {
+  get: { name: 'get', call: (q, seeded) => q.get(tenants.big, registeredOf(seeded, tenants.big)[42].assetId) },
+  getOtherTenant: { name: "get of another tenant's asset", call: (q, seeded) => q.get(tenants.other, registeredOf(seeded, tenants.big)[42].assetId) },
+  bboxSmall: { name: 'inBbox, a small box', call: (q) => q.inBbox(tenants.big, [9, 49, 10, 50], 10_000) },
+  bboxFirstPage: { name: 'inBbox, the whole region, first page of 100', call: (q) => q.inBbox(tenants.big, [5, 45, 15, 55], 100) },
+  bboxQuarterPage: { name: 'inBbox, a quarter of the region, first page of 250', call: (q) => q.inBbox(tenants.other, [10, 50, 15, 55], 250) },
+  bboxCluster: { name: "inBbox, a small tenant's cluster", call: (q) => q.inBbox(tenants.small, [5, 45, 6, 46], 10_000) },
+  bboxEmpty: { name: 'inBbox, a box with no assets', call: (q) => q.inBbox(tenants.big, [-80, -10, -70, 0], 10) },
+  bboxWholeRegion: { name: 'inBbox, the whole region, limit 10000 (zoomed-out map)', call: (q) => q.inBbox(tenants.big, [5, 45, 15, 55], 10_000) },
+  bboxWorld: { name: 'inBbox, the world, limit 1000 (the gateway default for GET /assets)', call: (q) => q.inBbox(tenants.big, [-180, -90, 180, 90], 1000) },
+  existing10: { name: 'existing, 10 ids', call: (q, seeded) => q.existing(tenants.big, registeredOf(seeded, tenants.big).slice(0, 10).map((r) => r.assetId)) },
+  existing60: { name: 'existing, 60 ids', call: (q, seeded) => q.existing(tenants.big, registeredOf(seeded, tenants.big).slice(0, 60).map((r) => r.assetId)) },
+  existing2000: {
+    name: 'existing, 2000 ids (a telemetry batch after a Redis flush)',
+    call: (q, seeded) => q.existing(tenants.big, registeredOf(seeded, tenants.big).slice(0, 2000).map((r) => r.assetId)),
+  },
+} satisfies Record<string, PlanCase>;
+
 describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
   let pool: Pool;
   /** The pool AssetQueries uses; a spy records the SQL text and parameters it sends. */
@@ -179,17 +213,30 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
     return flatten(rows[0]['QUERY PLAN'][0].Plan);
   }
 
-  async function expectIndexPlan(sql: SentQuery): Promise<void> {
+  async function expectIndexPlan(c: PlanCase): Promise<void> {
+    const { sql } = await capture((q) => c.call(q, seeded));
     const nodes = await planOf(sql);
     const plan = nodes.map(describeNode).join(' → ');
     const indexScans = nodes.filter(
       (n) => ['Index Scan', 'Index Only Scan', 'Bitmap Index Scan'].includes(n['Node Type']) && assetLatestIndexes.includes(n['Index Name'] ?? ''),
     );
-    expect(indexScans.map(describeNode), `plan: ${plan}`).not.toEqual([]);
+    expect(indexScans.map(describeNode), `no index scan on asset_latest in plan: ${plan}`).not.toEqual([]);
     expect(
       nodes.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'asset_latest').map(describeNode),
       `plan: ${plan}`,
     ).toEqual([]);
+  }
+
+  async function insert(rows: readonly Seed[]): Promise<void> {
+    const col = <K extends keyof Seed>(k: K): Seed[K][] => rows.map((r) => r[k]);
+    await pool.query(
+      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version, geom, ts, speed, heading)
+       SELECT a, t, n, k, s, v, CASE WHEN lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, ts, sp, h
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $8::float8[], $9::timestamptz[], $10::real[], $11::real[])
+         AS f(a, t, n, k, s, v, lon, lat, ts, sp, h)`,
+      [col('assetId'), col('tenantId'), col('name'), col('kind'), col('status'), col('version'), col('lon'), col('lat'), col('ts'), col('speed'), col('heading')],
+    );
+    await pool.query('ANALYZE read.asset_latest');
   }
 
   const ofTenant = (tenantId: string, pick: (r: Seed) => boolean = () => true): Seed[] => seeded.filter((r) => r.tenantId === tenantId && pick(r));
@@ -199,17 +246,13 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
     pool = createTestPool();
     queriesPool = createTestPool();
     await pool.query(readModelDdl);
+    // Rows and dead space left by earlier runs would shift the planner's costs: start compact.
+    await pool.query(`DELETE FROM read.asset_latest WHERE tenant_id LIKE 'geoq-%'`);
+    await pool.query('VACUUM FULL read.asset_latest');
 
-    seeded = seedRows();
-    const col = <K extends keyof Seed>(k: K): Seed[K][] => seeded.map((r) => r[k]);
-    await pool.query(
-      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version, geom, ts, speed, heading)
-       SELECT a, t, n, k, s, v, CASE WHEN lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, ts, sp, h
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $8::float8[], $9::timestamptz[], $10::real[], $11::real[])
-         AS f(a, t, n, k, s, v, lon, lat, ts, sp, h)`,
-      [col('assetId'), col('tenantId'), col('name'), col('kind'), col('status'), col('version'), col('lon'), col('lat'), col('ts'), col('speed'), col('heading')],
-    );
-    await pool.query('ANALYZE read.asset_latest');
+    // First layout: a few thousand assets, one tenant owns about 60% of them.
+    seeded = seedRows('few-tenants');
+    await insert(seeded);
 
     assetLatestIndexes = (
       await pool.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'read' AND tablename = 'asset_latest'`)
@@ -221,7 +264,8 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
 
   afterAll(async () => {
     sent?.mockRestore();
-    await pool?.query('DELETE FROM read.asset_latest WHERE tenant_id = ANY($1)', [Object.values(tenants)]);
+    await pool?.query(`DELETE FROM read.asset_latest WHERE tenant_id LIKE $1`, [`${tenantPrefix}%`]);
+    await pool?.query('VACUUM read.asset_latest');
     await queriesPool?.end();
     await pool?.end();
   });
@@ -239,40 +283,32 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
   });
 
   describe('get', () => {
-    it('returns the asset as a GeoJSON Feature with its latest fix, through an index', async () => {
+    it('returns the asset as a GeoJSON Feature with its latest fix', async () => {
       const row = ofTenant(tenants.big, (r) => r.name !== null && r.lon !== null)[123];
-      const { result, sql } = await capture((q) => q.get(tenants.big, row.assetId));
+      const result = await queries.get(tenants.big, row.assetId);
 
       expect(result).toEqual(feature(row));
       expect(AssetFeature.parse(result)).toEqual(result);
       expect(result?.properties.lastSeen).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      await expectIndexPlan(sql);
     });
 
     it('returns a registered asset without a fix with a null geometry', async () => {
       const row = ofTenant(tenants.big, (r) => r.name !== null && r.lon === null)[0];
-      const { result, sql } = await capture((q) => q.get(tenants.big, row.assetId));
+      const result = await queries.get(tenants.big, row.assetId);
 
       expect(result).toEqual(feature(row));
       expect(result).toMatchObject({ geometry: null, properties: { lastSeen: null, speed: null } });
-      await expectIndexPlan(sql);
     });
 
     it("returns null for another tenant's asset", async () => {
       const row = ofTenant(tenants.big, (r) => r.name !== null)[7];
       expect(await queries.get(tenants.big, row.assetId)).not.toBeNull();
-
-      const { result, sql } = await capture((q) => q.get(tenants.other, row.assetId));
-      expect(result).toBeNull();
-      await expectIndexPlan(sql);
+      expect(await queries.get(tenants.other, row.assetId)).toBeNull();
     });
 
     it('returns null for a row whose registration is not projected yet, and for an unknown id', async () => {
-      const unregistered = ofTenant(tenants.big, (r) => r.name === null)[0];
-      const { result, sql } = await capture((q) => q.get(tenants.big, unregistered.assetId));
-      expect(result).toBeNull();
-      await expectIndexPlan(sql);
-
+      const unregistered = ofTenant(tenants.big, (r) => r.name === null && r.lon !== null)[0];
+      expect(await queries.get(tenants.big, unregistered.assetId)).toBeNull();
       expect(await queries.get(tenants.big, randomUUID())).toBeNull();
     });
   });
@@ -281,24 +317,25 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
     const cases: readonly { name: string; tenant: keyof typeof tenants; bbox: Bbox; limit: number }[] = [
       { name: 'a small box, everything in it', tenant: 'big', bbox: [9, 49, 10, 50], limit: 10_000 },
       { name: 'the whole region, first page', tenant: 'big', bbox: [5, 45, 15, 55], limit: 100 },
+      { name: 'the whole region, everything', tenant: 'big', bbox: [5, 45, 15, 55], limit: 10_000 },
       { name: 'a quarter of the region, first page', tenant: 'other', bbox: [10, 50, 15, 55], limit: 250 },
       { name: "a small tenant's cluster that other tenants also cover", tenant: 'small', bbox: [5, 45, 6, 46], limit: 10_000 },
       { name: 'a box with no assets', tenant: 'big', bbox: [-80, -10, -70, 0], limit: 10 },
+      { name: 'the world, first 1000 (the gateway default)', tenant: 'big', bbox: [-180, -90, 180, 90], limit: 1000 },
     ];
 
     it.each(cases)("returns exactly the tenant's registered assets in the box, ordered by id: $name", async ({ tenant, bbox, limit }) => {
       const tenantId = tenants[tenant];
       const all = ofTenant(tenantId, (r) => r.name !== null && inside(r, bbox)).sort(byId);
-      const { result } = await capture((q) => q.inBbox(tenantId, bbox, limit));
+      const result = await queries.inBbox(tenantId, bbox, limit);
 
       expect(result).toEqual(all.slice(0, limit).map(feature));
       expect(result.length).toBe(Math.min(all.length, limit));
     });
 
     it('the cases are not vacuous: other tenants and unregistered rows lie in the boxes, and limits cut', () => {
-      const [small, region, , cluster] = cases;
-      const regionRows = ofTenant(tenants.big, (r) => r.name !== null && inside(r, region.bbox));
-      expect(regionRows.length).toBeGreaterThan(region.limit);
+      const [small, firstPage, , , cluster] = cases;
+      expect(ofTenant(tenants.big, (r) => r.name !== null && inside(r, firstPage.bbox)).length).toBeGreaterThan(firstPage.limit);
       expect(seeded.filter((r) => r.tenantId !== tenants.big && inside(r, small.bbox)).length).toBeGreaterThan(0);
       expect(ofTenant(tenants.big, (r) => r.name === null && inside(r, small.bbox)).length).toBeGreaterThan(0);
       expect(ofTenant(tenants.big, (r) => r.name !== null && inside(r, small.bbox)).length).toBeGreaterThan(0);
@@ -315,26 +352,19 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
       expect(result.filter((f) => otherIds.has(f.id))).toEqual([]);
       expect(result.map((f) => f.id)).toEqual(ofTenant(tenants.big, (r) => r.name !== null && inside(r, bbox)).sort(byId).map((r) => r.assetId));
     });
-
-    // DESIGN §5: every query's plan uses an index.
-    it.each(cases)('plans with an index on asset_latest: $name', async ({ tenant, bbox, limit }) => {
-      const { sql } = await capture((q) => q.inBbox(tenants[tenant], bbox, limit));
-      await expectIndexPlan(sql);
-    });
   });
 
   describe('existing', () => {
-    it("returns only the tenant's registered ids, through an index", async () => {
+    it("returns only the tenant's registered ids", async () => {
       const mine = ofTenant(tenants.big, (r) => r.name !== null).slice(0, 40);
       const unregistered = ofTenant(tenants.big, (r) => r.name === null).slice(0, 10);
       const theirs = ofTenant(tenants.other).slice(0, 10);
       const unknown = Array.from({ length: 5 }, () => randomUUID());
       const asked = [...mine, ...unregistered, ...theirs].map((r) => r.assetId).concat(unknown);
 
-      const { result, sql } = await capture((q) => q.existing(tenants.big, asked));
+      const result = await queries.existing(tenants.big, asked);
 
       expect([...result].sort()).toEqual(mine.map((r) => r.assetId).sort());
-      await expectIndexPlan(sql);
     });
 
     it('returns nothing for an empty list or for ids of another tenant', async () => {
@@ -342,11 +372,30 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
       expect(await queries.existing(tenants.small, ofTenant(tenants.big).map((r) => r.assetId))).toEqual([]);
     });
 
-    it('plans with an index for a large batch of ids (a telemetry batch of unknown assets)', async () => {
-      const ids = ofTenant(tenants.big).slice(0, 2000).map((r) => r.assetId);
-      const { result, sql } = await capture((q) => q.existing(tenants.big, ids));
-      expect(result).toHaveLength(ofTenant(tenants.big).slice(0, 2000).filter((r) => r.name !== null).length);
-      await expectIndexPlan(sql);
+    it('answers a batch of 2000 ids', async () => {
+      const asked = ofTenant(tenants.big).slice(0, 2000);
+      const result = await queries.existing(tenants.big, asked.map((r) => r.assetId));
+      expect([...result].sort()).toEqual(asked.filter((r) => r.name !== null).map((r) => r.assetId).sort());
     });
+  });
+
+  // DESIGN §5: every query's plan uses an index; the plans below are of the SQL text and parameters
+  // AssetQueries actually sends, captured from its pool.
+  describe('plans, a few thousand assets, one tenant owning ~60% of them', () => {
+    // When one tenant owns most of a table this small (~95 pages), a sequential scan is genuinely
+    // the cheapest plan for a box over most of it and for id lists checked against most of it
+    // (docs/decisions/0005). No plan is asserted for those here; the block below asserts the
+    // index for every query at a realistic tenant share.
+    const { bboxWholeRegion: _box, existing60: _ids60, existing2000: _ids2000, ...indexed } = planCases;
+
+    it.each(Object.values(indexed))('$name uses an index on asset_latest', (c) => expectIndexPlan(c));
+  });
+
+  describe('plans, with ten more tenants of 2000 assets each (the queried tenant owns ~12%)', () => {
+    beforeAll(async () => {
+      await insert(seedRows('many-tenants'));
+    });
+
+    it.each(Object.values(planCases))('$name uses an index on asset_latest', (c) => expectIndexPlan(c));
   });
 });

@@ -28,10 +28,11 @@ export class AssetLatestRepository {
     return rowCount === 1;
   }
 
-  async applyStatus(assetId: string, status: string, version: number): Promise<boolean> {
+  async applyStatus(assetId: string, tenantId: string, status: string, version: number): Promise<boolean> {
     const { rowCount } = await this.pool.query(
-      `UPDATE read.asset_latest SET status = $2, version = $3, updated_at = now() WHERE asset_id = $1 AND version < $3`,
-      [assetId, status, version],
+      `UPDATE read.asset_latest SET status = $3, version = $4, updated_at = now()
+       WHERE asset_id = $1 AND tenant_id = $2 AND version < $4`,
+      [assetId, tenantId, status, version],
     );
     return rowCount === 1;
   }

@@ -14,7 +14,7 @@ export async function projectAssetEvent(repo: AssetLatestRepository, event: Enve
     }
     case AssetStatusChangedV1.type: {
       const e = parseData(AssetStatusChangedV1, event);
-      await repo.applyStatus(e.assetId, e.status, e.version);
+      await repo.applyStatus(e.assetId, e.tenantId, e.status, e.version);
       return;
     }
     default:

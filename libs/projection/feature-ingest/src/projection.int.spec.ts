@@ -144,7 +144,7 @@ describe('projection into read.asset_latest and read.positions (real PostGIS)', 
       expect(await latest(id)).toEqual(before);
 
       // The guard is on the version, not a blanket refusal: the next version applies.
-      expect(await assets.applyStatus(id, 'available', 4)).toBe(true);
+      expect(await assets.applyStatus(id, t, 'available', 4)).toBe(true);
       expect(await latest(id)).toMatchObject({ name: 'Kestrel', status: 'available', version: 4 });
     });
 
@@ -165,11 +165,7 @@ describe('projection into read.asset_latest and read.positions (real PostGIS)', 
   });
 
   describe('tenant isolation', () => {
-    // KNOWN BUG (reported to the lead): AssetLatestRepository.applyStatus(assetId, status, version)
-    // takes no tenant id and its UPDATE has no tenant_id predicate, so a status-changed event that
-    // carries another tenant's id rewrites this tenant's row. `it.fails` keeps the suite green while
-    // the bug exists and turns red once applyStatus checks the tenant: then drop `.fails`.
-    it.fails('does not apply a status change carrying another tenant id to the owner row', async () => {
+    it('does not apply a status change carrying another tenant id to the owner row', async () => {
       const owner = tenant('status-owner');
       const intruder = tenant('status-intruder');
       const id = randomUUID();
@@ -177,6 +173,7 @@ describe('projection into read.asset_latest and read.positions (real PostGIS)', 
 
       // A higher version, so only a tenant check can stop it.
       await projectAssetEvent(assets, statusChanged(id, intruder, 'retired', 5));
+      expect(await assets.applyStatus(id, intruder, 'retired', 6)).toBe(false);
 
       expect(await latest(id)).toMatchObject({ tenant_id: owner, name: 'Owned', status: 'registered', version: 1 });
     });

@@ -80,13 +80,15 @@ export class OutboxRelay {
   }
 
   private async step(): Promise<number> {
-    // While this relay holds the lock nobody else moves the checkpoint: keep it in memory.
-    this.position ??= await this.store.loadCheckpoint(this.options.name);
+    // The checkpoint is read and written on the connection that holds the lock: if that session
+    // died (and another relay took over), the save fails and this relay stops at once.
+    const via = this.lockClient ?? undefined;
+    this.position ??= await this.store.loadCheckpoint(this.options.name, via);
     const batch = await this.store.readAll(this.position, this.options.batchSize ?? 500);
     if (batch.length === 0) return 0;
     await this.publish(batch);
     const next = positionOf(batch[batch.length - 1]);
-    await this.store.saveCheckpoint(this.options.name, next);
+    await this.store.saveCheckpoint(this.options.name, next, via);
     this.position = next;
     this.published += batch.length;
     return batch.length;
@@ -96,14 +98,25 @@ export class OutboxRelay {
   private async holdLock(): Promise<boolean> {
     if (this.lockClient) return true;
     const client = await this.pool.connect();
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
-      `meridian.relay.${this.options.name}`,
-    ]);
-    if (!rows[0].locked) {
-      client.release();
-      return false;
+    let locked = false;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+        `meridian.relay.${this.options.name}`,
+      ]);
+      locked = rows[0].locked;
+    } finally {
+      if (!locked) client.release();
     }
-    client.on('error', (err) => this.log.error({ err }, 'relay lock connection lost'));
+    if (!locked) return false;
+    client.on('error', (err) => {
+      // The lock went with the session: stop using it; the loop takes the lock again before going on.
+      this.log.error({ err }, 'relay lock connection lost');
+      if (this.lockClient === client) {
+        this.lockClient = null;
+        this.position = null;
+        client.release(true);
+      }
+    });
     this.lockClient = client;
     this.log.info({ relay: this.options.name }, 'relay holds the outbox lock');
     return true;

@@ -37,6 +37,9 @@ interface EventRow {
   recorded_at: Date;
 }
 
+/** A pool or a single client. */
+export type Queryable = Pick<Pool, 'query'>;
+
 const UNIQUE_VIOLATION = '23505';
 const pgCode = (err: unknown): string | undefined => (err as { code?: string }).code;
 
@@ -144,16 +147,17 @@ export class PgEventStore implements EventStore {
     );
   }
 
-  async loadCheckpoint(name: string): Promise<AllPosition> {
-    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+  /** `via`: a specific connection, e.g. the one holding the relay's advisory lock. */
+  async loadCheckpoint(name: string, via: Queryable = this.pool): Promise<AllPosition> {
+    const { rows } = await via.query<{ transaction_id: string; global_position: string }>(
       `SELECT transaction_id::text, global_position::text FROM ${this.s}.checkpoints WHERE name = $1`,
       [name],
     );
     return rows[0] ? { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position } : START;
   }
 
-  async saveCheckpoint(name: string, position: AllPosition): Promise<void> {
-    await this.pool.query(
+  async saveCheckpoint(name: string, position: AllPosition, via: Queryable = this.pool): Promise<void> {
+    await via.query(
       `INSERT INTO ${this.s}.checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
        ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
          global_position = EXCLUDED.global_position, updated_at = now()`,

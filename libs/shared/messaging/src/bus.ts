@@ -51,7 +51,10 @@ export class MessageBus {
       });
       await p.connect();
       return p;
-    })();
+    })().catch((err: unknown) => {
+      this.producerPromise = null; // the next send connects again
+      throw err;
+    });
     return this.producerPromise;
   }
 
@@ -65,7 +68,10 @@ export class MessageBus {
       const a = this.kafka.admin();
       await a.connect();
       return a;
-    })();
+    })().catch((err: unknown) => {
+      this.adminPromise = null;
+      throw err;
+    });
     return this.adminPromise;
   }
 
@@ -105,6 +111,11 @@ export class MessageBus {
       if (Date.now() > deadline) throw new Error(`topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
       await sleep(backoff(attempt, 50, 1000));
     }
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    const admin = await this.admin();
+    await admin.deleteTopics({ topics });
   }
 
   /** The next offset to be written, per partition (the high watermark). */

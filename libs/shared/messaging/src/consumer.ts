@@ -137,6 +137,11 @@ export class Subscription {
     });
   }
 
+  /** Called after each fetched batch is handled (including messages that were skipped or dead-lettered). */
+  onBatchDone(listener: (partition: number, lastOffset: string) => void): void {
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => listener(e.payload.partition, e.payload.lastOffset));
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await this.consumer.disconnect();

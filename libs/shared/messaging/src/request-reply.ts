@@ -20,6 +20,8 @@ export interface OutgoingRequest {
 export type RequestOutcome = { readonly status: 'replied'; readonly reply: Envelope } | { readonly status: 'timeout'; readonly correlationId: string };
 
 interface Pending {
+  readonly correlationId: string;
+  readonly tenantId: string | undefined;
   resolve: (outcome: RequestOutcome) => void;
   timer: NodeJS.Timeout;
 }
@@ -58,23 +60,27 @@ export class RequestReplyClient {
   }
 
   async stop(): Promise<void> {
-    for (const [id, p] of this.pending) {
+    for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.resolve({ status: 'timeout', correlationId: id });
+      p.resolve({ status: 'timeout', correlationId: p.correlationId });
     }
     this.pending.clear();
     await this.subscription?.stop();
+    // The topic belongs to this instance alone; another instance never reuses it.
+    await this.bus.deleteTopics([this.replyTo]).catch((err: unknown) => this.log.warn({ err }, 'reply topic not deleted'));
   }
 
   async request(req: OutgoingRequest, timeoutMs: number): Promise<RequestOutcome> {
     const correlationId = req.correlationId ?? randomUUID();
     const id = req.id ?? randomUUID();
+    // Replies are matched by a key of our own: the correlation id may come from a client and repeat.
+    const replyKey = randomUUID();
     const outcome = new Promise<RequestOutcome>((resolve) => {
       const timer = setTimeout(() => {
-        this.pending.delete(correlationId);
+        this.pending.delete(replyKey);
         resolve({ status: 'timeout', correlationId });
       }, timeoutMs);
-      this.pending.set(correlationId, { resolve, timer });
+      this.pending.set(replyKey, { correlationId, tenantId: req.tenantId, resolve, timer });
     });
     try {
       await this.bus.send(req.topic, [
@@ -89,6 +95,7 @@ export class RequestReplyClient {
             correlationId,
             causationId: correlationId,
             replyTo: this.replyTo,
+            replyKey,
             ...(req.tenantId ? { tenantId: req.tenantId } : {}),
             ...(req.traceparent ? { traceparent: req.traceparent } : {}),
           },
@@ -96,19 +103,23 @@ export class RequestReplyClient {
         ),
       ]);
     } catch (err) {
-      const p = this.pending.get(correlationId);
+      const p = this.pending.get(replyKey);
       if (p) clearTimeout(p.timer);
-      this.pending.delete(correlationId);
+      this.pending.delete(replyKey);
       throw err;
     }
     return outcome;
   }
 
   private async settle(reply: Envelope): Promise<void> {
-    const p = this.pending.get(reply.correlationId);
+    const p = reply.replyKey ? this.pending.get(reply.replyKey) : undefined;
     if (!p) return; // late reply after a timeout: the caller was already told "pending"
+    if (p.tenantId !== reply.tenantId) {
+      this.log.error({ replyKey: reply.replyKey }, 'reply for another tenant ignored');
+      return;
+    }
     clearTimeout(p.timer);
-    this.pending.delete(reply.correlationId);
+    this.pending.delete(reply.replyKey ?? '');
     p.resolve({ status: 'replied', reply });
   }
 }
@@ -133,6 +144,7 @@ export async function sendReply(bus: MessageBus, service: string, request: Envel
         data: body.data,
         correlationId: request.correlationId,
         causationId: request.id,
+        ...(request.replyKey ? { replyKey: request.replyKey } : {}),
         ...(request.tenantId ? { tenantId: request.tenantId } : {}),
         ...(request.traceparent ? { traceparent: request.traceparent } : {}),
       },

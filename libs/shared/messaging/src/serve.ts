@@ -30,6 +30,9 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
     groupId: options.groupId,
     topics: [options.topic],
     concurrency: options.concurrency ?? 4,
+    // A request that keeps failing must not hold its partition forever: after this many
+    // attempts (about a minute of backoff) it is parked in the DLQ and its caller saw a timeout.
+    maxAttempts: 10,
     // A command reported to its caller as pending must still be applied: a new group starts at the beginning.
     fromBeginning: true,
     log: options.log,
@@ -43,11 +46,22 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
         if (!route) throw new CodedError(ErrorCodes.contractViolation, `unknown message type ${request.type}`);
         body = await route(request);
       } catch (err) {
-        if (!(err instanceof CodedError)) throw err;
-        body = options.rejection(err.code, err.message);
+        const coded = err instanceof CodedError ? err : asDataError(err);
+        if (!coded) throw err;
+        body = options.rejection(coded.code, coded.message);
       }
       await sendReply(bus, options.service, request, body);
     }),
   );
   return subscription;
+}
+
+/**
+ * Postgres refuses this data (SQLSTATE class 22: data exception, 23: integrity violation): retrying
+ * cannot help, so the request is answered with a rejection instead.
+ */
+function asDataError(err: unknown): CodedError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^2[23][0-9A-Z]{3}$/.test(code)) return null;
+  return new CodedError(ErrorCodes.requestInvalid, `the data was refused by the store (${code})`);
 }

@@ -16,7 +16,8 @@ export const baseConfigSchema = z.object({
   INSTANCE_ID: z
     .string()
     .regex(/^[a-zA-Z0-9._-]+$/)
-    .default(hostname().replace(/[^a-zA-Z0-9._-]/g, '-')),
+    // Host and pid: two instances on one host must not share a reply topic.
+    .default(`${hostname().replace(/[^a-zA-Z0-9._-]/g, '-')}-${process.pid}`),
   HOST: z.string().default('127.0.0.1'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });

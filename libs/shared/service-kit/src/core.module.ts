@@ -1,4 +1,5 @@
-import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -21,7 +22,7 @@ export interface CoreOptions {
  */
 @Global()
 @Module({})
-export class CoreModule implements OnApplicationShutdown {
+export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REDIS) private readonly redis: Redis,
@@ -72,15 +73,25 @@ export class CoreModule implements OnApplicationShutdown {
     };
   }
 
+  /** Auto-creation is off on the broker: every service makes sure the declared topics exist before it uses them. */
+  async onModuleInit(): Promise<void> {
+    const created = await this.bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
+    if (created.length) this.logger.info({ created }, 'topics created');
+  }
+
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal }, 'closing connections');
     // Some client close() promises never settle once their socket is gone; the timer keeps the
     // event loop alive so shutdown runs to the end, and each step is bounded.
     const keepAlive = setInterval(() => undefined, 200);
     try {
-      const steps = { kafka: this.bus.close(), postgres: this.pool.end() };
-      for (const [name, step] of Object.entries(steps)) {
-        const outcome = await settleWithin(5000, step);
+      // Kafka first (consumers commit what they finished), then Postgres.
+      const steps: [string, () => Promise<void>][] = [
+        ['kafka', () => this.bus.close()],
+        ['postgres', () => this.pool.end()],
+      ];
+      for (const [name, step] of steps) {
+        const outcome = await settleWithin(5000, step());
         if (outcome !== 'timeout' && outcome.status === 'fulfilled') continue;
         this.logger.warn({ connection: name, outcome: outcome === 'timeout' ? 'timeout' : String(outcome.reason) }, 'connection did not close cleanly');
       }
