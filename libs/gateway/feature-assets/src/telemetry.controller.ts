@@ -12,8 +12,6 @@ import { Tenant } from './tenant';
 
 export const TelemetryBody = z.strictObject({ fixes: z.array(z.unknown()) });
 
-const SEND_CHUNK = 2000;
-
 /** Each line one fix; a line that is not JSON is rejected on its own. */
 function parseNdjson(text: string): { items: unknown[]; malformed: FixRejection[] } {
   const items: unknown[] = [];
@@ -90,9 +88,7 @@ export class TelemetryController {
       ),
     );
     try {
-      for (let i = 0; i < messages.length; i += SEND_CHUNK) {
-        await this.bus.publish(Topics.telemetryPositions, messages.slice(i, i + SEND_CHUNK));
-      }
+      await this.bus.publish(Topics.telemetryPositions, messages);
     } catch (err) {
       throw new ProblemException(503, ErrorCodes.upstreamUnavailable, 'upstream: unavailable', `telemetry could not be stored: ${(err as Error).message}`);
     }

@@ -113,11 +113,6 @@ export class MessageBus {
     }
   }
 
-  async deleteTopics(topics: string[]): Promise<void> {
-    const admin = await this.admin();
-    await admin.deleteTopics({ topics });
-  }
-
   /** The next offset to be written, per partition (the high watermark). */
   async endOffsets(topic: string): Promise<Map<number, bigint>> {
     const admin = await this.admin();

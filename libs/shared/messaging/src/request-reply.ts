@@ -66,8 +66,8 @@ export class RequestReplyClient {
     }
     this.pending.clear();
     await this.subscription?.stop();
-    // The topic belongs to this instance alone; another instance never reuses it.
-    await this.bus.deleteTopics([this.replyTo]).catch((err: unknown) => this.log.warn({ err }, 'reply topic not deleted'));
+    // The reply topic is not deleted: kafkajs producers that replied to it keep it in their
+    // metadata requests, and a deleted topic there fails every later send of theirs.
   }
 
   async request(req: OutgoingRequest, timeoutMs: number): Promise<RequestOutcome> {

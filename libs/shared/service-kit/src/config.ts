@@ -16,8 +16,9 @@ export const baseConfigSchema = z.object({
   INSTANCE_ID: z
     .string()
     .regex(/^[a-zA-Z0-9._-]+$/)
-    // Host and pid: two instances on one host must not share a reply topic.
-    .default(`${hostname().replace(/[^a-zA-Z0-9._-]/g, '-')}-${process.pid}`),
+    // Stable across restarts (one reply topic per instance, not per process). Two instances on
+    // one host must set distinct ids: they would otherwise share a reply topic.
+    .default(hostname().replace(/[^a-zA-Z0-9._-]/g, '-')),
   HOST: z.string().default('127.0.0.1'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
