@@ -19,7 +19,21 @@ async function run(): Promise<void> {
   const ports = { ...defaultPorts, gateway: Number(process.env.GATEWAY_PORT ?? defaultPorts.gateway) } as Record<ServiceName, number>;
   const logDir = join(ROOT, '.local', 'logs');
   say(`[start] starting ${SERVICES.join(', ')} (logs in .local/logs/)…`);
+  // Ctrl-C during start-up must not orphan the (detached) services: stop as soon as they exist.
+  let interrupted = false;
+  const early = () => {
+    interrupted = true;
+    say('\n[start] interrupted: stopping services as soon as they are up…');
+  };
+  process.on('SIGINT', early);
+  process.on('SIGTERM', early);
   const stack = await startStack({ env: { KAFKA_BROKERS: brokers.join(',') }, ports, logDir, progress: say });
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
+  if (interrupted) {
+    await stack.stop();
+    process.exit(130);
+  }
 
   const host = process.env.HOST ?? '127.0.0.1';
   const api = `http://${host}:${ports.gateway}`;

@@ -37,7 +37,11 @@ export class Idempotency {
     Idempotency.validate(key);
     const redisKey = `meridian:gateway:idem:${tenantId}:${key}`;
     const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    const claimed = await this.redis.set(redisKey, JSON.stringify({ state: 'pending', hash }), 'EX', PENDING_TTL_SECONDS, 'NX');
+    const claimed = await this.redis
+      .set(redisKey, JSON.stringify({ state: 'pending', hash }), 'EX', PENDING_TTL_SECONDS, 'NX')
+      .catch(() => 'unavailable' as const);
+    // Without Redis the request still runs: ids derived from the key make a retry a no-op in the event store.
+    if (claimed === 'unavailable') return work();
     if (claimed !== 'OK') {
       const raw = await this.redis.get(redisKey);
       const entry = raw ? (JSON.parse(raw) as Entry) : null;

@@ -14,6 +14,20 @@ const fastifyCodes: Readonly<Record<string, { status: number; code: string; titl
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: ErrorCodes.requestInvalid, title: 'request: invalid' },
 };
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+/** Kafka, Redis or network failures: the request was fine, a dependency was not (503, not 500). */
+function isUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return (
+    err.name.startsWith('KafkaJS') ||
+    err.name === 'MaxRetriesPerRequestError' ||
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    /Connection is closed|Stream isn't writeable/.test(err.message)
+  );
+}
+
 export function toProblem(err: unknown): ProblemException {
   if (err instanceof ProblemException) return err;
   const e = err as { code?: unknown; statusCode?: unknown; message?: unknown };
@@ -32,6 +46,9 @@ export function toProblem(err: unknown): ProblemException {
       return new ProblemException(400, ErrorCodes.requestMalformedJson, 'request: malformed json', err.message);
     }
     return new ProblemException(status, status < 500 ? ErrorCodes.requestInvalid : ErrorCodes.internal, err.name, err.message);
+  }
+  if (isUnavailable(err)) {
+    return new ProblemException(503, ErrorCodes.upstreamUnavailable, 'upstream: unavailable', 'a backing service is unreachable; retry shortly');
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new ProblemException(e.statusCode, ErrorCodes.requestInvalid, 'request: invalid', String(e.message));

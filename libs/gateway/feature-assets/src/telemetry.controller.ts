@@ -16,17 +16,16 @@ export const TelemetryBody = z.strictObject({ fixes: z.array(z.unknown()) });
 function parseNdjson(text: string): { items: unknown[]; malformed: FixRejection[] } {
   const items: unknown[] = [];
   const malformed: FixRejection[] = [];
-  text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .forEach((line, index) => {
-      try {
-        items.push(JSON.parse(line));
-      } catch {
-        items.push(undefined);
-        malformed.push({ index, code: ErrorCodes.requestMalformedJson, detail: `line ${index + 1} is not JSON` });
-      }
-    });
+  text.split('\n').forEach((line, lineNo) => {
+    if (line.trim() === '') return; // blank lines are not fixes; `index` counts fixes
+    const index = items.length;
+    try {
+      items.push(JSON.parse(line));
+    } catch {
+      items.push(undefined);
+      malformed.push({ index, code: ErrorCodes.requestMalformedJson, detail: `line ${lineNo + 1} is not JSON` });
+    }
+  });
   return { items, malformed };
 }
 

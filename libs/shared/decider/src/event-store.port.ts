@@ -57,6 +57,8 @@ export interface EventStore {
   readStream(streamId: string, afterVersion?: number): Promise<readonly RecordedEvent[]>;
   /** The lean read used to rebuild aggregates (no metadata, no timestamps). */
   loadEvents(streamId: string, afterVersion: number): Promise<readonly StreamEvent[]>;
+  /** The stream version of an event of this stream, or null: finds a command's events behind a snapshot. */
+  versionOfEvent(streamId: string, eventId: string): Promise<number | null>;
   readSnapshot(streamId: string): Promise<Snapshot | null>;
   writeSnapshot(snapshot: Snapshot): Promise<void>;
 }

@@ -22,6 +22,7 @@ export interface LoadedAggregate<S> {
   readonly eventsRead: number;
   /** Stream version of each event id read (after the snapshot). */
   readonly versionsById: ReadonlyMap<string, number>;
+  readonly fromSnapshot: boolean;
 }
 
 /** Rebuilds an aggregate from its latest usable snapshot plus the events after it. */
@@ -38,7 +39,7 @@ export async function load<S, E extends DomainEvent>(
   const events = recorded.map((r) => ({ type: r.type, data: r.data }) as E);
   const version = recorded.length ? recorded[recorded.length - 1].streamVersion : after;
   const versionsById = new Map(recorded.map((r) => [r.id, r.streamVersion]));
-  return { state: fold(decider, start, events), version, eventsRead: recorded.length, versionsById };
+  return { state: fold(decider, start, events), version, eventsRead: recorded.length, versionsById, fromSnapshot: usable !== null };
 }
 
 /** Deterministic event id: a UUID (v5 layout) from the command id and the event's position in the decision. */
@@ -58,7 +59,7 @@ export async function handle<C, S, E extends DomainEvent>(
   const retries = options.maxConflictRetries ?? 5;
   for (let attempt = 0; ; attempt++) {
     const loaded = await load(store, decider as Decider<unknown, S, E>, streamId);
-    const replayed = alreadyHandled(loaded, options.commandId);
+    const replayed = alreadyHandled(loaded, options.commandId) ?? (loaded.fromSnapshot ? await handledBehindSnapshot(store, streamId, options.commandId) : null);
     if (replayed !== null) return { ok: true, version: replayed, events: [], duplicate: true };
     const decision = decider.decide(command, loaded.state);
     if (!decision.ok) return decision;
@@ -89,6 +90,16 @@ function alreadyHandled(loaded: LoadedAggregate<unknown>, commandId: string): nu
   for (let i = 0; ; i++) {
     const v = loaded.versionsById.get(deriveEventId(commandId, i));
     if (v === undefined) return version;
+    version = v;
+  }
+}
+
+/** The same check for events a snapshot covers: asks the store, one event id at a time. */
+async function handledBehindSnapshot(store: EventStore, streamId: string, commandId: string): Promise<number | null> {
+  let version: number | null = null;
+  for (let i = 0; ; i++) {
+    const v = await store.versionOfEvent(streamId, deriveEventId(commandId, i));
+    if (v === null) return version;
     version = v;
   }
 }

@@ -137,6 +137,18 @@ describe('handle() against PgEventStore', () => {
     expect(await replay(id)).toEqual({ count: 8, increments: 2, closed: false });
   });
 
+  it('answers a redelivered command as before even when the newer state would now refuse it', async () => {
+    const id = `counter-${randomUUID()}`;
+    const commandId = randomUUID();
+    await handle(store, counter, id, increment(3), { commandId, snapshotEvery: 2 });
+    await handle(store, counter, id, { type: 'close' }, { commandId: randomUUID(), snapshotEvery: 2 });
+    expect((await store.readSnapshot(id))?.version).toBe(2);
+    // Decided again, the increment would be refused (the counter is closed); it was applied once already.
+    const again = await handle(store, counter, id, increment(3), { commandId, snapshotEvery: 2 });
+    expect(again).toMatchObject({ ok: true, version: 1, duplicate: true });
+    expect(await store.readStream(id)).toHaveLength(2);
+  });
+
   it('writes snapshots every N events and load() resumes from them with the same state as a full replay', async () => {
     const id = `counter-${randomUUID()}`;
     for (let i = 1; i <= 12; i++) {

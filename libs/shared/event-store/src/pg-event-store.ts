@@ -99,6 +99,14 @@ export class PgEventStore implements EventStore {
     return rows.map((r) => this.toRecorded(r));
   }
 
+  async versionOfEvent(streamId: string, eventId: string): Promise<number | null> {
+    const { rows } = await this.pool.query<{ stream_version: number }>(
+      `SELECT stream_version FROM ${this.s}.events WHERE event_id = $1 AND stream_id = $2`,
+      [eventId, streamId],
+    );
+    return rows[0]?.stream_version ?? null;
+  }
+
   async loadEvents(streamId: string, afterVersion: number): Promise<readonly StreamEvent[]> {
     const { rows } = await this.pool.query<{ event_id: string; stream_version: number; type: string; schema_version: number; data: unknown }>(
       `SELECT event_id, stream_version, type, schema_version, data FROM ${this.s}.events

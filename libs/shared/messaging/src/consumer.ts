@@ -88,6 +88,8 @@ export class Subscription {
         try {
           await forEachLimited(lanes, parallelism, async (lane) => {
             for (const message of lane) {
+              // Shutting down: leave the rest of the batch uncommitted; it is redelivered.
+              if (this.stopping) throw new Error('consumer stopping');
               const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
               await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin));
             }
@@ -195,7 +197,7 @@ export class Subscription {
   private async deadLetter(origin: Origin, message: KafkaMessage, err: unknown): Promise<void> {
     const wire = toWireMessage(message);
     const error = err instanceof Error ? err.message : String(err);
-    const code = (err as { code?: unknown }).code;
+    const code = (err as { code?: unknown } | null | undefined)?.code;
     if (this.options.deadLetter === false) {
       this.options.log.error({ ...origin, error }, 'message skipped: it cannot be handled');
       return;
@@ -218,10 +220,13 @@ export class Subscription {
   }
 }
 
+/** Runs `work` over `items`, `limit` at a time; waits for all workers, then throws the first error. */
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < items.length; i = next++) await work(items[i]);
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
