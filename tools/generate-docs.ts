@@ -121,16 +121,20 @@ const cloudEventHeaders: Json = {
     [h.causationId]: { type: 'string', description: 'Id of the message that caused this one.' },
     [h.tenantId]: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Tenant the message belongs to.' },
     [h.replyTo]: { type: 'string', description: 'On commands and queries: the topic the reply goes to, `meridian.<service>.replies.<instance>`.' },
+    [h.replyKey]: {
+      type: 'string',
+      description: "On requests, set by the requester; echoed in the reply, which is matched by it (never by the client-supplied correlation id).",
+    },
   },
 };
 
 /** What each kind of message must carry beyond the common headers. */
 const requiredByKind: Readonly<Record<MessageKind, readonly string[]>> = {
-  command: [h.tenantId, h.replyTo],
-  query: [h.tenantId, h.replyTo],
+  command: [h.tenantId, h.replyTo, h.replyKey],
+  query: [h.tenantId, h.replyTo, h.replyKey],
   telemetry: [h.tenantId],
   event: [],
-  reply: [],
+  reply: [h.replyKey],
 };
 
 function headersOf(contract: MessageContract): Json {
@@ -339,7 +343,7 @@ const description = `The Kafka contract of Meridian: every topic, every message 
 
 **Delivery.** At least once. Producers are idempotent with \`acks=all\`; a consumer commits its offset only after its handler succeeded, and integration events are published by an outbox relay that may republish a batch after a crash. Consumers therefore deduplicate: by \`ce_id\` (integration events reuse the stored event id, so a republished event has the same id), or by a natural key or version stored with the effect (read models keep the aggregate stream version; telemetry is idempotent on asset id and \`ts\`, since each accepted fix gets a fresh \`ce_id\`).
 
-**Requests and replies.** Commands and queries carry \`reply-to\` naming the requesting instance's own topic \`meridian.<service>.replies.<instance>\`; the reply carries the request's \`correlation-id\`. A requester that times out says so (HTTP 202 pending for commands, 504 for queries) and drops a late reply.
+**Requests and replies.** Commands and queries carry \`reply-to\` naming the requesting instance's own topic \`meridian.<service>.replies.<instance>\`; the reply carries the request's \`correlation-id\` and its \`reply-key\`, by which the requester matches it. A requester that times out says so (HTTP 202 pending for commands, 504 for queries) and drops a late reply.
 
 **Dead letters.** A record that can never be processed (not a CloudEvent, no \`correlation-id\`, or, on event and telemetry topics, data failing its schema: \`CONTRACT.VIOLATION\`) is copied to \`<topic>.dlq\` with headers \`${h.error}\`, \`${h.errorCode}\`, \`${h.originalTopic}\`, \`${h.originalPartition}\` and \`${h.originalOffset}\`, and consumption goes on. On command and query topics a request whose data fails its schema is answered with a rejection (\`CONTRACT.VIOLATION\`) instead. Other failures are retried with exponential backoff. Dead-letter topics keep records for 30 days; a replay tool is planned.
 
