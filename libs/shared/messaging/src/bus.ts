@@ -116,8 +116,16 @@ export class MessageBus {
   /** The next offset to be written, per partition (the high watermark). */
   async endOffsets(topic: string): Promise<Map<number, bigint>> {
     const admin = await this.admin();
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    // Right after a topic is created KRaft may briefly answer NOT_LEADER: retriable, so retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || attempt >= 10) throw err;
+        await sleep(backoff(attempt, 50, 1000));
+      }
+    }
   }
 
   /** The Kafka cluster id: a new id means a new (empty) cluster, whatever the addresses say. */
