@@ -15,7 +15,8 @@ type Entry = { readonly state: 'pending'; readonly hash: string } | ({ readonly 
 
 const KEY_PATTERN = /^[\w.:-]{1,200}$/;
 const TTL_SECONDS = 24 * 60 * 60;
-const PENDING_TTL_SECONDS = 60;
+// Longer than the longest allowed command timeout (120 s): a slow first attempt keeps its claim.
+const PENDING_TTL_SECONDS = 300;
 
 /**
  * `Idempotency-Key` for POSTs. Redis remembers the response for a day so a retry gets the same
