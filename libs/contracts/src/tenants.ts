@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DisplayName } from './assets';
+import { CodedError, ErrorCodes } from './errors';
 import { defineMessage } from './message';
 
 export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes, 2-63 chars');
@@ -17,3 +18,10 @@ export const TenantRegisteredV1 = defineMessage(
   z.strictObject({ tenantId: TenantId, name: z.string(), registeredAt: z.iso.datetime({ offset: true }) }),
   'A tenant exists from now on; the gateway admits requests for it.',
 );
+
+/** The tenant of a command or query (its `tenant-id` header), or CONTRACT-level refusal TENANT.INVALID. */
+export function requireTenant(message: { readonly tenantId?: string }): string {
+  const parsed = TenantId.safeParse(message.tenantId);
+  if (!parsed.success) throw new CodedError(ErrorCodes.tenantInvalid, 'request without a valid tenant-id header');
+  return parsed.data;
+}

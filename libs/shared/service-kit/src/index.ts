@@ -5,3 +5,4 @@ export * from './core.module';
 export * from './health.controller';
 export * from './bootstrap';
 export * from './event-sourcing.module';
+export * from './request-server';

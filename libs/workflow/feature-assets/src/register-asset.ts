@@ -1,18 +1,13 @@
-import { CodedError, commandReply, type Envelope, ErrorCodes, parseData, RegisterAssetV1, TenantId } from '@meridian/contracts';
+import { commandReply, type Envelope, parseData, RegisterAssetV1, requireTenant } from '@meridian/contracts';
 import { type EventStore, handle } from '@meridian/shared/decider';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { assetDecider, assetStreamId } from '@meridian/workflow/domain';
 
-export const tenantOf = (request: Envelope): string => {
-  const parsed = TenantId.safeParse(request.tenantId);
-  if (!parsed.success) throw new CodedError(ErrorCodes.tenantInvalid, 'command without a valid tenant-id header');
-  return parsed.data;
-};
 
 /** meridian.workflow.asset.register.v1 → Asset decider → event store → reply with the stream version. */
 export async function registerAsset(store: EventStore, request: Envelope, now: Date): Promise<ReplyBody> {
   const data = parseData(RegisterAssetV1, request);
-  const tenantId = tenantOf(request);
+  const tenantId = requireTenant(request);
   const streamId = assetStreamId(data.assetId);
   const result = await handle(
     store,
