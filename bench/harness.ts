@@ -30,7 +30,7 @@ const stamp = (): string => `${((now() - t0) / 1000).toFixed(1).padStart(6)}s`;
 
 /** One progress line, prefixed with the elapsed time of the whole run. */
 export function say(message: string): void {
-  console.log(`[bench ${stamp()}] ${message}`);
+  process.stdout.write(`[bench ${stamp()}] ${message}\n`);
 }
 
 /** Prints `report()` every `everyMs` while `work` runs; long phases stay visibly alive. */

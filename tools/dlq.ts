@@ -16,7 +16,7 @@ async function run(): Promise<void> {
   try {
     const replay = command === 'replay';
     const letters = await drainDeadLetters(bus, topic, { groupId: `meridian.dlq.${command}.${topic}`, replay });
-    for (const l of letters) console.log(`${l.offset}\t${l.code}\t${l.wire.headers.ce_type ?? '-'}\t${l.error}`);
+    for (const l of letters) process.stdout.write(`${l.offset}\t${l.code}\t${l.wire.headers.ce_type ?? '-'}\t${l.error}\n`);
     console.error(`[dlq] ${letters.length} dead letter(s) ${replay ? 'replayed to' : 'listed for'} ${topic}`);
   } finally {
     await bus.close();

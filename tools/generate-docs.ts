@@ -488,6 +488,6 @@ if (require.main === module) {
     const file = join(ROOT, doc.path);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, doc.content);
-    console.log(`[docs] wrote ${relative(ROOT, file)} (${Buffer.byteLength(doc.content)} bytes)`);
+    process.stdout.write(`[docs] wrote ${relative(ROOT, file)} (${Buffer.byteLength(doc.content)} bytes)\n`);
   }
 }

@@ -6,7 +6,7 @@ import { silentLog } from '@meridian/shared/util';
 import { loadDemoData } from './demo-data';
 import { defaultPorts, ROOT, type ServiceName, SERVICES, startStack } from './stack';
 
-const say = (line: string) => console.log(line);
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 async function run(): Promise<void> {
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');

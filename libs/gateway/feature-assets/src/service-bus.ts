@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
   CommandReplyV1,
@@ -18,7 +18,7 @@ export type CommandOutcome = CommandReply | { readonly outcome: 'pending'; reado
 
 /** The gateway's side of request–reply: commands to workflow, queries to geo-query. */
 @Injectable()
-export class ServiceBus implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly client: RequestReplyClient;
 
   constructor(
@@ -33,7 +33,8 @@ export class ServiceBus implements OnApplicationBootstrap, BeforeApplicationShut
     await this.client.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** After the HTTP server closed: requests still in flight during its close get their replies. */
+  async onApplicationShutdown(): Promise<void> {
     await this.client.stop();
   }
 

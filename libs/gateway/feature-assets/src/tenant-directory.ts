@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { parseData, TenantRegisteredV1, Topics } from '@meridian/contracts';
 import { type MessageBus, Subscription } from '@meridian/shared/messaging';
@@ -12,7 +12,7 @@ import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
  * caught up with the end offsets seen at start.
  */
 @Injectable()
-export class TenantDirectory implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class TenantDirectory implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly tenants = new Set<string>();
   private readonly pending = new Map<number, bigint>();
   private subscription: Subscription | null = null;
@@ -50,7 +50,7 @@ export class TenantDirectory implements OnApplicationBootstrap, BeforeApplicatio
     });
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.subscription?.stop();
   }
 

@@ -60,9 +60,9 @@ export class Subscription {
     await this.consumer.run({
       autoCommit: this.options.commitOffsets ?? true,
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
-      eachMessage: async ({ topic, partition, message }) => {
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const origin = { topic, partition, offset: message.offset };
-        await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin));
+        await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin), heartbeat);
       },
     });
   }
@@ -155,7 +155,8 @@ export class Subscription {
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
   }
 
-  private async withRetry(origin: Origin, message: KafkaMessage, work: () => Promise<void>): Promise<void> {
+  /** `heartbeat` keeps the group membership alive while a message waits out a long outage. */
+  private async withRetry(origin: Origin, message: KafkaMessage, work: () => Promise<void>, heartbeat?: () => Promise<void>): Promise<void> {
     const max = this.options.maxAttempts ?? Number.POSITIVE_INFINITY;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -170,6 +171,7 @@ export class Subscription {
         const delay = backoff(attempt);
         this.options.log.warn({ err, ...origin, attempt, retryInMs: delay }, 'handler failed; retrying');
         await sleep(delay);
+        await heartbeat?.().catch(() => undefined);
       }
     }
   }
