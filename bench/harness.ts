@@ -15,6 +15,8 @@ export interface BenchResult {
   readonly unit: string;
   readonly baseline: number;
   readonly baselineName: string;
+  /** What the blue bar of the chart measures; `store` when absent. */
+  readonly valueName?: string;
   /** Always `value / baseline`; read it with `better` (throughput: ≥ 1 is parity or better; latency: ≤ 1). */
   readonly ratio: number;
   readonly better: Better;

@@ -1,6 +1,7 @@
 /**
  * Real infrastructure for the benchmarks: a dedicated database, one schema per run (dropped at
  * the end), a plain baseline table indexed like the store's events table, and fresh Kafka topics.
+ * The telemetry benchmark has a database of its own (see telemetry.ts).
  */
 import { Client, Pool } from 'pg';
 import { eventStoreMigrations, migrate } from '@meridian/shared/event-store';
@@ -22,23 +23,51 @@ export function infraConfig(): InfraConfig {
   };
 }
 
-/** Creates the benchmark database if it is missing (connecting to `postgres` on the same server). */
-export async function ensureDatabase(pgUrl: string): Promise<void> {
+/** The same server and credentials as `pgUrl`, another database. */
+export function databaseUrl(pgUrl: string, database: string): string {
   const url = new URL(pgUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+const databaseName = (pgUrl: string): string => {
+  const name = decodeURIComponent(new URL(pgUrl).pathname.slice(1));
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsupported database name: ${name}`);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
+  return name;
+};
+
+/** Runs `work` on a connection to the `postgres` database of the same server. */
+async function withAdmin<T>(pgUrl: string, work: (admin: Client) => Promise<T>): Promise<T> {
+  const admin = new Client({ connectionString: databaseUrl(pgUrl, 'postgres') });
   await admin.connect();
   try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Creates the benchmark database if it is missing (connecting to `postgres` on the same server). */
+export async function ensureDatabase(pgUrl: string): Promise<void> {
+  const name = databaseName(pgUrl);
+  await withAdmin(pgUrl, async (admin) => {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) {
       await admin.query(`CREATE DATABASE ${name}`);
       say(`created database ${name}`);
     }
-  } finally {
-    await admin.end();
-  }
+  });
+}
+
+/**
+ * Drops a database the benchmarks own (`WITH (FORCE)`: a connection left over by an interrupted
+ * phase must not keep it alive). Failures are reported, not thrown (cleanup must go on).
+ */
+export async function dropDatabase(pgUrl: string): Promise<void> {
+  const name = databaseName(pgUrl);
+  await withAdmin(pgUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch((err: Error) =>
+    say(`could not drop database ${name}: ${err.message}`),
+  );
 }
 
 export function newPool(config: InfraConfig): Pool {

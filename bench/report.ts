@@ -86,8 +86,8 @@ const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
- * One row per benchmark: the store (blue) and its baseline (grey), each bar scaled to the larger
- * of the pair. Throughput rows: longer is better; latency rows: shorter is better.
+ * One row per benchmark: the Meridian code path (blue; labelled `valueName`, `store` by default)
+ * and its baseline (grey), each bar scaled to the larger of the pair. Throughput rows: longer is better; latency rows: shorter is better.
  */
 export function renderSvg(report: RunReport): string {
   const width = 1100;
@@ -114,7 +114,7 @@ export function renderSvg(report: RunReport): string {
       `<text x="16" y="${y + 20}" font-weight="bold">${esc(r.title)}</text>`,
       `<text x="16" y="${y + 40}" fill="#555">ratio ${esc(fmt(r.ratio))} (${direction})</text>`,
       `<rect x="${labelW}" y="${y + 6}" width="${storeW.toFixed(1)}" height="22" fill="#2b6cb0"/>`,
-      `<text x="${(labelW + storeW + 6).toFixed(1)}" y="${y + 22}">store ${esc(fmt(r.value))} ${esc(r.unit)}</text>`,
+      `<text x="${(labelW + storeW + 6).toFixed(1)}" y="${y + 22}">${esc(r.valueName ?? 'store')} ${esc(fmt(r.value))} ${esc(r.unit)}</text>`,
       `<rect x="${labelW}" y="${y + 32}" width="${baseW.toFixed(1)}" height="22" fill="#a0aec0"/>`,
       `<text x="${(labelW + baseW + 6).toFixed(1)}" y="${y + 48}">${esc(r.baselineName)} ${esc(fmt(r.baseline))} ${esc(r.unit)}</text>`,
     );

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
- *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [--scale=0.2]
+ *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [--scale=0.2]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -28,8 +28,9 @@ import {
 import { loadBenchmark } from './load';
 import { relayBenchmark, relayTopics } from './relay';
 import { currentCommit, loadAverage1m, machine, writeReport } from './report';
+import { openTelemetryDb, TELEMETRY_DATABASE, type TelemetryDb, telemetryBenchmark } from './telemetry';
 
-const ALL = ['append', 'batch', 'load', 'relay'] as const;
+const ALL = ['append', 'batch', 'load', 'relay', 'telemetry'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Args {
@@ -71,12 +72,15 @@ async function main(): Promise<void> {
   await ensureDatabase(config.pgUrl);
   const pool: Pool = newPool(config);
   let bus: MessageBus | null = null;
-  let cleaned = false;
-  const cleanup = async (): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
-    say('cleanup: dropping schema and topics');
+  let telemetryDb: TelemetryDb | null = null;
+  // One cleanup, shared: the `finally` below waits for the one a signal started instead of
+  // letting the failing benchmark exit the process before the database objects are dropped.
+  let cleaning: Promise<void> | null = null;
+  const cleanup = (): Promise<void> => (cleaning ??= dropEverything());
+  const dropEverything = async (): Promise<void> => {
+    say(`cleanup: dropping schema and topics${telemetryDb ? ' and the telemetry database' : ''}`);
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
+    if (telemetryDb) await telemetryDb.drop();
     if (bus) {
       await deleteTopics(bus, [topics.relay, topics.baseline]);
       await bus.close();
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     await pool.end().catch(() => undefined);
   };
   const interrupt = (signal: string) => {
+    interrupted = true;
     say(`${signal}: stopping`);
     void cleanup().finally(() => process.exit(130));
   };
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
     const postgres = await serverVersion(pool);
 
     if (args.only.includes('append')) {
-      say('phase 1/4: single-event appends from concurrent writers');
+      say('phase 1/5: single-event appends from concurrent writers');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -119,7 +124,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('batch')) {
-      say('phase 2/4: batched appends (100 events per call)');
+      say('phase 2/5: batched appends (100 events per call)');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('load')) {
-      say('phase 3/4: load() of a 10,000-event stream');
+      say('phase 3/5: load() of a 10,000-event stream');
       const rs = await loadBenchmark(pool, schema, store, {
         events: scaled(10_000, s, 100),
         appendBatch: 100,
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('relay')) {
-      say('phase 4/4: outbox relay store → Kafka');
+      say('phase 4/5: outbox relay store → Kafka');
       bus = newBus(config, `meridian-bench-${runId}`);
       const r = await relayBenchmark(pool, schema, store, bus, topics, {
         events: scaled(50_000, s, 1000),
@@ -164,6 +169,23 @@ async function main(): Promise<void> {
         brokers: config.brokers,
         stallTimeoutMs: 10_000,
         chunks: 5,
+      });
+      results.push(r);
+      say(describe(r));
+    }
+
+    if (args.only.includes('telemetry')) {
+      say(`phase 5/5: telemetry write (PositionsRepository.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
+      const writers = 2;
+      telemetryDb = await openTelemetryDb(config.pgUrl, writers + 2);
+      const r = await telemetryBenchmark(telemetryDb, {
+        fixes: scaled(200_000, s, 2000),
+        assets: 2000,
+        tenants: 10,
+        days: 2,
+        batchSize: 1000,
+        writers,
+        segments: 10,
       });
       results.push(r);
       say(describe(r));
@@ -189,7 +211,11 @@ async function main(): Promise<void> {
   say(`done in ${((now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** Set by SIGINT/SIGTERM: the benchmark that fails because its pool was ended is not an error. */
+let interrupted = false;
+
 main().catch((err: unknown) => {
+  if (interrupted) process.exit(130);
   console.error('[bench] failed:', err);
   process.exit(1);
 });
