@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dlqTopic, MeridianHeaders, toWire } from '@meridian/contracts';
 import { drainDeadLetters, type MessageBus, Subscription } from '@meridian/shared/messaging';
 import { consumeAll, createTestBus, createTopics, deleteTopics, eventually, uniqueTopic } from '@meridian/shared/testing';

@@ -1,8 +1,10 @@
+import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { testBrokers, testDatabaseUrl } from '@meridian/shared/testing';
+// Relative imports: Jest runs global setup outside the module mapper of the test files.
+import { testDatabaseUrl, testKafkaBrokers, testRedisUrl } from './test-env';
 
-const hint = 'start the local infrastructure with infra/scripts/up.sh';
+const hint = 'npm test (infra/scripts/test.sh) starts the test infrastructure';
 
 /** Creates the test database (and PostGIS where installed) before any test file runs. */
 async function ensureDatabase(): Promise<void> {
@@ -46,7 +48,7 @@ async function ensureDatabase(): Promise<void> {
 }
 
 async function ensureKafka(): Promise<void> {
-  const brokers = testBrokers();
+  const brokers = testKafkaBrokers();
   const admin = new Kafka({
     clientId: 'meridian-test-setup',
     brokers,
@@ -64,6 +66,36 @@ async function ensureKafka(): Promise<void> {
   }
 }
 
+async function ensureRedis(): Promise<void> {
+  const url = testRedisUrl();
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    throw new Error(`Redis at ${url} does not answer (${(err as Error).message}): ${hint}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Every file (and every service a test starts) sees the same addresses: when run without
+ * infra/scripts/test.sh, they are derived here from the MERIDIAN_* variables the scripts read.
+ * Test files inherit this process's environment.
+ */
+function exportAddresses(): void {
+  process.env['TEST_DATABASE_URL'] = testDatabaseUrl();
+  process.env['TEST_REDIS_URL'] = testRedisUrl();
+  process.env['KAFKA_BROKERS'] = testKafkaBrokers().join(',');
+}
+
 export default async function setup(): Promise<void> {
-  await Promise.all([ensureDatabase(), ensureKafka()]);
+  exportAddresses();
+  await Promise.all([ensureDatabase(), ensureKafka(), ensureRedis()]);
 }

@@ -1,6 +1,6 @@
 import { ESLint } from 'eslint';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 const root = resolve(__dirname, '..');
 const eslint = new ESLint({ cwd: root });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { toWire } from '@meridian/contracts';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { createTestBus, createTopics, deleteTopics } from '@meridian/shared/testing';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
+import { testDatabaseUrl, testRedisUrl } from './test-env';
 
 const root = resolve(__dirname, '..');
 
@@ -47,7 +48,8 @@ describe('service lifecycle', () => {
     const exit = await runWorkflow(
       {
         WORKFLOW_HTTP_PORT: String(port),
-        DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian_test',
+        DATABASE_URL: testDatabaseUrl(),
+        REDIS_URL: testRedisUrl(),
         INSTANCE_ID: `lifecycle-${process.pid}`,
         LOG_LEVEL: 'info',
       },

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# PostgreSQL 15 + PostGIS for Meridian. PostgreSQL itself belongs to the machine (127.0.0.1:5432,
+# PostgreSQL + PostGIS for Meridian. PostgreSQL itself belongs to the machine (127.0.0.1:5432,
 # trust auth); this script only starts it when it is down, installs PostGIS from Debian when the
-# extension is not available, and creates the databases.
+# extension is not available, and creates the databases. The PostgreSQL major version is the
+# server's own (SHOW server_version_num), never assumed: it names the PostGIS package
+# (postgresql-<major>-postgis-3) and, when the server is down, the local cluster to start.
 #
 #   infra/scripts/postgis.sh install          start PostgreSQL if down; apt-get install
-#                                             postgresql-15-postgis-3 if postgis is not available
+#                                             postgresql-<major>-postgis-3 if postgis is not available
 #   infra/scripts/postgis.sh ensure [DB...]   install, then create each DB if missing and
 #                                             CREATE EXTENSION IF NOT EXISTS postgis in it
 #                                             (default DBs: meridian meridian_test)
 #   infra/scripts/postgis.sh status           exit 0 = PostgreSQL up and PostGIS available, else 3
 #
 # Environment: MERIDIAN_PG_HOST (127.0.0.1), MERIDIAN_PG_PORT (5432), MERIDIAN_PG_USER (postgres),
-#              MERIDIAN_PG_CLUSTER (15/main, used only to start a local cluster that is down).
+#              MERIDIAN_PG_CLUSTER (<major>/<name>, used only to start a local cluster that is down;
+#              default: the cluster pg_lsclusters lists on MERIDIAN_PG_PORT).
 set -euo pipefail
 
 LOG_TAG=postgis
@@ -21,9 +24,6 @@ LOG_TAG=postgis
 PG_HOST="${MERIDIAN_PG_HOST:-127.0.0.1}"
 PG_PORT="${MERIDIAN_PG_PORT:-5432}"
 PG_USER="${MERIDIAN_PG_USER:-postgres}"
-PG_CLUSTER="${MERIDIAN_PG_CLUSTER:-15/main}"
-PG_MAJOR="${PG_CLUSTER%%/*}"
-POSTGIS_PKG="postgresql-${PG_MAJOR}-postgis-3"
 DEFAULT_DBS=(meridian meridian_test)
 
 export PGCONNECT_TIMEOUT=5
@@ -37,13 +37,38 @@ psql_admin() { # psql_admin DB ARGS...
 
 pg_up() { psql_admin postgres -Atc 'SELECT 1' >/dev/null 2>&1; }
 
+# The running server's major version: 150020 -> 15, 90624 -> 9.6 (pre-10 numbering).
+server_major() {
+  local num
+  num="$(psql_admin postgres -Atc 'SHOW server_version_num')" || return 1
+  [[ "$num" =~ ^[0-9]+$ ]] || die "unexpected server_version_num '$num'"
+  if [ "$num" -ge 100000 ]; then echo $((num / 10000)); else echo "$((num / 10000)).$((num / 100 % 100))"; fi
+}
+
+# The local cluster to start when the server is down: MERIDIAN_PG_CLUSTER, else the one that
+# pg_lsclusters (Debian's postgresql-common) lists on PG_PORT.
+local_cluster() {
+  if [ -n "${MERIDIAN_PG_CLUSTER:-}" ]; then
+    printf '%s\n' "$MERIDIAN_PG_CLUSTER"
+    return 0
+  fi
+  need_cmd pg_lsclusters "PostgreSQL server packages are not installed"
+  local cluster
+  cluster="$(pg_lsclusters -h 2>/dev/null | awk -v port="$PG_PORT" '$3 == port { print $1 "/" $2; exit }')"
+  [ -n "$cluster" ] || die "no local PostgreSQL cluster on port $PG_PORT (pg_lsclusters); set MERIDIAN_PG_CLUSTER"
+  printf '%s\n' "$cluster"
+}
+
 ensure_pg_running() {
-  need_cmd psql "apt-get install postgresql-client-${PG_MAJOR}"
+  need_cmd psql "apt-get install postgresql-client"
   if pg_up; then return 0; fi
-  log "PostgreSQL not answering on $PG_HOST:$PG_PORT; starting cluster $PG_CLUSTER..."
+  local cluster
+  cluster="$(local_cluster)"
+  [[ "$cluster" =~ ^[0-9.]+/[A-Za-z0-9_.-]+$ ]] \
+    || die "MERIDIAN_PG_CLUSTER must look like <major>/<name>, not '$cluster'"
+  log "PostgreSQL not answering on $PG_HOST:$PG_PORT; starting cluster $cluster..."
   need_cmd pg_ctlcluster "PostgreSQL server packages are not installed"
-  # shellcheck disable=SC2086
-  as_root pg_ctlcluster --skip-systemctl-redirect ${PG_CLUSTER/\// } start \
+  as_root pg_ctlcluster --skip-systemctl-redirect "${cluster%%/*}" "${cluster#*/}" start \
     || log "pg_ctlcluster start returned non-zero (it may already be starting)"
   for _ in $(seq 1 60); do
     if pg_up; then log "PostgreSQL is up"; return 0; fi
@@ -64,19 +89,23 @@ cmd_install() {
   if postgis_available; then return 0; fi
   with_lock postgis-install
   if postgis_available; then return 0; fi
-  need_cmd apt-get "PostGIS comes from the Debian package $POSTGIS_PKG"
+  local major pkg
+  major="$(server_major)" || die "could not read the server version on $PG_HOST:$PG_PORT"
+  pkg="postgresql-${major}-postgis-3"
+  need_cmd apt-get "PostGIS comes from the Debian package $pkg"
   local t0=$SECONDS
   local aptlog="$MERIDIAN_LOCAL/postgis-apt.log"
   : >"$aptlog"
   log "postgis extension not available; apt-get update (first run only)..."
   as_root apt-get -o DPkg::Lock::Timeout=120 update -q >>"$aptlog" 2>&1 \
     || { tail -n 20 "$aptlog" >&2; die "apt-get update failed (log: $aptlog)"; }
-  log "installing $POSTGIS_PKG (log: ${aptlog#"$MERIDIAN_ROOT"/})..."
+  log "installing $pkg for PostgreSQL $major (log: ${aptlog#"$MERIDIAN_ROOT"/})..."
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q \
-      --no-install-recommends "$POSTGIS_PKG" >>"$aptlog" 2>&1 \
-    || { tail -n 20 "$aptlog" >&2; die "apt-get install $POSTGIS_PKG failed (log: $aptlog)"; }
-  postgis_available || die "$POSTGIS_PKG installed but 'postgis' is still not in pg_available_extensions (is the server PostgreSQL $PG_MAJOR?)"
-  log "installed $POSTGIS_PKG in $((SECONDS - t0))s"
+      --no-install-recommends "$pkg" >>"$aptlog" 2>&1 \
+    || { tail -n 20 "$aptlog" >&2; die "apt-get install $pkg failed (log: $aptlog)"; }
+  postgis_available \
+    || die "$pkg installed, yet 'postgis' is not in pg_available_extensions (is $PG_HOST:$PG_PORT this machine?)"
+  log "installed $pkg in $((SECONDS - t0))s"
 }
 
 cmd_ensure() {

@@ -1,22 +1,73 @@
 #!/usr/bin/env bash
 # `npm test`: lint (with Nx module boundaries), type checks, then every test against real
 # infrastructure: its own Kafka broker (port 29092, state in .local/kafka-test), PostGIS and Redis.
+# Arguments (`npm test -- ARGS`) go to Jest, e.g. a path pattern or `-t 'name'`.
+#
+# Every runner (today Jest) writes its results into .local/test-results/ (<runner>.json, and
+# <runner>.exit with its exit code); tools/test-summary.ts adds them up, prints the last line,
+# `N passed, N failed`, and sets the exit code. A failing step (lint, tsc, infrastructure, a
+# runner that crashes without results) counts as one failure. Lint and type errors do not stop
+# the tests, so one run reports everything.
+#
+# Addresses (the same variables the infrastructure scripts read):
+#   MERIDIAN_PG_HOST/PORT/USER   PostgreSQL -> TEST_DATABASE_URL, unless given (database meridian_test)
+#   MERIDIAN_REDIS_PORT          Redis -> TEST_REDIS_URL, unless given; REDIS_URL for started services
+#   MERIDIAN_TEST_KAFKA_PORT     test broker (29092; controller MERIDIAN_TEST_KAFKA_CONTROLLER_PORT,
+#                                29093) -> KAFKA_BROKERS
+#   MERIDIAN_TEST_ORDER          file order: reverse | random | random:<seed> (test/sequencer.js)
 set -euo pipefail
 LOG_TAG=test
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$MERIDIAN_ROOT"
 S="$MERIDIAN_ROOT/infra/scripts"
+RESULTS="$MERIDIAN_LOCAL/test-results"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+step=setup
+# On any exit (success, a failed step under `set -e`, Ctrl-C): record the step that stopped the
+# script, then print the summary line last and exit with the summariser's verdict.
+summarise() {
+  local rc=$?
+  trap - EXIT
+  if [ "$rc" -ne 0 ] && [ ! -f "$RESULTS/$step.exit" ]; then echo "$rc" >"$RESULTS/$step.exit"; fi
+  if [ -f node_modules/@swc-node/register/package.json ]; then
+    node -r @swc-node/register tools/test-summary.ts "$RESULTS" && exit 0
+    exit 1
+  fi
+  log "$step failed before dependencies were installed"
+  echo "0 passed, 1 failed"
+  exit 1
+}
+trap summarise EXIT
+
+# run_step NAME CMD...: runs CMD, records its exit code as NAME.exit, never stops the script.
+run_step() {
+  local name="$1" rc=0
+  shift
+  step="$name"
+  "$@" || rc=$?
+  echo "$rc" >"$RESULTS/$name.exit"
+  [ "$rc" -eq 0 ] || log "$name failed (exit $rc)"
+}
+
+step=deps
 "$S/deps.sh"
 
+lint() {
+  # The boundary rule reads Nx's cached project graph and skips itself when there is none.
+  NX_DAEMON=false npx nx show projects >/dev/null && NX_DAEMON=false npx eslint . --max-warnings=0
+}
 log "lint (eslint + @nx/enforce-module-boundaries)..."
-# The boundary rule reads Nx's cached project graph and skips itself when there is none.
-NX_DAEMON=false npx nx show projects >/dev/null
-NX_DAEMON=false npx eslint . --max-warnings=0
+run_step lint lint
 log "type check (tsc --noEmit, strict)..."
-npx tsc -p tsconfig.json
+run_step tsc npx tsc -p tsconfig.json
 
-export MERIDIAN_KAFKA_STATE=kafka-test MERIDIAN_KAFKA_PORT="${MERIDIAN_TEST_KAFKA_PORT:-29092}" MERIDIAN_KAFKA_CONTROLLER_PORT="${MERIDIAN_TEST_KAFKA_CONTROLLER_PORT:-29093}"
+step=infrastructure
+export MERIDIAN_KAFKA_STATE=kafka-test
+export MERIDIAN_KAFKA_PORT="${MERIDIAN_TEST_KAFKA_PORT:-29092}"
+export MERIDIAN_KAFKA_CONTROLLER_PORT="${MERIDIAN_TEST_KAFKA_CONTROLLER_PORT:-29093}"
 log "infrastructure for tests..."
 "$S/postgis.sh" install
 "$S/postgis.sh" ensure meridian_test
@@ -24,7 +75,13 @@ log "infrastructure for tests..."
 "$S/kafka.sh" install
 "$S/kafka.sh" start
 export KAFKA_BROKERS="127.0.0.1:${MERIDIAN_KAFKA_PORT}"
-export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/meridian_test"
+pg="postgres://${MERIDIAN_PG_USER:-postgres}@${MERIDIAN_PG_HOST:-127.0.0.1}:${MERIDIAN_PG_PORT:-5432}"
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-$pg/meridian_test}"
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:${MERIDIAN_REDIS_PORT:-6379}}"
+# Services that tests start read REDIS_URL: the test Redis, not whatever the shell had.
+export REDIS_URL="$TEST_REDIS_URL"
+log "database $TEST_DATABASE_URL, redis $TEST_REDIS_URL, kafka $KAFKA_BROKERS"
 
-log "tests (vitest)..."
-npx vitest run "$@"
+log "tests (jest)..."
+# One file at a time: files share one broker and one database server.
+run_step jest npx jest --runInBand --json --outputFile="$RESULTS/jest.json" "$@"

@@ -7,6 +7,7 @@ import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import { MessageBus } from '@meridian/shared/messaging';
 import { silentLog } from '@meridian/shared/util';
 import { ROOT, type ServiceName, type Stack, startStack } from '../../tools/stack';
+import { onDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from '../test-env';
 
 export const E2E_PORTS: Record<ServiceName, number> = {
   gateway: 18080,
@@ -17,9 +18,11 @@ export const E2E_PORTS: Record<ServiceName, number> = {
 };
 
 export const api = `http://127.0.0.1:${E2E_PORTS.gateway}`;
-export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian_e2e';
+export const brokers = testKafkaBrokers();
+// The e2e database lives on the test database's server (TEST_DATABASE_URL or MERIDIAN_PG_*).
+const adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? onDatabase(testDatabaseUrl(), 'postgres');
+export const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? onDatabase(testDatabaseUrl(), 'meridian_e2e');
+export const redisUrl = testRedisUrl();
 
 async function recreateDatabase(): Promise<void> {
   const name = new URL(e2eDatabaseUrl).pathname.slice(1);
@@ -54,6 +57,7 @@ export async function startSystem(tenants: readonly string[]): Promise<E2eSystem
     env: {
       KAFKA_BROKERS: brokers.join(','),
       DATABASE_URL: e2eDatabaseUrl,
+      REDIS_URL: redisUrl,
       INSTANCE_ID: instanceId,
       IDENTITY_BOOTSTRAP_TENANTS: tenants.join(','),
       GATEWAY_DEFAULT_TENANT: tenants[0],

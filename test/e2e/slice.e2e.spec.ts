@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { e2eDatabaseUrl, type E2eSystem, eventually, http, pool, postOversize, startSystem } from './e2e-stack';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { e2eDatabaseUrl, type E2eSystem, eventually, http, pool, postOversize, redisUrl, startSystem } from './e2e-stack';
 
 interface Feature {
   type: 'Feature';
@@ -165,7 +165,7 @@ describe('the first slice through all five services', () => {
     const reused = await http<Problem>('POST', '/v1/assets', { body: { name: 'other', kind: 'drone' }, headers: { 'idempotency-key': key }, tenant: tenantA });
     expect(reused.body.code).toBe('IDEMPOTENCY.KEY_REUSED');
     // Redis is a cache: with the entry gone, the retry is deduplicated by the event store (event ids derive from the key).
-    const redis = new Redis('redis://127.0.0.1:6379');
+    const redis = new Redis(redisUrl);
     expect(await redis.del(`meridian:gateway:idem:${tenantA}:${key}`)).toBe(1);
     redis.disconnect();
     const afterLoss = await http<{ id: string; version: number }>('POST', '/v1/assets', { body: { name: 'idem', kind: 'drone' }, headers: { 'idempotency-key': key }, tenant: tenantA });

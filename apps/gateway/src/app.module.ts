@@ -1,15 +1,24 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { GatewayDataAccessModule } from '@meridian/gateway/data-access';
 import { GatewayAssetsModule } from '@meridian/gateway/feature-assets';
+import { GatewayTelemetryModule } from '@meridian/gateway/feature-telemetry';
 import { CoreModule } from '@meridian/shared/service-kit';
 import { type GatewayConfig, settingsOf } from './config';
+
+/** The resources the gateway serves: a new one is a feature lib added to this list. */
+export const gatewayFeatures = [GatewayAssetsModule, GatewayTelemetryModule];
 
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [CoreModule.forRoot({ service: 'gateway', config, logger }), GatewayAssetsModule.forRoot(settingsOf(config))],
+      imports: [
+        CoreModule.forRoot({ service: 'gateway', config, logger }),
+        GatewayDataAccessModule.forRoot(settingsOf(config)),
+        ...gatewayFeatures,
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { TenantId } from '@meridian/contracts';
+import { TenantId } from '@meridian/contracts/identity';
+import type { GatewaySettings } from '@meridian/gateway/data-access';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
 
 const DAY_MS = 86_400_000;
@@ -17,7 +18,9 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
-export const settingsOf = (c: GatewayConfig) => ({
+export const publicUrlOf = (c: GatewayConfig): string => c.GATEWAY_PUBLIC_URL ?? `http://${c.HOST}:${c.GATEWAY_PORT}`;
+
+export const settingsOf = (c: GatewayConfig): GatewaySettings => ({
   defaultTenant: c.GATEWAY_DEFAULT_TENANT,
   commandTimeoutMs: c.GATEWAY_COMMAND_TIMEOUT_MS,
   queryTimeoutMs: c.GATEWAY_QUERY_TIMEOUT_MS,
@@ -25,4 +28,5 @@ export const settingsOf = (c: GatewayConfig) => ({
   maxFixAgeMs: c.GATEWAY_MAX_FIX_AGE_DAYS * DAY_MS,
   maxFixFutureSkewMs: c.GATEWAY_MAX_FIX_FUTURE_SKEW_S * 1000,
   instanceId: c.INSTANCE_ID,
+  publicUrl: publicUrlOf(c),
 });

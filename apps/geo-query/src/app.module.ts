@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GeoQueryAssetsModule } from '@meridian/geo-query/feature-assets';
+import { ReadModelModule } from '@meridian/read-model/data-source';
 import { CoreModule } from '@meridian/shared/service-kit';
 import type { GeoQueryConfig } from './config';
 
@@ -9,7 +10,11 @@ export class GeoQueryModule {
   static forRoot(config: GeoQueryConfig, logger: Logger): DynamicModule {
     return {
       module: GeoQueryModule,
-      imports: [CoreModule.forRoot({ service: 'geo-query', config, logger }), GeoQueryAssetsModule],
+      imports: [
+        CoreModule.forRoot({ service: 'geo-query', config, logger }),
+        ReadModelModule.forRoot({ migrate: false }),
+        GeoQueryAssetsModule,
+      ],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { queryRejection, Topics } from '@meridian/contracts/core';
 import { bootstrap, createLogger, loadConfig, main } from '@meridian/shared/service-kit';
 import { GeoQueryModule } from './app.module';
 import { geoQueryConfigSchema } from './config';
@@ -5,5 +6,20 @@ import { geoQueryConfigSchema } from './config';
 main(async () => {
   const config = loadConfig(geoQueryConfigSchema);
   const logger = createLogger('geo-query', config.LOG_LEVEL);
-  await bootstrap(GeoQueryModule.forRoot(config, logger), { service: 'geo-query', port: config.GEO_QUERY_HTTP_PORT, config, logger });
+  await bootstrap(GeoQueryModule.forRoot(config, logger), {
+    service: 'geo-query',
+    port: config.GEO_QUERY_HTTP_PORT,
+    config,
+    logger,
+    topics: [
+      {
+        topic: Topics.geoQueryRequests,
+        mode: 'requests',
+        groupId: 'geo-query.requests',
+        service: 'geo-query',
+        rejection: queryRejection,
+        concurrency: 4,
+      },
+    ],
+  });
 });

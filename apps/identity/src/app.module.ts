@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { Topics } from '@meridian/contracts';
+import { Topics } from '@meridian/contracts/core';
 import { IdentityTenantsModule, tenantIntegrationEvent } from '@meridian/identity/feature-tenants';
 import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
 import type { IdentityConfig } from './config';

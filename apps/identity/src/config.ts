@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TenantId } from '@meridian/contracts';
+import { TenantId } from '@meridian/contracts/identity';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
 
 export const identityConfigSchema = baseConfigSchema.extend({

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { Topics } from '@meridian/contracts';
+import { Topics } from '@meridian/contracts/core';
 import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
 import { toIntegrationEvent, WorkflowAssetsModule } from '@meridian/workflow/feature-assets';
 import type { WorkflowConfig } from './config';

@@ -1,36 +1,11 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { AssetDirectory } from './asset-directory';
-import { AssetsController } from './assets.controller';
-import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
-import { Idempotency } from './idempotency';
-import { ProblemFilter } from './problem.filter';
-import { ServiceBus } from './service-bus';
-import { TelemetryController } from './telemetry.controller';
-import { TenantDirectory } from './tenant-directory';
-import { READINESS } from '@meridian/shared/service-kit';
+import { Module } from '@nestjs/common';
+import { GetAssetController } from './get-asset/get-asset.controller';
+import './get-asset/get-asset.openapi';
+import { ListAssetsController } from './list-assets/list-assets.controller';
+import './list-assets/list-assets.openapi';
+import { RegisterAssetController } from './register-asset/register-asset.controller';
+import './register-asset/register-asset.openapi';
 
-@Module({})
-export class GatewayAssetsModule {
-  static forRoot(settings: GatewaySettings): DynamicModule {
-    return {
-      module: GatewayAssetsModule,
-      global: true,
-      controllers: [AssetsController, TelemetryController],
-      providers: [
-        { provide: GATEWAY_SETTINGS, useValue: settings },
-        { provide: APP_FILTER, useClass: ProblemFilter },
-        ServiceBus,
-        AssetDirectory,
-        Idempotency,
-        TenantDirectory,
-        {
-          provide: READINESS,
-          useFactory: (tenants: TenantDirectory) => () => ({ tenants: tenants.ready ? 'up' : 'down' }),
-          inject: [TenantDirectory],
-        },
-      ],
-      exports: [READINESS, TenantDirectory],
-    };
-  }
-}
+/** `/v1/assets`: one folder per use case, each with its controller and its OpenAPI operation. */
+@Module({ controllers: [RegisterAssetController, GetAssetController, ListAssetsController] })
+export class GatewayAssetsModule {}

@@ -1,2 +1,2 @@
-export * from './asset-queries.sql';
 export * from './geo-query-assets.module';
+export * from './get-asset/get-asset.handler';

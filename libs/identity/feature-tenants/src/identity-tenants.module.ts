@@ -1,47 +1,50 @@
-import { type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
+import { Controller, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { commandRejection, RegisterTenantV1, Topics } from '@meridian/contracts';
+import { type DataOf, type Envelope, Topics } from '@meridian/contracts/core';
+import { RegisterTenantV1 } from '@meridian/contracts/identity';
 import type { EventStore } from '@meridian/shared/decider';
-import type { MessageBus } from '@meridian/shared/messaging';
-import { BUS, EVENT_STORE, LOGGER, RequestServer, type RequestServerOptions } from '@meridian/shared/service-kit';
+import { CommandHandler, type ReplyBody } from '@meridian/shared/messaging';
+import { EVENT_STORE, LOGGER } from '@meridian/shared/service-kit';
 import { stableUuid } from '@meridian/shared/util';
-import { registerTenant, registerTenantRoute } from './tenants';
+import { registerTenant, registerTenantRoute } from './register-tenant/register-tenant.handler';
 
 const BOOTSTRAP_TENANTS = Symbol('meridian.bootstrap-tenants');
 
-/** Ensures the configured tenants exist (idempotently) and serves tenant commands. */
+/** Ensures the configured tenants exist (idempotently) before commands are served. */
 @Injectable()
-export class TenantService extends RequestServer {
+export class BootstrapTenants implements OnApplicationBootstrap {
   constructor(
-    @Inject(BUS) bus: MessageBus,
-    @Inject(LOGGER) logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(BOOTSTRAP_TENANTS) private readonly bootstrapTenants: readonly string[],
-  ) {
-    super(bus, logger);
-  }
+    @Inject(BOOTSTRAP_TENANTS) private readonly tenants: readonly string[],
+  ) {}
 
-  protected override async prepare(): Promise<void> {
-    for (const tenantId of this.bootstrapTenants) {
-      const result = await registerTenant(this.store, tenantId, tenantId, stableUuid(`bootstrap-tenant:${tenantId}`), new Date());
+  async onApplicationBootstrap(): Promise<void> {
+    for (const tenantId of this.tenants) {
+      const commandId = stableUuid(`bootstrap-tenant:${tenantId}`);
+      const result = await registerTenant(this.store, tenantId, tenantId, commandId, new Date());
       if (result.ok && !result.duplicate) this.logger.info({ tenantId }, 'bootstrap tenant registered');
     }
   }
+}
 
-  protected serving(): RequestServerOptions {
-    return {
-      service: 'identity',
-      topic: Topics.identityCommands,
-      groupId: 'identity.commands',
-      rejection: commandRejection,
-      routes: { [RegisterTenantV1.type]: (request) => registerTenantRoute(this.store, request, new Date()) },
-    };
+@Controller()
+export class RegisterTenantHandler {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  @CommandHandler(RegisterTenantV1, Topics.identityCommands)
+  register(request: Envelope<DataOf<typeof RegisterTenantV1>>): Promise<ReplyBody> {
+    return registerTenantRoute(this.store, request, new Date());
   }
 }
 
 @Module({})
 export class IdentityTenantsModule {
   static forRoot(bootstrapTenants: readonly string[]): DynamicModule {
-    return { module: IdentityTenantsModule, providers: [{ provide: BOOTSTRAP_TENANTS, useValue: bootstrapTenants }, TenantService] };
+    return {
+      module: IdentityTenantsModule,
+      controllers: [RegisterTenantHandler],
+      providers: [{ provide: BOOTSTRAP_TENANTS, useValue: bootstrapTenants }, BootstrapTenants],
+    };
   }
 }

@@ -1,2 +1,2 @@
-export * from './tenants';
+export * from './register-tenant/register-tenant.handler';
 export * from './identity-tenants.module';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NewEvent, RecordedEvent } from '@meridian/shared/decider';
 import { type MessageBus, outboxPublisher, Subscription } from '@meridian/shared/messaging';
 import { consumeAll, createTestBus, createTestPool, createTopics, deleteTopics, eventually, freshSchema, uniqueTopic } from '@meridian/shared/testing';

@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import { type Log, silentLog, sleep } from '@meridian/shared/util';
-import { type AllPosition, type PgEventStore, positionOf } from './pg-event-store';
+import { type AllPosition, positionOf } from './all-stream';
+import type { PgEventStore } from './pg-event-store';
 
 export interface RelayOptions {
   /** Checkpoint name; one relay per (schema, name) runs at a time across all replicas. */
@@ -10,6 +11,14 @@ export interface RelayOptions {
   /** Poll delay while `$all` has nothing new. */
   readonly idleDelayMs?: number;
   readonly log?: Log;
+}
+
+/** How far the outbox is behind the store. */
+export interface RelayLag {
+  /** Events stored after the relay's checkpoint. */
+  readonly unpublished: number;
+  /** Age of the oldest of them (database clock); 0 when nothing is waiting. */
+  readonly oldestUnpublishedAgeMs: number;
 }
 
 /** Publishes a batch; resolves only when the broker acknowledged every message. */
@@ -49,6 +58,15 @@ export class OutboxRelay {
     await this.running;
     this.running = null;
     await this.releaseLock();
+  }
+
+  /**
+   * Measured from the stored checkpoint, so every replica reports the same lag whichever of them
+   * holds the lock, and a relay that is stuck, failing or not running at all shows up as growing age.
+   */
+  async lag(): Promise<RelayLag> {
+    const { count, oldestAgeMs } = await this.store.backlog(this.options.name);
+    return { unpublished: count, oldestUnpublishedAgeMs: oldestAgeMs };
   }
 
   /** Runs until `$all` is drained once; for tests, tools and benchmarks. */

@@ -10,19 +10,17 @@ import {
   type Snapshot,
   type StreamEvent,
 } from '@meridian/shared/decider';
+import { type AllPosition, type AllStreamReader, START } from './all-stream';
 import { CONFLICT_SQLSTATE } from './event-store.sql';
 import { assertIdentifier } from './migrations';
+import { upcast, type Upcasters } from './upcasting';
 
-/** Rewrites the payload of an old event version into the current one, on read. */
-export type Upcaster = (data: unknown) => { readonly schemaVersion: number; readonly data: unknown };
-
-/** Position in `$all`: the writing transaction first, then the sequence within it. */
-export interface AllPosition {
-  readonly transactionId: string;
-  readonly globalPosition: string;
+/** Events after a checkpoint that have not been handed on yet. */
+export interface Backlog {
+  readonly count: number;
+  /** Age of the oldest of them by the database clock; 0 when there are none. */
+  readonly oldestAgeMs: number;
 }
-
-export const START: AllPosition = { transactionId: '0', globalPosition: '0' };
 
 interface EventRow {
   global_position: string;
@@ -43,13 +41,13 @@ export type Queryable = Pick<Pool, 'query'>;
 const UNIQUE_VIOLATION = '23505';
 const pgCode = (err: unknown): string | undefined => (err as { code?: string }).code;
 
-export class PgEventStore implements EventStore {
+export class PgEventStore implements EventStore, AllStreamReader {
   private readonly s: string;
 
   constructor(
     private readonly pool: Pool,
     schema: string,
-    private readonly upcasters: Readonly<Record<string, Upcaster>> = {},
+    private readonly upcasters: Upcasters = {},
   ) {
     this.s = assertIdentifier(schema);
   }
@@ -173,12 +171,23 @@ export class PgEventStore implements EventStore {
     );
   }
 
+  /**
+   * Everything committed after the checkpoint, including events `$all` still holds back behind an
+   * older open transaction: to whoever waits for them they are late either way.
+   */
+  async backlog(checkpointName: string): Promise<Backlog> {
+    const from = await this.loadCheckpoint(checkpointName);
+    const { rows } = await this.pool.query<{ count: number; age_ms: number | null }>(
+      `SELECT count(*)::int AS count,
+              round(extract(epoch FROM clock_timestamp() - min(recorded_at)) * 1000)::float8 AS age_ms
+       FROM ${this.s}.events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+      [from.transactionId, from.globalPosition],
+    );
+    return { count: rows[0].count, oldestAgeMs: Math.max(0, rows[0].age_ms ?? 0) };
+  }
+
   private upcast(type: string, schemaVersion: number, data: unknown): { schemaVersion: number; data: unknown } {
-    let current = { schemaVersion, data };
-    for (let up = this.upcasters[`${type}@${current.schemaVersion}`]; up; up = this.upcasters[`${type}@${current.schemaVersion}`]) {
-      current = { ...up(current.data) };
-    }
-    return current;
+    return upcast(this.upcasters, type, schemaVersion, data);
   }
 
   private toRecorded(r: EventRow): RecordedEvent {
@@ -197,8 +206,3 @@ export class PgEventStore implements EventStore {
     };
   }
 }
-
-export const positionOf = (e: RecordedEvent): AllPosition => ({
-  transactionId: e.transactionId,
-  globalPosition: e.globalPosition,
-});

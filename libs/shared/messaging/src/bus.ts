@@ -1,13 +1,24 @@
-import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { CodedError, ErrorCodes, type TopicDefinition, type WireMessage } from '@meridian/contracts';
-import { backoff, type Log, sleep } from '@meridian/shared/util';
-import { SendQueue } from './send-queue';
+import { type Admin, type Consumer, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { TopicDefinition, WireMessage } from '@meridian/contracts';
+import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
+import { isUnknownTopic, SendQueue } from './send-queue';
 
 export interface BusConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly log: Log;
+  /** Bound of the send queue in bytes (default 32 MiB): a send past it is refused with UPSTREAM.UNAVAILABLE. */
+  readonly maxQueuedBytes?: number;
+  /** Deadline of each send (default 10 s), after which it rejects with UPSTREAM.UNAVAILABLE. */
+  readonly sendTimeoutMs?: number;
 }
+
+/**
+ * Producer retries are few and short: a send is retried by the send queue on a fresh producer
+ * until its deadline, so kafkajs's own retries only need to ride out a leader change. Unbounded,
+ * they nest (every retry reconnects with retries of its own) and a send hangs for minutes.
+ */
+const PRODUCER_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 3 } as const;
 
 /**
  * The one place that knows the Kafka client. Services and features see WireMessages and
@@ -15,18 +26,21 @@ export interface BusConfig {
  */
 export class MessageBus {
   readonly kafka: Kafka;
+  /** A client of its own for producers, with the bounded retries above. */
+  private readonly producerKafka: Kafka;
   private producerPromise: Promise<Producer> | null = null;
   private adminPromise: Promise<Admin> | null = null;
   private readonly consumers = new Set<Consumer>();
   private readonly joined = new Map<Consumer, boolean>();
-  private readonly queue = new SendQueue(() => this.producer());
+  private readonly retiring = new Set<Promise<unknown>>();
+  private healthy = true;
+  private readonly queue: SendQueue;
 
   constructor(readonly config: BusConfig) {
     const log = config.log;
-    this.kafka = new Kafka({
+    const common: KafkaConfig = {
       clientId: config.clientId,
       brokers: [...config.brokers],
-      retry: { initialRetryTime: 200, retries: 10 },
       logLevel: logLevel.WARN,
       logCreator:
         () =>
@@ -38,24 +52,72 @@ export class MessageBus {
           if (level <= logLevel.ERROR) log.error({ kafka: rest }, String(message));
           else log.warn({ kafka: rest }, String(message));
         },
-    });
+    };
+    this.kafka = new Kafka({ ...common, retry: { initialRetryTime: 200, retries: 10 } });
+    this.producerKafka = new Kafka({ ...common, retry: PRODUCER_RETRY });
+    this.queue = new SendQueue(
+      {
+        acquire: () => this.producer(),
+        failed: (err) => this.producerFailed(err),
+        succeeded: () => (this.healthy = true),
+      },
+      { maxQueuedBytes: config.maxQueuedBytes, sendTimeoutMs: config.sendTimeoutMs },
+    );
   }
 
-  /** Idempotent producer with acks=all: a broker retry never duplicates or reorders a partition. */
+  /**
+   * Idempotent producer with acks=all: a broker retry never duplicates or reorders a partition.
+   * After a failed request it is replaced (see `producerFailed`).
+   */
   producer(): Promise<Producer> {
-    this.producerPromise ??= (async () => {
-      const p = this.kafka.producer({
+    if (this.producerPromise) return this.producerPromise;
+    const connecting: Promise<Producer> = (async () => {
+      const p = this.producerKafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         createPartitioner: Partitioners.DefaultPartitioner,
+        retry: PRODUCER_RETRY,
       });
-      await p.connect();
+      try {
+        await p.connect();
+      } catch (err) {
+        void settleWithin(5000, p.disconnect());
+        throw err;
+      }
       return p;
     })().catch((err: unknown) => {
-      this.producerPromise = null; // the next send connects again
+      if (this.producerPromise === connecting) this.producerPromise = null; // the next send connects again
       throw err;
     });
-    return this.producerPromise;
+    this.producerPromise = connecting;
+    return connecting;
+  }
+
+  /**
+   * For readiness: false after a produce failed because of the broker or the connection, until a
+   * produce succeeds again. A topic the broker says does not exist is that send's problem, not the
+   * producer's, and leaves the flag as it was.
+   */
+  producerHealthy(): boolean {
+    return this.healthy;
+  }
+
+  /**
+   * After any failed request the producer is disconnected (bounded, in the background) and
+   * dropped; the next request connects a fresh one. kafkajs's idempotent producer can otherwise
+   * drop a batch or wedge a partition after errors (stale sequence numbers), and keeps every topic
+   * it ever produced to in its metadata requests, so one deleted topic would fail all its sends.
+   */
+  private producerFailed(err: unknown): void {
+    if (!isUnknownTopic(err)) this.healthy = false;
+    const failed = this.producerPromise;
+    this.producerPromise = null;
+    if (!failed) return;
+    const retiring = failed
+      .then((p) => settleWithin(5000, p.disconnect()))
+      .catch(() => undefined)
+      .finally(() => this.retiring.delete(retiring));
+    this.retiring.add(retiring);
   }
 
   /** Resolves when the broker acknowledged every message (acks=all). */
@@ -176,6 +238,8 @@ export class MessageBus {
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     this.joined.clear();
+    await this.queue.close();
+    await Promise.allSettled([...this.retiring]);
     const producer = this.producerPromise;
     const admin = this.adminPromise;
     this.producerPromise = null;
@@ -183,7 +247,3 @@ export class MessageBus {
     await Promise.allSettled([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())]);
   }
 }
-
-/** A message that can never succeed (not a CloudEvent, fails its schema): goes to the DLQ. */
-export const isPoison = (err: unknown): boolean =>
-  err instanceof CodedError && (err.code === ErrorCodes.contractViolation || err.code === ErrorCodes.requestInvalid);

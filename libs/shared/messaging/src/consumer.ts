@@ -1,7 +1,8 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { dlqTopic, type Envelope, fromWire, MeridianHeaders, type WireMessage } from '@meridian/contracts';
 import { backoff, type Log, sleep } from '@meridian/shared/util';
-import { isPoison, type MessageBus } from './bus';
+import type { MessageBus } from './bus';
+import { classifyFailure, failureCode, type FailureKind } from './failures';
 
 /** Where a consumed message came from; handlers use it for offset-based idempotency. */
 export interface Origin {
@@ -14,7 +15,12 @@ export interface SubscribeOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly fromBeginning?: boolean;
-  /** Attempts before a failing (non-poison) message goes to the DLQ; default: retry until it succeeds. */
+  /**
+   * Attempts before a message whose handler fails with an unrecognised error (a `bug`, see
+   * `classifyFailure`) goes to the DLQ. Default 10 (about 40 s of backoff). Infrastructure
+   * (`transient`) failures are retried until they pass whatever this says; poison and data
+   * failures are dead-lettered at once.
+   */
   readonly maxAttempts?: number;
   /** Partitions handled in parallel (order is kept within a partition, i.e. per key). Default 1. */
   readonly concurrency?: number;
@@ -39,10 +45,16 @@ export const toWireMessage = (m: KafkaMessage): WireMessage => {
   return { key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), headers };
 };
 
+const DEFAULT_MAX_ATTEMPTS = 10;
+/** Heartbeats while a message waits: well inside the 30 s session timeout. */
+const HEARTBEAT_EVERY_MS = 2000;
+
 /**
- * A consumer that is safe to run forever: poison messages are parked in `<topic>.dlq` with the
- * error in headers and consumption goes on; other failures are retried with backoff, and the
- * offset is committed only after the handler succeeded (at-least-once).
+ * A consumer that is safe to run forever. Each failure is classified once (`classifyFailure`):
+ * poison and data failures are parked in `<topic>.dlq` with the error in headers and consumption
+ * goes on; infrastructure failures are retried with backoff until they pass (heartbeats keep the
+ * group membership meanwhile); unrecognised errors get `maxAttempts`. The offset is committed only
+ * after the message was handled or parked (at-least-once).
  */
 export class Subscription {
   private readonly consumer: Consumer;
@@ -62,7 +74,9 @@ export class Subscription {
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const origin = { topic, partition, offset: message.offset };
-        await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin), heartbeat);
+        await whileBeating(heartbeat, () =>
+          this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin), heartbeat),
+        );
       },
     });
   }
@@ -84,19 +98,21 @@ export class Subscription {
           byKey.set(key, [...(byKey.get(key) ?? []), message]);
         }
         const lanes = [...byKey.values()];
-        const beat = setInterval(() => void heartbeat().catch(() => undefined), 2000);
-        try {
-          await forEachLimited(lanes, parallelism, async (lane) => {
+        await whileBeating(heartbeat, () =>
+          forEachLimited(lanes, parallelism, async (lane) => {
             for (const message of lane) {
               // Shutting down: leave the rest of the batch uncommitted; it is redelivered.
               if (this.stopping) throw new Error('consumer stopping');
               const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-              await this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin));
+              await this.withRetry(
+                origin,
+                message,
+                async () => handler(fromWire(toWireMessage(message)), origin),
+                heartbeat,
+              );
             }
-          });
-        } finally {
-          clearInterval(beat);
-        }
+          }),
+        );
         const last = batch.messages[batch.messages.length - 1];
         if (last) resolveOffset(last.offset);
         await commitOffsetsIfNecessary();
@@ -106,7 +122,10 @@ export class Subscription {
 
   /**
    * Batch consumption for streams (telemetry). `parse` validates each message; one that fails is
-   * dead-lettered on its own and the rest of the batch goes on.
+   * dead-lettered on its own. A partition never stalls on a row the database refuses: when the
+   * handler fails with a data error (or a bug, after `maxAttempts`), the batch is split in halves
+   * and each half handled again, down to single rows, so the good rows are stored and each refused
+   * row is dead-lettered alone with its error. Infrastructure failures are retried as they are.
    */
   async runBatch<T>(parse: (envelope: Envelope) => T, handler: BatchHandler<T>): Promise<void> {
     await this.connect();
@@ -114,22 +133,19 @@ export class Subscription {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        const items: T[] = [];
-        const origins: Origin[] = [];
+        const rows: Row<T>[] = [];
         for (const message of batch.messages) {
           const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
           try {
-            items.push(parse(fromWire(toWireMessage(message))));
-            origins.push(origin);
+            rows.push({ item: parse(fromWire(toWireMessage(message))), origin, message });
           } catch (err) {
-            await this.deadLetter(origin, message, err);
+            await this.deadLetter(origin, message, err, heartbeat);
           }
         }
         if (!isRunning() || isStale()) return;
-        if (items.length > 0) {
-          await this.retryForever(origins[0], async () => {
-            await handler(items, origins);
-          }, heartbeat);
+        if (rows.length > 0) {
+          const budget = { bugRetries: (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) - 1 };
+          await whileBeating(heartbeat, () => this.handleRows(rows, handler, heartbeat, budget));
         }
         const last = batch.messages[batch.messages.length - 1];
         if (last) resolveOffset(last.offset);
@@ -156,38 +172,80 @@ export class Subscription {
   }
 
   /** `heartbeat` keeps the group membership alive while a message waits out a long outage. */
-  private async withRetry(origin: Origin, message: KafkaMessage, work: () => Promise<void>, heartbeat?: () => Promise<void>): Promise<void> {
-    const max = this.options.maxAttempts ?? Number.POSITIVE_INFINITY;
+  private async withRetry(
+    origin: Origin,
+    message: KafkaMessage,
+    work: () => Promise<void>,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const maxBugAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    let bugs = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         await work();
         return;
       } catch (err) {
-        if (isPoison(err) || attempt >= max) {
-          await this.deadLetter(origin, message, err);
+        const kind = classifyFailure(err);
+        if (kind === 'poison' || kind === 'data' || (kind === 'bug' && ++bugs >= maxBugAttempts)) {
+          await this.deadLetter(origin, message, err, heartbeat, kind);
           return;
         }
         this.throwIfStopping(err);
         const delay = backoff(attempt);
-        this.options.log.warn({ err, ...origin, attempt, retryInMs: delay }, 'handler failed; retrying');
-        await sleep(delay);
-        await heartbeat?.().catch(() => undefined);
+        this.options.log.warn({ err, ...origin, attempt, kind, retryInMs: delay }, 'handler failed; retrying');
+        await this.pause(delay, heartbeat);
       }
     }
   }
 
-  private async retryForever(origin: Origin, work: () => Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * Hands `rows` to the batch handler; on a data failure (or a bug out of retries) splits them in
+   * halves and recurses, so that in the end only the refused rows are dead-lettered, one by one.
+   * `budget` is shared by the whole fetched batch: a bug that fails every row is retried once
+   * overall, not once per half.
+   */
+  private async handleRows<T>(
+    rows: readonly Row<T>[],
+    handler: BatchHandler<T>,
+    heartbeat: () => Promise<void>,
+    budget: { bugRetries: number },
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await work();
+        await handler(
+          rows.map((r) => r.item),
+          rows.map((r) => r.origin),
+        );
         return;
       } catch (err) {
         this.throwIfStopping(err);
-        const delay = backoff(attempt);
-        this.options.log.warn({ err, ...origin, attempt, retryInMs: delay }, 'batch handler failed; retrying');
-        await sleep(delay);
-        await heartbeat().catch(() => undefined);
+        const kind = classifyFailure(err);
+        const origin = rows[0].origin;
+        if (kind === 'transient' || (kind === 'bug' && budget.bugRetries-- > 0)) {
+          const delay = backoff(attempt);
+          this.options.log.warn({ err, ...origin, rows: rows.length, attempt, kind, retryInMs: delay }, 'batch handler failed; retrying');
+          await this.pause(delay, heartbeat);
+          continue;
+        }
+        if (rows.length === 1) {
+          await this.deadLetter(origin, rows[0].message, err, heartbeat, kind);
+          return;
+        }
+        const half = Math.ceil(rows.length / 2);
+        this.options.log.warn({ err: String(err), ...origin, rows: rows.length, kind }, 'batch refused; splitting it to find the refused rows');
+        await this.handleRows(rows.slice(0, half), handler, heartbeat, budget);
+        await this.handleRows(rows.slice(half), handler, heartbeat, budget);
+        return;
       }
+    }
+  }
+
+  /** Waits `ms`, heartbeating, and stops waiting early when the subscription is stopping. */
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    for (let left = ms; left > 0 && !this.stopping; left = until - Date.now()) {
+      await sleep(Math.min(left, 1000));
+      await heartbeat().catch(() => undefined);
     }
   }
 
@@ -196,29 +254,64 @@ export class Subscription {
     if (this.stopping) throw err;
   }
 
-  private async deadLetter(origin: Origin, message: KafkaMessage, err: unknown): Promise<void> {
+  /**
+   * Parks a message in `<topic>.dlq` with the error in headers. The DLQ send itself is retried
+   * until it succeeds: a message is never acknowledged without having been handled or parked.
+   */
+  private async deadLetter(
+    origin: Origin,
+    message: KafkaMessage,
+    err: unknown,
+    heartbeat: () => Promise<void>,
+    kind: FailureKind = classifyFailure(err),
+  ): Promise<void> {
     const wire = toWireMessage(message);
     const error = err instanceof Error ? err.message : String(err);
-    const code = (err as { code?: unknown } | null | undefined)?.code;
+    const code = failureCode(err);
     if (this.options.deadLetter === false) {
-      this.options.log.error({ ...origin, error }, 'message skipped: it cannot be handled');
+      this.options.log.error({ ...origin, error, code, kind }, 'message skipped: it cannot be handled');
       return;
     }
-    this.options.log.error({ ...origin, error }, 'message sent to the dead-letter topic');
-    await this.bus.send(dlqTopic(origin.topic), [
-      {
-        key: wire.key,
-        value: wire.value,
-        headers: {
-          ...wire.headers,
-          [MeridianHeaders.error]: error.slice(0, 4000),
-          [MeridianHeaders.errorCode]: typeof code === 'string' ? code : 'UNKNOWN',
-          [MeridianHeaders.originalTopic]: origin.topic,
-          [MeridianHeaders.originalPartition]: String(origin.partition),
-          [MeridianHeaders.originalOffset]: origin.offset,
-        },
+    this.options.log.error({ ...origin, error, code, kind }, 'message sent to the dead-letter topic');
+    const letter: WireMessage = {
+      key: wire.key,
+      value: wire.value,
+      headers: {
+        ...wire.headers,
+        [MeridianHeaders.error]: error.slice(0, 4000),
+        [MeridianHeaders.errorCode]: code,
+        [MeridianHeaders.originalTopic]: origin.topic,
+        [MeridianHeaders.originalPartition]: String(origin.partition),
+        [MeridianHeaders.originalOffset]: origin.offset,
       },
-    ]);
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.bus.send(dlqTopic(origin.topic), [letter]);
+        return;
+      } catch (sendErr) {
+        this.throwIfStopping(sendErr);
+        const delay = backoff(attempt);
+        this.options.log.warn({ err: sendErr, ...origin, attempt, retryInMs: delay }, 'dead-lettering failed; retrying');
+        await this.pause(delay, heartbeat);
+      }
+    }
+  }
+}
+
+interface Row<T> {
+  readonly item: T;
+  readonly origin: Origin;
+  readonly message: KafkaMessage;
+}
+
+/** Runs `work` with a heartbeat every few seconds, so one long call does not cost the group membership. */
+async function whileBeating<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
   }
 }
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Envelope, replyTopic, replyTopicDefinition, toWire } from '@meridian/contracts';
-import type { Log } from '@meridian/shared/util';
+import { type Log, settleWithin } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { Subscription } from './consumer';
+import { processReplyTopic, replyGroupId } from './reply-topics';
+import { isUnknownTopic } from './send-queue';
 
 export interface OutgoingRequest {
   /** Message id (CloudEvents `id`); a command's id, from which its event ids derive. Random if absent. */
@@ -26,14 +28,27 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+export interface RequestReplyOptions {
+  /**
+   * `process` (default): the reply topic is this process's own,
+   * `meridian.<service>.replies.<instance>.<start time>-<random>`, so processes sharing an instance
+   * id (several on one host, a pod restarted under the same name) never read each other's replies;
+   * it is deleted on `stop()`, and `pruneStaleReplyTopics` removes those of crashed processes.
+   * `instance`: exactly `meridian.<service>.replies.<instance>`, kept across restarts; the caller
+   * guarantees one process per instance id.
+   */
+  readonly replyTopicScope?: 'process' | 'instance';
+}
+
 /**
  * Request–reply over Kafka: requests carry a correlation id and a `reply-to` header naming this
- * instance's reply topic; replies are matched by correlation id. A timeout is reported as such,
+ * process's reply topic; replies are matched by correlation id. A timeout is reported as such,
  * never as a failure of the request (the command may still be applied later).
  */
 export class RequestReplyClient {
   private readonly pending = new Map<string, Pending>();
   private subscription: Subscription | null = null;
+  private readonly perProcess: boolean;
   readonly replyTo: string;
 
   constructor(
@@ -41,17 +56,22 @@ export class RequestReplyClient {
     private readonly service: string,
     instance: string,
     private readonly log: Log,
+    options: RequestReplyOptions = {},
   ) {
-    this.replyTo = replyTopic(service, instance);
+    this.perProcess = (options.replyTopicScope ?? 'process') === 'process';
+    this.replyTo = this.perProcess ? processReplyTopic(service, instance) : replyTopic(service, instance);
   }
 
   async start(): Promise<void> {
     await this.bus.ensureTopics([replyTopicDefinition(this.replyTo)]);
     this.subscription = new Subscription(this.bus, {
-      groupId: `${this.replyTo}.group`,
+      groupId: replyGroupId(this.replyTo),
       topics: [this.replyTo],
-      // The topic belongs to this instance: everything on it is a reply to this instance.
+      // The topic belongs to this requester: everything on it is a reply to it.
       fromBeginning: true,
+      // A process topic is never read again after this process, so nothing is committed and its
+      // group disappears with it; an instance topic resumes where the previous process stopped.
+      commitOffsets: !this.perProcess,
       maxAttempts: 1,
       deadLetter: false,
       log: this.log,
@@ -66,8 +86,21 @@ export class RequestReplyClient {
     }
     this.pending.clear();
     await this.subscription?.stop();
-    // The reply topic is not deleted: kafkajs producers that replied to it keep it in their
-    // metadata requests, and a deleted topic there fails every later send of theirs.
+    if (this.perProcess && this.subscription) await this.deleteReplyTopic();
+  }
+
+  /**
+   * Nobody else will read it. A replier that replied to it before fails one produce when it is
+   * gone, replaces its producer and goes on (see `MessageBus`); a late reply to it is dropped.
+   */
+  private async deleteReplyTopic(): Promise<void> {
+    const deleted = await settleWithin(
+      10_000,
+      this.bus.admin().then((admin) => admin.deleteTopics({ topics: [this.replyTo], timeout: 5_000 })),
+    );
+    if (deleted === 'timeout' || deleted.status === 'rejected') {
+      this.log.warn({ topic: this.replyTo }, 'reply topic not deleted; pruneStaleReplyTopics will remove it');
+    }
   }
 
   async request(req: OutgoingRequest, timeoutMs: number): Promise<RequestOutcome> {
@@ -130,10 +163,23 @@ export interface ReplyBody {
   readonly data: unknown;
 }
 
-/** Sends the reply of a handled request to its `reply-to` topic. */
+/**
+ * Sends the reply of a handled request to its `reply-to` topic. A reply topic that no longer
+ * exists means its requester is gone (and was told "pending" or timed out): the reply is dropped
+ * instead of failing the request, which would otherwise be retried forever. Other failures throw.
+ */
 export async function sendReply(bus: MessageBus, service: string, request: Envelope, body: ReplyBody): Promise<void> {
   if (!request.replyTo) return;
-  await bus.send(request.replyTo, [
+  try {
+    await sendReplyMessage(bus, service, request, request.replyTo, body);
+  } catch (err) {
+    if (!isUnknownTopic(err)) throw err;
+    bus.config.log.warn({ replyTo: request.replyTo, correlationId: request.correlationId }, 'reply dropped: its requester is gone');
+  }
+}
+
+async function sendReplyMessage(bus: MessageBus, service: string, request: Envelope, replyTo: string, body: ReplyBody): Promise<void> {
+  await bus.send(replyTo, [
     toWire(
       {
         id: randomUUID(),

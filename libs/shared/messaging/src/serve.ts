@@ -2,6 +2,7 @@ import { CodedError, type Envelope, ErrorCodes } from '@meridian/contracts';
 import type { Log } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { Subscription } from './consumer';
+import { classifyFailure, failureCode } from './failures';
 import { type ReplyBody, sendReply } from './request-reply';
 
 export type RequestRoute = (request: Envelope) => Promise<ReplyBody>;
@@ -21,17 +22,22 @@ export interface ServeOptions {
 }
 
 /**
- * Consumes a command or query topic and replies to each request: the route's answer, or a
- * rejection with the stable code of a CodedError. Other errors are transient: the subscription
- * retries the request, and the caller sees a timeout until it succeeds.
+ * Consumes a command or query topic and replies to each request. Failures follow
+ * `classifyFailure`, the same rule as every consumer:
+ * - poison (unknown type, data failing its schema) and data failures (a CodedError, PostgreSQL
+ *   refusing the data) are answered with a rejection carrying the stable code;
+ * - transient failures (Postgres or Kafka away, a reply that Kafka did not take) are retried with
+ *   backoff until they pass, however long the outage: the caller sees "pending" meanwhile and the
+ *   command is applied once it passes (handlers are idempotent by command id), never dead-lettered;
+ * - bugs (unrecognised errors) get 10 attempts, about 40 s, then the request is parked in the DLQ
+ *   (its caller saw a timeout) so one request cannot hold its partition forever.
+ * Requests that are not CloudEvents at all cannot be answered and go to the DLQ.
  */
 export async function serveRequests(bus: MessageBus, options: ServeOptions): Promise<Subscription> {
   const subscription = new Subscription(bus, {
     groupId: options.groupId,
     topics: [options.topic],
     concurrency: options.concurrency ?? 4,
-    // A request that keeps failing must not hold its partition forever: after this many
-    // attempts (about a minute of backoff) it is parked in the DLQ and its caller saw a timeout.
     maxAttempts: 10,
     // A command reported to its caller as pending must still be applied: a new group starts at the beginning.
     fromBeginning: true,
@@ -46,9 +52,9 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
         if (!route) throw new CodedError(ErrorCodes.contractViolation, `unknown message type ${request.type}`);
         body = await route(request);
       } catch (err) {
-        const coded = err instanceof CodedError ? err : asDataError(err);
-        if (!coded) throw err;
-        body = options.rejection(coded.code, coded.message);
+        const rejection = asRejection(err);
+        if (!rejection) throw err;
+        body = options.rejection(rejection.code, rejection.message);
       }
       await sendReply(bus, options.service, request, body);
     }),
@@ -57,11 +63,12 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
 }
 
 /**
- * Postgres refuses this data (SQLSTATE class 22: data exception, 23: integrity violation): retrying
- * cannot help, so the request is answered with a rejection instead.
+ * The rejection a poison or data failure is answered with; null for failures that are retried.
+ * PostgreSQL refusing the data (SQLSTATE class 22, 23 or 54) is answered as `REQUEST.INVALID`.
  */
-function asDataError(err: unknown): CodedError | null {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^2[23][0-9A-Z]{3}$/.test(code)) return null;
-  return new CodedError(ErrorCodes.requestInvalid, `the data was refused by the store (${code})`);
+export function asRejection(err: unknown): CodedError | null {
+  const kind = classifyFailure(err);
+  if (kind !== 'poison' && kind !== 'data') return null;
+  if (err instanceof CodedError) return err;
+  return new CodedError(ErrorCodes.requestInvalid, `the data was refused by the store (${failureCode(err)})`);
 }

@@ -3,8 +3,15 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import { type MessageBus, MeridianServer, type MeridianServerOptions } from '@meridian/shared/messaging';
 import { type BaseConfig, ConfigError } from './config';
-import { NestPinoLogger } from './logger';
+import { NestPinoLogger, withLogContext } from './logger';
+import { BUS } from './tokens';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A Kafka topic the service serves with its `@CommandHandler` / `@EventHandler` / `@BatchHandler` methods. */
+export type ServedTopic = DistributiveOmit<MeridianServerOptions, 'log' | 'withContext'>;
 
 export interface BootOptions {
   readonly service: string;
@@ -14,6 +21,8 @@ export interface BootOptions {
   readonly bodyLimitBytes?: number;
   /** Runs before listen: routes, parsers, OpenAPI. */
   readonly configure?: (app: NestFastifyApplication) => Promise<void> | void;
+  /** One Meridian transport server per topic; each routes to every handler declared for its topic. */
+  readonly topics?: readonly ServedTopic[];
 }
 
 /**
@@ -40,6 +49,15 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
     });
   }
   await options.configure?.(app);
+  const bus = app.get<MessageBus>(BUS);
+  for (const topic of options.topics ?? []) {
+    const withContext = topic.mode === 'batch' ? {} : { withContext: withLogContext };
+    const server = new MeridianServer(bus, { ...topic, log: logger, ...withContext } as MeridianServerOptions);
+    app.connectMicroservice({ strategy: server });
+  }
+  // Migrations and topics first (module init), then consumers, then HTTP.
+  await app.init();
+  await app.startAllMicroservices();
   await app.listen(options.port, config.HOST);
   logger.info({ url: `http://${config.HOST}:${options.port}` }, `${options.service} listening`);
   return app;

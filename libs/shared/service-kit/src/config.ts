@@ -12,6 +12,10 @@ export const baseConfigSchema = z.object({
     .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, 'host:port')).min(1)),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/meridian'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // The server ends a session left idle inside a transaction: it would hold locks and the $all horizon. 0: never.
+  DATABASE_IDLE_IN_TX_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  // Readiness fails once the oldest event the outbox relay has not published is older than this.
+  RELAY_MAX_LAG_MS: z.coerce.number().int().min(1).default(30_000),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   INSTANCE_ID: z
     .string()

@@ -1,13 +1,16 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import Redis from 'ioredis';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { MessageBus } from '@meridian/shared/messaging';
 import { settleWithin } from '@meridian/shared/util';
 import type { BaseConfig } from './config';
+import { createDatabasePool } from './database-pool';
 import { HealthController } from './health.controller';
 import { BUS, CONFIG, LOGGER, PG_POOL, REDIS, SERVICE_NAME } from './tokens';
+
+export { createDatabasePool, type DatabasePoolOptions } from './database-pool';
 
 export interface CoreOptions {
   readonly service: string;
@@ -41,15 +44,14 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
         { provide: LOGGER, useValue: logger },
         {
           provide: PG_POOL,
-          useFactory: () => {
-            const pool = new Pool({
-              connectionString: config.DATABASE_URL,
+          useFactory: () =>
+            createDatabasePool({
+              url: config.DATABASE_URL,
               max: config.DATABASE_POOL_SIZE,
-              application_name: `meridian-${service}`,
-            });
-            pool.on('error', (err) => logger.error({ err }, 'idle postgres connection failed'));
-            return pool;
-          },
+              applicationName: `meridian-${service}`,
+              idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TX_TIMEOUT_MS,
+              log: logger,
+            }),
         },
         {
           provide: REDIS,

@@ -9,9 +9,17 @@ import {
 } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { eventStoreMigrations, migrate, type Migration, OutboxRelay, PgEventStore } from '@meridian/shared/event-store';
+import {
+  eventStoreMigrations,
+  migrate,
+  type Migration,
+  OutboxRelay,
+  PgEventStore,
+  type RelayLag,
+} from '@meridian/shared/event-store';
 import { type IntegrationMapper, type MessageBus, outboxPublisher } from '@meridian/shared/messaging';
-import { BUS, LOGGER, PG_POOL, SERVICE_NAME } from './tokens';
+import type { RelayLagProbe } from './health.controller';
+import { BUS, LOGGER, PG_POOL, RELAY_LAG, SERVICE_NAME } from './tokens';
 
 export const EVENT_STORE = Symbol('meridian.event-store');
 const OPTIONS = Symbol('meridian.event-sourcing-options');
@@ -57,11 +65,18 @@ class EventSourcingLifecycle implements OnModuleInit, OnApplicationBootstrap, Be
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.relay?.stop();
+    const relay = this.relay;
+    this.relay = null;
+    await relay?.stop();
+  }
+
+  /** Null until the relay runs and once it stops: readiness then says so. */
+  async lag(): Promise<RelayLag | null> {
+    return this.relay ? this.relay.lag() : null;
   }
 }
 
-/** Event store of one service plus its outbox relay to Kafka. */
+/** Event store of one service plus its outbox relay to Kafka, whose lag readiness reports. */
 @Module({})
 export class EventSourcingModule {
   static forRoot(options: EventSourcingOptions): DynamicModule {
@@ -72,8 +87,13 @@ export class EventSourcingModule {
         { provide: OPTIONS, useValue: options },
         { provide: EVENT_STORE, useFactory: (pool: Pool) => new PgEventStore(pool, options.schema), inject: [PG_POOL] },
         EventSourcingLifecycle,
+        {
+          provide: RELAY_LAG,
+          useFactory: (lifecycle: EventSourcingLifecycle): RelayLagProbe => () => lifecycle.lag(),
+          inject: [EventSourcingLifecycle],
+        },
       ],
-      exports: [EVENT_STORE],
+      exports: [EVENT_STORE, RELAY_LAG],
     };
   }
 }

@@ -5,4 +5,3 @@ export * from './core.module';
 export * from './health.controller';
 export * from './bootstrap';
 export * from './event-sourcing.module';
-export * from './request-server';

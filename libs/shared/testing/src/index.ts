@@ -1,3 +1,4 @@
 export * from './pg';
 export * from './kafka';
 export * from './eventually';
+export * from './fault-proxy';

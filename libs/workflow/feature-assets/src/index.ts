@@ -1,3 +1,3 @@
-export * from './register-asset';
-export * from './asset-integration';
+export * from './register-asset/register-asset.handler';
+export * from './publish-asset-events/asset-integration-events';
 export * from './workflow-assets.module';

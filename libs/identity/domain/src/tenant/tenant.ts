@@ -1,5 +1,8 @@
-import { ErrorCodes } from '@meridian/contracts';
 import { accept, type Decider, type DomainEvent, reject } from '@meridian/shared/decider';
+
+/** Stable code of the refusal; contracts/identity declares it with its HTTP status. */
+export const TenantRejections = { alreadyRegistered: 'TENANT.ALREADY_REGISTERED' } as const;
+
 
 export type TenantRegistered = DomainEvent<'tenant.registered.v1', { readonly tenantId: string; readonly name: string; readonly registeredAt: string }>;
 export type TenantEvent = TenantRegistered;
@@ -19,7 +22,7 @@ export const tenantDecider: Decider<TenantCommand, TenantState, TenantEvent> = {
   decide(command, state) {
     switch (command.type) {
       case 'RegisterTenant': {
-        if (state.status !== 'none') return reject(ErrorCodes.tenantAlreadyRegistered, `tenant ${command.data.tenantId} exists`);
+        if (state.status !== 'none') return reject(TenantRejections.alreadyRegistered, `tenant ${command.data.tenantId} exists`);
         const { tenantId, name, now } = command.data;
         return accept({ type: 'tenant.registered.v1', data: { tenantId, name, registeredAt: now } });
       }

@@ -1,4 +1,4 @@
-import type { AssetKind, AssetStatus } from '@meridian/contracts';
+import type { AssetKind, AssetStatus } from './asset.vocabulary';
 
 /** Time and ids arrive with the command; the decider reads no clock. */
 export type RegisterAsset = {

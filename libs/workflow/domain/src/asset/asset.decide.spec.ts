@@ -1,82 +1,75 @@
-import { describe, expect, it } from 'vitest';
-import { ErrorCodes } from '@meridian/contracts';
-import { fold } from '@meridian/shared/decider';
+import { describe, it } from '@jest/globals';
+import { deciderSpec } from '@meridian/shared/decider';
 import type { AssetCommand } from './asset.commands';
 import { assetDecider } from './asset.decide';
 import type { AssetEvent } from './asset.events';
+import { AssetRejections } from './asset.vocabulary';
 
 const assetId = '0b0a3f0e-8c38-4f9b-9f5e-1d7a1c0de001';
 const tenantId = 'acme';
 const now = '2026-11-28T10:00:00.000Z';
 
-/** given events / when command / then events or error */
-const given = (events: AssetEvent[]) => ({
-  when: (command: AssetCommand) => assetDecider.decide(command, fold(assetDecider, assetDecider.initialState, events)),
-});
+type Status = 'registered' | 'available' | 'assigned' | 'maintenance';
+type Target = 'available' | 'assigned' | 'maintenance' | 'retired';
 
 const registered: AssetEvent = {
   type: 'asset.registered.v1',
   data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', registeredAt: now },
 };
-const statusChanged = (from: 'registered' | 'available' | 'assigned' | 'maintenance', to: 'available' | 'assigned' | 'maintenance' | 'retired'): AssetEvent => ({
+const statusChanged = (from: Status, to: Target): AssetEvent => ({
   type: 'asset.status-changed.v1',
   data: { assetId, from, to, changedAt: now },
 });
 const register: AssetCommand = { type: 'RegisterAsset', data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', now } };
-const change = (to: 'available' | 'assigned' | 'maintenance' | 'retired', tenant = tenantId): AssetCommand => ({
+const change = (to: Target, tenant = tenantId): AssetCommand => ({
   type: 'ChangeAssetStatus',
   data: { assetId, tenantId: tenant, to, now },
 });
 
+const asset = deciderSpec(assetDecider);
+const available = [registered, statusChanged('registered', 'available')];
+const assigned = [...available, statusChanged('available', 'assigned')];
+
 describe('asset decider', () => {
   it('registers a new asset', () => {
-    expect(given([]).when(register)).toEqual({ ok: true, events: [registered] });
+    asset.given([]).when(register).then([registered]);
   });
 
   it('refuses to register the same asset twice', () => {
-    expect(given([registered]).when(register)).toMatchObject({ ok: false, code: ErrorCodes.assetAlreadyRegistered });
+    asset.given([registered]).when(register).thenRejects(AssetRejections.alreadyRegistered);
   });
 
   it('moves a registered asset to available', () => {
-    expect(given([registered]).when(change('available'))).toEqual({ ok: true, events: [statusChanged('registered', 'available')] });
+    asset.given([registered]).when(change('available')).then([statusChanged('registered', 'available')]);
   });
 
   it('goes available → assigned → maintenance → retired', () => {
-    expect(given([registered, statusChanged('registered', 'available')]).when(change('assigned'))).toEqual({
-      ok: true,
-      events: [statusChanged('available', 'assigned')],
-    });
-    expect(given([registered, statusChanged('registered', 'available'), statusChanged('available', 'assigned')]).when(change('maintenance'))).toEqual({
-      ok: true,
-      events: [statusChanged('assigned', 'maintenance')],
-    });
-    expect(given([registered, statusChanged('registered', 'maintenance')]).when(change('retired'))).toEqual({
-      ok: true,
-      events: [statusChanged('maintenance', 'retired')],
-    });
+    asset.given(available).when(change('assigned')).then([statusChanged('available', 'assigned')]);
+    asset.given(assigned).when(change('maintenance')).then([statusChanged('assigned', 'maintenance')]);
+    asset
+      .given([registered, statusChanged('registered', 'maintenance')])
+      .when(change('retired'))
+      .then([statusChanged('maintenance', 'retired')]);
   });
 
   it('refuses a transition the lifecycle does not allow', () => {
-    expect(given([registered]).when(change('assigned'))).toMatchObject({ ok: false, code: ErrorCodes.assetInvalidTransition });
-    expect(given([registered, statusChanged('registered', 'available'), statusChanged('available', 'assigned')]).when(change('retired'))).toMatchObject({
-      ok: false,
-      code: ErrorCodes.assetInvalidTransition,
-    });
+    asset.given([registered]).when(change('assigned')).thenRejects(AssetRejections.invalidTransition);
+    asset.given(assigned).when(change('retired')).thenRejects(AssetRejections.invalidTransition, /from assigned to retired/);
   });
 
   it('refuses any change to a retired asset', () => {
-    expect(given([registered, statusChanged('registered', 'retired')]).when(change('available'))).toMatchObject({
-      ok: false,
-      code: ErrorCodes.assetRetired,
-    });
+    asset
+      .given([registered, statusChanged('registered', 'retired')])
+      .when(change('available'))
+      .thenRejects(AssetRejections.retired);
   });
 
   it('treats a change to the current status as a no-op', () => {
-    expect(given([registered, statusChanged('registered', 'available')]).when(change('available'))).toEqual({ ok: true, events: [] });
+    asset.given(available).when(change('available')).then([]);
   });
 
   it('hides assets of other tenants and unknown assets', () => {
-    expect(given([]).when(change('available'))).toMatchObject({ ok: false, code: ErrorCodes.assetNotFound });
-    expect(given([registered]).when(change('available', 'other-tenant'))).toMatchObject({ ok: false, code: ErrorCodes.assetNotFound });
+    asset.given([]).when(change('available')).thenRejects(AssetRejections.notFound);
+    asset.given([registered]).when(change('available', 'other-tenant')).thenRejects(AssetRejections.notFound);
   });
 });

@@ -1,4 +1,4 @@
-import { type AssetStatus, ErrorCodes } from '@meridian/contracts';
+import { AssetRejections, type AssetStatus } from './asset.vocabulary';
 import { accept, type Decider, type Decision, reject } from '@meridian/shared/decider';
 import type { AssetCommand, ChangeAssetStatus, RegisterAsset } from './asset.commands';
 import type { AssetEvent } from './asset.events';
@@ -17,7 +17,7 @@ export const canTransition = (from: AssetStatus, to: AssetStatus): boolean => al
 
 function register(command: RegisterAsset, state: AssetState): Decision<AssetEvent> {
   if (state.status !== 'none') {
-    return reject(ErrorCodes.assetAlreadyRegistered, `asset ${command.data.assetId} is already registered`);
+    return reject(AssetRejections.alreadyRegistered, `asset ${command.data.assetId} is already registered`);
   }
   const { assetId, tenantId, name, kind, now } = command.data;
   return accept({ type: 'asset.registered.v1', data: { assetId, tenantId, name, kind, registeredAt: now } });
@@ -27,12 +27,12 @@ function changeStatus(command: ChangeAssetStatus, state: AssetState): Decision<A
   const { assetId, tenantId, to, now } = command.data;
   // Another tenant's asset does not exist as far as this tenant can tell.
   if (state.status === 'none' || state.tenantId !== tenantId) {
-    return reject(ErrorCodes.assetNotFound, `asset ${assetId} not found`);
+    return reject(AssetRejections.notFound, `asset ${assetId} not found`);
   }
   if (state.status === to) return accept();
-  if (state.status === 'retired') return reject(ErrorCodes.assetRetired, `asset ${assetId} is retired`);
+  if (state.status === 'retired') return reject(AssetRejections.retired, `asset ${assetId} is retired`);
   if (!canTransition(state.status, to)) {
-    return reject(ErrorCodes.assetInvalidTransition, `asset ${assetId} cannot go from ${state.status} to ${to}`);
+    return reject(AssetRejections.invalidTransition, `asset ${assetId} cannot go from ${state.status} to ${to}`);
   }
   return accept({ type: 'asset.status-changed.v1', data: { assetId, from: state.status, to, changedAt: now } });
 }

@@ -1,4 +1,4 @@
-import type { AssetKind, AssetStatus } from '@meridian/contracts';
+import type { AssetKind, AssetStatus } from './asset.vocabulary';
 import type { DomainEvent } from '@meridian/shared/decider';
 
 export type AssetRegistered = DomainEvent<

@@ -1,4 +1,4 @@
-import type { AssetKind, AssetStatus } from '@meridian/contracts';
+import type { AssetKind, AssetStatus } from './asset.vocabulary';
 import type { AssetEvent } from './asset.events';
 
 export type AssetState =

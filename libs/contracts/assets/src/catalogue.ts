@@ -1,0 +1,13 @@
+import { type CatalogueEntry, Topics } from '@meridian/contracts/core';
+import { AssetsExistV1, GetAssetV1, ListAssetsInBboxV1 } from './asset-queries';
+import { AssetRegisteredV1, AssetStatusChangedV1, RegisterAssetV1 } from './assets';
+
+/** Where each asset message travels; the AsyncAPI document is generated from the catalogues. */
+export const catalogue: readonly CatalogueEntry[] = [
+  { contract: RegisterAssetV1, topic: Topics.workflowCommands },
+  { contract: AssetRegisteredV1, topic: Topics.workflowEvents },
+  { contract: AssetStatusChangedV1, topic: Topics.workflowEvents },
+  { contract: GetAssetV1, topic: Topics.geoQueryRequests },
+  { contract: ListAssetsInBboxV1, topic: Topics.geoQueryRequests },
+  { contract: AssetsExistV1, topic: Topics.geoQueryRequests },
+];

@@ -1,0 +1,4 @@
+export * from './assets';
+export * from './asset-queries';
+export * from './asset.errors';
+export * from './catalogue';

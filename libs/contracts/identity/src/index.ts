@@ -1,0 +1,3 @@
+export * from './tenants';
+export * from './identity.errors';
+export * from './catalogue';

@@ -1,0 +1,3 @@
+export * from './telemetry';
+export * from './telemetry.errors';
+export * from './catalogue';

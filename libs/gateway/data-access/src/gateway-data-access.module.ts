@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ConsumesGuard, ProblemFilter } from '@meridian/gateway/util-http';
+import { READINESS } from '@meridian/shared/service-kit';
+import { AssetDirectory } from './asset-directory';
+import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
+import { Idempotency } from './idempotency';
+import { ServiceBus } from './service-bus';
+import { TenantDirectory } from './tenant-directory';
+
+/**
+ * What every gateway feature uses: the service bus to the other services, idempotency keys, the
+ * directories fed from Kafka, and the HTTP conventions (problem+json filter, media-type guard).
+ */
+@Module({})
+export class GatewayDataAccessModule {
+  static forRoot(settings: GatewaySettings): DynamicModule {
+    return {
+      module: GatewayDataAccessModule,
+      global: true,
+      providers: [
+        { provide: GATEWAY_SETTINGS, useValue: settings },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: ConsumesGuard },
+        ServiceBus,
+        AssetDirectory,
+        Idempotency,
+        TenantDirectory,
+        {
+          provide: READINESS,
+          useFactory: (tenants: TenantDirectory) => () => ({ tenants: tenants.ready ? 'up' : 'down' }),
+          inject: [TenantDirectory],
+        },
+      ],
+      exports: [GATEWAY_SETTINGS, ServiceBus, AssetDirectory, Idempotency, TenantDirectory, READINESS],
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { AssetKind, AssetName, RegisterAssetV1 } from '@meridian/contracts/assets';
+import { AssetDirectory, Idempotency, ServiceBus, type StoredResponse } from '@meridian/gateway/data-access';
+import { parseOr400, problemFromCode, Tenant } from '@meridian/gateway/util-http';
+import { stableUuid } from '@meridian/shared/util';
+
+export const RegisterAssetBody = z.strictObject({ name: AssetName, kind: AssetKind });
+type RegisterAssetBody = z.infer<typeof RegisterAssetBody>;
+
+@Controller('v1/assets')
+export class RegisterAssetController {
+  constructor(
+    private readonly bus: ServiceBus,
+    private readonly directory: AssetDirectory,
+    private readonly idempotency: Idempotency,
+  ) {}
+
+  /** 201 when workflow accepted, 202 when it did not answer in time (the command may still apply). */
+  @Post()
+  async register(
+    @Tenant() tenantId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const input = parseOr400(RegisterAssetBody, body);
+    const response = key
+      ? await this.idempotency.run(tenantId, key, input, () =>
+          this.send(tenantId, input, stableUuid(`asset:${tenantId}:${key}`), stableUuid(`command:${tenantId}:${key}`)),
+        )
+      : await this.send(tenantId, input, uuidv7(), randomUUID());
+    void reply.status(response.status);
+    if (response.location) void reply.header('location', response.location);
+    return response.body;
+  }
+
+  private async send(
+    tenantId: string,
+    input: RegisterAssetBody,
+    assetId: string,
+    commandId: string,
+  ): Promise<StoredResponse> {
+    const outcome = await this.bus.command(RegisterAssetV1, assetId, { assetId, ...input }, tenantId, commandId);
+    switch (outcome.outcome) {
+      case 'accepted':
+        await this.directory.remember(tenantId, assetId);
+        return { status: 201, body: { id: assetId, version: outcome.version }, location: `/v1/assets/${assetId}` };
+      case 'pending':
+        return { status: 202, body: { id: assetId, status: 'pending', correlationId: outcome.correlationId } };
+      case 'rejected':
+        throw problemFromCode(outcome.code, outcome.detail);
+    }
+  }
+}

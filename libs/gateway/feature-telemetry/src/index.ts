@@ -1,0 +1,2 @@
+export * from './gateway-telemetry.module';
+export * from './ingest-telemetry/fix-validation';

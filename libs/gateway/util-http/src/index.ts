@@ -1,0 +1,6 @@
+export * from './problem';
+export * from './problem.filter';
+export * from './media-types';
+export * from './paging';
+export * from './openapi';
+export * from './tenant';

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ErrorCodes, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '@meridian/contracts/core';
+import { invalid } from './problem';
+
+/** Query parameters every list takes (DESIGN §5). */
+export const pageParams = {
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT),
+  cursor: z.string().max(1024).optional(),
+};
+
+export interface Link {
+  readonly rel: string;
+  readonly href: string;
+  readonly type?: string;
+}
+
+const fingerprint = (query: string): string => createHash('sha256').update(query).digest('base64url').slice(0, 16);
+
+/**
+ * An opaque cursor: the sort key of the last item returned, bound to the query it pages (a cursor
+ * of another query is refused rather than silently paging something else).
+ */
+export function encodeCursor(after: string, query: string): string {
+  return Buffer.from(JSON.stringify({ a: after, q: fingerprint(query) })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, query: string): string {
+  try {
+    const parsed = z
+      .object({ a: z.string().min(1), q: z.string() })
+      .parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.q === fingerprint(query)) return parsed.a;
+  } catch {
+    // falls through to the refusal below
+  }
+  throw invalid(ErrorCodes.cursorInvalid, 'cursor: not a cursor of this query; follow the `next` link as given');
+}
+
+/** `href` of a page of `path` with these query parameters, under the gateway's public URL. */
+export function pageHref(baseUrl: string, path: string, params: Readonly<Record<string, string | undefined>>): string {
+  const url = new URL(path, baseUrl);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.toString();
+}

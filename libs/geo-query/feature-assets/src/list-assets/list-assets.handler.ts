@@ -1,0 +1,25 @@
+import { Controller, Inject } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { ListAssetsInBboxV1 } from '@meridian/contracts/assets';
+import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
+import { requireTenant } from '@meridian/contracts/identity';
+import { AssetQueries } from '@meridian/read-model/assets';
+import { READ_POOL } from '@meridian/read-model/data-source';
+import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
+
+/** One keyset page of the assets in a bbox (raw SQL: a GiST `&&` filter, EXPLAIN-checked). */
+@Controller()
+export class ListAssetsHandler {
+  private readonly queries: AssetQueries;
+
+  constructor(@Inject(READ_POOL) pool: Pool) {
+    this.queries = new AssetQueries(pool);
+  }
+
+  @QueryHandler(ListAssetsInBboxV1, Topics.geoQueryRequests)
+  async list(request: Envelope<DataOf<typeof ListAssetsInBboxV1>>): Promise<ReplyBody> {
+    const { bbox, limit, after } = request.data;
+    const page = await this.queries.inBbox(requireTenant(request), bbox, limit, after);
+    return queryReply({ outcome: 'ok', result: page });
+  }
+}

@@ -1,3 +1,0 @@
-export * from './read-model.sql';
-export * from './asset-latest.repository';
-export * from './positions.repository';

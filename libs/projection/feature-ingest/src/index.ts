@@ -1,3 +1,0 @@
-export * from './asset-events.projector';
-export * from './telemetry.ingestor';
-export * from './projection-ingest.module';

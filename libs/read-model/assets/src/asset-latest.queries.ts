@@ -1,0 +1,66 @@
+import type { Pool } from 'pg';
+import type { AssetFeature, AssetKind, AssetPage, AssetStatus } from '@meridian/contracts/assets';
+import type { Bbox } from '@meridian/contracts/core';
+
+interface AssetRow {
+  asset_id: string;
+  name: string;
+  kind: AssetKind;
+  status: AssetStatus;
+  version: number;
+  lon: number | null;
+  lat: number | null;
+  ts: Date | null;
+  speed: number | null;
+  heading: number | null;
+}
+
+const columns = `asset_id, name, kind, status, version, ST_X(geom) AS lon, ST_Y(geom) AS lat, ts, speed, heading`;
+
+const toFeature = (r: AssetRow): AssetFeature => ({
+  type: 'Feature',
+  id: r.asset_id,
+  geometry: r.lon === null || r.lat === null ? null : { type: 'Point', coordinates: [r.lon, r.lat] },
+  properties: {
+    name: r.name,
+    kind: r.kind,
+    status: r.status,
+    lastSeen: r.ts ? r.ts.toISOString() : null,
+    speed: r.speed,
+    heading: r.heading,
+    version: r.version,
+  },
+});
+
+/**
+ * Reads of asset_latest. Every query is scoped to the caller's tenant; a row whose registration
+ * has not been projected yet (name IS NULL: a fix overtook it) is not yet an asset to readers.
+ */
+export class AssetQueries {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * One page of the assets in `bbox`, in asset id order after `after` (keyset paging: each page is
+   * an index range scan, and an asset is never returned twice or skipped while paging).
+   */
+  async inBbox(tenantId: string, bbox: Bbox, limit: number, after?: string): Promise<AssetPage> {
+    const { rows } = await this.pool.query<AssetRow>(
+      `SELECT ${columns} FROM read.asset_latest
+       WHERE tenant_id = $1 AND name IS NOT NULL AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)
+         AND asset_id > $6::uuid
+       ORDER BY asset_id LIMIT $7`,
+      [tenantId, ...bbox, after ?? '00000000-0000-0000-0000-000000000000', limit + 1],
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return { items: page.map(toFeature), after: more ? page[page.length - 1].asset_id : null };
+  }
+
+  async existing(tenantId: string, assetIds: readonly string[]): Promise<string[]> {
+    const { rows } = await this.pool.query<{ asset_id: string }>(
+      `SELECT asset_id FROM read.asset_latest WHERE tenant_id = $1 AND asset_id = ANY($2::uuid[]) AND name IS NOT NULL`,
+      [tenantId, assetIds],
+    );
+    return rows.map((r) => r.asset_id);
+  }
+}

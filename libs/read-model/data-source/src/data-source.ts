@@ -1,0 +1,71 @@
+import type { Pool } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { AssetLatest, AssetLatest1764460800001 } from '@meridian/read-model/assets';
+import { Position, Positions1764460800002 } from '@meridian/read-model/positions';
+
+/** Every read-model table group: its entities and migrations. A new group adds itself here. */
+export const readModelEntities = [AssetLatest, Position];
+export const readModelMigrations = [AssetLatest1764460800001, Positions1764460800002];
+
+export const READ_SCHEMA = 'read';
+
+export interface ReadModelDataSourceOptions {
+  readonly url: string;
+  readonly poolSize?: number;
+  readonly applicationName?: string;
+  /** Milliseconds; the server ends a session left idle inside a transaction this long. */
+  readonly idleInTransactionTimeoutMs?: number;
+}
+
+/**
+ * The read side's TypeORM DataSource: entities with PostGIS geometry columns and the migrations
+ * of the read schema. Never `synchronize`: the schema changes only through migrations.
+ */
+export function readModelOptions(options: ReadModelDataSourceOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: options.url,
+    entities: readModelEntities,
+    migrations: readModelMigrations,
+    migrationsTableName: 'read_model_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    applicationName: options.applicationName ?? 'meridian-read-model',
+    extra: {
+      max: options.poolSize ?? 10,
+      ...(options.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+        : {}),
+    },
+  };
+}
+
+export const createReadModelDataSource = (options: ReadModelDataSourceOptions): DataSource =>
+  new DataSource(readModelOptions(options));
+
+/** The pg Pool inside an initialised DataSource: raw SQL on hot paths shares TypeORM's connections. */
+export function poolOf(dataSource: DataSource): Pool {
+  const driver = dataSource.driver as unknown as { master?: Pool };
+  if (!driver.master) throw new Error('DataSource is not initialised (no pg pool yet)');
+  return driver.master;
+}
+
+/**
+ * Applies pending read-model migrations once, even when replicas start together: the schema is
+ * created first (TypeORM keeps its migrations table in it), under a session advisory lock.
+ */
+export async function migrateReadModel(dataSource: DataSource): Promise<string[]> {
+  const pool = poolOf(dataSource);
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', ['meridian.migrate.read-model']);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${READ_SCHEMA}`);
+    await client.query('CREATE EXTENSION IF NOT EXISTS postgis');
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['meridian.migrate.read-model']).catch(() => undefined);
+    client.release();
+  }
+}

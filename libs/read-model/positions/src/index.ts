@@ -1,0 +1,4 @@
+export * from './position.entity';
+export * from './partitions';
+export * from './positions.writes';
+export * from './migrations/1764460800002-positions';

@@ -1,0 +1,31 @@
+import type { Point } from 'geojson';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * A stored fix. The table is partitioned by day (see the migration), which TypeORM cannot declare:
+ * the entity serves reads; writes go through PositionsWriter (unnest, one statement per batch).
+ */
+@Entity({ schema: 'read', name: 'positions' })
+export class Position {
+  @PrimaryColumn({ name: 'asset_id', type: 'uuid' })
+  assetId!: string;
+
+  @PrimaryColumn({ type: 'timestamptz' })
+  ts!: Date;
+
+  @Column({ name: 'tenant_id', type: 'text' })
+  tenantId!: string;
+
+  @Index('positions_geom', { spatial: true })
+  @Column({ type: 'geometry', spatialFeatureType: 'Point', srid: 4326 })
+  geom!: Point;
+
+  @Column({ type: 'real', nullable: true }) alt!: number | null;
+  @Column({ type: 'real', nullable: true }) speed!: number | null;
+  @Column({ type: 'real', nullable: true }) heading!: number | null;
+  @Column({ type: 'real', nullable: true }) battery!: number | null;
+  @Column({ type: 'real', nullable: true }) accuracy!: number | null;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
+}

@@ -1,0 +1,3 @@
+export * from './decorators';
+export * from './meridian-server';
+export * from './meridian-client';

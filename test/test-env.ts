@@ -1,0 +1,33 @@
+/**
+ * Where the tests find PostgreSQL, Redis and Kafka: the explicit test variables when set, else the
+ * same MERIDIAN_* variables the infrastructure scripts (postgis.sh, redis.sh, test.sh) read, so a
+ * machine with PostgreSQL or Redis on other ports needs no edit. No imports: global setup loads it
+ * without the module mapper.
+ */
+const env = (name: string): string | undefined => process.env[name] || undefined;
+
+/** The database server of postgis.sh: MERIDIAN_PG_HOST/PORT/USER. */
+const pgServer = (): string =>
+  `postgres://${env('MERIDIAN_PG_USER') ?? 'postgres'}@${env('MERIDIAN_PG_HOST') ?? '127.0.0.1'}` +
+  `:${env('MERIDIAN_PG_PORT') ?? '5432'}`;
+
+/** The same server and credentials as `url`, another database. */
+export function onDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** TEST_DATABASE_URL, else meridian_test on the MERIDIAN_PG_* server. */
+export const testDatabaseUrl = (): string => env('TEST_DATABASE_URL') ?? `${pgServer()}/meridian_test`;
+
+/** TEST_REDIS_URL, else the Redis of redis.sh (127.0.0.1:MERIDIAN_REDIS_PORT). */
+export const testRedisUrl = (): string =>
+  env('TEST_REDIS_URL') ?? `redis://127.0.0.1:${env('MERIDIAN_REDIS_PORT') ?? '6379'}`;
+
+/** KAFKA_BROKERS, else the test broker of test.sh (127.0.0.1:MERIDIAN_TEST_KAFKA_PORT, 29092). */
+export const testKafkaBrokers = (): string[] =>
+  (env('KAFKA_BROKERS') ?? `127.0.0.1:${env('MERIDIAN_TEST_KAFKA_PORT') ?? '29092'}`)
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
