@@ -23,21 +23,24 @@ export default tseslint.config(
           allow: [],
           banTransitiveDependencies: false,
           depConstraints: [
-            // Layers.
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:util', 'type:contracts'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:contracts'] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
+            // Layers (docs/decisions/0008-layout.md).
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:util', 'type:infra', 'type:contracts'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:infra', 'type:contracts'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:infra', 'type:contracts'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:util', 'type:contracts'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:infra', 'type:contracts'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: infraPackages },
-            // Domain code is pure: only pure libs, no framework, no I/O clients.
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['kind:pure'], bannedExternalImports: infraPackages },
+            // A domain lib imports only the core contracts and pure utils: no framework, no I/O, and
+            // not a context's integration schemas (the edge maps between those and the domain).
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['contracts:core', 'type:util'], bannedExternalImports: infraPackages },
             { sourceTag: 'kind:pure', onlyDependOnLibsWithTags: ['kind:pure'], bannedExternalImports: infraPackages },
-            // Services never import each other: only their own scope and shared code.
+            // Services never import each other: only their own scope, the read models and shared code.
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:identity', onlyDependOnLibsWithTags: ['scope:identity', 'scope:shared'] },
             { sourceTag: 'scope:workflow', onlyDependOnLibsWithTags: ['scope:workflow', 'scope:shared'] },
-            { sourceTag: 'scope:projection', onlyDependOnLibsWithTags: ['scope:projection', 'scope:shared'] },
-            { sourceTag: 'scope:geo-query', onlyDependOnLibsWithTags: ['scope:geo-query', 'scope:shared'] },
+            { sourceTag: 'scope:projection', onlyDependOnLibsWithTags: ['scope:projection', 'scope:read-model', 'scope:shared'] },
+            { sourceTag: 'scope:geo-query', onlyDependOnLibsWithTags: ['scope:geo-query', 'scope:read-model', 'scope:shared'] },
+            { sourceTag: 'scope:read-model', onlyDependOnLibsWithTags: ['scope:read-model', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },

@@ -26,6 +26,39 @@ describe('module boundaries (Nx tags, enforced by lint)', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it("refuses a domain library importing a context's integration contracts (only the core ones)", async () => {
+    const refused = await boundaryErrors(
+      'libs/workflow/domain/src/probe.ts',
+      "import { RegisterAssetV1 } from '@meridian/contracts/assets';\nexport const x = RegisterAssetV1;\n",
+    );
+    expect(refused).toHaveLength(1);
+    const allowed = await boundaryErrors(
+      'libs/workflow/domain/src/probe.ts',
+      "import { CodedError } from '@meridian/contracts/core';\nimport { stableUuid } from '@meridian/shared/util';\nexport const x = [CodedError, stableUuid];\n",
+    );
+    expect(allowed).toEqual([]);
+  });
+
+  it('refuses a shared infrastructure library importing a feature, and read models importing a service', async () => {
+    const infra = await boundaryErrors(
+      'libs/shared/messaging/src/probe.ts',
+      "import { GatewayAssetsModule } from '@meridian/gateway/feature-assets';\nexport const x = GatewayAssetsModule;\n",
+    );
+    expect(infra.length).toBeGreaterThan(0);
+    const readModel = await boundaryErrors(
+      'libs/read-model/assets/src/probe.ts',
+      "import { ProjectionAssetsModule } from '@meridian/projection/feature-assets';\nexport const x = ProjectionAssetsModule;\n",
+    );
+    expect(readModel.join('\n')).toMatch(/scope:read-model/);
+  });
+
+  it('lets projection and geo-query use the read-model libs, and nobody else', async () => {
+    const source = "import { AssetQueries } from '@meridian/read-model/assets';\nexport const x = AssetQueries;\n";
+    expect(await boundaryErrors('libs/geo-query/feature-assets/src/probe.ts', source)).toEqual([]);
+    expect(await boundaryErrors('libs/projection/feature-assets/src/probe.ts', source)).toEqual([]);
+    expect((await boundaryErrors('libs/gateway/feature-assets/src/probe.ts', source)).length).toBeGreaterThan(0);
+  });
+
   it("refuses one service's code importing another's", async () => {
     const errors = await boundaryErrors('apps/gateway/src/probe.ts', "import { assetDecider } from '@meridian/workflow/domain';\nexport const x = assetDecider;\n");
     expect(errors.join('\n')).toMatch(/scope:gateway/);
@@ -34,7 +67,7 @@ describe('module boundaries (Nx tags, enforced by lint)', () => {
   it('allows a service to use its own libraries, contracts and shared code', async () => {
     const errors = await boundaryErrors(
       'libs/workflow/feature-assets/src/probe.ts',
-      "import { assetDecider } from '@meridian/workflow/domain';\nimport { Topics } from '@meridian/contracts';\nimport { handle } from '@meridian/shared/decider';\nexport const x = [assetDecider, Topics, handle];\n",
+      "import { assetDecider } from '@meridian/workflow/domain';\nimport { Topics } from '@meridian/contracts/core';\nimport { handle } from '@meridian/shared/decider';\nexport const x = [assetDecider, Topics, handle];\n",
     );
     expect(errors).toEqual([]);
   });

@@ -116,9 +116,8 @@ describe('the file order', () => {
     const shuffled = listed('random:7');
     expect(listed('random:7')).toEqual(shuffled);
     expect([...shuffled].sort()).toEqual(files);
-    // Some seed among a few moves a file: the order really changes.
-    const orders = ['random:1', 'random:2', 'random:3'].map((o) => listed(o).join());
-    expect(orders.some((o) => o !== files.join())).toBe(true);
+    // Seed 7 happens to move files (a seed is deterministic): the order really changes.
+    expect(shuffled).not.toEqual(files);
   }, 60_000);
 
   it('refuses an order it does not know instead of silently running the default', () => {

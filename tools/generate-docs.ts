@@ -7,31 +7,35 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { readdirSync } from 'node:fs';
 import {
   AssetRegisteredV1,
   AssetsExistV1,
   AssetStatusChangedV1,
-  catalogue,
+  GetAssetV1,
+  ListAssetsInBboxV1,
+  RegisterAssetV1,
+} from '@meridian/contracts/assets';
+import {
+  type CatalogueEntry,
   CommandReplyV1,
   dlqDefinitions,
   dlqTopic,
-  GetAssetV1,
-  ListAssetsInBboxV1,
+  errorDefinitions,
   MeridianHeaders,
   type MessageContract,
   type MessageKind,
-  PositionReportedV1,
   QueryReplyV1,
-  RegisterAssetV1,
-  RegisterTenantV1,
+  REPLY_ADDRESS,
   replyTopicDefinition,
-  TenantId,
-  TenantRegisteredV1,
   type TopicDefinition,
   topicDefinitions,
   Topics,
-} from '@meridian/contracts';
-import { buildOpenApi } from '@meridian/gateway/feature-assets';
+} from '@meridian/contracts/core';
+import { RegisterTenantV1, TenantId, TenantRegisteredV1 } from '@meridian/contracts/identity';
+import { PositionReportedV1 } from '@meridian/contracts/telemetry';
+import { buildOpenApi } from '@meridian/gateway/util-http';
+import '../apps/gateway/src/app.module';
 import { version } from '../package.json';
 
 type Json = Record<string, unknown>;
@@ -39,10 +43,24 @@ type Json = Record<string, unknown>;
 export const ROOT = resolve(__dirname, '..');
 export const OPENAPI_PATH = 'docs/api/openapi.json';
 export const ASYNCAPI_PATH = 'docs/events/asyncapi.json';
+export const ERRORS_PATH = 'docs/errors.md';
 export const OPENAPI_SERVER = 'http://127.0.0.1:8080';
 
-/** The reply topic of a requesting instance, as the catalogue names it. */
-export const REPLY_ADDRESS = 'meridian.{service}.replies.{instance}';
+/**
+ * Every bounded context's contracts lib (libs/contracts/<context>), loaded by discovery: a new
+ * context's messages and error codes reach the documents without an edit here.
+ */
+function contractLibs(): Record<string, unknown>[] {
+  const dir = join(ROOT, 'libs', 'contracts');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- discovered at run time, on purpose
+    .map((d) => require(join(dir, d.name, 'src', 'index.ts')) as Record<string, unknown>);
+}
+
+export const catalogue: readonly CatalogueEntry[] = contractLibs().flatMap(
+  (lib) => (lib['catalogue'] as readonly CatalogueEntry[] | undefined) ?? [],
+);
 const REPLY_CHANNEL = 'meridian.replies';
 const DEAD_LETTER = 'meridian.dead-letter';
 const KAFKA_BINDING = '0.5.0';
@@ -345,7 +363,7 @@ const description = `The Kafka contract of Meridian: every topic, every message 
 
 **Requests and replies.** Commands and queries carry \`reply-to\` naming the requesting instance's own topic \`meridian.<service>.replies.<instance>\`; the reply carries the request's \`correlation-id\` and its \`reply-key\`, by which the requester matches it. A requester that times out says so (HTTP 202 pending for commands, 504 for queries) and drops a late reply.
 
-**Dead letters.** A record that can never be processed (not a CloudEvent, no \`correlation-id\`, or, on event and telemetry topics, data failing its schema: \`CONTRACT.VIOLATION\`) is copied to \`<topic>.dlq\` with headers \`${h.error}\`, \`${h.errorCode}\`, \`${h.originalTopic}\`, \`${h.originalPartition}\` and \`${h.originalOffset}\`, and consumption goes on. On command and query topics a request whose data fails its schema is answered with a rejection (\`CONTRACT.VIOLATION\`) instead. Other failures are retried with exponential backoff (requests: at most 10 attempts, then the DLQ). Dead-letter topics keep records for 30 days; \`npm run dlq -- list|replay <topic>\` lists them or sends them back to their topic without the error headers.
+**Dead letters.** A record that can never be processed (not a CloudEvent, no \`correlation-id\`, or, on event and telemetry topics, data failing its schema: \`CONTRACT.VIOLATION\`) is copied to \`<topic>.dlq\` with headers \`${h.error}\`, \`${h.errorCode}\`, \`${h.originalTopic}\`, \`${h.originalPartition}\` and \`${h.originalOffset}\`, and consumption goes on. On command and query topics a request whose data fails its schema is answered with a rejection (\`CONTRACT.VIOLATION\`) instead. A batch the database refuses is split until the bad records stand alone and are dead-lettered. Infrastructure failures (database, broker, network) are retried with exponential backoff until they pass, never dead-lettered; an unexpected programming error is retried a bounded number of times, then dead-lettered. Dead-letter topics keep records for 30 days; \`npm run dlq -- list|replay <topic>\` lists them or sends them back to their topic without the error headers.
 
 Generated from \`libs/contracts\` by \`npm run docs:contracts\`; do not edit by hand.`;
 
@@ -470,6 +488,50 @@ export function buildAsyncApiDocument(): Json {
   };
 }
 
+const errorsIntro = `# Error codes
+
+Every error the gateway returns is \`application/problem+json\` (RFC 9457) with a stable \`code\`:
+
+\`\`\`json
+{
+  "type": "https://docs.meridian.dev/problems/asset-not-found",
+  "title": "asset: not found",
+  "status": 404,
+  "code": "ASSET.NOT_FOUND",
+  "detail": "asset 0f8fad5b-d9cb-469f-a165-70867728950e not found",
+  "instance": "/v1/assets/0f8fad5b-d9cb-469f-a165-70867728950e"
+}
+\`\`\`
+
+A validation error also carries \`errors: [{ "path", "message" }]\`, one entry per problem found.
+Once published, a code keeps its meaning; clients should branch on \`code\`, not on \`title\` or \`detail\`.
+
+Each bounded context declares its codes in its contracts lib (\`libs/contracts/<context>/src/*.errors.ts\`,
+with \`defineErrors\`), each beside its HTTP status. The gateway's problem filter, the OpenAPI document and
+this page all read that one declaration. Codes travel between services too: a service rejects a command or
+query with a code in its reply, and the gateway answers with the status declared for it (a code no
+contracts lib declares becomes **422**). "Per fix" means the code appears in the \`rejected\` list of a
+\`202\` telemetry response (\`{ "index", "code", "detail" }\`): the good fixes of the same request are still
+accepted.
+
+Dead letters whose error had no code carry \`meridian-error-code: UNKNOWN\`;
+\`npm run dlq -- list <topic>\` shows what was parked and why.
+
+Generated from the contracts by \`npm run docs:contracts\`; do not edit by hand.
+
+| code | HTTP status | meaning |
+|---|---|---|
+`;
+
+/** docs/errors.md: every declared code with its status, from the contracts libs. */
+export function buildErrorsPage(): string {
+  contractLibs();
+  const rows = errorDefinitions().map(
+    (d) => `| \`${d.code}\` | ${d.statusNote ?? String(d.status)} | ${d.description.replace(/\|/g, '\\|')} |`,
+  );
+  return `${errorsIntro}${rows.join('\n')}\n`;
+}
+
 export interface GeneratedDocument {
   readonly path: string;
   readonly content: string;
@@ -480,6 +542,7 @@ export function generateDocs(): readonly GeneratedDocument[] {
   return [
     { path: OPENAPI_PATH, content: render(buildOpenApiDocument()) },
     { path: ASYNCAPI_PATH, content: render(buildAsyncApiDocument()) },
+    { path: ERRORS_PATH, content: buildErrorsPage() },
   ];
 }
 

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { migrateReadModels } from './migrate';
 
 export const SERVICES = ['identity', 'workflow', 'projection', 'geo-query', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -103,6 +104,11 @@ async function stopService(service: RunningService, signal: NodeJS.Signals = 'SI
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
+  const databaseUrl = options.env['DATABASE_URL'] ?? process.env['DATABASE_URL'];
+  if (databaseUrl) {
+    const applied = await migrateReadModels(databaseUrl);
+    options.progress?.(`[start] read-model migrations: ${applied.length ? applied.join(', ') : 'up to date'}`);
+  }
   const services: RunningService[] = SERVICES.map((name) => spawnService(name, options));
   const stop = async () => {
     // The gateway first, so no new work arrives while the others finish theirs.

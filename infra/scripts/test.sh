@@ -83,5 +83,9 @@ export REDIS_URL="$TEST_REDIS_URL"
 log "database $TEST_DATABASE_URL, redis $TEST_REDIS_URL, kafka $KAFKA_BROKERS"
 
 log "tests (jest)..."
+# ESLint (test/module-boundaries.spec.ts) loads its flat config with import(), which Jest's
+# CommonJS runtime supports only with VM modules on.
+jest_node_options="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}"
 # One file at a time: files share one broker and one database server.
-run_step jest npx jest --runInBand --json --outputFile="$RESULTS/jest.json" "$@"
+run_step jest env NODE_OPTIONS="$jest_node_options" \
+  npx jest --runInBand --json --outputFile="$RESULTS/jest.json" "$@"

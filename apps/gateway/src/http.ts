@@ -4,7 +4,6 @@ import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { resolveTenant, TenantDirectory } from '@meridian/gateway/data-access';
 import { buildOpenApi, NDJSON_TYPE, sendProblem, type TenantRequest, toProblem } from '@meridian/gateway/util-http';
 import { logContext } from '@meridian/shared/service-kit';
-import { version } from '../../../package.json';
 import { type GatewayConfig, publicUrlOf } from './config';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -39,6 +38,6 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayConfig
     return undefined;
   });
 
-  const document = buildOpenApi(publicUrlOf(config), version) as unknown as OpenAPIObject;
+  const document = buildOpenApi(publicUrlOf(config)) as unknown as OpenAPIObject;
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }

@@ -2,8 +2,17 @@ import { CloudEvent, Kafka } from 'cloudevents';
 import { describe, expect, it } from '@jest/globals';
 import { type Envelope, fromWire, MeridianHeaders, toWire, type WireMessage } from './envelope';
 import { CodedError, ErrorCodes } from './errors';
-import { AssetRegisteredV1, RegisterAssetV1 } from '@meridian/contracts/assets';
-import { parseData } from './message';
+import { z } from 'zod';
+import { defineMessage, parseData } from './message';
+
+/** Contracts of the shape of the assets context's, declared here: core depends on no context. */
+const RegisterAssetV1 = defineMessage(
+  'meridian.workflow.asset.register.v1',
+  'command',
+  z.strictObject({ assetId: z.uuid(), name: z.string(), kind: z.enum(['drone', 'vehicle', 'sensor', 'crew']) }),
+  'test',
+);
+const AssetRegisteredV1 = defineMessage('meridian.workflow.asset.registered.v1', 'event', z.strictObject({ assetId: z.uuid() }), 'test');
 
 const assetId = '0f8fad5b-d9cb-469f-a165-70867728950e';
 

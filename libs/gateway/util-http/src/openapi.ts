@@ -113,8 +113,11 @@ const baseSchemas: Record<string, Json> = {
   },
 };
 
+/** Version of the HTTP API (info.version): bumped when the API changes, independent of the package. */
+export const API_VERSION = '0.2.0';
+
 /** The whole document, from every registered operation and schema. */
-export function buildOpenApi(serverUrl: string, version: string): Json {
+export function buildOpenApi(serverUrl: string): Json {
   const paths = Object.fromEntries(
     [...operations]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -125,7 +128,7 @@ export function buildOpenApi(serverUrl: string, version: string): Json {
     openapi: '3.1.0',
     info: {
       title: 'Meridian API',
-      version,
+      version: API_VERSION,
       description:
         'Geospatial operations: assets, telemetry and spatial queries. Errors are application/problem+json with a ' +
         'stable `code` (docs/errors.md). Lists page with `limit` and an opaque `cursor` from the `next` link.',

@@ -6,7 +6,8 @@ import { deciderSpec } from './decider-spec';
 // A light switch: enough behaviour to show that the helper folds the history, compares events
 // and codes, and fails loudly when an expectation is wrong.
 type Command = { readonly type: 'TurnOn'; readonly by: string } | { readonly type: 'TurnOff' };
-type Event = DomainEvent<'switch.turned-on', { readonly by: string }> | DomainEvent<'switch.turned-off', Record<string, never>>;
+type Event =
+  DomainEvent<'switch.turned-on', { readonly by: string }> | DomainEvent<'switch.turned-off', Record<string, never>>;
 type State = { readonly on: boolean };
 
 const light: Decider<Command, State, Event> = {
@@ -15,7 +16,9 @@ const light: Decider<Command, State, Event> = {
   decide: (command, state) => {
     switch (command.type) {
       case 'TurnOn':
-        return state.on ? reject('SWITCH.ALREADY_ON', 'the light is already on') : accept({ type: 'switch.turned-on', data: { by: command.by } });
+        return state.on
+          ? reject('SWITCH.ALREADY_ON', 'the light is already on')
+          : accept({ type: 'switch.turned-on', data: { by: command.by } });
       case 'TurnOff':
         return state.on ? accept({ type: 'switch.turned-off', data: {} }) : accept();
     }
@@ -43,13 +46,19 @@ describe('deciderSpec', () => {
   it('passes when the decided events are the expected ones, folding the given history first', () => {
     spec.when({ type: 'TurnOn', by: 'ada' }).then([on('ada')]);
     spec.given([on()]).when({ type: 'TurnOff' }).then([off]);
-    spec.given([on(), off]).when({ type: 'TurnOn', by: 'bob' }).then([on('bob')]);
+    spec
+      .given([on(), off])
+      .when({ type: 'TurnOn', by: 'bob' })
+      .then([on('bob')]);
     spec.given([]).when({ type: 'TurnOff' }).then([]);
   });
 
   it('passes when the command is refused with the expected code and detail', () => {
     spec.given([on()]).when({ type: 'TurnOn', by: 'bob' }).thenRejects('SWITCH.ALREADY_ON');
-    spec.given([on()]).when({ type: 'TurnOn', by: 'bob' }).thenRejects('SWITCH.ALREADY_ON', /already on/);
+    spec
+      .given([on()])
+      .when({ type: 'TurnOn', by: 'bob' })
+      .thenRejects('SWITCH.ALREADY_ON', /already on/);
     spec.given([on()]).when({ type: 'TurnOn', by: 'bob' }).thenRejects('SWITCH.ALREADY_ON', 'light is already');
   });
 
@@ -69,7 +78,12 @@ describe('deciderSpec', () => {
   });
 
   it('fails when it expected events but the command was refused, naming the code', () => {
-    const err = failure(() => spec.given([on()]).when({ type: 'TurnOn', by: 'bob' }).then([on('bob')]));
+    const err = failure(() =>
+      spec
+        .given([on()])
+        .when({ type: 'TurnOn', by: 'bob' })
+        .then([on('bob')]),
+    );
     expect(err.message).toContain('given 1 event(s) [switch.turned-on], when TurnOn');
     expect(err.message).toContain('refused with SWITCH.ALREADY_ON (the light is already on)');
   });
@@ -83,7 +97,9 @@ describe('deciderSpec', () => {
   it('fails on another code or a detail that does not match', () => {
     const refused = () => spec.given([on()]).when({ type: 'TurnOn', by: 'bob' });
     expect(failure(() => refused().thenRejects('SWITCH.BROKEN')).message).toContain('got SWITCH.ALREADY_ON');
-    expect(failure(() => refused().thenRejects('SWITCH.ALREADY_ON', /is off/)).message).toContain('does not match /is off/');
+    expect(failure(() => refused().thenRejects('SWITCH.ALREADY_ON', /is off/)).message).toContain(
+      'does not match /is off/',
+    );
     failure(() => refused().thenRejects('SWITCH.ALREADY_ON', 'switched'));
   });
 });

@@ -39,7 +39,8 @@ export function deciderSpec<C, S, E extends DomainEvent>(decider: Decider<C, S, 
 
 function expectEvents<E extends DomainEvent>(decision: Decision<E>, expected: readonly E[], context: string): void {
   if (!decision.ok) {
-    const message = `${context}: expected events, but the command was refused with ${decision.code} (${decision.detail})`;
+    const refusal = `${decision.code} (${decision.detail})`;
+    const message = `${context}: expected events, but the command was refused with ${refusal}`;
     fail(message, decision, { ok: true, events: expected });
   }
   const actual = [...decision.events];
@@ -61,7 +62,8 @@ function expectRejection<E extends DomainEvent>(
 ): void {
   const expected = { ok: false, code, ...(detail === undefined ? {} : { detail }) };
   const wanted = `${context}: expected a refusal with ${code}`;
-  if (decision.ok) fail(`${wanted}, but the command was accepted with ${describeTypes(decision.events)}`, decision, expected);
+  if (decision.ok)
+    fail(`${wanted}, but the command was accepted with ${describeTypes(decision.events)}`, decision, expected);
   if (decision.code !== code) fail(`${wanted}, got ${decision.code} (${decision.detail})`, decision, expected);
   if (detail === undefined) return;
   const matches = typeof detail === 'string' ? decision.detail.includes(detail) : detail.test(decision.detail);

@@ -13,7 +13,12 @@ export interface HandleOptions {
 }
 
 export type HandleResult =
-  | { readonly ok: true; readonly version: number; readonly events: readonly DomainEvent[]; readonly duplicate: boolean }
+  | {
+      readonly ok: true;
+      readonly version: number;
+      readonly events: readonly DomainEvent[];
+      readonly duplicate: boolean;
+    }
   | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
 
 export interface LoadedAggregate<S> {
@@ -39,7 +44,13 @@ export async function load<S, E extends DomainEvent>(
   const events = recorded.map((r) => ({ type: r.type, data: r.data }) as E);
   const version = recorded.length ? recorded[recorded.length - 1].streamVersion : after;
   const versionsById = new Map(recorded.map((r) => [r.id, r.streamVersion]));
-  return { state: fold(decider, start, events), version, eventsRead: recorded.length, versionsById, fromSnapshot: usable !== null };
+  return {
+    state: fold(decider, start, events),
+    version,
+    eventsRead: recorded.length,
+    versionsById,
+    fromSnapshot: usable !== null,
+  };
 }
 
 /** Deterministic event id: a UUID (v5 layout) from the command id and the event's position in the decision. */
@@ -59,7 +70,9 @@ export async function handle<C, S, E extends DomainEvent>(
   const retries = options.maxConflictRetries ?? 5;
   for (let attempt = 0; ; attempt++) {
     const loaded = await load(store, decider as Decider<unknown, S, E>, streamId);
-    const replayed = alreadyHandled(loaded, options.commandId) ?? (loaded.fromSnapshot ? await handledBehindSnapshot(store, streamId, options.commandId) : null);
+    const replayed =
+      alreadyHandled(loaded, options.commandId) ??
+      (loaded.fromSnapshot ? await handledBehindSnapshot(store, streamId, options.commandId) : null);
     if (replayed !== null) return { ok: true, version: replayed, events: [], duplicate: true };
     const decision = decider.decide(command, loaded.state);
     if (!decision.ok) return decision;

@@ -3,8 +3,7 @@ import { accept, type Decider, type DomainEvent, fold, reject } from '@meridian/
 /** A tiny decider for the handle() tests: counts increments until it is closed. */
 export type CounterCommand = { readonly type: 'increment'; readonly by: number } | { readonly type: 'close' };
 export type CounterEvent =
-  | DomainEvent<'counter.incremented', { readonly by: number }>
-  | DomainEvent<'counter.closed', Record<string, never>>;
+  DomainEvent<'counter.incremented', { readonly by: number }> | DomainEvent<'counter.closed', Record<string, never>>;
 export interface CounterState {
   readonly count: number;
   readonly increments: number;
@@ -37,4 +36,8 @@ export const increment = (by = 1): CounterCommand => ({ type: 'increment', by })
 
 /** The state a full replay of the stored events gives, snapshots aside. */
 export const replay = (events: readonly { readonly type: string; readonly data: unknown }[]): CounterState =>
-  fold(counter, counter.initialState, events.map((e) => ({ type: e.type, data: e.data }) as CounterEvent));
+  fold(
+    counter,
+    counter.initialState,
+    events.map((e) => ({ type: e.type, data: e.data }) as CounterEvent),
+  );

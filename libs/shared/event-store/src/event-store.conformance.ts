@@ -20,7 +20,10 @@ export interface ConformanceSubject {
  * Concurrency-order properties of `$all` (commits racing sequence numbers) are the Postgres
  * store's own tests: they need real transactions.
  */
-export function eventStoreConformance(name: string, factory: () => Promise<ConformanceSubject> | ConformanceSubject): void {
+export function eventStoreConformance(
+  name: string,
+  factory: () => Promise<ConformanceSubject> | ConformanceSubject,
+): void {
   describe(`${name} conforms to the event store contract`, () => {
     let subject: ConformanceSubject;
     let store: ConformingStore;
@@ -34,12 +37,17 @@ export function eventStoreConformance(name: string, factory: () => Promise<Confo
       await subject?.cleanup?.();
     });
 
-    const versions = async (streamId: string): Promise<number[]> => (await store.readStream(streamId)).map((e) => e.streamVersion);
+    const versions = async (streamId: string): Promise<number[]> =>
+      (await store.readStream(streamId)).map((e) => e.streamVersion);
 
     /** Reads `$all` to its end after a position (a store may hold back recent commits for a moment). */
     const tailOf = async (): Promise<AllPosition> => {
       let position = START;
-      for (let page = await store.readAll(position, 1000); page.length > 0; page = await store.readAll(position, 1000)) {
+      for (
+        let page = await store.readAll(position, 1000);
+        page.length > 0;
+        page = await store.readAll(position, 1000)
+      ) {
         position = positionOf(page[page.length - 1]);
       }
       return position;
@@ -62,7 +70,9 @@ export function eventStoreConformance(name: string, factory: () => Promise<Confo
         await store.append(id, 0, [event(), event()]);
         const attempts = Array.from({ length: 50 }, () => event());
         const results = await Promise.allSettled(attempts.map((e) => store.append(id, 2, [e])));
-        const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ value: r.value, event: attempts[i] }] : []));
+        const winners = results.flatMap((r, i) =>
+          r.status === 'fulfilled' ? [{ value: r.value, event: attempts[i] }] : [],
+        );
         expect(winners).toHaveLength(1);
         expect(winners[0].value).toEqual({ nextVersion: 3, duplicate: false });
         for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyError);
@@ -181,7 +191,9 @@ export function eventStoreConformance(name: string, factory: () => Promise<Confo
         const id = stream('load');
         const batch = [event('a', { n: 1 }), event('b', { n: 2 }), event('c', { n: 3 })];
         await store.append(id, 0, batch);
-        expect(await store.loadEvents(id, 0)).toEqual(batch.map((e, i) => ({ id: e.id, streamVersion: i + 1, type: e.type, data: e.data })));
+        expect(await store.loadEvents(id, 0)).toEqual(
+          batch.map((e, i) => ({ id: e.id, streamVersion: i + 1, type: e.type, data: e.data })),
+        );
         expect(await store.loadEvents(id, 1)).toEqual([
           { id: batch[1].id, streamVersion: 2, type: 'b', data: { n: 2 } },
           { id: batch[2].id, streamVersion: 3, type: 'c', data: { n: 3 } },
@@ -207,19 +219,34 @@ export function eventStoreConformance(name: string, factory: () => Promise<Confo
         const id = stream('snap');
         expect(await store.readSnapshot(id)).toBeNull();
         await store.writeSnapshot({ streamId: id, version: 5, schemaVersion: 1, state: { count: 5 } });
-        expect(await store.readSnapshot(id)).toEqual({ streamId: id, version: 5, schemaVersion: 1, state: { count: 5 } });
+        expect(await store.readSnapshot(id)).toEqual({
+          streamId: id,
+          version: 5,
+          schemaVersion: 1,
+          state: { count: 5 },
+        });
         await store.writeSnapshot({ streamId: id, version: 3, schemaVersion: 1, state: { count: 3 } });
-        expect(await store.readSnapshot(id)).toEqual({ streamId: id, version: 5, schemaVersion: 1, state: { count: 5 } });
+        expect(await store.readSnapshot(id)).toEqual({
+          streamId: id,
+          version: 5,
+          schemaVersion: 1,
+          state: { count: 5 },
+        });
         await store.writeSnapshot({ streamId: id, version: 5, schemaVersion: 2, state: { total: 5 } });
         expect((await store.readSnapshot(id))?.schemaVersion).toBe(1);
         await store.writeSnapshot({ streamId: id, version: 8, schemaVersion: 2, state: { total: 8 } });
-        expect(await store.readSnapshot(id)).toEqual({ streamId: id, version: 8, schemaVersion: 2, state: { total: 8 } });
+        expect(await store.readSnapshot(id)).toEqual({
+          streamId: id,
+          version: 8,
+          schemaVersion: 2,
+          state: { total: 8 },
+        });
         expect(await store.readSnapshot(stream('no-snap'))).toBeNull();
       });
     });
 
     describe('upcasters', () => {
-      it('applies upcasters, chained, on readStream, loadEvents and readAll; the stored event is unchanged', async () => {
+      it('applies upcasters, chained, on every read; the stored event stays as written', async () => {
         const upcasting = subject.store({
           'asset.named@1': (data) => ({ schemaVersion: 2, data: { name: (data as { title: string }).title } }),
           'asset.named@2': (data) => ({ schemaVersion: 3, data: { ...(data as object), locale: 'en' } }),
@@ -270,7 +297,9 @@ export function eventStoreConformance(name: string, factory: () => Promise<Confo
         await store.saveCheckpoint('pager', positionOf(firstPage[2]));
         const resumed = await store.loadCheckpoint('pager');
         expect(resumed).toEqual(positionOf(firstPage[2]));
-        await eventually(async () => expect((await store.readAll(resumed, 100)).map((e) => e.id)).toEqual(ids.slice(3)));
+        await eventually(async () =>
+          expect((await store.readAll(resumed, 100)).map((e) => e.id)).toEqual(ids.slice(3)),
+        );
         expect(await store.loadCheckpoint('never-saved')).toEqual(START);
       });
 

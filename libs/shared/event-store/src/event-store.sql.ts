@@ -49,7 +49,8 @@ CREATE TABLE ${s}.checkpoints (
 -- One round trip per append: version check, stream bump and event insert in one statement.
 -- p_expected: -1 = any version, 0 = stream must not exist, n = stream must be at n.
 CREATE FUNCTION ${s}.append_events(
-  p_stream text, p_expected int, p_ids uuid[], p_types text[], p_schema_versions int[], p_data jsonb[], p_metadata jsonb[]
+  p_stream text, p_expected int, p_ids uuid[], p_types text[], p_schema_versions int[],
+  p_data jsonb[], p_metadata jsonb[]
 ) RETURNS int LANGUAGE plpgsql AS $fn$
 DECLARE
   n int := cardinality(p_ids);

@@ -48,7 +48,9 @@ describe('handle() against PgEventStore', () => {
   it('gives up with the typed conflict once its retries are used up', async () => {
     const id = `counter-${randomUUID()}`;
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, () => handle(store, counter, id, increment(), { commandId: randomUUID(), maxConflictRetries: 0 })),
+      Array.from({ length: 10 }, () =>
+        handle(store, counter, id, increment(), { commandId: randomUUID(), maxConflictRetries: 0 }),
+      ),
     );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     const succeeded = results.filter((r) => r.status === 'fulfilled').length;

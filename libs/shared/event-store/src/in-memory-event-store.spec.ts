@@ -21,6 +21,9 @@ describe('InMemoryEventStore', () => {
     const b = new InMemoryEventStore();
     await a.append('s-1', 0, [{ id: randomUUID(), type: 'x', data: {} }]);
     expect(await b.readStream('s-1')).toEqual([]);
-    expect(await b.append('s-1', 0, [{ id: randomUUID(), type: 'x', data: {} }])).toEqual({ nextVersion: 1, duplicate: false });
+    expect(await b.append('s-1', 0, [{ id: randomUUID(), type: 'x', data: {} }])).toEqual({
+      nextVersion: 1,
+      duplicate: false,
+    });
   });
 });

@@ -25,9 +25,13 @@ export async function migrate(pool: Pool, schema: string, migrations: readonly M
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`meridian.migrate.${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${schema}.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${schema}.migrations (
+         id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
     );
-    const done = new Set((await client.query<{ id: number }>(`SELECT id FROM ${schema}.migrations`)).rows.map((r) => r.id));
+    const done = new Set(
+      (await client.query<{ id: number }>(`SELECT id FROM ${schema}.migrations`)).rows.map((r) => r.id),
+    );
     const applied: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
       if (done.has(m.id)) continue;
@@ -39,7 +43,9 @@ export async function migrate(pool: Pool, schema: string, migrations: readonly M
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`meridian.migrate.${schema}`]).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`meridian.migrate.${schema}`])
+      .catch(() => undefined);
     client.release();
   }
 }

@@ -3,7 +3,16 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NewEvent, RecordedEvent } from '@meridian/shared/decider';
 import { type MessageBus, outboxPublisher, Subscription } from '@meridian/shared/messaging';
-import { consumeAll, createTestBus, createTestPool, createTopics, deleteTopics, eventually, freshSchema, uniqueTopic } from '@meridian/shared/testing';
+import {
+  consumeAll,
+  createTestBus,
+  createTestPool,
+  createTopics,
+  deleteTopics,
+  eventually,
+  freshSchema,
+  uniqueTopic,
+} from '@meridian/shared/testing';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { eventStoreMigrations } from './event-store.sql';
 import { migrate } from './migrations';
@@ -51,9 +60,13 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
   const appendRound = async (from: number, count: number): Promise<void> => {
     await Promise.all(
       streamIds.map(async (id) => {
-        for (let n = from; n < from + count; ) {
+        for (let n = from; n < from + count;) {
           const size = Math.min(1 + (n % 3), from + count - n);
-          await store.append(id, 'any', Array.from({ length: size }, (_, k) => newEvent(id, n + k)));
+          await store.append(
+            id,
+            'any',
+            Array.from({ length: size }, (_, k) => newEvent(id, n + k)),
+          );
           n += size;
         }
       }),
@@ -68,7 +81,9 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     ({ schema, cleanup: dropSchema } = freshSchema(pool, 'relay'));
     await migrate(pool, schema, eventStoreMigrations(schema));
     await pool.query(`
-      CREATE TABLE ${schema}.applied (event_id uuid PRIMARY KEY, stream_id text NOT NULL, deliveries int NOT NULL DEFAULT 1);
+      CREATE TABLE ${schema}.applied (
+        event_id uuid PRIMARY KEY, stream_id text NOT NULL, deliveries int NOT NULL DEFAULT 1
+      );
       CREATE TABLE ${schema}.effects (stream_id text PRIMARY KEY, n int NOT NULL);
       CREATE TABLE ${schema}.consumer_totals (name text PRIMARY KEY, n int NOT NULL);
       INSERT INTO ${schema}.consumer_totals VALUES ('applied', 0), ('skipped', 0);`);
@@ -89,10 +104,15 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     await pool?.end();
   });
 
-  it('delivers every event after a crash between publish and checkpoint, and an idempotent consumer applies each once', async () => {
+  it('delivers every event after a crash between publish and checkpoint, each applied once', async () => {
     // The consumer's dedup record, its effect and the counters commit together: one statement is one
     // transaction (a single round trip keeps 2,100 deliveries fast on a loaded 2-core machine).
-    consumer = new Subscription(bus, { groupId: `relay-consumer-${randomUUID()}`, topics: [topic], fromBeginning: true, log: silentLog });
+    consumer = new Subscription(bus, {
+      groupId: `relay-consumer-${randomUUID()}`,
+      topics: [topic],
+      fromBeginning: true,
+      log: silentLog,
+    });
     await consumer.run(async (envelope) => {
       await pool.query(
         `WITH delivery AS (
@@ -148,10 +168,14 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     const messages = await consumeAll(bus, topic, N + BATCH, 60_000).catch(async (err: Error) => {
       // Say where it stalled: relay behind the store (xmin held by a foreign transaction?) or broker.
       const { rows } = await pool.query<{ xmin: string; newest: string }>(
-        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, max(transaction_id)::text AS newest FROM ${schema}.events`,
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, max(transaction_id)::text AS newest
+         FROM ${schema}.events`,
       );
       const checkpoint = await store.loadCheckpoint('main');
-      throw new Error(`${err.message}; relay2 published ${relay2.published}, checkpoint ${JSON.stringify(checkpoint)}, xmin ${rows[0].xmin}, newest tx ${rows[0].newest}`);
+      throw new Error(
+        `${err.message}; relay2 published ${relay2.published}, checkpoint ${JSON.stringify(checkpoint)}, ` +
+          `xmin ${rows[0].xmin}, newest tx ${rows[0].newest}`,
+      );
     });
     const ids = messages.map((m) => m.wire.headers['ce_id']);
     expect(new Set(ids).size).toBe(N);
@@ -176,12 +200,18 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
       firstSeen.set(key, versions);
     }
     expect(firstSeen.size).toBe(STREAMS);
-    for (const versions of firstSeen.values()) expect(versions).toEqual(Array.from({ length: PER_STREAM }, (_, i) => i + 1));
+    for (const versions of firstSeen.values())
+      expect(versions).toEqual(Array.from({ length: PER_STREAM }, (_, i) => i + 1));
 
-    await eventually(async () => expect(await total('applied') + (await total('skipped'))).toBe(N + BATCH), { timeoutMs: 60_000, intervalMs: 200 });
+    await eventually(async () => expect((await total('applied')) + (await total('skipped'))).toBe(N + BATCH), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     expect(await total('applied')).toBe(N);
     expect(await total('skipped')).toBe(BATCH);
-    const applied = await pool.query<{ n: string; deliveries: string }>(`SELECT count(*) AS n, sum(deliveries) AS deliveries FROM ${schema}.applied`);
+    const applied = await pool.query<{ n: string; deliveries: string }>(
+      `SELECT count(*) AS n, sum(deliveries) AS deliveries FROM ${schema}.applied`,
+    );
     expect(Number(applied.rows[0].n)).toBe(N);
     expect(Number(applied.rows[0].deliveries)).toBe(N + BATCH);
     const effects = await pool.query<{ stream_id: string; n: number }>(`SELECT stream_id, n FROM ${schema}.effects`);
@@ -194,8 +224,16 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
   it('runs one relay per name at a time: a second instance idles until the first lets go', async () => {
     const byA: string[] = [];
     const byB: string[] = [];
-    const a = new OutboxRelay(pool, store, async (events) => void byA.push(...events.map((e) => e.id)), { name: 'exclusive', batchSize: 500, idleDelayMs: 10 });
-    const b = new OutboxRelay(pool, store, async (events) => void byB.push(...events.map((e) => e.id)), { name: 'exclusive', batchSize: 500, idleDelayMs: 10 });
+    const a = new OutboxRelay(pool, store, async (events) => void byA.push(...events.map((e) => e.id)), {
+      name: 'exclusive',
+      batchSize: 500,
+      idleDelayMs: 10,
+    });
+    const b = new OutboxRelay(pool, store, async (events) => void byB.push(...events.map((e) => e.id)), {
+      name: 'exclusive',
+      batchSize: 500,
+      idleDelayMs: 10,
+    });
     relays.push(a, b);
 
     a.start();

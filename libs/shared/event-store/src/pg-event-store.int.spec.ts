@@ -80,7 +80,7 @@ describe('PgEventStore (real PostgreSQL)', () => {
     /** Reads `$all` to the end from a position, in pages, as the relay does. */
     const readFrom = async (from: AllPosition): Promise<RecordedEvent[]> => {
       const out: RecordedEvent[] = [];
-      for (let pos = from; ; ) {
+      for (let pos = from; ;) {
         const page = await store.readAll(pos, 1000);
         if (page.length === 0) return out;
         out.push(...page);
@@ -88,9 +88,10 @@ describe('PgEventStore (real PostgreSQL)', () => {
       }
     };
 
-    const ours = (events: readonly RecordedEvent[], ids: readonly string[]) => events.filter((e) => ids.includes(e.id)).map((e) => e.id);
+    const ours = (events: readonly RecordedEvent[], ids: readonly string[]) =>
+      events.filter((e) => ids.includes(e.id)).map((e) => e.id);
 
-    it('holds back a later commit while an earlier sequence number is still uncommitted, then delivers both in order', async () => {
+    it('holds back a later commit while an earlier sequence number is open, then delivers both in order', async () => {
       const tail = await readFrom(START);
       const checkpoint = tail.length ? positionOf(tail[tail.length - 1]) : START;
       const ea = event('t.a');
@@ -118,7 +119,7 @@ describe('PgEventStore (real PostgreSQL)', () => {
       expect(BigInt(ra?.transactionId ?? 0)).toBeLessThan(BigInt(rb?.transactionId ?? 0));
     });
 
-    it('never skips an event that took a lower sequence number but committed after the checkpoint moved past a higher one', async () => {
+    it('never skips a lower sequence number that commits after the checkpoint passed a higher one', async () => {
       const tail = await readFrom(START);
       const start = tail.length ? positionOf(tail[tail.length - 1]) : START;
       const ea = event('t.a');

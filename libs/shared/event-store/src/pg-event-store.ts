@@ -90,7 +90,8 @@ export class PgEventStore implements EventStore, AllStreamReader {
 
   async readStream(streamId: string, afterVersion = 0): Promise<readonly RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT global_position, transaction_id::text, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at
+      `SELECT global_position, transaction_id::text, stream_id, stream_version, event_id, type, schema_version, data,
+              metadata, recorded_at
        FROM ${this.s}.events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
       [streamId, afterVersion],
     );
@@ -106,12 +107,23 @@ export class PgEventStore implements EventStore, AllStreamReader {
   }
 
   async loadEvents(streamId: string, afterVersion: number): Promise<readonly StreamEvent[]> {
-    const { rows } = await this.pool.query<{ event_id: string; stream_version: number; type: string; schema_version: number; data: unknown }>(
+    const { rows } = await this.pool.query<{
+      event_id: string;
+      stream_version: number;
+      type: string;
+      schema_version: number;
+      data: unknown;
+    }>(
       `SELECT event_id, stream_version, type, schema_version, data FROM ${this.s}.events
        WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
       [streamId, afterVersion],
     );
-    return rows.map((r) => ({ id: r.event_id, streamVersion: r.stream_version, type: r.type, data: this.upcast(r.type, r.schema_version, r.data).data }));
+    return rows.map((r) => ({
+      id: r.event_id,
+      streamVersion: r.stream_version,
+      type: r.type,
+      data: this.upcast(r.type, r.schema_version, r.data).data,
+    }));
   }
 
   /**
@@ -123,8 +135,8 @@ export class PgEventStore implements EventStore, AllStreamReader {
     const { rows } = await this.pool.query<EventRow>(
       // The alias matters: unqualified, ORDER BY would sort by the text output column and put
       // transaction 10000 before 9990, skipping events whenever xids gain a digit.
-      `SELECT e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.stream_version, e.event_id, e.type,
-              e.schema_version, e.data, e.metadata, e.recorded_at
+      `SELECT e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.stream_version, e.event_id,
+              e.type, e.schema_version, e.data, e.metadata, e.recorded_at
        FROM ${this.s}.events e
        WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -140,7 +152,9 @@ export class PgEventStore implements EventStore, AllStreamReader {
       `SELECT version, schema_version, state FROM ${this.s}.snapshots WHERE stream_id = $1`,
       [streamId],
     );
-    return rows[0] ? { streamId, version: rows[0].version, schemaVersion: rows[0].schema_version, state: rows[0].state } : null;
+    return rows[0]
+      ? { streamId, version: rows[0].version, schemaVersion: rows[0].schema_version, state: rows[0].state }
+      : null;
   }
 
   async writeSnapshot(snapshot: Snapshot): Promise<void> {

@@ -11,7 +11,9 @@ const COUNT = 20;
 
 /** The current snapshot horizon: every transaction id below it has finished. */
 const horizon = async (pool: Pool): Promise<bigint> =>
-  BigInt((await pool.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin')).rows[0].xmin);
+  BigInt(
+    (await pool.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin')).rows[0].xmin,
+  );
 
 /**
  * COUNT transaction ids straddling the largest power of ten (at least 100) that lies wholly below

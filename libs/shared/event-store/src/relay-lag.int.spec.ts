@@ -60,7 +60,9 @@ describe('OutboxRelay lag (real PostgreSQL)', () => {
       return lag;
     });
     // Still failing: the same events wait, and they only get older.
-    await eventually(async () => expect((await lagging.lag()).oldestUnpublishedAgeMs).toBeGreaterThan(early.oldestUnpublishedAgeMs));
+    await eventually(async () =>
+      expect((await lagging.lag()).oldestUnpublishedAgeMs).toBeGreaterThan(early.oldestUnpublishedAgeMs),
+    );
     const second = [event(4), event(5)];
     await store.append('lag-b', 0, second);
     await eventually(async () => expect((await lagging.lag()).unpublished).toBe(5));

@@ -120,7 +120,15 @@ export class MessageBus {
     this.retiring.add(retiring);
   }
 
-  /** Resolves when the broker acknowledged every message (acks=all). */
+  /** Bytes accepted by `send` and not yet acknowledged or given up (bounded by `maxQueuedBytes`). */
+  queuedBytes(): number {
+    return this.queue.bytesQueued;
+  }
+
+  /**
+   * Resolves when the broker acknowledged every message (acks=all). Rejects with
+   * UPSTREAM.UNAVAILABLE at once when the send queue is full, and at the send's deadline.
+   */
   send(topic: string, messages: readonly WireMessage[]): Promise<void> {
     return this.queue.send(topic, messages);
   }

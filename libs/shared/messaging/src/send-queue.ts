@@ -185,7 +185,8 @@ export class SendQueue {
   private async deliverAlone(part: Part, firstError: unknown): Promise<unknown> {
     part.pending.lastError = firstError;
     for (let attempt = 1; ; attempt++) {
-      if (part.pending.settled || this.closed) return part.pending.lastError;
+      if (part.pending.settled) return part.pending.lastError;
+      if (this.closed) return unavailable('the message bus closed before Kafka acknowledged');
       const error = await this.produce([part]);
       if (error === undefined) return undefined;
       part.pending.lastError = error;

@@ -1,4 +1,11 @@
-import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import Redis from 'ioredis';
 import type { Pool } from 'pg';
@@ -95,7 +102,10 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
       for (const [name, step] of steps) {
         const outcome = await settleWithin(5000, step());
         if (outcome !== 'timeout' && outcome.status === 'fulfilled') continue;
-        this.logger.warn({ connection: name, outcome: outcome === 'timeout' ? 'timeout' : String(outcome.reason) }, 'connection did not close cleanly');
+        this.logger.warn(
+          { connection: name, outcome: outcome === 'timeout' ? 'timeout' : String(outcome.reason) },
+          'connection did not close cleanly',
+        );
       }
       this.redis.disconnect();
     } finally {

@@ -26,7 +26,8 @@ describe('createDatabasePool (real PostgreSQL)', () => {
     try {
       for (const client of clients) {
         const { rows } = await client.query<{ setting: string; app: string }>(
-          `SELECT current_setting('idle_in_transaction_session_timeout') AS setting, current_setting('application_name') AS app`,
+          `SELECT current_setting('idle_in_transaction_session_timeout') AS setting,
+                  current_setting('application_name') AS app`,
         );
         expect(rows[0]).toEqual({ setting: '500ms', app: 'meridian-pool-test' });
       }
@@ -35,7 +36,7 @@ describe('createDatabasePool (real PostgreSQL)', () => {
     }
   });
 
-  it('has the server end a session left idle inside a transaction, releasing its locks; the pool carries on', async () => {
+  it('has the server end a session idle inside a transaction, releasing its locks; the pool carries on', async () => {
     const lockKey = Math.floor(Math.random() * 2 ** 31);
     const client: PoolClient = await pool.connect();
     const terminated = new Promise<Error & { code?: string }>((resolve, reject) => {
@@ -44,9 +45,12 @@ describe('createDatabasePool (real PostgreSQL)', () => {
       setTimeout(() => reject(new Error('the server did not end the idle transaction')), 15_000).unref();
     });
     await client.query('BEGIN');
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_advisory_xact_lock($1)', [lockKey]);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_advisory_xact_lock($1)', [
+      lockKey,
+    ]);
     const tryLock = async (): Promise<boolean> =>
-      (await pool.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [lockKey])).rows[0].locked;
+      (await pool.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [lockKey])).rows[0]
+        .locked;
     expect(await tryLock()).toBe(false);
 
     // The client now does nothing, as a leaked one would, until the server ends its session.

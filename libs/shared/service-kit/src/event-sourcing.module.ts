@@ -56,7 +56,11 @@ class EventSourcingLifecycle implements OnModuleInit, OnApplicationBootstrap, Be
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const publish = outboxPublisher(this.bus, { service: this.service, topic: this.options.topic, map: this.options.map });
+    const publish = outboxPublisher(this.bus, {
+      service: this.service,
+      topic: this.options.topic,
+      map: this.options.map,
+    });
     // The checkpoint belongs to one Kafka cluster: pointed at a new (or wiped) cluster, the relay
     // republishes the whole store rather than leave that cluster without the history.
     const name = `${this.options.schema}.outbox@${await this.bus.clusterId()}`;
@@ -89,7 +93,10 @@ export class EventSourcingModule {
         EventSourcingLifecycle,
         {
           provide: RELAY_LAG,
-          useFactory: (lifecycle: EventSourcingLifecycle): RelayLagProbe => () => lifecycle.lag(),
+          useFactory:
+            (lifecycle: EventSourcingLifecycle): RelayLagProbe =>
+            () =>
+              lifecycle.lag(),
           inject: [EventSourcingLifecycle],
         },
       ],

@@ -76,7 +76,14 @@ export class HealthController {
       this.relay(),
     ]);
     const kafkaProducer: Status = this.bus.producerHealthy() ? 'up' : 'down';
-    const checks: Record<string, Status> = { postgres, redis, kafka, kafkaProducer, ...relay?.checks, ...this.extra?.() };
+    const checks: Record<string, Status> = {
+      postgres,
+      redis,
+      kafka,
+      kafkaProducer,
+      ...relay?.checks,
+      ...this.extra?.(),
+    };
     const ready = Object.values(checks).every((c) => c === 'up');
     return { ready, body: { status: ready ? 'ready' : 'not-ready', ...checks, ...relay?.figures } };
   }

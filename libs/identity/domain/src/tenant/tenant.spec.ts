@@ -4,7 +4,10 @@ import { type TenantCommand, tenantDecider, type TenantEvent, TenantRejections }
 
 const now = '2026-11-28T10:00:00.000Z';
 const register: TenantCommand = { type: 'RegisterTenant', data: { tenantId: 'acme', name: 'ACME', now } };
-const registered: TenantEvent = { type: 'tenant.registered.v1', data: { tenantId: 'acme', name: 'ACME', registeredAt: now } };
+const registered: TenantEvent = {
+  type: 'tenant.registered.v1',
+  data: { tenantId: 'acme', name: 'ACME', registeredAt: now },
+};
 const tenant = deciderSpec(tenantDecider);
 
 describe('tenant decider', () => {
@@ -12,6 +15,9 @@ describe('tenant decider', () => {
     tenant.given([]).when(register).then([registered]);
   });
   it('refuses a second registration of the same tenant', () => {
-    tenant.given([registered]).when(register).thenRejects(TenantRejections.alreadyRegistered, /tenant acme exists/);
+    tenant
+      .given([registered])
+      .when(register)
+      .thenRejects(TenantRejections.alreadyRegistered, /tenant acme exists/);
   });
 });

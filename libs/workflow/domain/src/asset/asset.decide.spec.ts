@@ -20,7 +20,10 @@ const statusChanged = (from: Status, to: Target): AssetEvent => ({
   type: 'asset.status-changed.v1',
   data: { assetId, from, to, changedAt: now },
 });
-const register: AssetCommand = { type: 'RegisterAsset', data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', now } };
+const register: AssetCommand = {
+  type: 'RegisterAsset',
+  data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', now },
+};
 const change = (to: Target, tenant = tenantId): AssetCommand => ({
   type: 'ChangeAssetStatus',
   data: { assetId, tenantId: tenant, to, now },
@@ -40,12 +43,21 @@ describe('asset decider', () => {
   });
 
   it('moves a registered asset to available', () => {
-    asset.given([registered]).when(change('available')).then([statusChanged('registered', 'available')]);
+    asset
+      .given([registered])
+      .when(change('available'))
+      .then([statusChanged('registered', 'available')]);
   });
 
   it('goes available → assigned → maintenance → retired', () => {
-    asset.given(available).when(change('assigned')).then([statusChanged('available', 'assigned')]);
-    asset.given(assigned).when(change('maintenance')).then([statusChanged('assigned', 'maintenance')]);
+    asset
+      .given(available)
+      .when(change('assigned'))
+      .then([statusChanged('available', 'assigned')]);
+    asset
+      .given(assigned)
+      .when(change('maintenance'))
+      .then([statusChanged('assigned', 'maintenance')]);
     asset
       .given([registered, statusChanged('registered', 'maintenance')])
       .when(change('retired'))
@@ -54,7 +66,10 @@ describe('asset decider', () => {
 
   it('refuses a transition the lifecycle does not allow', () => {
     asset.given([registered]).when(change('assigned')).thenRejects(AssetRejections.invalidTransition);
-    asset.given(assigned).when(change('retired')).thenRejects(AssetRejections.invalidTransition, /from assigned to retired/);
+    asset
+      .given(assigned)
+      .when(change('retired'))
+      .thenRejects(AssetRejections.invalidTransition, /from assigned to retired/);
   });
 
   it('refuses any change to a retired asset', () => {

@@ -1,0 +1,124 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Envelope, replyTopic, toWire } from '@meridian/contracts';
+import { silentLog, sleep } from '@meridian/shared/util';
+import { MessageBus } from './bus';
+import { processReplyTopic, pruneStaleReplyTopics, replyGroupId } from './reply-topics';
+import { RequestReplyClient, sendReply } from './request-reply';
+
+// Local twin of @meridian/shared/testing's bus (that lib depends on messaging: a lint-failing cycle).
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+const suffix = () => randomBytes(4).toString('hex');
+const newBus = (name: string) => new MessageBus({ brokers, clientId: `${name}-${suffix()}`, log: silentLog });
+
+const HOUR = 60 * 60 * 1000;
+
+const request = (replyTo: string): Envelope => ({
+  id: randomUUID(),
+  type: 'test.ping.v1',
+  source: '/test',
+  time: new Date().toISOString(),
+  data: {},
+  correlationId: randomUUID(),
+  replyTo,
+  replyKey: randomUUID(),
+});
+const pong = { type: 'test.pong.v1', data: { ok: true } };
+
+describe('reply topics', () => {
+  let requester: MessageBus;
+  let replier: MessageBus;
+  const created: string[] = [];
+
+  const createTopic = async (name: string): Promise<string> => {
+    await requester.ensureTopics([{ name, partitions: 1, retentionMs: HOUR, cleanupPolicy: 'delete' }]);
+    created.push(name);
+    return name;
+  };
+  const existing = async (): Promise<Set<string>> => new Set(await (await requester.admin()).listTopics());
+
+  /** Writes a message whose broker timestamp is `at` (CreateTime), as if it were written then. */
+  const writeAt = async (topic: string, at: number): Promise<void> => {
+    const producer = requester.kafka.producer();
+    await producer.connect();
+    try {
+      const wire = toWire({ id: randomUUID(), type: 'test.old.v1', source: '/test', time: new Date(at).toISOString(), data: {}, correlationId: 'c' }, null);
+      await producer.send({ topic, messages: [{ value: wire.value, headers: wire.headers, timestamp: String(at) }] });
+    } finally {
+      await producer.disconnect();
+    }
+  };
+
+  beforeAll(() => {
+    requester = newBus('reply-requester');
+    replier = newBus('reply-replier');
+  });
+
+  afterAll(async () => {
+    const admin = await requester.admin();
+    const left = [...(await existing())].filter((t) => created.includes(t));
+    if (left.length > 0) await admin.deleteTopics({ topics: left }).catch(() => undefined);
+    await replier.close();
+    await requester.close();
+  });
+
+  it('gives each process its own reply topic for the same instance id', () => {
+    const a = new RequestReplyClient(requester, 'gateway', 'host-1', silentLog);
+    const b = new RequestReplyClient(requester, 'gateway', 'host-1', silentLog);
+    expect(a.replyTo).toMatch(/^meridian\.gateway\.replies\.host-1\.[0-9a-z]+-[0-9a-f]{6}$/);
+    expect(b.replyTo).not.toBe(a.replyTo);
+    const fixed = new RequestReplyClient(requester, 'gateway', 'host-1', silentLog, { replyTopicScope: 'instance' });
+    expect(fixed.replyTo).toBe(replyTopic('gateway', 'host-1'));
+  });
+
+  it('keeps replying after a reply topic it used was deleted, and drops replies to the deleted topic', async () => {
+    const gone = await createTopic(processReplyTopic(`test-rr-${suffix()}`, 'a'));
+    const other = await createTopic(processReplyTopic(`test-rr-${suffix()}`, 'b'));
+    await sendReply(replier, 'svc', request(gone), pong);
+    const before = await replier.producer();
+    await (await requester.admin()).deleteTopics({ topics: [gone], timeout: 10_000 });
+    await sleep(500); // let the deletion reach the broker's metadata
+
+    // kafkajs keeps `gone` in the producer's metadata requests: the old producer cannot send at all.
+    await sendReply(replier, 'svc', request(other), pong);
+    expect((await replier.endOffsets(other)).get(0)).toBe(1n);
+    expect(await replier.producer()).not.toBe(before);
+
+    // A late reply to the deleted topic: its requester is gone, the reply is dropped, not retried.
+    await expect(sendReply(replier, 'svc', request(gone), pong)).resolves.toBeUndefined();
+    await sendReply(replier, 'svc', request(other), pong);
+    expect((await replier.endOffsets(other)).get(0)).toBe(2n);
+    expect(replier.producerHealthy()).toBe(true);
+  });
+
+  it('prunes reply topics nobody reads and nobody wrote to lately, and keeps the others', async () => {
+    const service = `test-janitor-${suffix()}`;
+    const now = Date.now();
+    const live = new RequestReplyClient(requester, service, 'live', silentLog);
+    created.push(live.replyTo);
+    await live.start();
+    // Even an old message does not make a topic with a reader stale.
+    await writeAt(live.replyTo, now - 2 * HOUR);
+    const neverUsed = await createTopic(processReplyTopic(service, 'crashed', now - 2 * HOUR));
+    const oldInstance = await createTopic(replyTopic(service, 'old-instance'));
+    await writeAt(oldInstance, now - 2 * HOUR);
+    const recent = await createTopic(replyTopic(service, 'recent'));
+    await writeAt(recent, now - 60_000);
+    const justCreated = await createTopic(processReplyTopic(service, 'starting'));
+    const unrelated = await createTopic(processReplyTopic(`${service}-other`, 'crashed', now - 2 * HOUR));
+
+    const admin = await requester.admin();
+    const { groups } = await admin.describeGroups([replyGroupId(live.replyTo)]);
+    expect(groups[0].members.length).toBeGreaterThan(0);
+
+    const pruned = await pruneStaleReplyTopics(requester, service, { olderThanMs: HOUR });
+    expect(pruned.sort()).toEqual([neverUsed, oldInstance].sort());
+    const after = await existing();
+    expect(after.has(neverUsed) || after.has(oldInstance)).toBe(false);
+    for (const kept of [live.replyTo, recent, justCreated, unrelated]) expect(after.has(kept)).toBe(true);
+
+    // A process that stops cleanly removes its own topic.
+    await live.stop();
+    expect((await existing()).has(live.replyTo)).toBe(false);
+  });
+});
