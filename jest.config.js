@@ -20,7 +20,7 @@ const swc = [
   },
 ];
 
-const esmOnly = ['jose', 'openid-client', 'oidc-provider', 'oauth4webapi', '@panva'];
+const esmOnly = ['jose', 'openid-client', 'oidc-provider', 'oauth4webapi', '@panva', '@nestjs/typeorm'];
 
 module.exports = {
   rootDir: __dirname,

@@ -1,6 +1,6 @@
 /**
  * Benchmark 5: telemetry ingest into PostGIS (DESIGN §8: ≥ 0.5 × a raw COPY into the same indexed
- * table, same run). The projection's write path, `PositionsRepository.write` — per batch of 1,000
+ * table, same run). The projection's write path, `PositionsWriter.write` — per batch of 1,000
  * fixes one transaction with `INSERT … SELECT FROM unnest(…) ON CONFLICT (asset_id, ts) DO NOTHING`
  * into the day partitions of `read.positions` and the newest-fix upsert into `read.asset_latest` —
  * against `COPY … FROM STDIN` of the same rows into `bench_copy.positions`, a table with the
@@ -23,8 +23,9 @@
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { type Connection, Pool, type PoolClient, type Submittable } from 'pg';
-import { migrate } from '@meridian/shared/event-store';
-import { type PositionRow, PositionsRepository, READ_SCHEMA, readModelMigrations } from '@meridian/projection/data-access';
+import { READ_SCHEMA } from '@meridian/read-model/data-source';
+import { type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
+import { migrateReadModels } from '../tools/migrate';
 import { type BenchResult, fmt, median, now, percentile, result, round, say, withTicker } from './harness';
 import { checkpoint, databaseUrl, dropDatabase, ensureDatabase } from './infra';
 
@@ -39,7 +40,7 @@ export interface TelemetryParams {
   readonly tenants: number;
   /** The fixes span this many UTC days, i.e. this many day partitions. */
   readonly days: number;
-  /** Fixes per `PositionsRepository.write` call (the projection's consumer batch). */
+  /** Fixes per `PositionsWriter.write` call (the projection's consumer batch). */
   readonly batchSize: number;
   readonly writers: number;
   /** Timed segments; the sides alternate on every segment. */
@@ -111,7 +112,7 @@ export async function openTelemetryDb(pgUrl: string, poolSize: number): Promise<
   try {
     await pool.query('CREATE EXTENSION IF NOT EXISTS postgis');
     await pool.query(`DROP SCHEMA IF EXISTS ${READ_SCHEMA} CASCADE; DROP SCHEMA IF EXISTS ${BASELINE_SCHEMA} CASCADE`);
-    await migrate(pool, READ_SCHEMA, readModelMigrations);
+    await migrateReadModels(url);
     await pool.query(baselineDdl(BASELINE_SCHEMA));
     const [read, base] = [await tableShape(pool, READ_SCHEMA), await tableShape(pool, BASELINE_SCHEMA)];
     if (read !== base) {
@@ -428,7 +429,7 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
   const newStats = (): SideStats => ({ rows: 0, ms: 0, perSegment: [], latencies: [] });
 
   const statementMs: Record<StatementKind, number> = { insertPositions: 0, upsertLatest: 0, beginCommit: 0, partitions: 0, connect: 0 };
-  const repository = new PositionsRepository(timedPool(pool, statementMs));
+  const repository = new PositionsWriter(timedPool(pool, statementMs));
   let inserted = 0;
   const repoSide: Side = {
     name: 'repository',

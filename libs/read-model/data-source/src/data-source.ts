@@ -3,11 +3,11 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AssetLatest, AssetLatest1764460800001 } from '@meridian/read-model/assets';
 import { Position, Positions1764460800002 } from '@meridian/read-model/positions';
 
+export const READ_SCHEMA = 'read';
+
 /** Every read-model table group: its entities and migrations. A new group adds itself here. */
 export const readModelEntities = [AssetLatest, Position];
 export const readModelMigrations = [AssetLatest1764460800001, Positions1764460800002];
-
-export const READ_SCHEMA = 'read';
 
 export interface ReadModelDataSourceOptions {
   readonly url: string;
@@ -27,6 +27,8 @@ export function readModelOptions(options: ReadModelDataSourceOptions): DataSourc
     url: options.url,
     entities: readModelEntities,
     migrations: readModelMigrations,
+    // The migrations table lives in the read schema: dropping the schema forgets its migrations too.
+    schema: READ_SCHEMA,
     migrationsTableName: 'read_model_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

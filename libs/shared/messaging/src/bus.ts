@@ -111,8 +111,7 @@ export class MessageBus {
   private producerFailed(err: unknown): void {
     if (!isUnknownTopic(err)) this.healthy = false;
     const failed = this.producerPromise;
-    this.producerPromise = null;
-    if (!failed) return;
+    if (failed) return;
     const retiring = failed
       .then((p) => settleWithin(5000, p.disconnect()))
       .catch(() => undefined)

@@ -86,19 +86,28 @@ const extras = (contract: MessageContract, topic: string, batch = false): Meridi
  * Request–reply route for a command on `topic`: `@CommandHandler(RegisterAssetV1, Topics.workflowCommands)`.
  * The data is validated against the contract before the method runs (a violation is rejected).
  */
-export const CommandHandler = <C extends MessageContract>(contract: C, topic: string): TypedMethodDecorator<RequestMethod<C>> =>
+export const CommandHandler = <C extends MessageContract>(
+  contract: C,
+  topic: string,
+): TypedMethodDecorator<RequestMethod<C>> =>
   typed(applyDecorators(MessagePattern(contract.type, MERIDIAN_TRANSPORT, extras(contract, topic)), keepErrors));
 
 /** Request–reply route for a query; the same as CommandHandler, named for the reader. */
 export const QueryHandler = CommandHandler;
 
 /** Event route on `topic`: `@EventHandler(AssetRegisteredV1, Topics.workflowEvents)`. No reply. */
-export const EventHandler = <C extends MessageContract>(contract: C, topic: string): TypedMethodDecorator<EventMethod<C>> =>
+export const EventHandler = <C extends MessageContract>(
+  contract: C,
+  topic: string,
+): TypedMethodDecorator<EventMethod<C>> =>
   typed(applyDecorators(EventPattern(contract.type, MERIDIAN_TRANSPORT, extras(contract, topic)), keepErrors));
 
 /**
  * Batch route on `topic` (a server in `batch` mode): `@BatchHandler(PositionReportedV1, Topics.telemetryPositions)`.
  * A message failing the contract is dead-lettered on its own; the rest of the batch is handled.
  */
-export const BatchHandler = <C extends MessageContract>(contract: C, topic: string): TypedMethodDecorator<BatchMethod<C>> =>
+export const BatchHandler = <C extends MessageContract>(
+  contract: C,
+  topic: string,
+): TypedMethodDecorator<BatchMethod<C>> =>
   typed(applyDecorators(EventPattern(contract.type, MERIDIAN_TRANSPORT, extras(contract, topic, true)), keepErrors));

@@ -175,7 +175,8 @@ export class MeridianClientProxy
 /** Outgoing data is checked against its contract: a bad message is refused here, not by every consumer. */
 function checked(contract: MessageContract, data: unknown): unknown {
   const result = contract.schema.safeParse(data);
-  if (!result.success) throw new CodedError(ErrorCodes.contractViolation, `${contract.type}: ${z.prettifyError(result.error)}`);
+  if (!result.success)
+    throw new CodedError(ErrorCodes.contractViolation, `${contract.type}: ${z.prettifyError(result.error)}`);
   return result.data;
 }
 
@@ -183,8 +184,6 @@ const isPattern = <P extends MeridianEvent | MeridianRequest>(value: unknown, re
   if (typeof value !== 'object' || value === null) return false;
   const p = value as { contract?: { type?: unknown }; topic?: unknown };
   return (
-    typeof p.contract?.type === 'string' &&
-    typeof p.topic === 'string' &&
-    (required === undefined || required in value)
+    typeof p.contract?.type === 'string' && typeof p.topic === 'string' && (required === undefined || required in value)
   );
 };

@@ -67,7 +67,11 @@ interface BatchItem {
   readonly envelope: Envelope;
 }
 
-const kindOf: Record<MeridianServerOptions['mode'], HandlerKind> = { requests: 'request', events: 'event', batch: 'batch' };
+const kindOf: Record<MeridianServerOptions['mode'], HandlerKind> = {
+  requests: 'request',
+  events: 'event',
+  batch: 'batch',
+};
 
 /**
  * Connect with `app.connectMicroservice({ strategy: new MeridianServer(bus, options) })`; it starts
@@ -98,7 +102,7 @@ export class MeridianServer
     isEventHandler = false,
     extras: Record<string, unknown> = {},
   ): void {
-    if (extras['topic'] === this.options.topic || (isEventHandler && !extras['batch'])) {
+    if (extras['topic'] === this.options.topic) {
       super.addHandler(pattern, callback, isEventHandler, extras);
     } else if (extras['topic'] === undefined) {
       this.options.log.warn({ pattern }, 'message handler declares no topic: no Meridian server serves it');
@@ -189,7 +193,7 @@ export class MeridianServer
       const { kind, contract } = describeHandler(handler);
       if (kind !== expected) {
         throw new Error(
-          `${type}: a ${kind} handler on topic ${this.topic}, which is served in ${this.options.mode} mode`,
+          `${type}: ${kind} handler on topic ${this.topic}, which is served in ${this.options.mode} mode`,
         );
       }
       routes.set(type, { handler, contract });

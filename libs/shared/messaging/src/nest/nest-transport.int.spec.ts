@@ -153,7 +153,14 @@ class ThingsModule {}
 
 const wire = (type: string, data: unknown, key: string): WireMessage =>
   toWire(
-    { id: randomUUID(), type, source: '/meridian/test', time: new Date().toISOString(), data, correlationId: randomUUID() },
+    {
+      id: randomUUID(),
+      type,
+      source: '/meridian/test',
+      time: new Date().toISOString(),
+      data,
+      correlationId: randomUUID(),
+    },
     key,
   );
 const notACloudEvent = (key: string): WireMessage => ({ key, value: Buffer.from('{"hello":"world"}'), headers: {} });
@@ -183,7 +190,9 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
   beforeAll(async () => {
     bus = new MessageBus({ brokers, clientId: `nest-transport-${randomUUID().slice(0, 6)}`, log: silentLog });
     const names = Object.values(topics).flatMap((t) => [t, dlqTopic(t)]);
-    await bus.ensureTopics(names.map((name) => ({ name, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' })));
+    await bus.ensureTopics(
+      names.map((name) => ({ name, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' })),
+    );
 
     const common = { log: silentLog };
     servers = {
@@ -195,7 +204,12 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
         service: 'testsvc',
         rejection: commandRejection,
       }),
-      events: new MeridianServer(bus, { ...common, mode: 'events', topic: topics.events, groupId: `${topics.events}.g` }),
+      events: new MeridianServer(bus, {
+        ...common,
+        mode: 'events',
+        topic: topics.events,
+        groupId: `${topics.events}.g`,
+      }),
       audit: new MeridianServer(bus, { ...common, mode: 'events', topic: topics.audit, groupId: `${topics.audit}.g` }),
       moves: new MeridianServer(bus, { ...common, mode: 'batch', topic: topics.moves, groupId: `${topics.moves}.g` }),
     };
@@ -207,7 +221,11 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
     await app.startAllMicroservices();
     things = app.get(ThingsController);
 
-    client = new MeridianClientProxy(bus, { service: 'testgw', instance: `i${randomUUID().slice(0, 8)}`, log: silentLog });
+    client = new MeridianClientProxy(bus, {
+      service: 'testgw',
+      instance: `i${randomUUID().slice(0, 8)}`,
+      log: silentLog,
+    });
     await client.connect();
   });
 
@@ -217,7 +235,10 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
     if (bus) {
       const admin = await bus.admin();
       const existing = new Set(await admin.listTopics());
-      const mine = [...Object.values(topics).flatMap((t) => [t, dlqTopic(t)]), client?.unwrap<RequestReplyClient>().replyTo];
+      const mine = [
+        ...Object.values(topics).flatMap((t) => [t, dlqTopic(t)]),
+        client?.unwrap<RequestReplyClient>().replyTo,
+      ];
       const topicsToDelete = mine.filter((t): t is string => t !== undefined && existing.has(t));
       await admin.deleteTopics({ topics: topicsToDelete }).catch(() => undefined);
       await bus.close();
@@ -245,16 +266,21 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
 
     it('answers an unknown message type, or data failing its contract, with CONTRACT.VIOLATION', async () => {
       const unknown = await firstValueFrom(
-        client.send({ contract: UnservedCommandV1, topic: topics.commands, key: null, tenantId, timeoutMs: 20_000 }, {}),
+        client.send(
+          { contract: UnservedCommandV1, topic: topics.commands, key: null, tenantId, timeoutMs: 20_000 },
+          {},
+        ),
       );
       expect(replyOf(unknown)).toMatchObject({ outcome: 'rejected', code: ErrorCodes.contractViolation });
 
       // The proxy refuses bad data itself, so this request goes through the client underneath.
       const thingId = randomUUID();
-      const invalid = await client.unwrap<RequestReplyClient>().request(
-        { topic: topics.commands, key: thingId, type: RegisterThingV1.type, data: { thingId, name: '' }, tenantId },
-        20_000,
-      );
+      const invalid = await client
+        .unwrap<RequestReplyClient>()
+        .request(
+          { topic: topics.commands, key: thingId, type: RegisterThingV1.type, data: { thingId, name: '' }, tenantId },
+          20_000,
+        );
       expect(replyOf(invalid)).toMatchObject({ outcome: 'rejected', code: ErrorCodes.contractViolation });
       expect(things.attempts.has(thingId)).toBe(false);
     });
@@ -275,6 +301,13 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
         ),
       );
       expect(outcome).toEqual({ status: 'timeout', correlationId });
+    });
+
+    it('refuses to send or emit data that fails its contract', async () => {
+      const error = { code: ErrorCodes.contractViolation };
+      await expect(register({ thingId: randomUUID(), name: '' })).rejects.toMatchObject(error);
+      const event = { contract: ThingRenamedV1, topic: topics.events, key: null, tenantId };
+      await expect(lastValueFrom(client.emit(event, { thingId: 'x', name: '' }))).rejects.toMatchObject(error);
     });
 
     it('dead-letters a message that is not a CloudEvent and answers the next request on its key', async () => {
@@ -376,7 +409,10 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
 
       const thingId = randomUUID();
       await lastValueFrom(
-        client.emit({ contract: ThingRenamedV1, topic: topics.events, key: thingId, tenantId }, { thingId, name: 'late' }),
+        client.emit(
+          { contract: ThingRenamedV1, topic: topics.events, key: thingId, tenantId },
+          { thingId, name: 'late' },
+        ),
       );
       await sleep(1500);
       expect(things.renamed.map((e) => e.data.thingId)).not.toContain(thingId);
