@@ -31,6 +31,7 @@ export class ReadModelModule {
               url: config.DATABASE_URL,
               poolSize: config.DATABASE_POOL_SIZE,
               applicationName: `meridian-${service}-read-model`,
+              idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TX_TIMEOUT_MS,
             }),
           dataSourceFactory: async (dsOptions) => {
             if (!dsOptions) throw new Error('read-model DataSource options missing');
