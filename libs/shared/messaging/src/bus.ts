@@ -19,6 +19,8 @@ export interface BusConfig {
  * they nest (every retry reconnects with retries of its own) and a send hangs for minutes.
  */
 const PRODUCER_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 3 } as const;
+/** How often an unhealthy producer is tried again when nothing is being sent. */
+const PRODUCER_RECOVERY_MS = 5000;
 
 /**
  * The one place that knows the Kafka client. Services and features see WireMessages and
@@ -34,6 +36,8 @@ export class MessageBus {
   private readonly joined = new Map<Consumer, boolean>();
   private readonly retiring = new Set<Promise<unknown>>();
   private healthy = true;
+  private recovery: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly queue: SendQueue;
 
   constructor(readonly config: BusConfig) {
@@ -95,8 +99,10 @@ export class MessageBus {
 
   /**
    * For readiness: false after a produce failed because of the broker or the connection, until a
-   * produce succeeds again. A topic the broker says does not exist is that send's problem, not the
-   * producer's, and leaves the flag as it was.
+   * produce succeeds again or, when nothing is being sent, a fresh producer connects (tried every
+   * few seconds in the background; without it an instance taken out of service for being unready
+   * would never send again, and so never become ready). A topic the broker says does not exist is
+   * that send's problem, not the producer's, and leaves the flag as it was.
    */
   producerHealthy(): boolean {
     return this.healthy;
@@ -109,14 +115,33 @@ export class MessageBus {
    * it ever produced to in its metadata requests, so one deleted topic would fail all its sends.
    */
   private producerFailed(err: unknown): void {
-    if (!isUnknownTopic(err)) this.healthy = false;
+    if (!isUnknownTopic(err)) {
+      this.healthy = false;
+      this.scheduleRecovery();
+    }
     const failed = this.producerPromise;
-    if (failed) return;
+    this.producerPromise = null;
+    if (!failed) return;
     const retiring = failed
       .then((p) => settleWithin(5000, p.disconnect()))
       .catch(() => undefined)
       .finally(() => this.retiring.delete(retiring));
     this.retiring.add(retiring);
+  }
+
+  private scheduleRecovery(): void {
+    if (this.recovery || this.closed) return;
+    this.recovery = setTimeout(() => {
+      void (async () => {
+        if (this.healthy || this.closed) return;
+        const connected = await settleWithin(PRODUCER_RECOVERY_MS, this.producer());
+        if (connected !== 'timeout' && connected.status === 'fulfilled' && !this.closed) this.healthy = true;
+      })().finally(() => {
+        this.recovery = null;
+        if (!this.healthy) this.scheduleRecovery();
+      });
+    }, PRODUCER_RECOVERY_MS);
+    this.recovery.unref();
   }
 
   /** Bytes accepted by `send` and not yet acknowledged or given up (bounded by `maxQueuedBytes`). */
@@ -242,6 +267,9 @@ export class MessageBus {
 
   /** Stops consumers first (they commit what they finished), then the producer and admin. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.recovery) clearTimeout(this.recovery);
+    this.recovery = null;
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     this.joined.clear();

@@ -250,8 +250,9 @@ export class SendQueue {
 
   private expire(pending: Pending): void {
     if (pending.settled) return;
-    const last = pending.lastError instanceof Error ? ` (last error: ${pending.lastError.message})` : '';
-    this.finish(pending, unavailable(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms${last}`));
+    // The cause goes to details (logged), not the message, which may reach an HTTP client.
+    const last = pending.lastError instanceof Error ? { lastError: pending.lastError.message } : undefined;
+    this.finish(pending, unavailable(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms`, last));
   }
 
   /** Settles a send once; its messages not yet taken into a request leave the queue. */
@@ -269,7 +270,8 @@ export class SendQueue {
   }
 }
 
-const unavailable = (detail: string): CodedError => new CodedError(ErrorCodes.upstreamUnavailable, detail);
+const unavailable = (detail: string, details?: Record<string, unknown>): CodedError =>
+  new CodedError(ErrorCodes.upstreamUnavailable, detail, details);
 
 /** Runs `work`, failing with a timeout after `ms`; a late outcome of `work` is ignored. */
 async function within(ms: number, work: () => Promise<void>): Promise<void> {
