@@ -4,8 +4,24 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { commandRejection, commandReply, dlqTopic, type Envelope } from '@meridian/contracts';
 import { accept, type Decider, deriveEventId, handle } from '@meridian/shared/decider';
 import { eventStoreMigrations, migrate, PgEventStore } from '@meridian/shared/event-store';
-import { type FailureKind, type MessageBus, RequestReplyClient, type RequestOutcome, serveRequests, type Subscription } from '@meridian/shared/messaging';
-import { createTestBus, createTestPool, createTopics, deleteTopics, FaultProxy, freshSchema, testDatabaseUrl, uniqueTopic } from '@meridian/shared/testing';
+import {
+  type FailureKind,
+  type MessageBus,
+  RequestReplyClient,
+  type RequestOutcome,
+  serveRequests,
+  type Subscription,
+} from '@meridian/shared/messaging';
+import {
+  createTestBus,
+  createTestPool,
+  createTopics,
+  deleteTopics,
+  FaultProxy,
+  freshSchema,
+  testDatabaseUrl,
+  uniqueTopic,
+} from '@meridian/shared/testing';
 import { type Log, sleep } from '@meridian/shared/util';
 
 // The headline failure path: a command service whose Postgres goes away for over a minute. Every
@@ -100,7 +116,10 @@ describe('commands outlive a Postgres outage longer than a minute', () => {
   const sent: { id: string; counterId: string; outcome: Promise<RequestOutcome> }[] = [];
   const send = (counterId: string, timeoutMs: number): void => {
     const id = randomUUID();
-    const outcome = client.request({ id, topic, key: counterId, type: INCREMENT, data: { counterId, by: 1 } }, timeoutMs);
+    const outcome = client.request(
+      { id, topic, key: counterId, type: INCREMENT, data: { counterId, by: 1 } },
+      timeoutMs,
+    );
     sent.push({ id, counterId, outcome });
   };
 
@@ -118,7 +137,9 @@ describe('commands outlive a Postgres outage longer than a minute', () => {
     await proxy.restore();
 
     const outcomes = await Promise.all(sent.map((s) => s.outcome));
-    const answers = outcomes.map((o) => (o.status === 'replied' ? (o.reply.data as { outcome: string }).outcome : o.status));
+    const answers = outcomes.map((o) =>
+      o.status === 'replied' ? (o.reply.data as { outcome: string }).outcome : o.status,
+    );
     expect(answers).toEqual(sent.map(() => 'accepted'));
 
     // Exactly once: one event per command (its id derives from the command id), none twice.

@@ -2,12 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodedError, ErrorCodes, toWire, type WireMessage } from '@meridian/contracts';
 import { MessageBus } from '@meridian/shared/messaging';
-import { createTestBus, createTopics, deleteTopics, FaultProxy, testBrokers, uniqueTopic } from '@meridian/shared/testing';
+import {
+  createTestBus,
+  createTopics,
+  deleteTopics,
+  FaultProxy,
+  testBrokers,
+  uniqueTopic,
+} from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
 
 const message = (key: string, bytes: number): WireMessage =>
   toWire(
-    { id: randomUUID(), type: 'test.blob.v1', source: '/test', time: new Date().toISOString(), data: { pad: 'x'.repeat(bytes) }, correlationId: 'c' },
+    {
+      id: randomUUID(),
+      type: 'test.blob.v1',
+      source: '/test',
+      time: new Date().toISOString(),
+      data: { pad: 'x'.repeat(bytes) },
+      correlationId: 'c',
+    },
     key,
   );
 
@@ -19,7 +33,13 @@ const written = async (bus: MessageBus, topic: string, before: Map<number, bigin
 /** Settles to 'pending' if the promise has not settled by the time already-queued callbacks ran. */
 const state = async (p: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> => {
   const marker = Symbol('pending');
-  const outcome = await Promise.race([p.then(() => 'resolved' as const, () => 'rejected' as const), new Promise((r) => setImmediate(() => r(marker)))]);
+  const outcome = await Promise.race([
+    p.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
+    new Promise((r) => setImmediate(() => r(marker))),
+  ]);
   return outcome === marker ? 'pending' : (outcome as 'resolved' | 'rejected');
 };
 
@@ -71,7 +91,12 @@ describe('MessageBus.send while the broker is unreachable', () => {
 
   /** A bus that reaches the broker through the proxy (bootstrap only: the broker advertises its own address). */
   const proxiedBus = (options: { maxQueuedBytes: number; sendTimeoutMs: number }): MessageBus => {
-    const bus = new MessageBus({ brokers: [`127.0.0.1:${proxy.port}`], clientId: `send-fault-${randomUUID().slice(0, 6)}`, log: silentLog, ...options });
+    const bus = new MessageBus({
+      brokers: [`127.0.0.1:${proxy.port}`],
+      clientId: `send-fault-${randomUUID().slice(0, 6)}`,
+      log: silentLog,
+      ...options,
+    });
     buses.push(bus);
     return bus;
   };
@@ -99,7 +124,10 @@ describe('MessageBus.send while the broker is unreachable', () => {
     const refused = bus.send(topic, [message('b', 40 * 1024)]);
 
     await expect(refused).rejects.toBeInstanceOf(CodedError);
-    await expect(refused).rejects.toMatchObject({ code: ErrorCodes.upstreamUnavailable, message: expect.stringMatching(/queue is full/) });
+    await expect(refused).rejects.toMatchObject({
+      code: ErrorCodes.upstreamUnavailable,
+      message: expect.stringMatching(/queue is full/),
+    });
     expect(await state(waiting)).toBe('pending');
     expect(bus.queuedBytes()).toBeGreaterThan(40 * 1024);
     // What still fits is taken.

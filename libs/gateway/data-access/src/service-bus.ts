@@ -1,67 +1,90 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { firstValueFrom } from 'rxjs';
 import {
-  CommandReplyV1,
   type CommandReply,
+  CommandReplyV1,
+  type DataOf,
   ErrorCodes,
   type MessageContract,
   parseData,
   QueryReplyV1,
   Topics,
+  type WireMessage,
 } from '@meridian/contracts/core';
-import { type MessageBus, RequestReplyClient } from '@meridian/shared/messaging';
+import { problemFromCode } from '@meridian/gateway/util-http';
+import { type MessageBus, MeridianClientProxy } from '@meridian/shared/messaging';
 import { BUS, LOGGER, logContext } from '@meridian/shared/service-kit';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
-import { problemFromCode } from '@meridian/gateway/util-http';
 
 export type CommandOutcome = CommandReply | { readonly outcome: 'pending'; readonly correlationId: string };
 
-/** The gateway's side of request–reply: commands to workflow, queries to geo-query. */
+/**
+ * The gateway's side of request–reply, through the Nest ClientProxy of the Meridian transport:
+ * commands to workflow, queries to geo-query, and telemetry onto its topic.
+ */
 @Injectable()
 export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly client: RequestReplyClient;
+  private readonly client: MeridianClientProxy;
 
   constructor(
     @Inject(BUS) private readonly bus: MessageBus,
     @Inject(LOGGER) logger: Logger,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {
-    this.client = new RequestReplyClient(bus, 'gateway', settings.instanceId, logger);
+    this.client = new MeridianClientProxy(bus, { service: 'gateway', instance: settings.instanceId, log: logger });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.client.start();
+    await this.client.connect();
   }
 
   /** After the HTTP server closed: requests still in flight during its close get their replies. */
   async onApplicationShutdown(): Promise<void> {
-    await this.client.stop();
+    await this.client.close();
   }
 
   /** Accepted (with the new version), rejected (with a stable code) or still pending after the timeout. */
-  async command(contract: MessageContract, key: string, data: unknown, tenantId: string, commandId: string): Promise<CommandOutcome> {
-    const outcome = await this.client.request(
-      {
-        id: commandId,
-        topic: Topics.workflowCommands,
-        key,
-        type: contract.type,
-        dataschema: contract.dataschema,
+  async command<C extends MessageContract>(
+    contract: C,
+    key: string,
+    data: DataOf<C>,
+    tenantId: string,
+    commandId: string,
+  ): Promise<CommandOutcome> {
+    const outcome = await firstValueFrom(
+      this.client.send(
+        {
+          contract,
+          topic: Topics.workflowCommands,
+          key,
+          tenantId,
+          id: commandId,
+          correlationId: this.correlation(commandId),
+          timeoutMs: this.settings.commandTimeoutMs,
+        },
         data,
-        tenantId,
-        correlationId: this.correlation(commandId),
-      },
-      this.settings.commandTimeoutMs,
+      ),
     );
     if (outcome.status === 'timeout') return { outcome: 'pending', correlationId: outcome.correlationId };
     return parseData(CommandReplyV1, outcome.reply);
   }
 
   /** The query result, or a problem: the stable error code of geo-query, or 504 after the timeout. */
-  async query(contract: MessageContract, data: unknown, tenantId: string): Promise<unknown> {
-    const outcome = await this.client.request(
-      { topic: Topics.geoQueryRequests, key: null, type: contract.type, dataschema: contract.dataschema, data, tenantId, correlationId: this.correlation() },
-      this.settings.queryTimeoutMs,
+  async query<C extends MessageContract>(contract: C, data: DataOf<C>, tenantId: string): Promise<unknown> {
+    const correlationId = this.correlation();
+    const outcome = await firstValueFrom(
+      this.client.send(
+        {
+          contract,
+          topic: Topics.geoQueryRequests,
+          key: null,
+          tenantId,
+          ...(correlationId ? { correlationId } : {}),
+          timeoutMs: this.settings.queryTimeoutMs,
+        },
+        data,
+      ),
     );
     if (outcome.status === 'timeout') {
       throw problemFromCode(ErrorCodes.upstreamTimeout, `geo-query did not answer within ${this.settings.queryTimeoutMs} ms`);
@@ -71,7 +94,7 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
     return reply.result;
   }
 
-  async publish(topic: string, messages: Parameters<MessageBus['send']>[1]): Promise<void> {
+  async publish(topic: string, messages: readonly WireMessage[]): Promise<void> {
     await this.bus.send(topic, messages);
   }
 

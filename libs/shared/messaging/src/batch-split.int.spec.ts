@@ -47,7 +47,17 @@ interface Reading {
 }
 
 const reading = (r: Reading): WireMessage =>
-  toWire({ id: randomUUID(), type: 'test.reading.v1', source: '/test', time: new Date().toISOString(), data: r, correlationId: r.id }, 'sensor-1');
+  toWire(
+    {
+      id: randomUUID(),
+      type: 'test.reading.v1',
+      source: '/test',
+      time: new Date().toISOString(),
+      data: r,
+      correlationId: r.id,
+    },
+    'sensor-1',
+  );
 
 const parse = (e: Envelope): Reading => e.data as Reading;
 
@@ -60,13 +70,25 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
 
   const topic = async (): Promise<string> => {
     const name = `test.batch-split.${suffix()}`;
-    await bus.ensureTopics([name, dlqTopic(name)].map((n) => ({ name: n, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const })));
+    await bus.ensureTopics(
+      [name, dlqTopic(name)].map((n) => ({
+        name: n,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete' as const,
+      })),
+    );
     topics.push(name, dlqTopic(name));
     return name;
   };
 
   const subscribe = (t: string): Subscription => {
-    const s = new Subscription(bus, { groupId: `test-batch-${suffix()}`, topics: [t], fromBeginning: true, log: silentLog });
+    const s = new Subscription(bus, {
+      groupId: `test-batch-${suffix()}`,
+      topics: [t],
+      fromBeginning: true,
+      log: silentLog,
+    });
     subscriptions.push(s);
     return s;
   };
@@ -86,7 +108,10 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
     pool = new Pool({ connectionString: databaseUrl, max: 4 });
     await pool.query(`CREATE SCHEMA ${schema}`);
     for (const table of ['readings', 'flaky']) {
-      await pool.query(`CREATE TABLE ${schema}.${table} (id text PRIMARY KEY, n int NOT NULL CHECK (n >= 0), label varchar(8) NOT NULL)`);
+      await pool.query(
+        `CREATE TABLE ${schema}.${table} (
+          id text PRIMARY KEY, n int NOT NULL CHECK (n >= 0), label varchar(8) NOT NULL)`,
+      );
     }
   });
 
@@ -104,7 +129,11 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
 
   it('stores the good rows of a refused batch, dead-letters each refused row with its error, and goes on', async () => {
     const t = await topic();
-    const rows: Reading[] = Array.from({ length: 40 }, (_, i) => ({ id: `r${String(i).padStart(2, '0')}`, n: i, label: 'ok' }));
+    const rows: Reading[] = Array.from({ length: 40 }, (_, i) => ({
+      id: `r${String(i).padStart(2, '0')}`,
+      n: i,
+      label: 'ok',
+    }));
     rows[3] = { ...rows[3], n: -1 }; // CHECK violation, SQLSTATE 23514
     rows[17] = { ...rows[17], label: 'much too long' }; // value too long, SQLSTATE 22001
     rows[38] = { ...rows[38], n: -5 };
@@ -126,10 +155,20 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
     expect(dead).toHaveLength(3);
     const byId = new Map(dead.map((d) => [(JSON.parse(d.value.toString()) as Reading).id, d.headers]));
     expect([...byId.keys()].sort()).toEqual(['r03', 'r17', 'r38']);
-    expect(byId.get('r03')).toMatchObject({ [MeridianHeaders.errorCode]: '23514', [MeridianHeaders.originalTopic]: t, [MeridianHeaders.originalOffset]: '3' });
+    expect(byId.get('r03')).toMatchObject({
+      [MeridianHeaders.errorCode]: '23514',
+      [MeridianHeaders.originalTopic]: t,
+      [MeridianHeaders.originalOffset]: '3',
+    });
     expect(byId.get('r03')?.[MeridianHeaders.error]).toMatch(/check constraint/);
-    expect(byId.get('r17')).toMatchObject({ [MeridianHeaders.errorCode]: '22001', [MeridianHeaders.originalOffset]: '17' });
-    expect(byId.get('r38')).toMatchObject({ [MeridianHeaders.errorCode]: '23514', [MeridianHeaders.originalPartition]: '0' });
+    expect(byId.get('r17')).toMatchObject({
+      [MeridianHeaders.errorCode]: '22001',
+      [MeridianHeaders.originalOffset]: '17',
+    });
+    expect(byId.get('r38')).toMatchObject({
+      [MeridianHeaders.errorCode]: '23514',
+      [MeridianHeaders.originalPartition]: '0',
+    });
 
     // The partition is not stalled: a later message on it is stored.
     await bus.send(t, [reading({ id: 'r99', n: 99, label: 'later' })]);
@@ -144,7 +183,8 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
     const calls: number[] = [];
     await subscribe(t).runBatch(parse, async (items) => {
       calls.push(items.length);
-      if (calls.length <= 2) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      if (calls.length <= 2)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       await insert('flaky', items);
     });
 

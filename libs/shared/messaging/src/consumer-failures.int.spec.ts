@@ -1,6 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodedError, dlqTopic, ErrorCodes, queryRejection, queryReply, toWire, type WireMessage } from '@meridian/contracts';
+import {
+  CodedError,
+  dlqTopic,
+  ErrorCodes,
+  queryRejection,
+  queryReply,
+  toWire,
+  type WireMessage,
+} from '@meridian/contracts';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { MessageBus } from './bus';
 import { Subscription, toWireMessage } from './consumer';
@@ -25,9 +33,20 @@ async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Prom
 }
 
 const note = (name: string): WireMessage =>
-  toWire({ id: randomUUID(), type: 'test.note.v1', source: '/test', time: new Date().toISOString(), data: { name }, correlationId: name }, name);
+  toWire(
+    {
+      id: randomUUID(),
+      type: 'test.note.v1',
+      source: '/test',
+      time: new Date().toISOString(),
+      data: { name },
+      correlationId: name,
+    },
+    name,
+  );
 
-const refusedRow = (): Error => Object.assign(new Error('duplicate key value violates unique constraint "x_pkey"'), { code: '23505' });
+const refusedRow = (): Error =>
+  Object.assign(new Error('duplicate key value violates unique constraint "x_pkey"'), { code: '23505' });
 const connectionReset = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
 
 describe('classifyFailure', () => {
@@ -38,10 +57,16 @@ describe('classifyFailure', () => {
     expect(classifyFailure(Object.assign(new Error('value too long'), { code: '22001' }))).toBe('data');
     expect(classifyFailure(new CodedError(ErrorCodes.upstreamUnavailable, 'queue full'))).toBe('transient');
     expect(classifyFailure(connectionReset())).toBe('transient');
-    expect(classifyFailure(Object.assign(new Error('the database system is shutting down'), { code: '57P03' }))).toBe('transient');
+    expect(classifyFailure(Object.assign(new Error('the database system is shutting down'), { code: '57P03' }))).toBe(
+      'transient',
+    );
     expect(classifyFailure(Object.assign(new Error('terminating connection'), { code: '08006' }))).toBe('transient');
     expect(classifyFailure(new Error('Connection terminated unexpectedly'))).toBe('transient');
-    expect(classifyFailure(Object.assign(new Error('There is no leader'), { name: 'KafkaJSProtocolError', retriable: true }))).toBe('transient');
+    expect(
+      classifyFailure(
+        Object.assign(new Error('There is no leader'), { name: 'KafkaJSProtocolError', retriable: true }),
+      ),
+    ).toBe('transient');
     expect(classifyFailure(new AggregateError([connectionReset()], 'connect failed'))).toBe('transient');
     expect(classifyFailure(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' }))).toBe('bug');
     expect(classifyFailure(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe('bug');
@@ -56,7 +81,14 @@ describe('consumer failure paths on the real broker', () => {
 
   const topic = async (): Promise<string> => {
     const name = `test.consumer-failures.${suffix()}`;
-    await bus.ensureTopics([name, dlqTopic(name)].map((n) => ({ name: n, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const })));
+    await bus.ensureTopics(
+      [name, dlqTopic(name)].map((n) => ({
+        name: n,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete' as const,
+      })),
+    );
     topics.push(name, dlqTopic(name));
     return name;
   };
@@ -78,12 +110,18 @@ describe('consumer failure paths on the real broker', () => {
     const t = await topic();
     await bus.send(t, [note('outage'), note('refused'), note('next')]);
     const calls: string[] = [];
-    const subscription = new Subscription(bus, { groupId: `test-${suffix()}`, topics: [t], maxAttempts: 2, log: silentLog });
+    const subscription = new Subscription(bus, {
+      groupId: `test-${suffix()}`,
+      topics: [t],
+      maxAttempts: 2,
+      log: silentLog,
+    });
     stoppable.push(subscription);
     await subscription.run(async (envelope) => {
       const { name } = envelope.data as { name: string };
       calls.push(name);
-      if (name === 'outage' && calls.length <= 3) throw new CodedError(ErrorCodes.upstreamUnavailable, 'Kafka did not acknowledge');
+      if (name === 'outage' && calls.length <= 3)
+        throw new CodedError(ErrorCodes.upstreamUnavailable, 'Kafka did not acknowledge');
       if (name === 'refused') throw new CodedError('TEST.REFUSED', 'not in this state');
     });
 
@@ -97,7 +135,11 @@ describe('consumer failure paths on the real broker', () => {
     await eventually(() => expect(dead).toHaveLength(1));
     await reader.disconnect();
     bus.forget(reader);
-    expect(dead[0].headers).toMatchObject({ 'meridian-error-code': 'TEST.REFUSED', 'meridian-error': 'not in this state', 'meridian-original-offset': '1' });
+    expect(dead[0].headers).toMatchObject({
+      'meridian-error-code': 'TEST.REFUSED',
+      'meridian-error': 'not in this state',
+      'meridian-original-offset': '1',
+    });
   });
 
   it('serves requests through infrastructure failures and answers refused data with a rejection', async () => {

@@ -157,7 +157,9 @@ export class Subscription {
 
   /** Called after each fetched batch is handled (including messages that were skipped or dead-lettered). */
   onBatchDone(listener: (partition: number, lastOffset: string) => void): void {
-    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => listener(e.payload.partition, e.payload.lastOffset));
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) =>
+      listener(e.payload.partition, e.payload.lastOffset),
+    );
   }
 
   async stop(): Promise<void> {
@@ -168,7 +170,10 @@ export class Subscription {
 
   private async connect(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: [...this.options.topics],
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
   }
 
   /** `heartbeat` keeps the group membership alive while a message waits out a long outage. */
@@ -223,7 +228,10 @@ export class Subscription {
         const origin = rows[0].origin;
         if (kind === 'transient' || (kind === 'bug' && budget.bugRetries-- > 0)) {
           const delay = backoff(attempt);
-          this.options.log.warn({ err, ...origin, rows: rows.length, attempt, kind, retryInMs: delay }, 'batch handler failed; retrying');
+          this.options.log.warn(
+            { err, ...origin, rows: rows.length, attempt, kind, retryInMs: delay },
+            'batch handler failed; retrying',
+          );
           await this.pause(delay, heartbeat);
           continue;
         }
@@ -232,7 +240,10 @@ export class Subscription {
           return;
         }
         const half = Math.ceil(rows.length / 2);
-        this.options.log.warn({ err: String(err), ...origin, rows: rows.length, kind }, 'batch refused; splitting it to find the refused rows');
+        this.options.log.warn(
+          { err: String(err), ...origin, rows: rows.length, kind },
+          'batch refused; splitting it to find the refused rows',
+        );
         await this.handleRows(rows.slice(0, half), handler, heartbeat, budget);
         await this.handleRows(rows.slice(half), handler, heartbeat, budget);
         return;
@@ -292,7 +303,10 @@ export class Subscription {
       } catch (sendErr) {
         this.throwIfStopping(sendErr);
         const delay = backoff(attempt);
-        this.options.log.warn({ err: sendErr, ...origin, attempt, retryInMs: delay }, 'dead-lettering failed; retrying');
+        this.options.log.warn(
+          { err: sendErr, ...origin, attempt, retryInMs: delay },
+          'dead-lettering failed; retrying',
+        );
         await this.pause(delay, heartbeat);
       }
     }

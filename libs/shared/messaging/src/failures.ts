@@ -57,8 +57,16 @@ const TRANSIENT_SQLSTATES: ReadonlySet<string> = new Set([
 ]);
 
 /** Client-side messages of pg, pg-pool and ioredis that carry no code. */
-const TRANSIENT_MESSAGE =
-  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|Client was closed and is not queryable|server closed the connection unexpectedly|Query read timeout/i;
+const TRANSIENT_MESSAGES: readonly RegExp[] = [
+  /Connection terminated/i,
+  /connection error and is not queryable/i,
+  /timeout exceeded when trying to connect/i,
+  /Client was closed and is not queryable/i,
+  /server closed the connection unexpectedly/i,
+  /Query read timeout/i,
+  /Connection is closed/i,
+  /Stream isn't writeable/i,
+];
 
 const TRANSIENT_NAMES: ReadonlySet<string> = new Set(['TimeoutError', 'AbortError', 'MaxRetriesPerRequestError']);
 
@@ -86,7 +94,7 @@ function classify(err: unknown, depth: number): FailureKind {
     }
   }
   if (name.startsWith('KafkaJS')) return kafkaFailure(err);
-  if (TRANSIENT_NAMES.has(name) || TRANSIENT_MESSAGE.test(message)) return 'transient';
+  if (TRANSIENT_NAMES.has(name) || TRANSIENT_MESSAGES.some((m) => m.test(message))) return 'transient';
 
   // A wrapper (AggregateError from a dual-stack connect, an error with a cause) is as transient as what it wraps.
   if (depth < 5) {

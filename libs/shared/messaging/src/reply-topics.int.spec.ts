@@ -42,7 +42,17 @@ describe('reply topics', () => {
     const producer = requester.kafka.producer();
     await producer.connect();
     try {
-      const wire = toWire({ id: randomUUID(), type: 'test.old.v1', source: '/test', time: new Date(at).toISOString(), data: {}, correlationId: 'c' }, null);
+      const wire = toWire(
+        {
+          id: randomUUID(),
+          type: 'test.old.v1',
+          source: '/test',
+          time: new Date(at).toISOString(),
+          data: {},
+          correlationId: 'c',
+        },
+        null,
+      );
       await producer.send({ topic, messages: [{ value: wire.value, headers: wire.headers, timestamp: String(at) }] });
     } finally {
       await producer.disconnect();

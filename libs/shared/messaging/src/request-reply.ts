@@ -19,7 +19,9 @@ export interface OutgoingRequest {
   readonly traceparent?: string;
 }
 
-export type RequestOutcome = { readonly status: 'replied'; readonly reply: Envelope } | { readonly status: 'timeout'; readonly correlationId: string };
+export type RequestOutcome =
+  | { readonly status: 'replied'; readonly reply: Envelope }
+  | { readonly status: 'timeout'; readonly correlationId: string };
 
 interface Pending {
   readonly correlationId: string;
@@ -174,11 +176,20 @@ export async function sendReply(bus: MessageBus, service: string, request: Envel
     await sendReplyMessage(bus, service, request, request.replyTo, body);
   } catch (err) {
     if (!isUnknownTopic(err)) throw err;
-    bus.config.log.warn({ replyTo: request.replyTo, correlationId: request.correlationId }, 'reply dropped: its requester is gone');
+    bus.config.log.warn(
+      { replyTo: request.replyTo, correlationId: request.correlationId },
+      'reply dropped: its requester is gone',
+    );
   }
 }
 
-async function sendReplyMessage(bus: MessageBus, service: string, request: Envelope, replyTo: string, body: ReplyBody): Promise<void> {
+async function sendReplyMessage(
+  bus: MessageBus,
+  service: string,
+  request: Envelope,
+  replyTo: string,
+  body: ReplyBody,
+): Promise<void> {
   await bus.send(replyTo, [
     toWire(
       {

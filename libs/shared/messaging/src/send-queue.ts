@@ -158,7 +158,8 @@ export class SendQueue {
   /** Refuses new sends, gives up the queued ones and waits (bounded) for the request in flight. */
   async close(waitMs = 5000): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue) this.finish(pending, unavailable('the message bus closed before Kafka acknowledged'));
+    for (const pending of this.queue)
+      this.finish(pending, unavailable('the message bus closed before Kafka acknowledged'));
     this.queue = [];
     if (this.flushing) await settleWithin(waitMs, this.flushed);
   }

@@ -42,7 +42,7 @@ describe('FaultProxy', () => {
     await new Promise((resolve) => echo?.close(resolve));
   });
 
-  it('forwards both ways, resets open connections and refuses new ones while cut, and recovers on the same port', async () => {
+  it('forwards, resets open connections and refuses new ones while cut, and recovers on the same port', async () => {
     const port = proxy.port;
     expect(port).toBeGreaterThan(0);
     const before = await open(port);

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { CodedError, type DataOf, ErrorCodes, type MessageContract, toWire } from '@meridian/contracts';
 import type { Log } from '@meridian/shared/util';
 import type { MessageBus } from '../bus';
-import { type RequestOutcome, RequestReplyClient } from '../request-reply';
+import { type RequestOutcome, RequestReplyClient, type RequestReplyOptions } from '../request-reply';
 
 /** What `send` takes as its pattern: which request, where to, and how long to wait for the reply. */
 export interface MeridianRequest<C extends MessageContract = MessageContract> {
@@ -50,8 +50,8 @@ export interface MeridianEvent<C extends MessageContract = MessageContract> {
 /** `{ status: 'replied', reply }` with the reply Envelope, or `{ status: 'timeout', correlationId }`. */
 export type MeridianOutcome = RequestOutcome;
 
-export interface MeridianClientOptions {
-  /** This service's name: the reply topic is `meridian.<service>.replies.<instance>`. */
+export interface MeridianClientOptions extends RequestReplyOptions {
+  /** This service's name: replies come to `meridian.<service>.replies.<instance>…`. */
   readonly service: string;
   readonly instance: string;
   readonly log: Log;
@@ -75,7 +75,8 @@ export class MeridianClientProxy
     private readonly options: MeridianClientOptions,
   ) {
     super();
-    this.client = new RequestReplyClient(bus, options.service, options.instance, options.log);
+    const { service, instance, log, ...requestReply } = options;
+    this.client = new RequestReplyClient(bus, service, instance, log, requestReply);
   }
 
   /** Emits one outcome and completes: the reply, or a timeout (never an error: the request may still be applied). */
