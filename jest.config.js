@@ -1,6 +1,8 @@
 // Jest runs every test (unit, integration, e2e). SWC compiles TypeScript with decorator metadata,
 // which NestJS dependency injection needs; ESM-only packages (panva's jose, openid-client,
-// oidc-provider) are compiled too instead of being skipped as node_modules.
+// oidc-provider; @nestjs/typeorm 12) are compiled too instead of being skipped as node_modules.
+// infra/scripts/test.sh runs Jest with --experimental-vm-modules: ESLint, which
+// test/module-boundaries.spec.ts drives, loads its flat config with import().
 const { compilerOptions } = require('./tsconfig.base.json');
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

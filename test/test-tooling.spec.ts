@@ -31,8 +31,7 @@ const write = (path: string, text: string): void => {
 const config = join(project, 'jest.config.js');
 const listTests = (order: string) => run([jestBin, '--config', config, '--listTests'], { MERIDIAN_TEST_ORDER: order });
 
-const summaryCli = (dir: string) =>
-  run(['-r', '@swc-node/register', join(root, 'tools', 'test-summary.ts'), dir]);
+const summaryCli = (dir: string) => run(['-r', '@swc-node/register', join(root, 'tools', 'test-summary.ts'), dir]);
 
 const files = ['a-passes.spec.ts', 'b-fails.spec.ts', 'c-crashes.spec.ts', 'd-empty.spec.ts', 'e-passes.spec.ts'];
 
@@ -107,7 +106,10 @@ describe('the file order', () => {
   const listed = (order: string): string[] => {
     const res = listTests(order);
     expect(res.status).toBe(0);
-    return res.stdout.trim().split('\n').map((p) => p.slice(project.length + 1));
+    return res.stdout
+      .trim()
+      .split('\n')
+      .map((p) => p.slice(project.length + 1));
   };
 
   it('runs files by path, backwards, or shuffled by a seed that reproduces the order', () => {

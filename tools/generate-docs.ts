@@ -396,10 +396,16 @@ export function buildAsyncApiDocument(): Json {
     address: REPLY_ADDRESS,
     title: 'meridian.<service>.replies.<instance>',
     description:
-      'Replies to one requesting instance. The requester creates its topic at start (1 partition, kept 1 hour) and reads it from the beginning; everything on it is for that instance.',
+      'Replies to one requesting process. The requester creates its topic at start (1 partition, kept 1 hour) and reads it from the beginning; everything on it is for that process.',
     parameters: {
       service: { description: 'The requesting service.', examples: ['gateway'] },
-      instance: { description: "The requester's INSTANCE_ID (default: its host name).", examples: ['gateway-7d9f-1'] },
+      instance: {
+        description:
+          "The requester's INSTANCE_ID (default: its host name) and a per-process tag (start time and random " +
+          'suffix): every process has its own reply topic, deletes it on stop, and the gateway prunes those of ' +
+          'processes that died (no group members, nothing newer than an hour).',
+        examples: ['gateway-7d9f-1.mim3k2x0-9f3a1c'],
+      },
     },
     messages: channelMessages(REPLY_CHANNEL),
     bindings: kafkaTopicBinding(replyTopicDefinition(REPLY_ADDRESS)),

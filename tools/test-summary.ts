@@ -151,8 +151,8 @@ export function summarise(dir: string): Summary {
     const exit = existsSync(exitFile) ? Number(readFileSync(exitFile, 'utf8').trim()) : 0;
     const base: Counts = counts ?? { passed: 0, failed: 0, skipped: 0, notes: [] };
     if (exit !== 0 && base.failed === 0) {
-      const how = counts ? 'but reported no failure' : 'without results';
-      return { name, ...base, failed: 1, notes: [...base.notes, `exited with code ${exit} ${how}`] };
+      const how = counts ? ' but reported no failure' : '';
+      return { name, ...base, failed: 1, notes: [...base.notes, `exited with code ${exit}${how}`] };
     }
     return { name, ...base };
   });

@@ -55,12 +55,10 @@ run_step() {
 step=deps
 "$S/deps.sh"
 
-lint() {
-  # The boundary rule reads Nx's cached project graph and skips itself when there is none.
-  NX_DAEMON=false npx nx show projects >/dev/null && NX_DAEMON=false npx eslint . --max-warnings=0
-}
-log "lint (eslint + @nx/enforce-module-boundaries)..."
-run_step lint lint
+# `npm run lint`: ESLint with @nx/enforce-module-boundaries (after `nx show projects`, which builds
+# the project graph the rule reads), then Prettier.
+log "lint (eslint + @nx/enforce-module-boundaries, prettier)..."
+run_step lint npm run --silent lint
 log "type check (tsc --noEmit, strict)..."
 run_step tsc npx tsc -p tsconfig.json
 

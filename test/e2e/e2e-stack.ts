@@ -79,7 +79,8 @@ async function waitForTenants(tenants: readonly string[]): Promise<void> {
     for (;;) {
       const res = await fetch(`${api}/v1/assets?limit=1`, { headers: { 'x-tenant-id': tenant } });
       if (res.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`tenant ${tenant} never became known to the gateway (last HTTP ${res.status})`);
+      if (Date.now() > deadline)
+        throw new Error(`tenant ${tenant} never became known to the gateway (last HTTP ${res.status})`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -96,7 +97,10 @@ export async function http<T = unknown>(
   path: string,
   options: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; tenant?: string } = {},
 ): Promise<HttpResult<T>> {
-  const headers: Record<string, string> = { ...(options.tenant ? { 'x-tenant-id': options.tenant } : {}), ...options.headers };
+  const headers: Record<string, string> = {
+    ...(options.tenant ? { 'x-tenant-id': options.tenant } : {}),
+    ...options.headers,
+  };
   let payload: string | Buffer | undefined;
   if (options.raw !== undefined) payload = options.raw;
   else if (options.body !== undefined) {
@@ -120,11 +124,21 @@ export async function http<T = unknown>(
  */
 export function postOversize(path: string, body: Buffer, headers: Record<string, string>): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request(`${api}${path}`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: JSON.parse(text) as unknown }));
-    });
+    const req = request(
+      `${api}${path}`,
+      { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: JSON.parse(text) as unknown,
+          }),
+        );
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
       else setTimeout(() => reject(new Error(`no response after ${err.code}`)), 10_000).unref();
@@ -134,7 +148,11 @@ export function postOversize(path: string, body: Buffer, headers: Record<string,
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-export async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -144,7 +162,11 @@ export async function pool<T, R>(items: readonly T[], limit: number, work: (item
   return results;
 }
 
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

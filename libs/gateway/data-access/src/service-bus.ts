@@ -32,7 +32,13 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(LOGGER) logger: Logger,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {
-    this.client = new MeridianClientProxy(bus, { service: 'gateway', instance: settings.instanceId, log: logger });
+    this.client = new MeridianClientProxy(bus, {
+      service: 'gateway',
+      instance: settings.instanceId,
+      log: logger,
+      // Reply topics of gateway processes that died without deleting theirs go after an hour.
+      pruneStale: { olderThanMs: 60 * 60 * 1000 },
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -29,9 +29,9 @@ async function sql<T extends object>(text: string): Promise<T[]> {
   }
 }
 
-/** The migrations TypeORM recorded, in the order it applied them. */
+/** The migrations TypeORM recorded (in the read schema), in the order it applied them. */
 const recorded = async (): Promise<string[]> =>
-  (await sql<{ name: string }>(`SELECT name FROM read_model_migrations ORDER BY id`)).map((r) => r.name);
+  (await sql<{ name: string }>(`SELECT name FROM read.read_model_migrations ORDER BY id`)).map((r) => r.name);
 
 describe('migrateReadModel', () => {
   let admin: Client;
@@ -43,10 +43,11 @@ describe('migrateReadModel', () => {
     return ds;
   }
 
-  /** Back to a database the read-model migrations have never seen. */
+  /** Back to a database the read-model migrations have never seen (their table is in the read schema). */
   async function unmigrated(): Promise<void> {
     await Promise.all(dataSources.splice(0).map((ds) => ds.destroy()));
-    await sql(`DROP SCHEMA IF EXISTS read CASCADE; DROP TABLE IF EXISTS read_model_migrations`);
+    await sql(`DROP SCHEMA IF EXISTS read CASCADE`);
+    expect(await sql(`SELECT 1 FROM pg_tables WHERE tablename = 'read_model_migrations'`)).toEqual([]);
   }
 
   beforeAll(async () => {
@@ -76,6 +77,7 @@ describe('migrateReadModel', () => {
     expect(tables).toEqual([
       { name: 'asset_latest', kind: 'r' },
       { name: 'positions', kind: 'p' },
+      { name: 'read_model_migrations', kind: 'r' },
     ]);
 
     // The entities describe the tables the migrations made: TypeORM would change nothing but the

@@ -16,7 +16,7 @@ import { CodedError, ErrorCodes } from '@meridian/contracts';
  *   `UPSTREAM.TIMEOUT`, concurrency conflicts). Retried with backoff until it passes, however
  *   long: never dead-lettered, since the message is fine and would be lost for no reason.
  * - `bug`: anything else (TypeError, a plain Error, PostgreSQL syntax/undefined-object errors):
- *   retried a bounded number of times (`maxAttempts`, default 10, about a minute of backoff) in
+ *   retried a bounded number of times (`maxAttempts`, default 10, about 40 s of backoff) in
  *   case it is a transient failure nobody taught us to recognise, then dead-lettered so one
  *   message cannot stall its partition forever; a replay from the DLQ after the fix recovers it.
  */

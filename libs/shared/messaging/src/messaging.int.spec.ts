@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  CodedError,
-  dlqTopic,
-  type Envelope,
-  ErrorCodes,
-  fromWire,
-  MeridianHeaders,
-  parseData,
-  queryRejection,
-  RegisterAssetV1,
-  toWire,
-  type WireMessage,
-} from '@meridian/contracts';
+import {CodedError, dlqTopic, type Envelope, ErrorCodes, fromWire, MeridianHeaders, parseData, queryRejection, toWire, type WireMessage} from '@meridian/contracts/core';
+import { AssetErrors, RegisterAssetV1 } from '@meridian/contracts/assets';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { MessageBus } from './bus';
@@ -232,7 +221,7 @@ describe('messaging on the real broker', () => {
               data: { echo: req.data, tenant: req.tenantId ?? null },
             }),
             'meridian.test.refuse.v1': async () => {
-              throw new CodedError(ErrorCodes.assetNotFound, 'no such asset');
+              throw new CodedError(AssetErrors.assetNotFound, 'no such asset');
             },
           },
         }),
@@ -273,7 +262,7 @@ describe('messaging on the real broker', () => {
 
     it('replies with the stable code of a refused request, and refuses unknown types', async () => {
       const refused = await client.request({ topic: requests, key: null, type: 'meridian.test.refuse.v1', data: {} }, 20_000);
-      expect(refused.status === 'replied' && refused.reply.data).toEqual({ outcome: 'error', code: ErrorCodes.assetNotFound, detail: 'no such asset' });
+      expect(refused.status === 'replied' && refused.reply.data).toEqual({ outcome: 'error', code: AssetErrors.assetNotFound, detail: 'no such asset' });
       const unknown = await client.request({ topic: requests, key: null, type: 'meridian.test.nobody.v1', data: {} }, 20_000);
       expect(unknown.status === 'replied' && unknown.reply.data).toMatchObject({ outcome: 'error', code: ErrorCodes.contractViolation });
     });

@@ -13,6 +13,18 @@ const newBus = (name: string) => new MessageBus({ brokers, clientId: `${name}-${
 
 const HOUR = 60 * 60 * 1000;
 
+async function eventually(assertion: () => Promise<void>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+    await sleep(200);
+  }
+}
+
 const request = (replyTo: string): Envelope => ({
   id: randomUUID(),
   type: 'test.ping.v1',
@@ -130,5 +142,19 @@ describe('reply topics', () => {
     // A process that stops cleanly removes its own topic.
     await live.stop();
     expect((await existing()).has(live.replyTo)).toBe(false);
+  });
+
+  it('lets a requester prune the stale reply topics of its service when it starts', async () => {
+    const service = `test-janitor-${suffix()}`;
+    const crashed = await createTopic(processReplyTopic(service, 'crashed', Date.now() - 2 * HOUR));
+    const client = new RequestReplyClient(requester, service, 'live', silentLog, { pruneStale: { olderThanMs: HOUR } });
+    created.push(client.replyTo);
+    await client.start();
+    try {
+      await eventually(async () => expect((await existing()).has(crashed)).toBe(false));
+      expect((await existing()).has(client.replyTo)).toBe(true);
+    } finally {
+      await client.stop();
+    }
   });
 });

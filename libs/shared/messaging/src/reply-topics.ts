@@ -35,8 +35,9 @@ export interface PruneOptions {
  * Deletes the reply topics of `service` left behind by processes that are gone: topics whose
  * consumer group has no members and whose newest message is older than `olderThanMs` (a topic that
  * never received a message counts from the creation time in its name; one without such a name is
- * kept). Run it from a live requester, e.g. at start and every few minutes; `olderThanMs` should
- * exceed the longest request timeout. Returns the deleted topics.
+ * kept). A live requester runs it at start and every few minutes (`RequestReplyClient`'s
+ * `pruneStale` option); `olderThanMs` should exceed the longest request timeout. Returns the
+ * deleted topics.
  *
  * Safe for repliers: a reply to a deleted topic fails once, the replier's producer is replaced
  * (`MessageBus`) and `sendReply` drops replies whose requester is gone.

@@ -3,7 +3,7 @@ import { type Envelope, replyTopic, replyTopicDefinition, toWire } from '@meridi
 import { type Log, settleWithin } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { Subscription } from './consumer';
-import { processReplyTopic, replyGroupId } from './reply-topics';
+import { processReplyTopic, pruneStaleReplyTopics, replyGroupId } from './reply-topics';
 import { isUnknownTopic } from './send-queue';
 
 export interface OutgoingRequest {
@@ -40,6 +40,12 @@ export interface RequestReplyOptions {
    * guarantees one process per instance id.
    */
   readonly replyTopicScope?: 'process' | 'instance';
+  /**
+   * Runs `pruneStaleReplyTopics` for this service at start and then every `everyMs` (default
+   * 10 min) while started, so reply topics of crashed processes do not pile up. `olderThanMs`
+   * should exceed the longest request timeout (an hour is a safe choice).
+   */
+  readonly pruneStale?: { readonly olderThanMs: number; readonly everyMs?: number };
 }
 
 /**
@@ -51,6 +57,8 @@ export class RequestReplyClient {
   private readonly pending = new Map<string, Pending>();
   private subscription: Subscription | null = null;
   private readonly perProcess: boolean;
+  private janitor: NodeJS.Timeout | null = null;
+  private pruning: Promise<unknown> = Promise.resolve();
   readonly replyTo: string;
 
   constructor(
@@ -58,7 +66,7 @@ export class RequestReplyClient {
     private readonly service: string,
     instance: string,
     private readonly log: Log,
-    options: RequestReplyOptions = {},
+    private readonly options: RequestReplyOptions = {},
   ) {
     this.perProcess = (options.replyTopicScope ?? 'process') === 'process';
     this.replyTo = this.perProcess ? processReplyTopic(service, instance) : replyTopic(service, instance);
@@ -79,9 +87,27 @@ export class RequestReplyClient {
       log: this.log,
     });
     await this.subscription.run(async (envelope) => this.settle(envelope));
+    this.startJanitor();
+  }
+
+  private startJanitor(): void {
+    const prune = this.options.pruneStale;
+    if (!prune) return;
+    const run = (): void => {
+      this.pruning = pruneStaleReplyTopics(this.bus, this.service, {
+        olderThanMs: prune.olderThanMs,
+        log: this.log,
+      }).catch((err: unknown) => this.log.warn({ err }, 'pruning stale reply topics failed; trying again later'));
+    };
+    run();
+    this.janitor = setInterval(run, prune.everyMs ?? 10 * 60_000);
+    this.janitor.unref();
   }
 
   async stop(): Promise<void> {
+    if (this.janitor) clearInterval(this.janitor);
+    this.janitor = null;
+    await this.pruning;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.resolve({ status: 'timeout', correlationId: p.correlationId });

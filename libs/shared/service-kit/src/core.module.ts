@@ -75,6 +75,8 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
               brokers: config.KAFKA_BROKERS,
               clientId: `meridian-${service}-${config.INSTANCE_ID}`,
               log: logger,
+              maxQueuedBytes: config.KAFKA_MAX_QUEUED_BYTES,
+              sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
             }),
         },
       ],

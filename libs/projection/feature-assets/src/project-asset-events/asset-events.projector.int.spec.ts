@@ -7,7 +7,14 @@ import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetRegisteredV1, AssetStatusChangedV1 } from '@meridian/contracts/assets';
-import { type DataOf, type Envelope, ErrorCodes, type MessageContract, parseData, Topics } from '@meridian/contracts/core';
+import {
+  type DataOf,
+  type Envelope,
+  ErrorCodes,
+  type MessageContract,
+  parseData,
+  Topics,
+} from '@meridian/contracts/core';
 import { AssetLatestWriter } from '@meridian/read-model/assets';
 import { READ_POOL, ReadModelModule } from '@meridian/read-model/data-source';
 import { PositionsWriter } from '@meridian/read-model/positions';
@@ -55,7 +62,12 @@ const registered = (assetId: string, tenantId: string, version: number, name = `
     tenantId,
   );
 
-const statusChanged = (assetId: string, tenantId: string, status: DataOf<typeof AssetStatusChangedV1>['status'], version: number) =>
+const statusChanged = (
+  assetId: string,
+  tenantId: string,
+  status: DataOf<typeof AssetStatusChangedV1>['status'],
+  version: number,
+) =>
   envelope(AssetStatusChangedV1, { assetId, tenantId, status, version, changedAt: '2025-03-01T11:00:00Z' }, tenantId);
 
 interface LatestRow {
@@ -165,13 +177,23 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
       });
 
       await project(statusChanged(id, t, 'available', 2));
-      expect(await latest(id)).toMatchObject({ tenant_id: t, name: 'Heron 1', kind: 'drone', status: 'available', version: 2 });
+      expect(await latest(id)).toMatchObject({
+        tenant_id: t,
+        name: 'Heron 1',
+        kind: 'drone',
+        status: 'available',
+        version: 2,
+      });
     });
 
     it('changes nothing when the same events arrive again, or an older version after a newer one', async () => {
       const t = tenant('redelivery');
       const id = randomUUID();
-      const history = [registered(id, t, 1, 'Kestrel'), statusChanged(id, t, 'available', 2), statusChanged(id, t, 'maintenance', 3)];
+      const history = [
+        registered(id, t, 1, 'Kestrel'),
+        statusChanged(id, t, 'available', 2),
+        statusChanged(id, t, 'maintenance', 3),
+      ];
       for (const e of history) await project(e);
       const before = await latest(id);
       expect(before).toMatchObject({ name: 'Kestrel', status: 'maintenance', version: 3 });
@@ -185,7 +207,9 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
         await project(registered(id, t, 1, 'Renamed by a stale replay'));
         await project(statusChanged(id, t, 'retired', 2));
 
-        const applied = await Promise.all([...registrations.mock.results, ...statuses.mock.results].map((r) => r.value));
+        const applied = await Promise.all(
+          [...registrations.mock.results, ...statuses.mock.results].map((r) => r.value),
+        );
         expect(applied).toEqual(Array<boolean>(8).fill(false));
       } finally {
         registrations.mockRestore();
@@ -205,7 +229,14 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
       await new PositionsWriter(pool).write([
         { tenantId: t, assetId: id, ts: `${today}T08:00:00Z`, lon: 7.5, lat: 46.9, speed: 3 },
       ]);
-      expect(await latest(id)).toMatchObject({ tenant_id: t, name: null, kind: null, status: null, version: 0, lon: 7.5 });
+      expect(await latest(id)).toMatchObject({
+        tenant_id: t,
+        name: null,
+        kind: null,
+        status: null,
+        version: 0,
+        lon: 7.5,
+      });
 
       await project(registered(id, t, 1, 'Early bird'));
 
@@ -253,7 +284,9 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
       const owner = tenant('fix-row-owner');
       const intruder = tenant('fix-row-intruder');
       const id = randomUUID();
-      await new PositionsWriter(pool).write([{ tenantId: owner, assetId: id, ts: `${today}T09:00:00Z`, lon: 1, lat: 2 }]);
+      await new PositionsWriter(pool).write([
+        { tenantId: owner, assetId: id, ts: `${today}T09:00:00Z`, lon: 1, lat: 2 },
+      ]);
       const before = await latest(id);
 
       await project(registered(id, intruder, 1, 'Hijacked'));

@@ -3,12 +3,15 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AssetLatestWriter } from '@meridian/read-model/assets';
-// The schema comes from the real migrations, which only data-source assembles: a test-only cycle.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the read schema is data-source's to migrate
-import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
+import { partitionName, type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
 import { testDatabaseUrl } from '@meridian/shared/testing';
-import { partitionName } from './partitions';
-import { type PositionRow, PositionsWriter } from './positions.writes';
+import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
+
+/*
+ * PositionsWriter (read-model/positions) against the read schema exactly as migrateReadModel makes it.
+ * This spec lives in data-source, the one read-model lib that may import the table groups: in
+ * read-model/positions it would import data-source, a dependency cycle lint refuses (flagging data-source.ts).
+ */
 
 // Tenants are unique per run; days are a run's own stretch of the past, whose partitions it drops at the end.
 const run = randomBytes(3).toString('hex');
@@ -151,7 +154,11 @@ describe('PositionsWriter on read.positions and read.asset_latest (real PostGIS)
     const spellings: readonly { name: string; first: (d: string) => string; second: (d: string) => string }[] = [
       { name: '.000Z and Z', first: (d) => `${d}T10:00:00.000Z`, second: (d) => `${d}T10:00:00Z` },
       { name: 'Z and +01:00', first: (d) => `${d}T10:00:00Z`, second: (d) => `${d}T11:00:00+01:00` },
-      { name: 'microseconds, Z and -04:30', first: (d) => `${d}T10:00:00.123450Z`, second: (d) => `${d}T05:30:00.12345-04:30` },
+      {
+        name: 'microseconds, Z and -04:30',
+        first: (d) => `${d}T10:00:00.123450Z`,
+        second: (d) => `${d}T05:30:00.12345-04:30`,
+      },
     ];
 
     it.each(spellings)('stores one row, the first in batch order, whatever the spelling: $name', async (s) => {

@@ -4,11 +4,15 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetFeature, type AssetKind, AssetPage, type AssetStatus, assetKinds } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
-// The schema comes from the real migrations, which only data-source assembles: a test-only cycle.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the read schema is data-source's to migrate
-import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
+import { AssetQueries } from '@meridian/read-model/assets';
 import { createTestPool, testDatabaseUrl } from '@meridian/shared/testing';
-import { AssetQueries } from './asset-latest.queries';
+import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
+
+/*
+ * AssetQueries (read-model/assets) against the read schema exactly as migrateReadModel makes it.
+ * This spec lives in data-source, the one read-model lib that may import the table groups: in
+ * read-model/assets it would import data-source, a dependency cycle lint refuses (flagging data-source.ts).
+ */
 
 /** One seeded row. name === null: a fix overtook the registration; lon === null: registered, no fix yet. */
 interface Seed {
@@ -149,7 +153,10 @@ const afterInRegion = (seeded: readonly Seed[], index: number): string =>
 
 const planCases = {
   bboxSmall: { name: 'inBbox, a small box', call: (q) => q.inBbox(tenants.big, [9, 49, 10, 50], 1000) },
-  bboxFirstPage: { name: 'inBbox, the whole region, first page of 100', call: (q) => q.inBbox(tenants.big, region, 100) },
+  bboxFirstPage: {
+    name: 'inBbox, the whole region, first page of 100',
+    call: (q) => q.inBbox(tenants.big, region, 100),
+  },
   bboxMiddlePage: {
     name: 'inBbox, the whole region, the page of 100 after the 1000th asset',
     call: (q, seeded) => q.inBbox(tenants.big, region, 100, afterInRegion(seeded, 1000)),
@@ -289,7 +296,12 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
       { name: 'a small box, everything in it', tenant: 'big', bbox: [9, 49, 10, 50], limit: 1000 },
       { name: 'the whole region, first page', tenant: 'big', bbox: region, limit: 100 },
       { name: 'a quarter of the region, first page', tenant: 'other', bbox: [10, 50, 15, 55], limit: 250 },
-      { name: "a small tenant's cluster that other tenants also cover", tenant: 'small', bbox: [5, 45, 6, 46], limit: 1000 },
+      {
+        name: "a small tenant's cluster that other tenants also cover",
+        tenant: 'small',
+        bbox: [5, 45, 6, 46],
+        limit: 1000,
+      },
       { name: 'a box with no assets', tenant: 'big', bbox: [-80, -10, -70, 0], limit: 10 },
       { name: 'the world, first 1000 (the most a page holds)', tenant: 'big', bbox: [-180, -90, 180, 90], limit: 1000 },
     ];

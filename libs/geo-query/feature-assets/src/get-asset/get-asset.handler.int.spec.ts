@@ -1,0 +1,212 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Global, type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Client, type Pool } from 'pg';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { AssetErrors, AssetFeature } from '@meridian/contracts/assets';
+import { type Envelope, QueryReplyV1 } from '@meridian/contracts/core';
+import { IdentityErrors } from '@meridian/contracts/identity';
+import { AssetLatestWriter } from '@meridian/read-model/assets';
+import { READ_POOL, ReadModelModule } from '@meridian/read-model/data-source';
+import { PositionsWriter } from '@meridian/read-model/positions';
+import type { ReplyBody } from '@meridian/shared/messaging';
+import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
+import { testDatabaseUrl } from '@meridian/shared/testing';
+import { GeoQueryAssetsModule } from '../geo-query-assets.module';
+import { GetAssetHandler } from './get-asset.handler';
+
+const run = randomBytes(3).toString('hex');
+const tenantPrefix = `gq${run}-`;
+const tenants = { owner: `${tenantPrefix}owner`, other: `${tenantPrefix}other`, fleet: `${tenantPrefix}fleet` };
+const today = new Date().toISOString().slice(0, 10);
+
+/** What CoreModule gives a service, as much as the read-model module needs. */
+@Global()
+@Module({
+  providers: [
+    { provide: CONFIG, useValue: { DATABASE_URL: testDatabaseUrl(), DATABASE_POOL_SIZE: 4 } },
+    { provide: SERVICE_NAME, useValue: 'geo-query-spec' },
+    { provide: LOGGER, useValue: pino({ level: 'silent' }) },
+  ],
+  exports: [CONFIG, SERVICE_NAME, LOGGER],
+})
+class TestCoreModule {}
+
+/** geo-query's wiring of this feature (migrating here: the projection would, in a running system). */
+@Module({ imports: [TestCoreModule, ReadModelModule.forRoot({ migrate: true }), GeoQueryAssetsModule] })
+class TestGeoQueryModule {}
+
+const request = (tenantId: string | undefined, assetId: string): Envelope<{ assetId: string }> => ({
+  id: randomUUID(),
+  type: 'meridian.geo-query.asset.get.v1',
+  source: '/meridian/gateway',
+  time: new Date().toISOString(),
+  data: { assetId },
+  correlationId: randomUUID(),
+  ...(tenantId ? { tenantId } : {}),
+});
+
+/** The result of an `ok` query reply. */
+function resultOf(body: ReplyBody): unknown {
+  expect(body.type).toBe(QueryReplyV1.type);
+  const reply = QueryReplyV1.schema.parse(body.data);
+  if (reply.outcome !== 'ok') throw new Error(`not ok: ${reply.code}`);
+  return reply.result;
+}
+
+interface PlanNode {
+  readonly 'Node Type': string;
+  readonly 'Relation Name'?: string;
+  readonly 'Index Name'?: string;
+  readonly Plans?: readonly PlanNode[];
+}
+const flatten = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(flatten)];
+
+describe('GetAssetHandler (TypeORM repository on read.asset_latest, Nest module)', () => {
+  let app: INestApplicationContext;
+  let pool: Pool;
+  let handler: GetAssetHandler;
+  const ids = { fixed: randomUUID(), unfixed: randomUUID(), fixOnly: randomUUID() };
+
+  beforeAll(async () => {
+    app = await NestFactory.createApplicationContext(TestGeoQueryModule, { logger: false });
+    pool = app.get<Pool>(READ_POOL);
+    handler = app.get(GetAssetHandler);
+
+    const assets = new AssetLatestWriter(pool);
+    const positions = new PositionsWriter(pool);
+    await assets.applyRegistration({
+      assetId: ids.fixed,
+      tenantId: tenants.owner,
+      name: 'Heron 1',
+      kind: 'drone',
+      status: 'available',
+      version: 2,
+    });
+    await positions.write([
+      { tenantId: tenants.owner, assetId: ids.fixed, ts: `${today}T10:00:00Z`, lon: 9.5, lat: 49.25, speed: 12.5 },
+      { tenantId: tenants.owner, assetId: ids.fixed, ts: `${today}T10:00:05.123Z`, lon: 9.75, lat: 49.5, heading: 90 },
+    ]);
+    await assets.applyRegistration({
+      assetId: ids.unfixed,
+      tenantId: tenants.owner,
+      name: 'Van 7',
+      kind: 'vehicle',
+      status: 'registered',
+      version: 1,
+    });
+    // A fix that overtook its registration: a row, but not yet an asset.
+    await positions.write([
+      { tenantId: tenants.owner, assetId: ids.fixOnly, ts: `${today}T09:00:00Z`, lon: 1, lat: 2 },
+    ]);
+    // Enough other rows that the planner's choice means something.
+    await pool.query(
+      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version, geom)
+       SELECT gen_random_uuid(), $1, 'fleet #' || i, 'sensor', 'available', 1,
+         ST_SetSRID(ST_MakePoint(5 + (i % 100) * 0.1, 45 + (i / 100) * 0.1), 4326)
+       FROM generate_series(1, 3000) AS i`,
+      [tenants.fleet],
+    );
+    await pool.query('ANALYZE read.asset_latest');
+  });
+
+  afterAll(async () => {
+    await pool?.query(`DELETE FROM read.positions WHERE tenant_id LIKE $1`, [`${tenantPrefix}%`]);
+    await pool?.query(`DELETE FROM read.asset_latest WHERE tenant_id LIKE $1`, [`${tenantPrefix}%`]);
+    await app?.close();
+  });
+
+  it("returns the tenant's asset as a GeoJSON Feature with a Point at its latest fix", async () => {
+    const result = resultOf(await handler.get(request(tenants.owner, ids.fixed)));
+
+    expect(result).toEqual({
+      type: 'Feature',
+      id: ids.fixed,
+      geometry: { type: 'Point', coordinates: [9.75, 49.5] },
+      properties: {
+        name: 'Heron 1',
+        kind: 'drone',
+        status: 'available',
+        lastSeen: `${today}T10:00:05.123Z`,
+        speed: null,
+        heading: 90,
+        version: 2,
+      },
+    });
+    expect(AssetFeature.parse(result)).toEqual(result);
+  });
+
+  it('returns a registered asset without a fix with a null geometry', async () => {
+    const result = resultOf(await handler.get(request(tenants.owner, ids.unfixed)));
+
+    expect(result).toEqual({
+      type: 'Feature',
+      id: ids.unfixed,
+      geometry: null,
+      properties: {
+        name: 'Van 7',
+        kind: 'vehicle',
+        status: 'registered',
+        lastSeen: null,
+        speed: null,
+        heading: null,
+        version: 1,
+      },
+    });
+  });
+
+  it.each([
+    ["another tenant's asset", () => request(tenants.other, ids.fixed)],
+    ['a row whose registration has not arrived (a fix overtook it)', () => request(tenants.owner, ids.fixOnly)],
+    ['an unknown id', () => request(tenants.owner, randomUUID())],
+  ])('answers ASSET.NOT_FOUND (CodedError) for %s', async (_name, make) => {
+    const asked = make();
+    await expect(handler.get(asked)).rejects.toMatchObject({
+      name: 'CodedError',
+      code: AssetErrors.assetNotFound,
+      message: `asset ${asked.data.assetId} not found`,
+    });
+  });
+
+  it('answers TENANT.INVALID for a request without a valid tenant', async () => {
+    await expect(handler.get(request(undefined, ids.fixed))).rejects.toMatchObject({
+      code: IdentityErrors.tenantInvalid,
+    });
+    await expect(handler.get(request('Not A Tenant', ids.fixed))).rejects.toMatchObject({
+      code: IdentityErrors.tenantInvalid,
+    });
+  });
+
+  // DESIGN §5: every query's plan uses an index; here the SQL TypeORM sends for the repository call.
+  it.each([
+    ['the owner', tenants.owner],
+    ['another tenant', tenants.other],
+  ])('looks the asset up through an index on its id, asked by %s', async (_name, tenantId) => {
+    const sent = jest.spyOn(Client.prototype, 'query');
+    try {
+      await handler.get(request(tenantId, ids.fixed)).catch(() => undefined);
+      const lookups: { text: string; values: unknown[] }[] = [];
+      for (const [text, values] of sent.mock.calls as unknown as [unknown, unknown][]) {
+        if (typeof text === 'string' && text.includes('asset_latest') && Array.isArray(values)) {
+          lookups.push({ text, values });
+        }
+      }
+      expect(lookups).toHaveLength(1);
+      sent.mockRestore();
+
+      const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `EXPLAIN (FORMAT JSON) ${lookups[0].text}`,
+        lookups[0].values,
+      );
+      const nodes = flatten(rows[0]['QUERY PLAN'][0].Plan);
+      // An index scan keyed on the asset id: the primary key or (tenant_id, asset_id).
+      const plan = nodes.map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`);
+      expect(plan.filter((p) => /^Index (Only )?Scan using asset_latest_(pkey|tenant)$/.test(p))).toHaveLength(1);
+      expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);
+    } finally {
+      sent.mockRestore();
+    }
+  });
+});
