@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
 import type { Pool } from 'pg';
-import { toWire, type TopicDefinition, type WireMessage } from '@meridian/contracts';
+import { toWire, type TopicDefinition, type WireMessage } from '@meridian/contracts/core';
 import type { NewEvent, RecordedEvent } from '@meridian/shared/decider';
 import { type AllPosition, OutboxRelay, type PgEventStore, START } from '@meridian/shared/event-store';
 import { type IntegrationMapper, type MessageBus, outboxPublisher } from '@meridian/shared/messaging';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commandRejection, commandReply, dlqTopic, type Envelope } from '@meridian/contracts';
+import { commandRejection, commandReply, dlqTopic, type Envelope } from '@meridian/contracts/core';
 import { accept, type Decider, deriveEventId, handle } from '@meridian/shared/decider';
 import { eventStoreMigrations, migrate, PgEventStore } from '@meridian/shared/event-store';
 import {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dlqTopic, MeridianHeaders, toWire } from '@meridian/contracts';
+import { dlqTopic, MeridianHeaders, toWire } from '@meridian/contracts/core';
 import { drainDeadLetters, type MessageBus, Subscription } from '@meridian/shared/messaging';
 import { consumeAll, createTestBus, createTopics, deleteTopics, eventually, uniqueTopic } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';

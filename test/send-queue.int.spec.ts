@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodedError, ErrorCodes, toWire, type WireMessage } from '@meridian/contracts';
+import { CodedError, ErrorCodes, toWire, type WireMessage } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
 import {
   createTestBus,

@@ -1,5 +1,5 @@
 /** Creates every declared Kafka topic (and its DLQ) that does not exist yet. Idempotent. */
-import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
+import { dlqDefinitions, topicDefinitions } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
 
 const log = {

@@ -1,6 +1,6 @@
 /** `npm start`: topics, the five services, demo data; Ctrl-C stops the services gracefully. */
 import { join } from 'node:path';
-import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
+import { dlqDefinitions, topicDefinitions } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
 import { silentLog } from '@meridian/shared/util';
 import { loadDemoData } from './demo-data';

@@ -502,7 +502,7 @@ describe('edge-case and malformed telemetry', () => {
         expect(r.body.properties?.lastSeen).toBe(ts);
         return r.body;
       },
-      { timeoutMs: 10_000, intervalMs: 100 },
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(feature.geometry?.coordinates).toEqual([7.5, 46.5]);
 

@@ -189,6 +189,32 @@ describe('PositionsWriter on read.positions and read.asset_latest (real PostGIS)
       expect(await latest(b)).toMatchObject({ ts: expectedTs, lon: 2 });
     });
 
+    it('keeps the first of each tied pair for 200 assets in one batch (a sort would pick either)', async () => {
+      const t = tenant('many-ties');
+      const d = day(1);
+      const ids = Array.from({ length: 200 }, () => randomUUID());
+      const spell = (i: number, first: boolean): string =>
+        (i % 2 === 0) === first ? `${d}T15:00:00.500Z` : `${d}T16:00:00.5+01:00`;
+
+      const result = await writer.write(
+        ids.flatMap((id, i) => [fix(t, id, spell(i, true), 1), fix(t, id, spell(i, false), 2)]),
+      );
+
+      expect(result).toEqual({ inserted: 200 });
+      const kept = await pool.query<{ table: string; lon: number; n: number }>(
+        `SELECT 'positions' AS table, ST_X(geom) AS lon, count(*)::int AS n FROM read.positions
+         WHERE asset_id = ANY($1::uuid[]) GROUP BY 2
+         UNION ALL
+         SELECT 'asset_latest', ST_X(geom), count(*)::int FROM read.asset_latest WHERE asset_id = ANY($1::uuid[])
+         GROUP BY 2 ORDER BY 1, 2`,
+        [ids],
+      );
+      expect(kept.rows).toEqual([
+        { table: 'asset_latest', lon: 1, n: 200 },
+        { table: 'positions', lon: 1, n: 200 },
+      ]);
+    });
+
     it('keeps fixes a microsecond apart as two rows', async () => {
       const t = tenant('micro');
       const id = randomUUID();

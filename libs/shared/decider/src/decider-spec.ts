@@ -1,6 +1,6 @@
 import { AssertionError } from 'node:assert';
 import { inspect, isDeepStrictEqual } from 'node:util';
-import type { ErrorCode } from '@meridian/contracts';
+import type { ErrorCode } from '@meridian/contracts/core';
 import { type Decider, type Decision, type DomainEvent, fold } from './decider';
 
 export interface DeciderThen<E> {

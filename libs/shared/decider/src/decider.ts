@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@meridian/contracts';
+import type { ErrorCode } from '@meridian/contracts/core';
 
 /** A domain event as deciders see it: a stable type name and a small payload. */
 export interface DomainEvent<T extends string = string, D = unknown> {

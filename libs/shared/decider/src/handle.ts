@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@meridian/contracts';
+import type { ErrorCode } from '@meridian/contracts/core';
 import { stableUuid } from '@meridian/shared/util';
 import { type Decider, type DomainEvent, fold } from './decider';
 import { ConcurrencyError, type EventMetadata, type EventStore } from './event-store.port';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dlqTopic, type Envelope, MeridianHeaders, toWire, type WireMessage } from '@meridian/contracts';
+import { dlqTopic, type Envelope, MeridianHeaders, toWire, type WireMessage } from '@meridian/contracts/core';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { MessageBus } from './bus';
 import { Subscription, toWireMessage } from './consumer';

@@ -1,5 +1,5 @@
 import { type Admin, type Consumer, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
-import type { TopicDefinition, WireMessage } from '@meridian/contracts';
+import type { TopicDefinition, WireMessage } from '@meridian/contracts/core';
 import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
 import { isUnknownTopic, SendQueue } from './send-queue';
 

@@ -8,7 +8,7 @@ import {
   queryReply,
   toWire,
   type WireMessage,
-} from '@meridian/contracts';
+} from '@meridian/contracts/core';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { MessageBus } from './bus';
 import { Subscription, toWireMessage } from './consumer';

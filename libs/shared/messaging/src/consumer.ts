@@ -1,5 +1,5 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
-import { dlqTopic, type Envelope, fromWire, MeridianHeaders, type WireMessage } from '@meridian/contracts';
+import { dlqTopic, type Envelope, fromWire, MeridianHeaders, type WireMessage } from '@meridian/contracts/core';
 import { backoff, type Log, sleep } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { classifyFailure, failureCode, type FailureKind } from './failures';
@@ -35,7 +35,7 @@ export interface SubscribeOptions {
 }
 
 export type MessageHandler = (envelope: Envelope, origin: Origin) => Promise<void>;
-export type BatchHandler<T> = (items: readonly T[], origins: readonly Origin[]) => Promise<void>;
+export type BatchWork<T> = (items: readonly T[], origins: readonly Origin[]) => Promise<void>;
 
 export const toWireMessage = (m: KafkaMessage): WireMessage => {
   const headers: Record<string, string> = {};
@@ -127,7 +127,7 @@ export class Subscription {
    * and each half handled again, down to single rows, so the good rows are stored and each refused
    * row is dead-lettered alone with its error. Infrastructure failures are retried as they are.
    */
-  async runBatch<T>(parse: (envelope: Envelope) => T, handler: BatchHandler<T>): Promise<void> {
+  async runBatch<T>(parse: (envelope: Envelope) => T, handler: BatchWork<T>): Promise<void> {
     await this.connect();
     await this.consumer.run({
       eachBatchAutoResolve: false,
@@ -211,7 +211,7 @@ export class Subscription {
    */
   private async handleRows<T>(
     rows: readonly Row<T>[],
-    handler: BatchHandler<T>,
+    handler: BatchWork<T>,
     heartbeat: () => Promise<void>,
     budget: { bugRetries: number },
   ): Promise<void> {

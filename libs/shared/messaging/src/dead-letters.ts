@@ -1,4 +1,4 @@
-import { dlqTopic, MeridianHeaders, type WireMessage } from '@meridian/contracts';
+import { dlqTopic, MeridianHeaders, type WireMessage } from '@meridian/contracts/core';
 import type { MessageBus } from './bus';
 import { toWireMessage } from './consumer';
 

@@ -1,4 +1,4 @@
-import { CodedError, ErrorCodes } from '@meridian/contracts';
+import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 
 /**
  * What a failed handler tells the consumer to do, decided here once for every consumer path

@@ -1,4 +1,4 @@
-import { toWire, type WireMessage } from '@meridian/contracts';
+import { toWire, type WireMessage } from '@meridian/contracts/core';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import type { MessageBus } from './bus';
 

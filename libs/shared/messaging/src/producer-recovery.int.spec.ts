@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodedError, ErrorCodes, toWire } from '@meridian/contracts';
+import { CodedError, ErrorCodes, toWire } from '@meridian/contracts/core';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { MessageBus } from './bus';
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Envelope, replyTopic, toWire } from '@meridian/contracts';
+import { type Envelope, replyTopic, toWire } from '@meridian/contracts/core';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { MessageBus } from './bus';
 import { processReplyTopic, pruneStaleReplyTopics, replyGroupId } from './reply-topics';

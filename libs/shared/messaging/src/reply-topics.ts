@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
-import { replyTopic } from '@meridian/contracts';
+import { replyTopic } from '@meridian/contracts/core';
 import { type Log, silentLog } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Envelope, replyTopic, replyTopicDefinition, toWire } from '@meridian/contracts';
+import { type Envelope, replyTopic, replyTopicDefinition, toWire } from '@meridian/contracts/core';
 import { type Log, settleWithin } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { Subscription } from './consumer';

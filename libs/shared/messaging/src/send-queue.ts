@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { CodedError, ErrorCodes, type WireMessage } from '@meridian/contracts';
+import { CodedError, ErrorCodes, type WireMessage } from '@meridian/contracts/core';
 import { backoff, settleWithin, sleep } from '@meridian/shared/util';
 import { classifyFailure } from './failures';
 

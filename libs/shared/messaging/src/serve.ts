@@ -1,4 +1,4 @@
-import { CodedError, type Envelope, ErrorCodes } from '@meridian/contracts';
+import { CodedError, type Envelope, ErrorCodes } from '@meridian/contracts/core';
 import type { Log } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { Subscription } from './consumer';

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
+import { dlqDefinitions, topicDefinitions } from '@meridian/contracts/core';
 import Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Envelope, fromWire, type WireMessage } from '@meridian/contracts';
+import { type Envelope, fromWire, type WireMessage } from '@meridian/contracts/core';
 import { MessageBus, toWireMessage } from '@meridian/shared/messaging';
 import { type Log, silentLog } from '@meridian/shared/util';
 

@@ -2,7 +2,7 @@ import { applyDecorators, Catch, type RpcExceptionFilter, UseFilters } from '@ne
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { Ctx, EventPattern, MessagePattern, type MessageHandler, Payload } from '@nestjs/microservices';
 import { type Observable, throwError } from 'rxjs';
-import type { DataOf, Envelope, MessageContract } from '@meridian/contracts';
+import type { DataOf, Envelope, MessageContract } from '@meridian/contracts/core';
 import type { Origin } from '../consumer';
 import type { ReplyBody } from '../request-reply';
 

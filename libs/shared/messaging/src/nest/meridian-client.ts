@@ -14,7 +14,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import type { Observable } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CodedError, type DataOf, ErrorCodes, type MessageContract, toWire } from '@meridian/contracts';
+import { CodedError, type DataOf, ErrorCodes, type MessageContract, toWire } from '@meridian/contracts/core';
 import type { Log } from '@meridian/shared/util';
 import type { MessageBus } from '../bus';
 import { type RequestOutcome, RequestReplyClient, type RequestReplyOptions } from '../request-reply';

@@ -11,7 +11,7 @@
  */
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { CodedError, type Envelope, ErrorCodes, type MessageContract, parseData } from '@meridian/contracts';
+import { CodedError, type Envelope, ErrorCodes, type MessageContract, parseData } from '@meridian/contracts/core';
 import type { Log } from '@meridian/shared/util';
 import type { MessageBus } from '../bus';
 import { type Origin, Subscription } from '../consumer';

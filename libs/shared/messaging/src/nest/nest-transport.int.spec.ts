@@ -21,7 +21,7 @@ import {
   parseData,
   toWire,
   type WireMessage,
-} from '@meridian/contracts';
+} from '@meridian/contracts/core';
 import { silentLog, sleep } from '@meridian/shared/util';
 import { MessageBus } from '../bus';
 import { type Origin, Subscription, toWireMessage } from '../consumer';
