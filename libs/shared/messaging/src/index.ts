@@ -8,4 +8,3 @@ export * from './failures';
 export * from './reply-topics';
 export { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_SEND_TIMEOUT_MS, isUnknownTopic } from './send-queue';
 export * from './nest';
-export { BatchHandler } from './nest';

@@ -260,11 +260,13 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
       const intruder = tenant('status-intruder');
       const id = randomUUID();
       await project(registered(id, owner, 1, 'Owned'));
+      const before = await latest(id);
 
       // A higher version, so only a tenant check can stop it.
       await project(statusChanged(id, intruder, 'retired', 5));
 
-      expect(await latest(id)).toMatchObject({ tenant_id: owner, name: 'Owned', status: 'registered', version: 1 });
+      expect(await latest(id)).toEqual(before);
+      expect(before).toMatchObject({ tenant_id: owner, name: 'Owned', status: 'registered', version: 1 });
     });
 
     it('does not let a registration in another tenant take over an asset id', async () => {
