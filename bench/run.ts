@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('telemetry')) {
-      say(`phase 5/5: telemetry write (PositionsRepository.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
+      say(`phase 5/5: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
       const writers = 2;
       telemetryDb = await openTelemetryDb(config.pgUrl, writers + 2);
       const r = await telemetryBenchmark(telemetryDb, {
