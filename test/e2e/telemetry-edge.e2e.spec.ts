@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type PartitionMetadata, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dlqTopic, Topics } from '@meridian/contracts';
+import { dlqTopic, Topics } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
 import { consumeAll, eventually } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';

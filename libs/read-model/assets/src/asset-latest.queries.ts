@@ -41,12 +41,13 @@ export class AssetQueries {
 
   /**
    * One page of the assets in `bbox`, in asset id order after `after` (keyset paging: each page is
-   * an index range scan, and an asset is never returned twice or skipped while paging).
+   * an index scan; ST_Intersects, not `&&` alone, which compares rounded boxes and lets points
+   * just outside in, and an asset is never returned twice or skipped while paging).
    */
   async inBbox(tenantId: string, bbox: Bbox, limit: number, after?: string): Promise<AssetPage> {
     const { rows } = await this.pool.query<AssetRow>(
       `SELECT ${columns} FROM read.asset_latest
-       WHERE tenant_id = $1 AND name IS NOT NULL AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)
+       WHERE tenant_id = $1 AND name IS NOT NULL AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))
          AND asset_id > $6::uuid
        ORDER BY asset_id LIMIT $7`,
       [tenantId, ...bbox, after ?? '00000000-0000-0000-0000-000000000000', limit + 1],

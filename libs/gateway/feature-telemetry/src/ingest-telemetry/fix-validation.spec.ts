@@ -190,6 +190,11 @@ describe('validateFix', () => {
     expect(Object.is((fix as Record<string, unknown>)[field], 0)).toBe(true);
   });
 
+  it('stores a heading that float4 would round up to 360 as 0 (the same direction), and keeps 359.99', () => {
+    expect(accept({ ...base, heading: 359.99999999 }).heading).toBe(0);
+    expect(accept({ ...base, heading: 359.99 }).heading).toBe(359.99);
+  });
+
   it('keeps small readings that float4 holds', () => {
     expect(accept({ ...base, alt: 1e-29, speed: 1e-20, heading: 1e-10 })).toMatchObject({
       alt: 1e-29,

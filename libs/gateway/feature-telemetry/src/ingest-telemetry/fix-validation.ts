@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ErrorCodes } from '@meridian/contracts/core';
 import { Fix, TelemetryErrors } from '@meridian/contracts/telemetry';
 
@@ -14,7 +14,10 @@ export interface TimeWindow {
   readonly maxFutureSkewMs: number;
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/** The fix schema with `ts` as any string: RFC 3339 (lower-case `t`/`z` too) is checked by normaliseTimestamp. */
+const FixInput = Fix.extend({ ts: z.string() });
 
 /**
  * A timestamp in UTC with at most microsecond precision (PostgreSQL's), truncated rather than
@@ -54,6 +57,9 @@ export function normaliseTimestamp(ts: string): { readonly iso: string; readonly
 const REAL_EPSILON = 1e-30;
 const asReal = (v: number | undefined): number | undefined => (v !== undefined && Math.abs(v) < REAL_EPSILON ? 0 : v);
 
+/** A heading that float4 would round up to 360 is the same direction as 0. */
+const asHeading = (v: number | undefined): number | undefined => (v !== undefined && Math.fround(v) >= 360 ? 0 : asReal(v));
+
 const codeOf = (issue: z.core.$ZodIssue): string => {
   const field = issue.path[0];
   if (field === 'lon' || field === 'lat') {
@@ -77,7 +83,7 @@ const badTimestamp = (index: number, detail: string): FixRejection => ({
  * float4-safe readings), so nothing the gateway accepts can be refused by the database later.
  */
 export function validateFix(raw: unknown, index: number, window: TimeWindow): Fix | FixRejection {
-  const parsed = Fix.safeParse(raw);
+  const parsed = FixInput.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.map(String).join('.') || '(fix)';
@@ -99,7 +105,7 @@ export function validateFix(raw: unknown, index: number, window: TimeWindow): Fi
   const readings = {
     alt: asReal(fix.alt),
     speed: asReal(fix.speed),
-    heading: asReal(fix.heading),
+    heading: asHeading(fix.heading),
     battery: asReal(fix.battery),
     accuracy: asReal(fix.accuracy),
   };
