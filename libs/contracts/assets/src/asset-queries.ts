@@ -13,8 +13,9 @@ export const GetAssetV1 = defineMessage(
 export const ListAssetsInBboxV1 = defineMessage(
   'meridian.geo-query.assets.in-bbox.v1',
   'query',
-  z.strictObject({ bbox: Bbox, limit: PageLimit, after: z.uuid().optional() }),
-  'Assets whose latest position lies in a bounding box, in asset id order, one page after `after`.',
+  z.strictObject({ bbox: Bbox.optional(), limit: PageLimit, after: z.uuid().optional() }),
+  'Assets whose latest position lies in a bounding box (without one: every asset of the tenant, positioned or ' +
+    'not), in asset id order, one page after `after`.',
 );
 
 export const AssetsExistV1 = defineMessage(

@@ -32,6 +32,15 @@ const toFeature = (r: AssetRow): AssetFeature => ({
   },
 });
 
+const MIN_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** `limit + 1` rows were asked for: the extra one says whether another page follows. */
+function pageOf(rows: readonly AssetRow[], limit: number): AssetPage {
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  return { items: page.map(toFeature), after: more ? page[page.length - 1].asset_id : null };
+}
+
 /**
  * Reads of asset_latest. Every query is scoped to the caller's tenant; a row whose registration
  * has not been projected yet (name IS NULL: a fix overtook it) is not yet an asset to readers.
@@ -50,11 +59,20 @@ export class AssetQueries {
        WHERE tenant_id = $1 AND name IS NOT NULL AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))
          AND asset_id > $6::uuid
        ORDER BY asset_id LIMIT $7`,
-      [tenantId, ...bbox, after ?? '00000000-0000-0000-0000-000000000000', limit + 1],
+      [tenantId, ...bbox, after ?? MIN_UUID, limit + 1],
     );
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    return { items: page.map(toFeature), after: more ? page[page.length - 1].asset_id : null };
+    return pageOf(rows, limit);
+  }
+
+  /** One page of every asset of the tenant, positioned or not, in asset id order after `after`. */
+  async all(tenantId: string, limit: number, after?: string): Promise<AssetPage> {
+    const { rows } = await this.pool.query<AssetRow>(
+      `SELECT ${columns} FROM read.asset_latest
+       WHERE tenant_id = $1 AND name IS NOT NULL AND asset_id > $2::uuid
+       ORDER BY tenant_id, asset_id LIMIT $3`,
+      [tenantId, after ?? MIN_UUID, limit + 1],
+    );
+    return pageOf(rows, limit);
   }
 
   async existing(tenantId: string, assetIds: readonly string[]): Promise<string[]> {

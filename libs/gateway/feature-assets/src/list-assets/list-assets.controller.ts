@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AssetFeature, AssetPage, ListAssetsInBboxV1 } from '@meridian/contracts/assets';
-import { Bbox, ErrorCodes, WORLD } from '@meridian/contracts/core';
+import { Bbox, ErrorCodes } from '@meridian/contracts/core';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import {
   decodeCursor,
@@ -45,7 +45,7 @@ export class ListAssetsController {
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
 
-  /** One page of the assets whose latest position is in `bbox`, in id order; `next` while more match. */
+  /** One page of the assets whose latest position is in `bbox` (all assets without one), in id order; `next` while more match. */
   @Get()
   async list(
     @Tenant() tenantId: string,
@@ -53,11 +53,15 @@ export class ListAssetsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AssetCollection> {
     const params = parseOr400(ListAssetsParams, query);
-    const bbox = params.bbox === undefined ? WORLD : parseOr400(BboxParam, params.bbox, ErrorCodes.bboxInvalid, 'bbox');
-    const scope = `assets:${tenantId}:${bbox.join(',')}`;
+    const bbox = params.bbox === undefined ? undefined : parseOr400(BboxParam, params.bbox, ErrorCodes.bboxInvalid, 'bbox');
+    const scope = `assets:${tenantId}:${bbox?.join(',') ?? 'all'}`;
     const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor, scope);
     const page = AssetPage.parse(
-      await this.bus.query(ListAssetsInBboxV1, { bbox, limit: params.limit, ...(after ? { after } : {}) }, tenantId),
+      await this.bus.query(
+        ListAssetsInBboxV1,
+        { ...(bbox ? { bbox } : {}), limit: params.limit, ...(after ? { after } : {}) },
+        tenantId,
+      ),
     );
     const common = { bbox: params.bbox, limit: String(params.limit) };
     const links: Link[] = [

@@ -9,7 +9,7 @@ import {
 } from '@meridian/gateway/util-http';
 
 registerOperation('/v1/assets', 'get', () => ({
-  summary: 'Assets whose latest position is inside a bounding box, one page at a time',
+  summary: 'Assets, or those whose latest position is inside a bounding box, one page at a time',
   operationId: 'listAssets',
   parameters: [
     tenantHeader,
@@ -18,7 +18,7 @@ registerOperation('/v1/assets', 'get', () => ({
       in: 'query',
       required: false,
       schema: { type: 'string', example: '5.9,45.8,10.5,47.8' },
-      description: 'minLon,minLat,maxLon,maxLat (WGS 84); the whole world when absent',
+      description: 'minLon,minLat,maxLon,maxLat (WGS 84); without it, every asset of the tenant, positioned or not',
     },
     ...pageParameters,
   ],

@@ -7,7 +7,7 @@ import { AssetQueries } from '@meridian/read-model/assets';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 
-/** One keyset page of the assets in a bbox (raw SQL: a GiST `&&` filter, EXPLAIN-checked). */
+/** One keyset page of the assets in a bbox, or of all of them (raw SQL, EXPLAIN-checked). */
 @Controller()
 export class ListAssetsHandler {
   private readonly queries: AssetQueries;
@@ -19,7 +19,10 @@ export class ListAssetsHandler {
   @QueryHandler(ListAssetsInBboxV1, Topics.geoQueryRequests)
   async list(request: Envelope<DataOf<typeof ListAssetsInBboxV1>>): Promise<ReplyBody> {
     const { bbox, limit, after } = request.data;
-    const page = await this.queries.inBbox(requireTenant(request), bbox, limit, after);
+    const tenantId = requireTenant(request);
+    const page = bbox
+      ? await this.queries.inBbox(tenantId, bbox, limit, after)
+      : await this.queries.all(tenantId, limit, after);
     return queryReply({ outcome: 'ok', result: page });
   }
 }
