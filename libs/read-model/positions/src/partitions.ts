@@ -35,24 +35,28 @@ export class PositionPartitions {
     if (toCreate.length === 0) return [];
     const client = await this.pool.connect();
     try {
-      await inTransaction(client, async () => {
+      const created = await inTransaction(client, async () => {
         await client.query(`SELECT pg_advisory_xact_lock(hashtext('meridian.positions.partitions'))`);
-        for (const day of toCreate) {
+        // Another instance may have made some while this one waited for the lock.
+        const existingNow = new Set(await this.existingDays(client));
+        const missingNow = toCreate.filter((d) => !existingNow.has(d));
+        for (const day of missingNow) {
           await client.query(
             `CREATE TABLE IF NOT EXISTS read.${partitionName(day)} PARTITION OF read.positions
              FOR VALUES FROM ('${isoDay(day)} 00:00:00+00') TO ('${isoDay(day + 1)} 00:00:00+00')`,
           );
         }
+        return missingNow;
       });
       toCreate.forEach((d) => this.known.add(d));
-      return toCreate;
+      return created;
     } finally {
       client.release();
     }
   }
 
-  private async existingDays(): Promise<number[]> {
-    const { rows } = await this.pool.query<{ name: string }>(
+  private async existingDays(db: Pick<Pool, 'query'> = this.pool): Promise<number[]> {
+    const { rows } = await db.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
        JOIN pg_namespace n ON n.oid = p.relnamespace

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { firstPerAssetAndTime, type PositionRow } from './positions.writes';
+import { firstPerAssetAndTime, oneTenantPerAsset, type PositionRow } from './positions.writes';
 
 const a = '0190d5a2-0000-7000-8000-00000000000a';
 const b = '0190d5a2-0000-7000-8000-00000000000b';
@@ -35,5 +35,25 @@ describe('firstPerAssetAndTime', () => {
       row(b, '2025-03-10T12:00:00+02:00', 5),
     ];
     expect(firstPerAssetAndTime(rows).map((r) => r.lon)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('oneTenantPerAsset', () => {
+  const fix = (assetId: string, tenantId: string, lon: number): PositionRow => ({
+    tenantId,
+    assetId,
+    ts: `2026-11-30T10:00:0${lon}Z`,
+    lon,
+    lat: 0,
+  });
+
+  it('keeps the first tenant seen for an asset and drops the fixes of another tenant for it', () => {
+    const rows = [fix('a', 't1', 1), fix('a', 't2', 2), fix('b', 't2', 3), fix('a', 't1', 4)];
+    expect(oneTenantPerAsset(rows).map((r) => r.lon)).toEqual([1, 3, 4]);
+  });
+
+  it('keeps every fix when each asset has one tenant', () => {
+    const rows = [fix('a', 't1', 1), fix('b', 't2', 2), fix('a', 't1', 3)];
+    expect(oneTenantPerAsset(rows)).toEqual(rows);
   });
 });

@@ -41,6 +41,20 @@ export function firstPerAssetAndTime(rows: readonly PositionRow[]): PositionRow[
   return kept;
 }
 
+/**
+ * An asset belongs to one tenant: when a batch carries fixes of one asset under two tenants (an
+ * asset not yet in asset_latest, so the SQL guard cannot tell), the first tenant seen keeps it and
+ * the others' fixes are dropped. Pure: exported for tests.
+ */
+export function oneTenantPerAsset(rows: readonly PositionRow[]): PositionRow[] {
+  const owner = new Map<string, string>();
+  return rows.filter((r) => {
+    const first = owner.get(r.assetId);
+    if (first === undefined) owner.set(r.assetId, r.tenantId);
+    return first === undefined || first === r.tenantId;
+  });
+}
+
 const FIX_COLUMNS = `unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[],
   $7::real[], $8::real[], $9::real[], $10::real[]) AS f(t, a, ts, lon, lat, alt, speed, heading, battery, accuracy)`;
 
@@ -58,7 +72,7 @@ export class PositionsWriter {
   }
 
   async write(batch: readonly PositionRow[]): Promise<{ inserted: number }> {
-    const rows = firstPerAssetAndTime(batch);
+    const rows = oneTenantPerAsset(firstPerAssetAndTime(batch));
     if (rows.length === 0) return { inserted: 0 };
     await this.partitions.ensure(rows.map((r) => dayOf(r.ts)));
     const params = [
