@@ -17,7 +17,7 @@ const bbox: Bbox = [8, 47, 12, 51];
 const LIMIT = 100;
 
 interface ListData {
-  readonly bbox: Bbox;
+  readonly bbox?: Bbox;
   readonly limit: number;
   readonly after?: string;
 }
@@ -177,6 +177,46 @@ describe('ListAssetsHandler: keyset pages of the assets in a bbox (real PostGIS)
     const plan = nodes.map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`);
     expect({ plan, indexed: plan.some((p) => / using asset_latest_/.test(p)) }).toEqual({ plan, indexed: true });
     expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);
+  });
+
+  it('without a bbox pages every registered asset of the tenant, positioned or not, from an index', async () => {
+    const unpositioned = [randomUUID(), randomUUID()];
+    await pool.query(
+      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version)
+       SELECT a, $1, 'unplaced', 'crew', 'registered', 1 FROM unnest($2::uuid[]) AS a`,
+      [tenants.fleet, unpositioned],
+    );
+    const outside = (await pool.query<{ asset_id: string }>(
+      `SELECT asset_id FROM read.asset_latest WHERE tenant_id = $1 AND name IS NOT NULL`,
+      [tenants.fleet],
+    )).rows.map((r) => r.asset_id);
+    const ids: string[] = [];
+    let after: string | undefined;
+    const sent = jest.spyOn(pool, 'query');
+    let firstCall: unknown[] = [];
+    try {
+      for (let pages = 0; pages < 200; pages++) {
+        const page = pageOf(await handler.list(request(tenants.fleet, { limit: LIMIT, ...(after ? { after } : {}) })));
+        ids.push(...page.items.map((f) => f.id));
+        if (page.after === null) break;
+        after = page.after;
+      }
+      firstCall = sent.mock.calls[1];
+    } finally {
+      sent.mockRestore();
+    }
+    // The 2,500 inside, the 300 outside and the unpositioned two; never fix-only rows or another tenant's.
+    expect(ids).toEqual([...outside].sort());
+    expect(ids).toEqual(expect.arrayContaining([...unpositioned, ...inside]));
+    expect(ids).toHaveLength(inside.length + 300 + 2);
+    const [text, values] = firstCall;
+    const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      `EXPLAIN (FORMAT JSON) ${String(text)}`,
+      values as unknown[],
+    );
+    const plan = flatten(rows[0]['QUERY PLAN'][0].Plan).map((n) => n['Node Type']);
+    expect(plan.filter((p) => p === 'Seq Scan')).toEqual([]);
+    await pool.query(`DELETE FROM read.asset_latest WHERE asset_id = ANY($1::uuid[])`, [unpositioned]);
   });
 
   it('answers TENANT.INVALID for a request without a valid tenant', async () => {
