@@ -13,7 +13,10 @@ export default tseslint.config(
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/ban-ts-comment': ['error', { 'ts-ignore': true, 'ts-expect-error': true, 'ts-nocheck': true }],
+      '@typescript-eslint/ban-ts-comment': [
+        'error',
+        { 'ts-ignore': true, 'ts-expect-error': true, 'ts-nocheck': true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
       '@nx/enforce-module-boundaries': [
@@ -24,22 +27,64 @@ export default tseslint.config(
           banTransitiveDependencies: false,
           depConstraints: [
             // Layers (docs/decisions/0008-layout.md).
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:util', 'type:infra', 'type:contracts'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:infra', 'type:contracts'] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:infra', 'type:contracts'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:feature',
+                'type:data-access',
+                'type:domain',
+                'type:util',
+                'type:infra',
+                'type:contracts',
+              ],
+            },
+            {
+              sourceTag: 'type:feature',
+              onlyDependOnLibsWithTags: [
+                'type:data-access',
+                'type:domain',
+                'type:util',
+                'type:infra',
+                'type:contracts',
+              ],
+            },
+            {
+              sourceTag: 'type:data-access',
+              onlyDependOnLibsWithTags: [
+                'type:data-access',
+                'type:domain',
+                'type:util',
+                'type:infra',
+                'type:contracts',
+              ],
+            },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:util', 'type:contracts'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:infra', 'type:contracts'] },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: infraPackages },
+            {
+              sourceTag: 'type:contracts',
+              onlyDependOnLibsWithTags: ['type:contracts'],
+              bannedExternalImports: infraPackages,
+            },
             // A domain lib imports only the core contracts and pure utils: no framework, no I/O, and
             // not a context's integration schemas (the edge maps between those and the domain).
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['contracts:core', 'type:util'], bannedExternalImports: infraPackages },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['contracts:core', 'type:util'],
+              bannedExternalImports: infraPackages,
+            },
             { sourceTag: 'kind:pure', onlyDependOnLibsWithTags: ['kind:pure'], bannedExternalImports: infraPackages },
             // Services never import each other: only their own scope, the read models and shared code.
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:identity', onlyDependOnLibsWithTags: ['scope:identity', 'scope:shared'] },
             { sourceTag: 'scope:workflow', onlyDependOnLibsWithTags: ['scope:workflow', 'scope:shared'] },
-            { sourceTag: 'scope:projection', onlyDependOnLibsWithTags: ['scope:projection', 'scope:read-model', 'scope:shared'] },
-            { sourceTag: 'scope:geo-query', onlyDependOnLibsWithTags: ['scope:geo-query', 'scope:read-model', 'scope:shared'] },
+            {
+              sourceTag: 'scope:projection',
+              onlyDependOnLibsWithTags: ['scope:projection', 'scope:read-model', 'scope:shared'],
+            },
+            {
+              sourceTag: 'scope:geo-query',
+              onlyDependOnLibsWithTags: ['scope:geo-query', 'scope:read-model', 'scope:shared'],
+            },
             { sourceTag: 'scope:read-model', onlyDependOnLibsWithTags: ['scope:read-model', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],

@@ -115,7 +115,9 @@ export async function appendBenchmark(
   // Warm-up: compiles append_events in every pooled session and warms both tables' indexes.
   const warmIds = Array.from({ length: params.warmupCalls }, () => randomUUID());
   for (const side of [baseSide, storeSide]) {
-    await runWorkers(writers, warmIds.length, (i) => side.call(`warmup-${warmIds[i]}`, 0, assetEvents(warmIds[i], 1, k)));
+    await runWorkers(writers, warmIds.length, (i) =>
+      side.call(`warmup-${warmIds[i]}`, 0, assetEvents(warmIds[i], 1, k)),
+    );
   }
   say(
     `  warm-up done (${params.warmupCalls} calls per side); ${rounds} rounds × ${fmt(streams)} streams × ${k} event(s) per call, ${params.slicesPerRound} slices per round`,
@@ -145,7 +147,8 @@ export async function appendBenchmark(
             side.stats.latencies.push(now() - t);
             done++;
           }),
-          () => `${side.name} segment ${segment + 1}/${segments}: ${fmt(done * k)} events, ${fmt((done * k) / ((now() - start) / 1000))} events/s`,
+          () =>
+            `${side.name} segment ${segment + 1}/${segments}: ${fmt(done * k)} events, ${fmt((done * k) / ((now() - start) / 1000))} events/s`,
         );
         const ms = now() - start;
         const events = (to - from) * k;

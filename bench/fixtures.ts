@@ -9,8 +9,14 @@ const statuses = ['registered', 'available', 'assigned', 'maintenance', 'availab
 type Status = (typeof statuses)[number];
 
 export type BenchEvent =
-  | DomainEvent<'asset.registered.v1', { assetId: string; tenantId: string; name: string; kind: string; registeredAt: string }>
-  | DomainEvent<'asset.status-changed.v1', { assetId: string; from: Status; to: Status; changedAt: string; note: string }>;
+  | DomainEvent<
+      'asset.registered.v1',
+      { assetId: string; tenantId: string; name: string; kind: string; registeredAt: string }
+    >
+  | DomainEvent<
+      'asset.status-changed.v1',
+      { assetId: string; from: Status; to: Status; changedAt: string; note: string }
+    >;
 
 const TENANT = 'tenant-bench-0001';
 const metadataFor = (correlationId: string): EventMetadata => ({
@@ -31,7 +37,13 @@ export function assetEvent(assetId: string, version: number, at = new Date()): N
     return {
       id: randomUUID(),
       type: 'asset.registered.v1',
-      data: { assetId, tenantId: TENANT, name: `Survey drone ${assetId.slice(0, 8)}`, kind: 'drone', registeredAt: at.toISOString() },
+      data: {
+        assetId,
+        tenantId: TENANT,
+        name: `Survey drone ${assetId.slice(0, 8)}`,
+        kind: 'drone',
+        registeredAt: at.toISOString(),
+      },
       metadata: metadataFor(correlationId),
     };
   }

@@ -27,7 +27,12 @@ const spread = (xs: readonly number[]) => ({
   max: round(Math.max(...xs)),
 });
 
-export async function loadBenchmark(pool: Pool, schema: string, store: PgEventStore, params: LoadParams): Promise<BenchResult[]> {
+export async function loadBenchmark(
+  pool: Pool,
+  schema: string,
+  store: PgEventStore,
+  params: LoadParams,
+): Promise<BenchResult[]> {
   const assetId = randomUUID();
   const streamId = `asset-${assetId}`;
   for (let v = 0; v < params.events; v += params.appendBatch) {
@@ -38,7 +43,9 @@ export async function loadBenchmark(pool: Pool, schema: string, store: PgEventSt
   say(`  stream ${streamId} has ${fmt(params.events)} events`);
 
   const rawSelect = async (): Promise<number> => {
-    const { rows } = await pool.query(`SELECT * FROM ${schema}.events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
+    const { rows } = await pool.query(`SELECT * FROM ${schema}.events WHERE stream_id = $1 ORDER BY stream_version`, [
+      streamId,
+    ]);
     return rows.length;
   };
   const loadOnce = async (expectedRead: number): Promise<void> => {
@@ -50,9 +57,10 @@ export async function loadBenchmark(pool: Pool, schema: string, store: PgEventSt
 
   // Diagnostic only: the columns load() actually uses (see README, "what the numbers say").
   const leanSelect = () =>
-    pool.query(`SELECT stream_version, type, schema_version, data FROM ${schema}.events WHERE stream_id = $1 AND stream_version > 0 ORDER BY stream_version`, [
-      streamId,
-    ]);
+    pool.query(
+      `SELECT stream_version, type, schema_version, data FROM ${schema}.events WHERE stream_id = $1 AND stream_version > 0 ORDER BY stream_version`,
+      [streamId],
+    );
 
   const baselineMs: number[] = [];
   const noSnapshotMs: number[] = [];
@@ -68,14 +76,19 @@ export async function loadBenchmark(pool: Pool, schema: string, store: PgEventSt
     readStreamMs.push(await timed(() => store.readStream(streamId)));
     leanMs.push(await timed(leanSelect));
   }
-  say(`  load without snapshot: median ${fmt(median(noSnapshotMs))} ms; raw SELECT median ${fmt(median(baselineMs))} ms`);
+  say(
+    `  load without snapshot: median ${fmt(median(noSnapshotMs))} ms; raw SELECT median ${fmt(median(baselineMs))} ms`,
+  );
 
   // Snapshot exactly as handle() writes one: the folded state at a version, tagged with stateVersion.
   const snapshotVersion = params.events - params.snapshotTail;
   const head = await store.readStream(streamId);
   const state = head
     .slice(0, snapshotVersion)
-    .reduce((s, r) => assetDecider.evolve(s, { type: r.type, data: r.data } as Parameters<typeof assetDecider.evolve>[1]), assetDecider.initialState);
+    .reduce(
+      (s, r) => assetDecider.evolve(s, { type: r.type, data: r.data } as Parameters<typeof assetDecider.evolve>[1]),
+      assetDecider.initialState,
+    );
   await store.writeSnapshot({ streamId, version: snapshotVersion, schemaVersion: assetDecider.stateVersion, state });
 
   const snapshotMs: number[] = [];
@@ -85,7 +98,9 @@ export async function loadBenchmark(pool: Pool, schema: string, store: PgEventSt
     snapshotBaselineMs.push(await timed(rawSelect));
     snapshotMs.push(await timed(() => loadOnce(params.snapshotTail)));
   }
-  say(`  load with snapshot: median ${fmt(median(snapshotMs))} ms; raw SELECT median ${fmt(median(snapshotBaselineMs))} ms`);
+  say(
+    `  load with snapshot: median ${fmt(median(snapshotMs))} ms; raw SELECT median ${fmt(median(snapshotBaselineMs))} ms`,
+  );
 
   const parameters = { events: params.events, runs: params.runs, warmupRuns: params.warmupRuns, statistic: 'median' };
   return [

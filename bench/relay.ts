@@ -125,7 +125,10 @@ export async function relayBenchmark(
   topics: RelayTopics,
   params: RelayParams,
 ): Promise<BenchResult> {
-  const created = await bus.ensureTopics([topicDefinition(topics.relay, params.partitions), topicDefinition(topics.baseline, params.partitions)]);
+  const created = await bus.ensureTopics([
+    topicDefinition(topics.relay, params.partitions),
+    topicDefinition(topics.baseline, params.partitions),
+  ]);
   say(`  topics ready: ${created.join(', ')} (${params.partitions} partitions each)`);
 
   // Start the relay's checkpoint at the current head of $all so it publishes only this phase's events.
@@ -138,7 +141,11 @@ export async function relayBenchmark(
 
   // Baseline producer: plain kafkajs with MessageBus's producer settings.
   const kafka = new Kafka({ clientId: 'meridian-bench-raw', brokers: [...params.brokers], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
 
   // The relay, timing its publish step (mapping + send + ack) apart from its database work, and
@@ -160,7 +167,11 @@ export async function relayBenchmark(
   try {
     // Warm-up: both producers connect and fetch their topic's metadata before anything is timed.
     const warm = prebuilt('asset-warmup', assetEvents(randomUUID(), 1, 1)[0], new Date().toISOString());
-    await producer.send({ topic: topics.baseline, acks: -1, messages: [{ key: warm.key, value: warm.value, headers: { ...warm.headers } }] });
+    await producer.send({
+      topic: topics.baseline,
+      acks: -1,
+      messages: [{ key: warm.key, value: warm.value, headers: { ...warm.headers } }],
+    });
     await bus.send(topics.relay, [warm]);
 
     // Chunks: pre-append (not timed), then the relay drains the chunk and the raw producer sends the
@@ -207,7 +218,11 @@ export async function relayBenchmark(
       const runBaseline = async (): Promise<number> => {
         const ms = await timed(async () => {
           for (let i = 0; i < messages.length; i += params.batchSize) {
-            await producer.send({ topic: topics.baseline, acks: -1, messages: messages.slice(i, i + params.batchSize) });
+            await producer.send({
+              topic: topics.baseline,
+              acks: -1,
+              messages: messages.slice(i, i + params.batchSize),
+            });
           }
         });
         baselineMs += ms;
@@ -229,7 +244,9 @@ export async function relayBenchmark(
     const baselineRate = baselineSent / (baselineMs / 1000);
     const missing = params.events - delivered.size;
     const duplicates = relay.published - delivered.size;
-    say(`  relay: ${fmt(relayRate)} events/s (${fmt(relayMs)} ms, ${fmt(publishMs)} ms of it in publish); raw producer ${fmt(baselineRate)} messages/s`);
+    say(
+      `  relay: ${fmt(relayRate)} events/s (${fmt(relayMs)} ms, ${fmt(publishMs)} ms of it in publish); raw producer ${fmt(baselineRate)} messages/s`,
+    );
     if (missing > 0 || duplicates > 0 || stalled) {
       say(
         `  WARNING: relay delivered ${fmt(delivered.size)}/${fmt(params.events)} distinct events (${fmt(missing)} missing, ${fmt(duplicates)} duplicates${stalled ? ', stalled' : ''})`,

@@ -51,7 +51,9 @@ export function machine(postgres: string, kafkaBrokers: readonly string[], loadA
 /** The checked-out commit (read-only `git rev-parse`); null outside a git checkout. */
 export function currentCommit(cwd: string): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -62,7 +64,11 @@ export function writeReport(dir: string, report: RunReport): string[] {
   const latest = join(dir, 'latest.json');
   const history = join(dir, 'history.jsonl');
   const svg = join(dir, 'latest.svg');
-  const results = report.results.map((r) => ({ ...r, timestamp: report.timestamp, machine: { cpus: report.machine.cpus, node: report.machine.node } }));
+  const results = report.results.map((r) => ({
+    ...r,
+    timestamp: report.timestamp,
+    machine: { cpus: report.machine.cpus, node: report.machine.node },
+  }));
   writeFileSync(latest, `${JSON.stringify({ ...report, results }, null, 2)}\n`);
   const row = {
     runId: report.runId,
@@ -75,7 +81,14 @@ export function writeReport(dir: string, report: RunReport): string[] {
       postgres: report.machine.postgres,
       loadAverage: report.machine.loadAverage,
     },
-    results: report.results.map(({ name, value, unit, baseline, ratio, better }) => ({ name, value, unit, baseline, ratio, better })),
+    results: report.results.map(({ name, value, unit, baseline, ratio, better }) => ({
+      name,
+      value,
+      unit,
+      baseline,
+      ratio,
+      better,
+    })),
   };
   appendFileSync(history, `${JSON.stringify(row)}\n`);
   writeFileSync(svg, renderSvg(report));

@@ -116,7 +116,9 @@ export async function openTelemetryDb(pgUrl: string, poolSize: number): Promise<
     await pool.query(baselineDdl(BASELINE_SCHEMA));
     const [read, base] = [await tableShape(pool, READ_SCHEMA), await tableShape(pool, BASELINE_SCHEMA)];
     if (read !== base) {
-      throw new Error(`${BASELINE_SCHEMA}.positions no longer matches ${READ_SCHEMA}.positions; update bench/telemetry.ts\n read: ${read}\n base: ${base}`);
+      throw new Error(
+        `${BASELINE_SCHEMA}.positions no longer matches ${READ_SCHEMA}.positions; update bench/telemetry.ts\n read: ${read}\n base: ${base}`,
+      );
     }
     const { rows } = await pool.query<{ v: string }>('SELECT postgis_lib_version() AS v');
     return { pool, postgis: rows[0].v, drop };
@@ -202,7 +204,10 @@ class CopyFromStdin implements Submittable {
 const COPY_COLUMNS = '(tenant_id, asset_id, ts, geom, alt, speed, heading, battery, accuracy)';
 
 /** COPY text format: tab-separated, `\N` for null, backslash escapes in text values. */
-const copyText = (s: string): string => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? c) : s);
+const copyText = (s: string): string =>
+  /[\\\t\n\r]/.test(s)
+    ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? c)
+    : s;
 const copyNum = (v: number | undefined): string => (v === undefined ? '\\N' : String(v));
 
 const ewkb = Buffer.alloc(25);
@@ -225,7 +230,12 @@ export function copyLines(rows: readonly PositionRow[]): string {
 }
 
 /** One `COPY … FROM STDIN` of `batches` (one chunk each) on one pooled connection; returns rows copied. */
-async function copyIn(pool: Pool, schema: string, batches: readonly (readonly PositionRow[])[], sent: (rows: number) => void): Promise<number> {
+async function copyIn(
+  pool: Pool,
+  schema: string,
+  batches: readonly (readonly PositionRow[])[],
+  sent: (rows: number) => void,
+): Promise<number> {
   const copy = new CopyFromStdin(`COPY ${schema}.positions ${COPY_COLUMNS} FROM STDIN`, function* () {
     for (const b of batches) {
       yield Buffer.from(copyLines(b));
@@ -428,7 +438,13 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
   const fixesPerSide = laneRows(fixes.lanes);
   const newStats = (): SideStats => ({ rows: 0, ms: 0, perSegment: [], latencies: [] });
 
-  const statementMs: Record<StatementKind, number> = { insertPositions: 0, upsertLatest: 0, beginCommit: 0, partitions: 0, connect: 0 };
+  const statementMs: Record<StatementKind, number> = {
+    insertPositions: 0,
+    upsertLatest: 0,
+    beginCommit: 0,
+    partitions: 0,
+    connect: 0,
+  };
   const repository = new PositionsWriter(timedPool(pool, statementMs));
   let inserted = 0;
   const repoSide: Side = {
@@ -510,7 +526,8 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
       const start = now();
       const written = await withTicker(
         side.write(lanes, (n) => (done += n)),
-        () => `${side.name} segment ${seg + 1}/${segments}: ${fmt(done)} fixes, ${fmt(done / ((now() - start) / 1000))} positions/s`,
+        () =>
+          `${side.name} segment ${seg + 1}/${segments}: ${fmt(done)} fixes, ${fmt(done / ((now() - start) / 1000))} positions/s`,
       );
       const ms = now() - start;
       if (side === repoSide) inserted += written;
@@ -590,7 +607,8 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
       writers,
       segments,
       batchesPerWriterPerSegment: perSegment,
-      lanes: 'the fleet split by asset across writers, as Kafka partitions split it by key: concurrent batches share no asset',
+      lanes:
+        'the fleet split by asset across writers, as Kafka partitions split it by key: concurrent batches share no asset',
       warmupFixes: warmRows,
       baselineTable: `${BASELINE_SCHEMA}.positions: columns, defaults, day partitions and indexes of read.positions`,
       copy: 'COPY … FROM STDIN, text format, geometry as hex EWKB, node-postgres copy-in protocol; one COPY per writer per segment',

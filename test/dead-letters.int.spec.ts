@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dlqTopic, MeridianHeaders, toWire } from '@meridian/contracts/core';
 import { drainDeadLetters, type MessageBus, Subscription } from '@meridian/shared/messaging';
-import { consumeAll, createTestBus, createTopics, deleteTopics, eventually, uniqueTopic } from '@meridian/shared/testing';
+import {
+  consumeAll,
+  createTestBus,
+  createTopics,
+  deleteTopics,
+  eventually,
+  uniqueTopic,
+} from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
 
 describe('dead letters: list and replay', () => {
@@ -21,8 +28,23 @@ describe('dead letters: list and replay', () => {
 
   it('replays a parked message to its topic without the error headers, once', async () => {
     // A consumer whose handler fails permanently parks the message in the DLQ.
-    const good = toWire({ id: randomUUID(), type: 'test.thing.v1', source: '/test', time: new Date().toISOString(), data: { n: 1 }, correlationId: 'c-1' }, 'k1');
-    const failing = new Subscription(bus, { groupId: `failing-${randomUUID()}`, topics: [topic], maxAttempts: 1, log: silentLog });
+    const good = toWire(
+      {
+        id: randomUUID(),
+        type: 'test.thing.v1',
+        source: '/test',
+        time: new Date().toISOString(),
+        data: { n: 1 },
+        correlationId: 'c-1',
+      },
+      'k1',
+    );
+    const failing = new Subscription(bus, {
+      groupId: `failing-${randomUUID()}`,
+      topics: [topic],
+      maxAttempts: 1,
+      log: silentLog,
+    });
     let attempts = 0;
     await failing.run(async () => {
       attempts++;

@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { dlqDefinitions, errorDefinition, errorDefinitions, REPLY_ADDRESS, topicDefinitions } from '@meridian/contracts/core';
+import {
+  dlqDefinitions,
+  errorDefinition,
+  errorDefinitions,
+  REPLY_ADDRESS,
+  topicDefinitions,
+} from '@meridian/contracts/core';
 import {
   ASYNCAPI_PATH,
   buildAsyncApiDocument,
@@ -37,15 +43,18 @@ const resolveRef = (ref: unknown): Json => {
 };
 
 describe('published contract documents (docs/)', () => {
-  it.each(generateDocs().map((d) => [d.path, d.content] as const))('%s is committed exactly as generated', (path, content) => {
-    if (!existsSync(join(ROOT, path))) throw new Error(`${path} is missing: run \`npm run docs:contracts\``);
-    const text = committed(path);
-    if (text !== content) {
-      // The structural comparison shows which part is stale; the textual one catches formatting.
-      if (path.endsWith('.json')) expect(JSON.parse(text)).toEqual(JSON.parse(content));
-      throw new Error(`${path} ${STALE}`);
-    }
-  });
+  it.each(generateDocs().map((d) => [d.path, d.content] as const))(
+    '%s is committed exactly as generated',
+    (path, content) => {
+      if (!existsSync(join(ROOT, path))) throw new Error(`${path} is missing: run \`npm run docs:contracts\``);
+      const text = committed(path);
+      if (text !== content) {
+        // The structural comparison shows which part is stale; the textual one catches formatting.
+        if (path.endsWith('.json')) expect(JSON.parse(text)).toEqual(JSON.parse(content));
+        throw new Error(`${path} ${STALE}`);
+      }
+    },
+  );
 
   it('are deterministic: two generations render the same bytes', () => {
     expect(generateDocs()).toEqual(generateDocs());
@@ -96,13 +105,28 @@ describe('AsyncAPI document', () => {
   it('documents the CloudEvents binary-mode and tracing headers on every message', () => {
     const headers = (asyncapi['components'] as Json)['schemas'] as Record<string, Json>;
     const properties = Object.keys(headers['CloudEventHeaders']['properties'] as Json);
-    for (const name of ['ce_id', 'ce_type', 'ce_source', 'ce_time', 'ce_specversion', 'ce_dataschema', 'content-type', 'traceparent', 'correlation-id', 'causation-id', 'tenant-id', 'reply-to']) {
+    for (const name of [
+      'ce_id',
+      'ce_type',
+      'ce_source',
+      'ce_time',
+      'ce_specversion',
+      'ce_dataschema',
+      'content-type',
+      'traceparent',
+      'correlation-id',
+      'causation-id',
+      'tenant-id',
+      'reply-to',
+    ]) {
       expect(properties).toContain(name);
     }
     for (const { contract } of catalogue) {
       const [common, own] = (messages[contract.type]['headers'] as { allOf: Json[] }).allOf;
       expect(resolveRef(common['$ref'])).toBe(headers['CloudEventHeaders']);
-      expect(own).toMatchObject({ properties: { ce_type: { const: contract.type }, ce_dataschema: { const: contract.dataschema } } });
+      expect(own).toMatchObject({
+        properties: { ce_type: { const: contract.type }, ce_dataschema: { const: contract.dataschema } },
+      });
     }
   });
 
@@ -155,7 +179,9 @@ describe('OpenAPI document', () => {
 describe('error codes (docs/errors.md, OpenAPI)', () => {
   it('lists every declared code with its status', () => {
     const text = committed('docs/errors.md');
-    const missing = errorDefinitions().filter((d) => !text.includes(`| \`${d.code}\` | ${d.statusNote ?? String(d.status)} |`));
+    const missing = errorDefinitions().filter(
+      (d) => !text.includes(`| \`${d.code}\` | ${d.statusNote ?? String(d.status)} |`),
+    );
     expect(missing.map((d) => d.code)).toEqual([]);
     expect(errorDefinitions().map((d) => d.code)).toEqual(
       expect.arrayContaining(['REQUEST.INVALID', 'ASSET.NOT_FOUND', 'TELEMETRY.BAD_TIMESTAMP', 'TENANT.UNKNOWN']),

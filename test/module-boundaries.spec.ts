@@ -22,7 +22,10 @@ describe('module boundaries (Nx tags, enforced by lint)', () => {
   });
 
   it('refuses a domain library importing a non-pure shared library', async () => {
-    const errors = await boundaryErrors('libs/workflow/domain/src/probe.ts', "import { MessageBus } from '@meridian/shared/messaging';\nexport const x = MessageBus;\n");
+    const errors = await boundaryErrors(
+      'libs/workflow/domain/src/probe.ts',
+      "import { MessageBus } from '@meridian/shared/messaging';\nexport const x = MessageBus;\n",
+    );
     expect(errors).toHaveLength(1);
   });
 
@@ -60,7 +63,10 @@ describe('module boundaries (Nx tags, enforced by lint)', () => {
   });
 
   it("refuses one service's code importing another's", async () => {
-    const errors = await boundaryErrors('apps/gateway/src/probe.ts', "import { assetDecider } from '@meridian/workflow/domain';\nexport const x = assetDecider;\n");
+    const errors = await boundaryErrors(
+      'apps/gateway/src/probe.ts',
+      "import { assetDecider } from '@meridian/workflow/domain';\nexport const x = assetDecider;\n",
+    );
     expect(errors.join('\n')).toMatch(/scope:gateway/);
   });
 

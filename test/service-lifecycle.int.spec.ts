@@ -11,7 +11,10 @@ interface Exit {
   output: string;
 }
 
-function runWorkflow(env: Record<string, string>, whileRunning?: (output: () => string, stop: () => void) => Promise<void>): Promise<Exit> {
+function runWorkflow(
+  env: Record<string, string>,
+  whileRunning?: (output: () => string, stop: () => void) => Promise<void>,
+): Promise<Exit> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/workflow/src/main.ts'], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -21,14 +24,20 @@ function runWorkflow(env: Record<string, string>, whileRunning?: (output: () => 
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<Exit>((done) => child.on('exit', (code, signal) => done({ code, signal, output })));
-  void whileRunning?.(() => output, () => child.kill('SIGTERM'));
+  void whileRunning?.(
+    () => output,
+    () => child.kill('SIGTERM'),
+  );
   return exited;
 }
 
 async function waitReady(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -13,7 +13,9 @@ async function run(): Promise<void> {
   const bus = new MessageBus({ brokers, clientId: 'meridian-topics', log });
   try {
     const created = await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
-    console.error(`[topics] ${created.length ? `created ${created.length}: ${created.join(', ')}` : 'all topics exist'}`);
+    console.error(
+      `[topics] ${created.length ? `created ${created.length}: ${created.join(', ')}` : 'all topics exist'}`,
+    );
   } finally {
     await bus.close();
   }

@@ -2,8 +2,16 @@
 const KINDS = ['drone', 'vehicle', 'sensor', 'crew'] as const;
 const CENTER = { lon: 8.5417, lat: 47.3769 };
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -23,7 +31,11 @@ export async function loadDemoData(apiUrl: string, assets = 24): Promise<{ asset
   const ids: string[] = [];
   for (let i = 0; i < assets; i++) {
     const kind = KINDS[i % KINDS.length];
-    const { status, json } = await post(`${apiUrl}/v1/assets`, { name: `Demo ${kind} ${i + 1}`, kind }, { 'idempotency-key': `demo-asset-${i}` });
+    const { status, json } = await post(
+      `${apiUrl}/v1/assets`,
+      { name: `Demo ${kind} ${i + 1}`, kind },
+      { 'idempotency-key': `demo-asset-${i}` },
+    );
     if (status !== 201 && status !== 202) throw new Error(`demo asset ${i}: HTTP ${status} ${JSON.stringify(json)}`);
     ids.push((json as { id: string }).id);
   }

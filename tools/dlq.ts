@@ -12,11 +12,16 @@ async function run(): Promise<void> {
     console.error('usage: npm run dlq -- list|replay <topic>   e.g. npm run dlq -- list meridian.telemetry.positions');
     process.exit(2);
   }
-  const bus = new MessageBus({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','), clientId: 'meridian-dlq', log: silentLog });
+  const bus = new MessageBus({
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+    clientId: 'meridian-dlq',
+    log: silentLog,
+  });
   try {
     const replay = command === 'replay';
     const letters = await drainDeadLetters(bus, topic, { groupId: `meridian.dlq.${command}.${topic}`, replay });
-    for (const l of letters) process.stdout.write(`${l.offset}\t${l.code}\t${l.wire.headers.ce_type ?? '-'}\t${l.error}\n`);
+    for (const l of letters)
+      process.stdout.write(`${l.offset}\t${l.code}\t${l.wire.headers.ce_type ?? '-'}\t${l.error}\n`);
     console.error(`[dlq] ${letters.length} dead letter(s) ${replay ? 'replayed to' : 'listed for'} ${topic}`);
   } finally {
     await bus.close();

@@ -52,10 +52,12 @@ export const OPENAPI_SERVER = 'http://127.0.0.1:8080';
  */
 function contractLibs(): Record<string, unknown>[] {
   const dir = join(ROOT, 'libs', 'contracts');
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- discovered at run time, on purpose
-    .map((d) => require(join(dir, d.name, 'src', 'index.ts')) as Record<string, unknown>);
+  return (
+    readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- discovered at run time, on purpose
+      .map((d) => require(join(dir, d.name, 'src', 'index.ts')) as Record<string, unknown>)
+  );
 }
 
 export const catalogue: readonly CatalogueEntry[] = contractLibs().flatMap(
@@ -85,7 +87,10 @@ export function buildOpenApiDocument(): Json {
 // Kafka keys: the partitioning (and so the ordering) of each message type.
 
 const uuidKey = (what: string): Json => ({ ...jsonSchema(z.uuid()), description: what });
-const noKey: Json = { type: 'null', description: 'No key: the producer spreads these messages over the partitions; nothing orders them.' };
+const noKey: Json = {
+  type: 'null',
+  description: 'No key: the producer spreads these messages over the partitions; nothing orders them.',
+};
 const tenantKey: Json = {
   ...jsonSchema(TenantId),
   description: 'Tenant id: every message of one tenant lands in one partition, in order.',
@@ -100,11 +105,16 @@ const keyByKind: Readonly<Record<MessageKind, Json>> = {
 };
 
 const keyByType: Readonly<Record<string, Json>> = {
-  [RegisterAssetV1.type]: uuidKey('Asset id (the id the gateway chose for the new asset): commands of one asset stay in order.'),
+  [RegisterAssetV1.type]: uuidKey(
+    'Asset id (the id the gateway chose for the new asset): commands of one asset stay in order.',
+  ),
   [AssetRegisteredV1.type]: uuidKey('Asset id: the events of one asset stay in order.'),
   [AssetStatusChangedV1.type]: uuidKey('Asset id: the events of one asset stay in order.'),
   [PositionReportedV1.type]: uuidKey('Asset id: the fixes of one asset stay in order.'),
-  [RegisterTenantV1.type]: { ...tenantKey, description: 'Tenant id (DESIGN §2: the aggregate id). No producer sends this command yet.' },
+  [RegisterTenantV1.type]: {
+    ...tenantKey,
+    description: 'Tenant id (DESIGN §2: the aggregate id). No producer sends this command yet.',
+  },
   [TenantRegisteredV1.type]: tenantKey,
 };
 
@@ -126,22 +136,62 @@ const cloudEventHeaders: Json = {
       description:
         'Event id. Integration events reuse the stored event id, so a relay retry republishes the same id; a command handler derives its event ids from the command id, so a redelivered command appends nothing twice.',
     },
-    ce_type: { type: 'string', description: 'The versioned message type, e.g. `meridian.workflow.asset.registered.v1`.' },
-    ce_source: { type: 'string', pattern: '^/meridian/[a-z-]+$', description: 'The producing service, `/meridian/<service>`.' },
-    ce_time: { type: 'string', format: 'date-time', description: 'When the event happened (for integration events: when it was stored).' },
+    ce_type: {
+      type: 'string',
+      description: 'The versioned message type, e.g. `meridian.workflow.asset.registered.v1`.',
+    },
+    ce_source: {
+      type: 'string',
+      pattern: '^/meridian/[a-z-]+$',
+      description: 'The producing service, `/meridian/<service>`.',
+    },
+    ce_time: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When the event happened (for integration events: when it was stored).',
+    },
     ce_specversion: { type: 'string', const: '1.0' },
-    ce_dataschema: { type: 'string', format: 'uri', description: "URI naming the data's schema version (`https://schemas.meridian.dev/<type with / for .>.json`)." },
-    ce_subject: { type: 'string', description: 'The aggregate the event is about, where there is one (asset events: the asset id).' },
-    ce_datacontenttype: { type: 'string', const: 'application/json', description: 'Written beside `content-type` for readers that look for the attribute.' },
-    'content-type': { type: 'string', const: 'application/json', description: 'CloudEvents `datacontenttype` in binary mode: the value is UTF-8 JSON.' },
-    [h.traceparent]: { type: 'string', description: 'W3C Trace Context `traceparent`, passed on when the message being handled had one.' },
-    [h.correlationId]: { type: 'string', description: 'Ties together everything done for one request; a reply carries the correlation id of its request.' },
+    ce_dataschema: {
+      type: 'string',
+      format: 'uri',
+      description: "URI naming the data's schema version (`https://schemas.meridian.dev/<type with / for .>.json`).",
+    },
+    ce_subject: {
+      type: 'string',
+      description: 'The aggregate the event is about, where there is one (asset events: the asset id).',
+    },
+    ce_datacontenttype: {
+      type: 'string',
+      const: 'application/json',
+      description: 'Written beside `content-type` for readers that look for the attribute.',
+    },
+    'content-type': {
+      type: 'string',
+      const: 'application/json',
+      description: 'CloudEvents `datacontenttype` in binary mode: the value is UTF-8 JSON.',
+    },
+    [h.traceparent]: {
+      type: 'string',
+      description: 'W3C Trace Context `traceparent`, passed on when the message being handled had one.',
+    },
+    [h.correlationId]: {
+      type: 'string',
+      description: 'Ties together everything done for one request; a reply carries the correlation id of its request.',
+    },
     [h.causationId]: { type: 'string', description: 'Id of the message that caused this one.' },
-    [h.tenantId]: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Tenant the message belongs to.' },
-    [h.replyTo]: { type: 'string', description: 'On commands and queries: the topic the reply goes to, `meridian.<service>.replies.<instance>`.' },
+    [h.tenantId]: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9-]{1,62}$',
+      description: 'Tenant the message belongs to.',
+    },
+    [h.replyTo]: {
+      type: 'string',
+      description: 'On commands and queries: the topic the reply goes to, `meridian.<service>.replies.<instance>`.',
+    },
     [h.replyKey]: {
       type: 'string',
-      description: "On requests, set by the requester; echoed in the reply, which is matched by it (never by the client-supplied correlation id).",
+      description:
+        'On requests, set by the requester; echoed in the reply, which is matched by it (never by the client-supplied correlation id).',
     },
   },
 };
@@ -176,7 +226,10 @@ const deadLetterHeaders: Json = {
   required: [h.error, h.errorCode, h.originalTopic, h.originalPartition, h.originalOffset],
   properties: {
     [h.error]: { type: 'string', maxLength: 4000, description: 'The error message, truncated to 4,000 characters.' },
-    [h.errorCode]: { type: 'string', description: 'Stable code of the error (e.g. `CONTRACT.VIOLATION`), or `UNKNOWN` for an error without one.' },
+    [h.errorCode]: {
+      type: 'string',
+      description: 'Stable code of the error (e.g. `CONTRACT.VIOLATION`), or `UNKNOWN` for an error without one.',
+    },
     [h.originalTopic]: { type: 'string' },
     [h.originalPartition]: { type: 'string', pattern: '^[0-9]+$' },
     [h.originalOffset]: { type: 'string', pattern: '^[0-9]+$' },
@@ -212,7 +265,12 @@ const deadLetterMessage: Json = {
   contentType: 'application/octet-stream',
   headers: deadLetterHeaders,
   payload: { description: 'The original record value, byte for byte.' },
-  bindings: { kafka: { key: { type: ['string', 'null'], description: 'The original record key.' }, bindingVersion: KAFKA_BINDING } },
+  bindings: {
+    kafka: {
+      key: { type: ['string', 'null'], description: 'The original record key.' },
+      bindingVersion: KAFKA_BINDING,
+    },
+  },
 };
 
 function kafkaTopicBinding(t: Pick<TopicDefinition, 'partitions' | 'retentionMs' | 'cleanupPolicy'>): Json {
@@ -227,15 +285,24 @@ function kafkaTopicBinding(t: Pick<TopicDefinition, 'partitions' | 'retentionMs'
 
 /** Prose per topic; a topic that carries nothing yet says which piece of work will fill it. */
 const channelDescriptions: Readonly<Record<string, string>> = {
-  [Topics.workflowCommands]: 'Commands to the workflow service (assets now; zones, definitions and missions later). Each is answered on the reply-to topic.',
-  [Topics.workflowEvents]: 'Integration events of the workflow service, published by its outbox relay from the event store. Kept forever.',
-  [Topics.identityCommands]: 'Commands to the identity service. Nothing sends them yet: the tenants named in IDENTITY_BOOTSTRAP_TENANTS are registered by identity itself at start, and an administration API is planned with the identity issue.',
-  [Topics.identityEvents]: 'Integration events of the identity service, published by its outbox relay. The gateway builds its tenant directory from them. Kept forever.',
-  [Topics.identityKeys]: 'Declared and provisioned, not used yet: signing keys (compacted) arrive with the OpenID Connect work.',
-  [Topics.identityPrincipals]: 'Declared and provisioned, not used yet: principal snapshots (compacted) arrive with the permissions work.',
-  [Topics.projectionEvents]: 'Declared and provisioned, not used yet: geo events (zone enter/exit) arrive with the geofencing work.',
-  [Topics.geoQueryRequests]: 'Queries to geo-query, answered on the reply-to topic. Short retention: an unanswered query is worthless after its timeout.',
-  [Topics.telemetryPositions]: 'Position fixes accepted by the gateway, one fix per record. A stream, not aggregate events.',
+  [Topics.workflowCommands]:
+    'Commands to the workflow service (assets now; zones, definitions and missions later). Each is answered on the reply-to topic.',
+  [Topics.workflowEvents]:
+    'Integration events of the workflow service, published by its outbox relay from the event store. Kept forever.',
+  [Topics.identityCommands]:
+    'Commands to the identity service. Nothing sends them yet: the tenants named in IDENTITY_BOOTSTRAP_TENANTS are registered by identity itself at start, and an administration API is planned with the identity issue.',
+  [Topics.identityEvents]:
+    'Integration events of the identity service, published by its outbox relay. The gateway builds its tenant directory from them. Kept forever.',
+  [Topics.identityKeys]:
+    'Declared and provisioned, not used yet: signing keys (compacted) arrive with the OpenID Connect work.',
+  [Topics.identityPrincipals]:
+    'Declared and provisioned, not used yet: principal snapshots (compacted) arrive with the permissions work.',
+  [Topics.projectionEvents]:
+    'Declared and provisioned, not used yet: geo events (zone enter/exit) arrive with the geofencing work.',
+  [Topics.geoQueryRequests]:
+    'Queries to geo-query, answered on the reply-to topic. Short retention: an unanswered query is worthless after its timeout.',
+  [Topics.telemetryPositions]:
+    'Position fixes accepted by the gateway, one fix per record. A stream, not aggregate events.',
 };
 
 interface OperationSpec {
@@ -256,14 +323,16 @@ const operationSpecs: readonly OperationSpec[] = [
     service: 'gateway',
     action: 'send',
     channel: Topics.workflowCommands,
-    summary: 'gateway sends commands to workflow (POST /v1/assets) and waits for the reply up to GATEWAY_COMMAND_TIMEOUT_MS; no reply in time is answered 202 pending.',
+    summary:
+      'gateway sends commands to workflow (POST /v1/assets) and waits for the reply up to GATEWAY_COMMAND_TIMEOUT_MS; no reply in time is answered 202 pending.',
     reply: [CommandReplyV1],
   },
   {
     service: 'workflow',
     action: 'receive',
     channel: Topics.workflowCommands,
-    summary: 'workflow decides each command against its aggregate, appends the events and replies accepted (with the stream version) or rejected (with a stable code).',
+    summary:
+      'workflow decides each command against its aggregate, appends the events and replies accepted (with the stream version) or rejected (with a stable code).',
     reply: [CommandReplyV1],
     groupId: { const: 'workflow.commands' },
   },
@@ -271,33 +340,38 @@ const operationSpecs: readonly OperationSpec[] = [
     service: 'workflow',
     action: 'send',
     channel: Topics.workflowEvents,
-    summary: "workflow's outbox relay publishes its stored domain events, mapped to integration events, in commit order.",
+    summary:
+      "workflow's outbox relay publishes its stored domain events, mapped to integration events, in commit order.",
   },
   {
     service: 'projection',
     action: 'receive',
     channel: Topics.workflowEvents,
-    summary: 'projection applies asset events to read.asset_latest, guarded by the stream version; unknown types are skipped.',
+    summary:
+      'projection applies asset events to read.asset_latest, guarded by the stream version; unknown types are skipped.',
     groupId: { const: 'projection.workflow-events' },
   },
   {
     service: 'gateway',
     action: 'send',
     channel: Topics.telemetryPositions,
-    summary: 'gateway publishes every accepted fix (POST /v1/telemetry) and answers 202 only after the broker acknowledged them all (acks=all).',
+    summary:
+      'gateway publishes every accepted fix (POST /v1/telemetry) and answers 202 only after the broker acknowledged them all (acks=all).',
   },
   {
     service: 'projection',
     action: 'receive',
     channel: Topics.telemetryPositions,
-    summary: 'projection writes fixes in batches into read.positions (idempotent on asset id and ts) and the newest per asset into read.asset_latest.',
+    summary:
+      'projection writes fixes in batches into read.positions (idempotent on asset id and ts) and the newest per asset into read.asset_latest.',
     groupId: { const: 'projection.telemetry' },
   },
   {
     service: 'gateway',
     action: 'send',
     channel: Topics.geoQueryRequests,
-    summary: 'gateway sends queries (GET /v1/assets, GET /v1/assets/{id}, the unknown-asset check of telemetry) and waits up to GATEWAY_QUERY_TIMEOUT_MS; no reply in time is a 504.',
+    summary:
+      'gateway sends queries (GET /v1/assets, GET /v1/assets/{id}, the unknown-asset check of telemetry) and waits up to GATEWAY_QUERY_TIMEOUT_MS; no reply in time is a 504.',
     messages: [GetAssetV1.type, ListAssetsInBboxV1.type, AssetsExistV1.type],
     reply: [QueryReplyV1],
   },
@@ -313,7 +387,8 @@ const operationSpecs: readonly OperationSpec[] = [
     service: 'gateway',
     action: 'receive',
     channel: REPLY_CHANNEL,
-    summary: "gateway reads its own instance's reply topic and matches replies to waiting requests by correlation id; a late reply is dropped.",
+    summary:
+      "gateway reads its own instance's reply topic and matches replies to waiting requests by correlation id; a late reply is dropped.",
     groupId: { pattern: '^meridian\\.gateway\\.replies\\.[A-Za-z0-9._-]+\\.group$' },
   },
   {
@@ -351,7 +426,9 @@ const deadLetterSenders: readonly { service: string; topic: string }[] = [
 ];
 
 const channelRef = (id: string): Json => ({ $ref: `#/channels/${id}` });
-const channelMessageRef = (channel: string, message: string): Json => ({ $ref: `#/channels/${channel}/messages/${message}` });
+const channelMessageRef = (channel: string, message: string): Json => ({
+  $ref: `#/channels/${channel}/messages/${message}`,
+});
 
 const description = `The Kafka contract of Meridian: every topic, every message type, who sends and who receives it.
 
@@ -380,7 +457,9 @@ export function buildAsyncApiDocument(): Json {
   }
 
   const channelMessages = (id: string): Json =>
-    Object.fromEntries((byChannel.get(id) ?? []).map((c) => [messageId(c), { $ref: `#/components/messages/${messageId(c)}` }]));
+    Object.fromEntries(
+      (byChannel.get(id) ?? []).map((c) => [messageId(c), { $ref: `#/components/messages/${messageId(c)}` }]),
+    );
 
   const channels: Json = {};
   for (const t of topicDefinitions) {
@@ -425,7 +504,8 @@ export function buildAsyncApiDocument(): Json {
     const inChannel = (byChannel.get(op.channel) ?? []).map(messageId);
     const messages = op.messages ?? inChannel;
     const stray = messages.filter((m) => !inChannel.includes(m));
-    if (stray.length) throw new Error(`operation on ${op.channel} names messages outside the channel: ${stray.join(', ')}`);
+    if (stray.length)
+      throw new Error(`operation on ${op.channel} names messages outside the channel: ${stray.join(', ')}`);
     const replies = (op.reply ?? []).map(messageId);
     const replyStray = replies.filter((m) => !(byChannel.get(REPLY_CHANNEL) ?? []).map(messageId).includes(m));
     if (replyStray.length) throw new Error(`reply messages not on the reply channel: ${replyStray.join(', ')}`);

@@ -6,7 +6,11 @@
 import { createReadModelDataSource, migrateReadModel } from '@meridian/read-model/data-source';
 
 export async function migrateReadModels(url: string): Promise<string[]> {
-  const dataSource = await createReadModelDataSource({ url, poolSize: 2, applicationName: 'meridian-migrate' }).initialize();
+  const dataSource = await createReadModelDataSource({
+    url,
+    poolSize: 2,
+    applicationName: 'meridian-migrate',
+  }).initialize();
   try {
     return await migrateReadModel(dataSource);
   } finally {
@@ -17,7 +21,9 @@ export async function migrateReadModels(url: string): Promise<string[]> {
 if (require.main === module) {
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian';
   migrateReadModels(url)
-    .then((applied) => process.stdout.write(`[migrate] ${applied.length ? applied.join(', ') : 'read models up to date'}\n`))
+    .then((applied) =>
+      process.stdout.write(`[migrate] ${applied.length ? applied.join(', ') : 'read models up to date'}\n`),
+    )
     .catch((err: unknown) => {
       process.stderr.write(`[migrate] failed: ${String(err)}\n`);
       process.exit(1);

@@ -82,7 +82,9 @@ async function waitReady(service: RunningService, options: StackOptions): Promis
   let lastReport = started;
   while (!(await isReady(service.port))) {
     if (service.process.exitCode !== null) {
-      throw new Error(`${service.name} exited with code ${service.process.exitCode}; see ${join(options.logDir, `${service.name}.log`)}`);
+      throw new Error(
+        `${service.name} exited with code ${service.process.exitCode}; see ${join(options.logDir, `${service.name}.log`)}`,
+      );
     }
     if (Date.now() - started > timeout) throw new Error(`${service.name} not ready after ${timeout} ms`);
     if (Date.now() - lastReport > 10_000) {

@@ -16,7 +16,10 @@ async function run(): Promise<void> {
   await bus.close();
   say(`[start] topics: ${created.length ? `created ${created.length}` : 'all present'}`);
 
-  const ports = { ...defaultPorts, gateway: Number(process.env.GATEWAY_PORT ?? defaultPorts.gateway) } as Record<ServiceName, number>;
+  const ports = { ...defaultPorts, gateway: Number(process.env.GATEWAY_PORT ?? defaultPorts.gateway) } as Record<
+    ServiceName,
+    number
+  >;
   const logDir = join(ROOT, '.local', 'logs');
   say(`[start] starting ${SERVICES.join(', ')} (logs in .local/logs/)…`);
   // Ctrl-C during start-up must not orphan the (detached) services: stop as soon as they exist.

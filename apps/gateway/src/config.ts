@@ -9,7 +9,12 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   GATEWAY_PUBLIC_URL: z.url().optional(),
   GATEWAY_DEFAULT_TENANT: TenantId.default('demo'),
-  GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   GATEWAY_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(5000),
   GATEWAY_QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(5000),
   GATEWAY_MAX_FIXES_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(10_000),

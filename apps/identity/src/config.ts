@@ -8,7 +8,12 @@ export const identityConfigSchema = baseConfigSchema.extend({
   IDENTITY_BOOTSTRAP_TENANTS: z
     .string()
     .default('demo')
-    .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(TenantId)),
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;

@@ -12,7 +12,12 @@ const RegisterAssetV1 = defineMessage(
   z.strictObject({ assetId: z.uuid(), name: z.string(), kind: z.enum(['drone', 'vehicle', 'sensor', 'crew']) }),
   'test',
 );
-const AssetRegisteredV1 = defineMessage('meridian.workflow.asset.registered.v1', 'event', z.strictObject({ assetId: z.uuid() }), 'test');
+const AssetRegisteredV1 = defineMessage(
+  'meridian.workflow.asset.registered.v1',
+  'event',
+  z.strictObject({ assetId: z.uuid() }),
+  'test',
+);
 
 const assetId = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
@@ -55,7 +60,9 @@ describe('CloudEvents envelope (Kafka binary mode)', () => {
       }),
     );
     const expected = Object.fromEntries(Object.entries(sdk.headers).filter(([, v]) => v !== undefined));
-    const ours = Object.fromEntries(Object.entries(toWire(envelope, assetId).headers).filter(([k]) => k.startsWith('ce_') || k === 'content-type'));
+    const ours = Object.fromEntries(
+      Object.entries(toWire(envelope, assetId).headers).filter(([k]) => k.startsWith('ce_') || k === 'content-type'),
+    );
     expect(ours).toEqual(expected);
   });
 
@@ -99,7 +106,11 @@ describe('CloudEvents envelope (Kafka binary mode)', () => {
   });
 
   it('rejects a plain JSON message that is not a CloudEvent with CONTRACT.VIOLATION', () => {
-    const plain: WireMessage = { key: null, value: Buffer.from('{"hello":"world"}'), headers: { 'correlation-id': 'c' } };
+    const plain: WireMessage = {
+      key: null,
+      value: Buffer.from('{"hello":"world"}'),
+      headers: { 'correlation-id': 'c' },
+    };
     expect(codeOf(() => fromWire(plain))).toBe(ErrorCodes.contractViolation);
   });
 
@@ -139,12 +150,14 @@ describe('parseData', () => {
   });
 
   it('rejects invalid values and missing fields', () => {
-    expect(codeOf(() => parseData(RegisterAssetV1, { ...received, data: { assetId, name: 'x', kind: 'submarine' } }))).toBe(
-      ErrorCodes.contractViolation,
-    );
-    expect(codeOf(() => parseData(RegisterAssetV1, { ...received, data: { assetId: 'not-a-uuid', name: 'x', kind: 'drone' } }))).toBe(
-      ErrorCodes.contractViolation,
-    );
+    expect(
+      codeOf(() => parseData(RegisterAssetV1, { ...received, data: { assetId, name: 'x', kind: 'submarine' } })),
+    ).toBe(ErrorCodes.contractViolation);
+    expect(
+      codeOf(() =>
+        parseData(RegisterAssetV1, { ...received, data: { assetId: 'not-a-uuid', name: 'x', kind: 'drone' } }),
+      ),
+    ).toBe(ErrorCodes.contractViolation);
     expect(codeOf(() => parseData(RegisterAssetV1, { ...received, data: { assetId, kind: 'drone' } }))).toBe(
       ErrorCodes.contractViolation,
     );

@@ -25,7 +25,15 @@ export const QueryReplyV1 = defineMessage(
 );
 export type QueryReply = z.infer<typeof QueryReplyV1.schema>;
 
-export const commandReply = (data: CommandReply) => ({ type: CommandReplyV1.type, dataschema: CommandReplyV1.dataschema, data });
-export const queryReply = (data: QueryReply) => ({ type: QueryReplyV1.type, dataschema: QueryReplyV1.dataschema, data });
+export const commandReply = (data: CommandReply) => ({
+  type: CommandReplyV1.type,
+  dataschema: CommandReplyV1.dataschema,
+  data,
+});
+export const queryReply = (data: QueryReply) => ({
+  type: QueryReplyV1.type,
+  dataschema: QueryReplyV1.dataschema,
+  data,
+});
 export const commandRejection = (code: string, detail: string) => commandReply({ outcome: 'rejected', code, detail });
 export const queryRejection = (code: string, detail: string) => queryReply({ outcome: 'error', code, detail });

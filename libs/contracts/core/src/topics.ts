@@ -35,7 +35,12 @@ const stream = (name: string, partitions: number, retentionMs: number): TopicDef
   cleanupPolicy: 'delete',
 });
 
-const compacted = (name: string): TopicDefinition => ({ name, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact' });
+const compacted = (name: string): TopicDefinition => ({
+  name,
+  partitions: 1,
+  retentionMs: -1,
+  cleanupPolicy: 'compact',
+});
 
 /**
  * Event topics keep everything: they are the integration contract and read models are rebuilt

@@ -11,7 +11,9 @@ export interface StoredResponse {
   readonly location?: string;
 }
 
-type Entry = { readonly state: 'pending'; readonly hash: string } | ({ readonly state: 'done'; readonly hash: string } & StoredResponse);
+type Entry =
+  | { readonly state: 'pending'; readonly hash: string }
+  | ({ readonly state: 'done'; readonly hash: string } & StoredResponse);
 
 const KEY_PATTERN = /^[\w.:-]{1,200}$/;
 const TTL_SECONDS = 24 * 60 * 60;
@@ -29,12 +31,20 @@ export class Idempotency {
 
   static validate(key: string): void {
     if (!KEY_PATTERN.test(key)) {
-      throw problemFromCode(ErrorCodes.idempotencyKeyInvalid, 'Idempotency-Key must be 1-200 characters of [A-Za-z0-9_.:-]');
+      throw problemFromCode(
+        ErrorCodes.idempotencyKeyInvalid,
+        'Idempotency-Key must be 1-200 characters of [A-Za-z0-9_.:-]',
+      );
     }
   }
 
   /** Runs `work` once per (tenant, key); replays the stored response for repeats with the same body. */
-  async run(tenantId: string, key: string, body: unknown, work: () => Promise<StoredResponse>): Promise<StoredResponse> {
+  async run(
+    tenantId: string,
+    key: string,
+    body: unknown,
+    work: () => Promise<StoredResponse>,
+  ): Promise<StoredResponse> {
     Idempotency.validate(key);
     const redisKey = `meridian:gateway:idem:${tenantId}:${key}`;
     const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -47,11 +57,17 @@ export class Idempotency {
       const raw = await this.redis.get(redisKey);
       const entry = raw ? (JSON.parse(raw) as Entry) : null;
       if (entry && entry.hash !== hash) {
-        throw problemFromCode(ErrorCodes.idempotencyKeyReused, 'this Idempotency-Key was used with a different request body');
+        throw problemFromCode(
+          ErrorCodes.idempotencyKeyReused,
+          'this Idempotency-Key was used with a different request body',
+        );
       }
       if (entry?.state === 'done') return entry;
       if (entry?.state === 'pending') {
-        throw problemFromCode(ErrorCodes.idempotencyInProgress, 'a request with this Idempotency-Key is still being processed');
+        throw problemFromCode(
+          ErrorCodes.idempotencyInProgress,
+          'a request with this Idempotency-Key is still being processed',
+        );
       }
     }
     try {

@@ -93,7 +93,10 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
       ),
     );
     if (outcome.status === 'timeout') {
-      throw problemFromCode(ErrorCodes.upstreamTimeout, `geo-query did not answer within ${this.settings.queryTimeoutMs} ms`);
+      throw problemFromCode(
+        ErrorCodes.upstreamTimeout,
+        `geo-query did not answer within ${this.settings.queryTimeoutMs} ms`,
+      );
     }
     const reply = parseData(QueryReplyV1, outcome.reply);
     if (reply.outcome === 'error') throw problemFromCode(reply.code, reply.detail);

@@ -39,13 +39,15 @@ export function toProblem(err: unknown): ProblemException {
   if (err instanceof ProblemException) return err;
   if (err instanceof CodedError) return problemFromCode(err.code, err.message);
   const e = err as { code?: unknown; statusCode?: unknown; message?: unknown };
-  if (typeof e.code === 'string' && fastifyCodes[e.code]) return problemFromCode(fastifyCodes[e.code], String(e.message));
+  if (typeof e.code === 'string' && fastifyCodes[e.code])
+    return problemFromCode(fastifyCodes[e.code], String(e.message));
   if (err instanceof SyntaxError) return problemFromCode(ErrorCodes.requestMalformedJson, err.message);
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const code = httpStatusCodes[status];
     if (code) return problemFromCode(code, err.message);
-    if (status === 400 && /JSON/i.test(err.message)) return problemFromCode(ErrorCodes.requestMalformedJson, err.message);
+    if (status === 400 && /JSON/i.test(err.message))
+      return problemFromCode(ErrorCodes.requestMalformedJson, err.message);
     return new ProblemException(status, status < 500 ? ErrorCodes.requestInvalid : ErrorCodes.internal, err.message);
   }
   if (isUnavailable(err)) {

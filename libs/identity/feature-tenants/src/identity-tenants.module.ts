@@ -1,4 +1,11 @@
-import { Controller, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Controller,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { type DataOf, type Envelope, Topics } from '@meridian/contracts/core';
 import { RegisterTenantV1 } from '@meridian/contracts/identity';

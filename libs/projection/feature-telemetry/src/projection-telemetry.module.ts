@@ -1,5 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { PARTITION_SETTINGS, PartitionMaintenance, type PartitionSettings } from './store-positions/partition-maintenance';
+import {
+  PARTITION_SETTINGS,
+  PartitionMaintenance,
+  type PartitionSettings,
+} from './store-positions/partition-maintenance';
 import { PositionsIngestor } from './store-positions/positions.ingestor';
 
 /** positions and the newest fix in asset_latest, from `meridian.telemetry.positions`. */

@@ -67,7 +67,9 @@ export async function migrateReadModel(dataSource: DataSource): Promise<string[]
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['meridian.migrate.read-model']).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock(hashtext($1))', ['meridian.migrate.read-model'])
+      .catch(() => undefined);
     client.release();
   }
 }

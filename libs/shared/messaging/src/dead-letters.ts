@@ -46,7 +46,12 @@ export async function drainDeadLetters(
       lastSeen = Date.now();
       const wire = toWireMessage(message);
       const headers = Object.fromEntries(Object.entries(wire.headers).filter(([k]) => !errorHeaders.has(k)));
-      letters.push({ offset: message.offset, wire, error: wire.headers[MeridianHeaders.error] ?? '', code: wire.headers[MeridianHeaders.errorCode] ?? '' });
+      letters.push({
+        offset: message.offset,
+        wire,
+        error: wire.headers[MeridianHeaders.error] ?? '',
+        code: wire.headers[MeridianHeaders.errorCode] ?? '',
+      });
       if (options.replay) await bus.send(wire.headers[MeridianHeaders.originalTopic] ?? topic, [{ ...wire, headers }]);
       await consumer.commitOffsets([{ topic: dlq, partition, offset: String(BigInt(message.offset) + 1n) }]);
       if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);

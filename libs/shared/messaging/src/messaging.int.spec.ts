@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {CodedError, dlqTopic, type Envelope, ErrorCodes, fromWire, MeridianHeaders, parseData, queryRejection, toWire, type WireMessage} from '@meridian/contracts/core';
+import {
+  CodedError,
+  dlqTopic,
+  type Envelope,
+  ErrorCodes,
+  fromWire,
+  MeridianHeaders,
+  parseData,
+  queryRejection,
+  toWire,
+  type WireMessage,
+} from '@meridian/contracts/core';
 import { AssetErrors, RegisterAssetV1 } from '@meridian/contracts/assets';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import { silentLog, sleep } from '@meridian/shared/util';
@@ -13,7 +24,11 @@ import { serveRequests } from './serve';
 // Small local twins of @meridian/shared/testing helpers: that lib depends on messaging, and Nx
 // counts spec imports as project dependencies, so importing it here would be a lint-failing cycle.
 const createTestBus = (clientId: string): MessageBus =>
-  new MessageBus({ brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(','), clientId: `${clientId}-${randomUUID().slice(0, 6)}`, log: silentLog });
+  new MessageBus({
+    brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(','),
+    clientId: `${clientId}-${randomUUID().slice(0, 6)}`,
+    log: silentLog,
+  });
 
 const uniqueTopic = (prefix: string): string => `test.${prefix}.${randomUUID().slice(0, 8)}`;
 
@@ -53,9 +68,13 @@ async function consumeAll(bus: MessageBus, topic: string, count: number, timeout
         seen.push({ wire, envelope });
       },
     });
-    await eventually(() => {
-      if (seen.length < count) throw new Error(`consumeAll(${topic}): ${seen.length} of ${count} messages after ${timeoutMs} ms`);
-    }, { timeoutMs, intervalMs: 50 });
+    await eventually(
+      () => {
+        if (seen.length < count)
+          throw new Error(`consumeAll(${topic}): ${seen.length} of ${count} messages after ${timeoutMs} ms`);
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
     return seen;
   } finally {
     await consumer.disconnect();
@@ -73,7 +92,8 @@ const envelope = (type: string, data: unknown, extra: Partial<Envelope> = {}): E
   ...extra,
 });
 
-const registerAsset = (name: string) => toWire(envelope(RegisterAssetV1.type, { assetId: randomUUID(), name, kind: 'drone' }), null);
+const registerAsset = (name: string) =>
+  toWire(envelope(RegisterAssetV1.type, { assetId: randomUUID(), name, kind: 'drone' }), null);
 
 describe('messaging on the real broker', () => {
   let bus: MessageBus;
@@ -83,7 +103,9 @@ describe('messaging on the real broker', () => {
   const topic = async (prefix: string, withDlq = false): Promise<string> => {
     const name = uniqueTopic(prefix);
     const names = withDlq ? [name, dlqTopic(name)] : [name];
-    await bus.ensureTopics(names.map((n) => ({ name: n, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const })));
+    await bus.ensureTopics(
+      names.map((n) => ({ name: n, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const })),
+    );
     topics.push(...names);
     return name;
   };
@@ -117,8 +139,15 @@ describe('messaging on the real broker', () => {
   describe('Subscription', () => {
     it('parks poison messages in <topic>.dlq with the error and goes on with the next good message', async () => {
       const t = await topic('poison', true);
-      const notACloudEvent: WireMessage = { key: 'k1', value: Buffer.from('{"hello":"world"}'), headers: { 'x-test': 'plain' } };
-      const failsSchema = toWire(envelope(RegisterAssetV1.type, { assetId: randomUUID(), name: 'x', kind: 'drone', extra: true }), 'k2');
+      const notACloudEvent: WireMessage = {
+        key: 'k1',
+        value: Buffer.from('{"hello":"world"}'),
+        headers: { 'x-test': 'plain' },
+      };
+      const failsSchema = toWire(
+        envelope(RegisterAssetV1.type, { assetId: randomUUID(), name: 'x', kind: 'drone', extra: true }),
+        'k2',
+      );
       const good = registerAsset('good one');
       await bus.send(t, [notACloudEvent, failsSchema, good]);
 
@@ -163,7 +192,8 @@ describe('messaging on the real broker', () => {
       await subscribe({ topic: t }).run(async (env) => {
         const { name } = parseData(RegisterAssetV1, env);
         attempts.push({ name, at: Date.now() });
-        if (name === 'flaky' && attempts.filter((a) => a.name === 'flaky').length <= 2) throw new Error('database briefly unavailable');
+        if (name === 'flaky' && attempts.filter((a) => a.name === 'flaky').length <= 2)
+          throw new Error('database briefly unavailable');
         applied.push(name);
       });
 
@@ -253,7 +283,9 @@ describe('messaging on the real broker', () => {
 
     it('answers concurrent requests each with its own reply', async () => {
       const outcomes = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => client.request({ topic: requests, key: `k${i}`, type: 'meridian.test.echo.v1', data: { i } }, 20_000)),
+        Array.from({ length: 10 }, (_, i) =>
+          client.request({ topic: requests, key: `k${i}`, type: 'meridian.test.echo.v1', data: { i } }, 20_000),
+        ),
       );
       expect(outcomes.map((o) => (o.status === 'replied' ? o.reply.data : o.status))).toEqual(
         Array.from({ length: 10 }, (_, i) => ({ echo: { i }, tenant: null })),
@@ -261,24 +293,43 @@ describe('messaging on the real broker', () => {
     });
 
     it('replies with the stable code of a refused request, and refuses unknown types', async () => {
-      const refused = await client.request({ topic: requests, key: null, type: 'meridian.test.refuse.v1', data: {} }, 20_000);
-      expect(refused.status === 'replied' && refused.reply.data).toEqual({ outcome: 'error', code: AssetErrors.assetNotFound, detail: 'no such asset' });
-      const unknown = await client.request({ topic: requests, key: null, type: 'meridian.test.nobody.v1', data: {} }, 20_000);
-      expect(unknown.status === 'replied' && unknown.reply.data).toMatchObject({ outcome: 'error', code: ErrorCodes.contractViolation });
+      const refused = await client.request(
+        { topic: requests, key: null, type: 'meridian.test.refuse.v1', data: {} },
+        20_000,
+      );
+      expect(refused.status === 'replied' && refused.reply.data).toEqual({
+        outcome: 'error',
+        code: AssetErrors.assetNotFound,
+        detail: 'no such asset',
+      });
+      const unknown = await client.request(
+        { topic: requests, key: null, type: 'meridian.test.nobody.v1', data: {} },
+        20_000,
+      );
+      expect(unknown.status === 'replied' && unknown.reply.data).toMatchObject({
+        outcome: 'error',
+        code: ErrorCodes.contractViolation,
+      });
     });
 
     it('reports a timeout, not an error, when nobody serves the topic', async () => {
       const unserved = await topic('unserved');
       const correlationId = randomUUID();
       const started = Date.now();
-      const outcome = await client.request({ topic: unserved, key: null, type: 'meridian.test.echo.v1', data: {}, correlationId }, 1_500);
+      const outcome = await client.request(
+        { topic: unserved, key: null, type: 'meridian.test.echo.v1', data: {}, correlationId },
+        1_500,
+      );
       const elapsed = Date.now() - started;
       expect(outcome).toEqual({ status: 'timeout', correlationId });
       expect(elapsed).toBeGreaterThanOrEqual(1_450);
       expect(elapsed).toBeLessThan(5_000);
       // The request itself was sent: it is there for a server that comes up later.
       const [sent] = await consumeAll(bus, unserved, 1);
-      expect(sent.wire.headers).toMatchObject({ [MeridianHeaders.correlationId]: correlationId, [MeridianHeaders.replyTo]: client.replyTo });
+      expect(sent.wire.headers).toMatchObject({
+        [MeridianHeaders.correlationId]: correlationId,
+        [MeridianHeaders.replyTo]: client.replyTo,
+      });
     });
   });
 
@@ -294,7 +345,12 @@ describe('messaging on the real broker', () => {
         type: 'asset.registered',
         schemaVersion: 1,
         data: { internal: true },
-        metadata: { tenantId: 'acme', correlationId: 'corr-7', causationId: 'cmd-7', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+        metadata: {
+          tenantId: 'acme',
+          correlationId: 'corr-7',
+          causationId: 'cmd-7',
+          traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        },
         recordedAt: new Date('2025-05-01T12:00:00.000Z'),
       };
       const internalOnly: RecordedEvent = { ...stored, id: randomUUID(), type: 'asset.internal-note' };
@@ -303,7 +359,12 @@ describe('messaging on the real broker', () => {
         topic: t,
         map: (e) =>
           e.type === 'asset.registered'
-            ? { key: e.streamId, type: 'meridian.workflow.asset.registered.v1', dataschema: 'https://schemas.meridian.dev/x.json', data: { public: 1 } }
+            ? {
+                key: e.streamId,
+                type: 'meridian.workflow.asset.registered.v1',
+                dataschema: 'https://schemas.meridian.dev/x.json',
+                data: { public: 1 },
+              }
             : null,
       });
       await publish([stored, internalOnly]);

@@ -69,7 +69,9 @@ export function main(run: () => Promise<unknown>): void {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
     } else {
-      process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: 'failed to start', err: String((err as Error)?.stack ?? err) })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ level: 'fatal', msg: 'failed to start', err: String((err as Error)?.stack ?? err) })}\n`,
+      );
     }
     process.exit(1);
   });

@@ -24,7 +24,11 @@ export const baseConfigSchema = z.object({
     // anyway (`<instance>.<start time>-<random>`), so processes on one host may share it.
     .default(hostname().replace(/[^a-zA-Z0-9._-]/g, '-')),
   /** Bytes a service may queue for Kafka; past it a send is refused at once (HTTP 503), never queued. */
-  KAFKA_MAX_QUEUED_BYTES: z.coerce.number().int().min(1024 * 1024).default(32 * 1024 * 1024),
+  KAFKA_MAX_QUEUED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(32 * 1024 * 1024),
   /** A send not acknowledged by the broker within this is failed (HTTP 503); the caller may retry. */
   KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   HOST: z.string().default('127.0.0.1'),

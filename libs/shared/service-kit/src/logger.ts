@@ -45,5 +45,11 @@ export class NestPinoLogger implements LoggerService {
 }
 
 /** Runs the handling of one message with its correlation id and tenant in every log line. */
-export const withLogContext = <T>(message: { correlationId: string; tenantId?: string }, work: () => Promise<T>): Promise<T> =>
-  logContext.run({ correlationId: message.correlationId, ...(message.tenantId ? { tenantId: message.tenantId } : {}) }, work);
+export const withLogContext = <T>(
+  message: { correlationId: string; tenantId?: string },
+  work: () => Promise<T>,
+): Promise<T> =>
+  logContext.run(
+    { correlationId: message.correlationId, ...(message.tenantId ? { tenantId: message.tenantId } : {}) },
+    work,
+  );

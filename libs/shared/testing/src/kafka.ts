@@ -18,7 +18,9 @@ export const uniqueTopic = (prefix: string): string => `test.${prefix}.${randomB
 
 /** Creates topics (the test broker does not auto-create) with a short retention. */
 export async function createTopics(bus: MessageBus, names: readonly string[], partitions = 1): Promise<void> {
-  await bus.ensureTopics(names.map((name) => ({ name, partitions, retentionMs: 60 * 60 * 1000, cleanupPolicy: 'delete' as const })));
+  await bus.ensureTopics(
+    names.map((name) => ({ name, partitions, retentionMs: 60 * 60 * 1000, cleanupPolicy: 'delete' as const })),
+  );
 }
 
 /** Best-effort removal of a test's topics; a leftover topic only costs disk. */
@@ -50,7 +52,12 @@ const decode = (wire: WireMessage): Envelope | null => {
  * arrived; rejects with the number seen if they do not arrive within `timeoutMs`. Reads past
  * `expectedCount` are kept when they arrive in the same batch, so duplicates stay visible.
  */
-export async function consumeAll(bus: MessageBus, topic: string, expectedCount: number, timeoutMs = 20_000): Promise<ConsumedMessage[]> {
+export async function consumeAll(
+  bus: MessageBus,
+  topic: string,
+  expectedCount: number,
+  timeoutMs = 20_000,
+): Promise<ConsumedMessage[]> {
   const consumer = bus.newConsumer(`test-reader-${randomBytes(6).toString('hex')}`);
   const seen: ConsumedMessage[] = [];
   let done: () => void = () => undefined;
@@ -69,7 +76,11 @@ export async function consumeAll(bus: MessageBus, topic: string, expectedCount: 
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`consumeAll(${topic}): ${seen.length} of ${expectedCount} messages after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(new Error(`consumeAll(${topic}): ${seen.length} of ${expectedCount} messages after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([complete, timeout]);

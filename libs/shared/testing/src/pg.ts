@@ -18,7 +18,10 @@ export interface FreshSchema {
  * here: `migrate()` creates the schema, exactly as a service does at start.
  */
 export function freshSchema(pool: Pool, prefix: string): FreshSchema {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30);
+  const clean = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30);
   const schema = `t_${clean}_${randomBytes(4).toString('hex')}`;
   const cleanup = async (): Promise<void> => {
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -53,7 +53,8 @@ export class ListAssetsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AssetCollection> {
     const params = parseOr400(ListAssetsParams, query);
-    const bbox = params.bbox === undefined ? undefined : parseOr400(BboxParam, params.bbox, ErrorCodes.bboxInvalid, 'bbox');
+    const bbox =
+      params.bbox === undefined ? undefined : parseOr400(BboxParam, params.bbox, ErrorCodes.bboxInvalid, 'bbox');
     const scope = `assets:${tenantId}:${bbox?.join(',') ?? 'all'}`;
     const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor, scope);
     const page = AssetPage.parse(
@@ -65,11 +66,19 @@ export class ListAssetsController {
     );
     const common = { bbox: params.bbox, limit: String(params.limit) };
     const links: Link[] = [
-      { rel: 'self', type: GEOJSON_TYPE, href: pageHref(this.settings.publicUrl, PATH, { ...common, cursor: params.cursor }) },
+      {
+        rel: 'self',
+        type: GEOJSON_TYPE,
+        href: pageHref(this.settings.publicUrl, PATH, { ...common, cursor: params.cursor }),
+      },
     ];
     if (page.after) {
       const cursor = encodeCursor(page.after, scope);
-      links.push({ rel: 'next', type: GEOJSON_TYPE, href: pageHref(this.settings.publicUrl, PATH, { ...common, cursor }) });
+      links.push({
+        rel: 'next',
+        type: GEOJSON_TYPE,
+        href: pageHref(this.settings.publicUrl, PATH, { ...common, cursor }),
+      });
     }
     void reply.header('content-type', GEOJSON_TYPE);
     return { type: 'FeatureCollection', features: page.items, numberReturned: page.items.length, links };

@@ -43,4 +43,3 @@ registerOperation('/v1/assets', 'get', () => ({
     ...errorResponses(ErrorCodes.bboxInvalid, ErrorCodes.cursorInvalid, ErrorCodes.upstreamTimeout),
   },
 }));
-

@@ -29,7 +29,15 @@ export function normaliseTimestamp(ts: string): { readonly iso: string; readonly
   if (!m) return null;
   const [, y, mo, d, h, mi, s, fraction = '', sign, oh = '00', om = '00'] = m;
   const digits = `${fraction}000000`.slice(0, 6);
-  const local = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(digits.slice(0, 3)));
+  const local = Date.UTC(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(s),
+    Number(digits.slice(0, 3)),
+  );
   const check = new Date(local);
   if (
     check.getUTCFullYear() !== Number(y) ||
@@ -58,7 +66,8 @@ const REAL_EPSILON = 1e-30;
 const asReal = (v: number | undefined): number | undefined => (v !== undefined && Math.abs(v) < REAL_EPSILON ? 0 : v);
 
 /** A heading that float4 would round up to 360 is the same direction as 0. */
-const asHeading = (v: number | undefined): number | undefined => (v !== undefined && Math.fround(v) >= 360 ? 0 : asReal(v));
+const asHeading = (v: number | undefined): number | undefined =>
+  v !== undefined && Math.fround(v) >= 360 ? 0 : asReal(v);
 
 const codeOf = (issue: z.core.$ZodIssue): string => {
   const field = issue.path[0];

@@ -49,7 +49,10 @@ export class IngestTelemetryController {
       ? parseNdjson(typeof body === 'string' ? body : '')
       : { items: parseOr400(TelemetryBody, body).fixes, malformed: [] };
     if (items.length > this.settings.maxFixesPerRequest) {
-      throw problemFromCode(TelemetryErrors.fixTooManyFixes, `at most ${this.settings.maxFixesPerRequest} fixes per request`);
+      throw problemFromCode(
+        TelemetryErrors.fixTooManyFixes,
+        `at most ${this.settings.maxFixesPerRequest} fixes per request`,
+      );
     }
     if (items.length === 0) throw invalid(ErrorCodes.requestInvalid, 'no fixes in the request');
 

@@ -1,7 +1,13 @@
 import { AssetErrors } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
 import { Fix, TelemetryErrors } from '@meridian/contracts/telemetry';
-import { errorResponses, jsonSchema, registerOperation, registerSchema, tenantHeader } from '@meridian/gateway/util-http';
+import {
+  errorResponses,
+  jsonSchema,
+  registerOperation,
+  registerSchema,
+  tenantHeader,
+} from '@meridian/gateway/util-http';
 
 registerSchema('TelemetryResult', () => ({
   type: 'object',

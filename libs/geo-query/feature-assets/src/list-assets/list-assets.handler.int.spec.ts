@@ -186,10 +186,12 @@ describe('ListAssetsHandler: keyset pages of the assets in a bbox (real PostGIS)
        SELECT a, $1, 'unplaced', 'crew', 'registered', 1 FROM unnest($2::uuid[]) AS a`,
       [tenants.fleet, unpositioned],
     );
-    const outside = (await pool.query<{ asset_id: string }>(
-      `SELECT asset_id FROM read.asset_latest WHERE tenant_id = $1 AND name IS NOT NULL`,
-      [tenants.fleet],
-    )).rows.map((r) => r.asset_id);
+    const outside = (
+      await pool.query<{ asset_id: string }>(
+        `SELECT asset_id FROM read.asset_latest WHERE tenant_id = $1 AND name IS NOT NULL`,
+        [tenants.fleet],
+      )
+    ).rows.map((r) => r.asset_id);
     const ids: string[] = [];
     let after: string | undefined;
     const sent = jest.spyOn(pool, 'query');

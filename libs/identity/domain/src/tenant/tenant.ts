@@ -3,8 +3,10 @@ import { accept, type Decider, type DomainEvent, reject } from '@meridian/shared
 /** Stable code of the refusal; contracts/identity declares it with its HTTP status. */
 export const TenantRejections = { alreadyRegistered: 'TENANT.ALREADY_REGISTERED' } as const;
 
-
-export type TenantRegistered = DomainEvent<'tenant.registered.v1', { readonly tenantId: string; readonly name: string; readonly registeredAt: string }>;
+export type TenantRegistered = DomainEvent<
+  'tenant.registered.v1',
+  { readonly tenantId: string; readonly name: string; readonly registeredAt: string }
+>;
 export type TenantEvent = TenantRegistered;
 
 export type RegisterTenant = {
@@ -13,7 +15,8 @@ export type RegisterTenant = {
 };
 export type TenantCommand = RegisterTenant;
 
-export type TenantState = { readonly status: 'none' } | { readonly status: 'active'; readonly tenantId: string; readonly name: string };
+export type TenantState =
+  { readonly status: 'none' } | { readonly status: 'active'; readonly tenantId: string; readonly name: string };
 
 /** A tenant (organisation). Users, roles and memberships join it with the identity issue. */
 export const tenantDecider: Decider<TenantCommand, TenantState, TenantEvent> = {
@@ -22,7 +25,8 @@ export const tenantDecider: Decider<TenantCommand, TenantState, TenantEvent> = {
   decide(command, state) {
     switch (command.type) {
       case 'RegisterTenant': {
-        if (state.status !== 'none') return reject(TenantRejections.alreadyRegistered, `tenant ${command.data.tenantId} exists`);
+        if (state.status !== 'none')
+          return reject(TenantRejections.alreadyRegistered, `tenant ${command.data.tenantId} exists`);
         const { tenantId, name, now } = command.data;
         return accept({ type: 'tenant.registered.v1', data: { tenantId, name, registeredAt: now } });
       }

@@ -4,22 +4,43 @@ import { type EventStore, handle, type HandleResult, type RecordedEvent } from '
 import type { IntegrationMessage, ReplyBody } from '@meridian/shared/messaging';
 import { type TenantEvent, tenantDecider, tenantStreamId } from '@meridian/identity/domain';
 
-export function registerTenant(store: EventStore, tenantId: string, name: string, commandId: string, now: Date): Promise<HandleResult> {
-  return handle(store, tenantDecider, tenantStreamId(tenantId), { type: 'RegisterTenant', data: { tenantId, name, now: now.toISOString() } }, {
-    commandId,
-    metadata: { tenantId },
-  });
+export function registerTenant(
+  store: EventStore,
+  tenantId: string,
+  name: string,
+  commandId: string,
+  now: Date,
+): Promise<HandleResult> {
+  return handle(
+    store,
+    tenantDecider,
+    tenantStreamId(tenantId),
+    { type: 'RegisterTenant', data: { tenantId, name, now: now.toISOString() } },
+    {
+      commandId,
+      metadata: { tenantId },
+    },
+  );
 }
 
 export async function registerTenantRoute(store: EventStore, request: Envelope, now: Date): Promise<ReplyBody> {
   const { tenantId, name } = parseData(RegisterTenantV1, request);
   const result = await registerTenant(store, tenantId, name, request.id, now);
   const streamId = tenantStreamId(tenantId);
-  return commandReply(result.ok ? { outcome: 'accepted', streamId, version: result.version } : { outcome: 'rejected', code: result.code, detail: result.detail });
+  return commandReply(
+    result.ok
+      ? { outcome: 'accepted', streamId, version: result.version }
+      : { outcome: 'rejected', code: result.code, detail: result.detail },
+  );
 }
 
 export function tenantIntegrationEvent(event: RecordedEvent): IntegrationMessage | null {
   const domain = { type: event.type, data: event.data } as TenantEvent;
   if (domain.type !== 'tenant.registered.v1') return null;
-  return { key: domain.data.tenantId, type: TenantRegisteredV1.type, dataschema: TenantRegisteredV1.dataschema, data: domain.data };
+  return {
+    key: domain.data.tenantId,
+    type: TenantRegisteredV1.type,
+    dataschema: TenantRegisteredV1.dataschema,
+    data: domain.data,
+  };
 }

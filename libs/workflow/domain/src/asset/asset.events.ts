@@ -3,7 +3,13 @@ import type { DomainEvent } from '@meridian/shared/decider';
 
 export type AssetRegistered = DomainEvent<
   'asset.registered.v1',
-  { readonly assetId: string; readonly tenantId: string; readonly name: string; readonly kind: AssetKind; readonly registeredAt: string }
+  {
+    readonly assetId: string;
+    readonly tenantId: string;
+    readonly name: string;
+    readonly kind: AssetKind;
+    readonly registeredAt: string;
+  }
 >;
 
 export type AssetStatusChanged = DomainEvent<

@@ -33,7 +33,13 @@ export function toIntegrationEvent(event: RecordedEvent): IntegrationMessage | n
         type: AssetStatusChangedV1.type,
         dataschema: AssetStatusChangedV1.dataschema,
         subject: domain.data.assetId,
-        data: { assetId: domain.data.assetId, tenantId, status: domain.data.to, version: event.streamVersion, changedAt: domain.data.changedAt },
+        data: {
+          assetId: domain.data.assetId,
+          tenantId,
+          status: domain.data.to,
+          version: event.streamVersion,
+          changedAt: domain.data.changedAt,
+        },
       };
     default:
       return null;
