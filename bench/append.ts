@@ -120,7 +120,8 @@ export async function appendBenchmark(
     );
   }
   say(
-    `  warm-up done (${params.warmupCalls} calls per side); ${rounds} rounds × ${fmt(streams)} streams × ${k} event(s) per call, ${params.slicesPerRound} slices per round`,
+    `  warm-up done (${params.warmupCalls} calls per side); ${rounds} rounds × ${fmt(streams)} streams × ${k} ` +
+      `event(s) per call, ${params.slicesPerRound} slices per round`,
   );
 
   // Segments: each round is cut into slices of streams; the two sides take turns on every slice,
@@ -148,7 +149,8 @@ export async function appendBenchmark(
             done++;
           }),
           () =>
-            `${side.name} segment ${segment + 1}/${segments}: ${fmt(done * k)} events, ${fmt((done * k) / ((now() - start) / 1000))} events/s`,
+            `${side.name} segment ${segment + 1}/${segments}: ${fmt(done * k)} events, ` +
+            `${fmt((done * k) / ((now() - start) / 1000))} events/s`,
         );
         const ms = now() - start;
         const events = (to - from) * k;
@@ -159,7 +161,8 @@ export async function appendBenchmark(
       }
       pairRatios.push(rates.store / rates.baseline);
       say(
-        `  segment ${segment + 1}/${segments} (round ${r + 1}, streams ${from}–${to - 1}): store ${fmt(rates.store)} events/s, baseline ${fmt(rates.baseline)} events/s, ratio ${fmt(rates.store / rates.baseline)}`,
+        `  segment ${segment + 1}/${segments} (round ${r + 1}, streams ${from}–${to - 1}): store ${fmt(rates.store)} ` +
+          `events/s, baseline ${fmt(rates.baseline)} events/s, ratio ${fmt(rates.store / rates.baseline)}`,
       );
       segment++;
     }

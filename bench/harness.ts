@@ -101,7 +101,10 @@ export function result(r: Omit<BenchResult, 'ratio'>): BenchResult {
 /** One line per result: value, baseline and the ratio with the direction that is better. */
 export function describe(r: BenchResult): string {
   const hint = r.better === 'higher' ? 'higher is better' : 'lower is better';
-  return `${r.title}: ${fmt(r.value)} ${r.unit} vs ${r.baselineName} ${fmt(r.baseline)} ${r.unit} → ratio ${fmt(r.ratio)} (${hint})`;
+  return (
+    `${r.title}: ${fmt(r.value)} ${r.unit} vs ${r.baselineName} ${fmt(r.baseline)} ${r.unit} → ratio ` +
+    `${fmt(r.ratio)} (${hint})`
+  );
 }
 
 /** Scale factor for every size (BENCH_SCALE=0.2 for a quick smoke run); never below 1 item. */

@@ -58,7 +58,8 @@ export async function loadBenchmark(
   // Diagnostic only: the columns load() actually uses (see README, "what the numbers say").
   const leanSelect = () =>
     pool.query(
-      `SELECT stream_version, type, schema_version, data FROM ${schema}.events WHERE stream_id = $1 AND stream_version > 0 ORDER BY stream_version`,
+      `SELECT stream_version, type, schema_version, data FROM ${schema}.events ` +
+        `WHERE stream_id = $1 AND stream_version > 0 ORDER BY stream_version`,
       [streamId],
     );
 
@@ -99,7 +100,8 @@ export async function loadBenchmark(
     snapshotMs.push(await timed(() => loadOnce(params.snapshotTail)));
   }
   say(
-    `  load with snapshot: median ${fmt(median(snapshotMs))} ms; raw SELECT median ${fmt(median(snapshotBaselineMs))} ms`,
+    `  load with snapshot: median ${fmt(median(snapshotMs))} ms; raw SELECT median ` +
+      `${fmt(median(snapshotBaselineMs))} ms`,
   );
 
   const parameters = { events: params.events, runs: params.runs, warmupRuns: params.warmupRuns, statistic: 'median' };

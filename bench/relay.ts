@@ -134,7 +134,8 @@ export async function relayBenchmark(
   // Start the relay's checkpoint at the current head of $all so it publishes only this phase's events.
   const relayName = `bench-relay-${randomUUID().slice(0, 8)}`;
   const { rows } = await pool.query<{ t: string; g: string }>(
-    `SELECT transaction_id::text AS t, global_position::text AS g FROM ${schema}.events e ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
+    `SELECT transaction_id::text AS t, global_position::text AS g FROM ${schema}.events e ` +
+      `ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
   );
   const startPosition: AllPosition = rows[0] ? { transactionId: rows[0].t, globalPosition: rows[0].g } : START;
   await store.saveCheckpoint(relayName, startPosition);
@@ -235,7 +236,8 @@ export async function relayBenchmark(
       const [relayRate, rawRate] = relayFirst ? [a, b] : [b, a];
       pairRatios.push(relayRate / rawRate);
       say(
-        `  chunk ${c + 1}/${params.chunks}: ${fmt(size)} events; relay ${fmt(relayRate)} events/s, raw producer ${fmt(rawRate)} messages/s, ratio ${fmt(relayRate / rawRate)}`,
+        `  chunk ${c + 1}/${params.chunks}: ${fmt(size)} events; relay ${fmt(relayRate)} events/s, raw producer ` +
+          `${fmt(rawRate)} messages/s, ratio ${fmt(relayRate / rawRate)}`,
       );
       if (stalled) break;
     }
@@ -245,11 +247,13 @@ export async function relayBenchmark(
     const missing = params.events - delivered.size;
     const duplicates = relay.published - delivered.size;
     say(
-      `  relay: ${fmt(relayRate)} events/s (${fmt(relayMs)} ms, ${fmt(publishMs)} ms of it in publish); raw producer ${fmt(baselineRate)} messages/s`,
+      `  relay: ${fmt(relayRate)} events/s (${fmt(relayMs)} ms, ${fmt(publishMs)} ms of it in publish); raw producer ` +
+        `${fmt(baselineRate)} messages/s`,
     );
     if (missing > 0 || duplicates > 0 || stalled) {
       say(
-        `  WARNING: relay delivered ${fmt(delivered.size)}/${fmt(params.events)} distinct events (${fmt(missing)} missing, ${fmt(duplicates)} duplicates${stalled ? ', stalled' : ''})`,
+        `  WARNING: relay delivered ${fmt(delivered.size)}/${fmt(params.events)} distinct events (${fmt(missing)} ` +
+          `missing, ${fmt(duplicates)} duplicates${stalled ? ', stalled' : ''})`,
       );
     }
 
@@ -267,7 +271,8 @@ export async function relayBenchmark(
     const readAllMs = await medianOf(5, () => store.readAll(startPosition, params.batchSize));
     const qualifiedMs = await medianOf(5, () =>
       pool.query(
-        `SELECT e.global_position, e.transaction_id::text, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at
+        `SELECT e.global_position, e.transaction_id::text, e.stream_id, e.stream_version, e.event_id, e.type,
+                e.schema_version, e.data, e.metadata, e.recorded_at
          FROM ${schema}.events e
          WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
            AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -278,7 +283,8 @@ export async function relayBenchmark(
     );
     const { rows: counted } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.events`);
     say(
-      `  readAll(${params.batchSize}) over ${fmt(Number(counted[0].n))} stored events: ${fmt(readAllMs)} ms as shipped, ${fmt(qualifiedMs)} ms with ORDER BY e.transaction_id, e.global_position`,
+      `  readAll(${params.batchSize}) over ${fmt(Number(counted[0].n))} stored events: ${fmt(readAllMs)} ms as ` +
+        `shipped, ${fmt(qualifiedMs)} ms with ORDER BY e.transaction_id, e.global_position`,
     );
 
     return result({

@@ -100,7 +100,8 @@ const esc = (s: string): string =>
 
 /**
  * One row per benchmark: the Meridian code path (blue; labelled `valueName`, `store` by default)
- * and its baseline (grey), each bar scaled to the larger of the pair. Throughput rows: longer is better; latency rows: shorter is better.
+ * and its baseline (grey), each bar scaled to the larger of the pair. Throughput rows: longer is better;
+ * latency rows: shorter is better.
  */
 export function renderSvg(report: RunReport): string {
   const width = 1100;
@@ -109,13 +110,17 @@ export function renderSvg(report: RunReport): string {
   const rowH = 78;
   const top = 70;
   const height = top + report.results.length * rowH + 40;
+  const m = report.machine;
+  const subtitle =
+    `${report.timestamp} · commit ${report.commit ?? 'n/a'} · ${m.cpus} CPUs · node ${m.node} · ` +
+    `PostgreSQL ${m.postgres} · load avg ${m.loadAverage.start}→${m.loadAverage.end}` +
+    (report.scale !== 1 ? ` · scale ${report.scale}` : '');
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="16" y="28" font-size="18" font-weight="bold">Meridian benchmarks — store vs baseline (same run)</text>`,
-    `<text x="16" y="50" fill="#555">${esc(
-      `${report.timestamp} · commit ${report.commit ?? 'n/a'} · ${report.machine.cpus} CPUs · node ${report.machine.node} · PostgreSQL ${report.machine.postgres} · load avg ${report.machine.loadAverage.start}→${report.machine.loadAverage.end}${report.scale !== 1 ? ` · scale ${report.scale}` : ''}`,
-    )}</text>`,
+    `<text x="16" y="50" fill="#555">${esc(subtitle)}</text>`,
   ];
   report.results.forEach((r, i) => {
     const y = top + i * rowH;
@@ -127,13 +132,16 @@ export function renderSvg(report: RunReport): string {
       `<text x="16" y="${y + 20}" font-weight="bold">${esc(r.title)}</text>`,
       `<text x="16" y="${y + 40}" fill="#555">ratio ${esc(fmt(r.ratio))} (${direction})</text>`,
       `<rect x="${labelW}" y="${y + 6}" width="${storeW.toFixed(1)}" height="22" fill="#2b6cb0"/>`,
-      `<text x="${(labelW + storeW + 6).toFixed(1)}" y="${y + 22}">${esc(r.valueName ?? 'store')} ${esc(fmt(r.value))} ${esc(r.unit)}</text>`,
+      `<text x="${(labelW + storeW + 6).toFixed(1)}" y="${y + 22}">` +
+        `${esc(r.valueName ?? 'store')} ${esc(fmt(r.value))} ${esc(r.unit)}</text>`,
       `<rect x="${labelW}" y="${y + 32}" width="${baseW.toFixed(1)}" height="22" fill="#a0aec0"/>`,
-      `<text x="${(labelW + baseW + 6).toFixed(1)}" y="${y + 48}">${esc(r.baselineName)} ${esc(fmt(r.baseline))} ${esc(r.unit)}</text>`,
+      `<text x="${(labelW + baseW + 6).toFixed(1)}" y="${y + 48}">` +
+        `${esc(r.baselineName)} ${esc(fmt(r.baseline))} ${esc(r.unit)}</text>`,
     );
   });
   parts.push(
-    `<text x="16" y="${height - 14}" fill="#777">Bars are scaled to the larger value of each pair. Blue: Meridian code path; grey: baseline measured in the same process.</text>`,
+    `<text x="16" y="${height - 14}" fill="#777">Bars are scaled to the larger value of each pair. ` +
+      'Blue: Meridian code path; grey: baseline measured in the same process.</text>',
     '</svg>',
     '',
   );

@@ -53,7 +53,9 @@ function parseArgs(argv: readonly string[]): Args {
 function newRunId(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${randomBytes(3).toString('hex')}`;
+  const date = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}`;
+  const time = `${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+  return `${date}${time}_${randomBytes(3).toString('hex')}`;
 }
 
 async function main(): Promise<void> {
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
   const loadAtStart = loadAverage1m();
   const topics = relayTopics(runId);
   say(
-    `run ${runId}: ${args.only.join(', ')} (scale ${s}); schema ${schema}; pool ${config.poolSize}; brokers ${config.brokers.join(',')}; load avg ${loadAtStart}`,
+    `run ${runId}: ${args.only.join(', ')} (scale ${s}); schema ${schema}; pool ${config.poolSize}; brokers ` +
+      `${config.brokers.join(',')}; load avg ${loadAtStart}`,
   );
 
   await ensureDatabase(config.pgUrl);

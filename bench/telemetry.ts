@@ -76,7 +76,8 @@ CREATE INDEX positions_geom ON ${s}.positions USING gist (geom);`;
 async function tableShape(pool: Pool, schema: string): Promise<string> {
   const table = `${schema}.positions`;
   const columns = await pool.query(
-    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS dflt
+    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
+            pg_get_expr(d.adbin, d.adrelid) AS dflt
      FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [table],
@@ -117,7 +118,8 @@ export async function openTelemetryDb(pgUrl: string, poolSize: number): Promise<
     const [read, base] = [await tableShape(pool, READ_SCHEMA), await tableShape(pool, BASELINE_SCHEMA)];
     if (read !== base) {
       throw new Error(
-        `${BASELINE_SCHEMA}.positions no longer matches ${READ_SCHEMA}.positions; update bench/telemetry.ts\n read: ${read}\n base: ${base}`,
+        `${BASELINE_SCHEMA}.positions no longer matches ${READ_SCHEMA}.positions; ` +
+          `update bench/telemetry.ts\n read: ${read}\n base: ${base}`,
       );
     }
     const { rows } = await pool.query<{ v: string }>('SELECT postgis_lib_version() AS v');
@@ -224,7 +226,9 @@ function ewkbPointHex(lon: number, lat: number): string {
 export function copyLines(rows: readonly PositionRow[]): string {
   let out = '';
   for (const r of rows) {
-    out += `${copyText(r.tenantId)}\t${r.assetId}\t${r.ts}\t${ewkbPointHex(r.lon, r.lat)}\t${copyNum(r.alt)}\t${copyNum(r.speed)}\t${copyNum(r.heading)}\t${copyNum(r.battery)}\t${copyNum(r.accuracy)}\n`;
+    out +=
+      `${copyText(r.tenantId)}\t${r.assetId}\t${r.ts}\t${ewkbPointHex(r.lon, r.lat)}\t` +
+      `${copyNum(r.alt)}\t${copyNum(r.speed)}\t${copyNum(r.heading)}\t${copyNum(r.battery)}\t${copyNum(r.accuracy)}\n`;
   }
   return out;
 }
@@ -494,7 +498,8 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
     const from = new Date(Date.parse(fixes.firstDay) + d * DAY_MS).toISOString().slice(0, 10);
     const to = new Date(Date.parse(fixes.firstDay) + (d + 1) * DAY_MS).toISOString().slice(0, 10);
     await pool.query(
-      `CREATE TABLE IF NOT EXISTS ${BASELINE_SCHEMA}.positions_${from.replace(/-/g, '')} PARTITION OF ${BASELINE_SCHEMA}.positions FOR VALUES FROM ('${from} 00:00:00+00') TO ('${to} 00:00:00+00')`,
+      `CREATE TABLE IF NOT EXISTS ${BASELINE_SCHEMA}.positions_${from.replace(/-/g, '')} ` +
+        `PARTITION OF ${BASELINE_SCHEMA}.positions FOR VALUES FROM ('${from} 00:00:00+00') TO ('${to} 00:00:00+00')`,
     );
   }
   const warmRows = laneRows(fixes.warmup);
@@ -511,7 +516,11 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
   const perSegment = Math.max(1, Math.ceil(laneBatches / params.segments));
   const segments = Math.ceil(laneBatches / perSegment);
   say(
-    `  warm-up done (${fmt(warmRows)} fixes per side, ${params.days} day partitions); ${fmt(fixesPerSide)} fixes per side = ${fixes.ticks} ticks × ${fmt(params.assets)} assets from ${fixes.firstDay}, ${fmt(fixes.batches)} batches of ${fmt(params.batchSize)} in ${writers} lanes (one writer each, disjoint assets), ${segments} segments`,
+    `  warm-up done (${fmt(warmRows)} fixes per side, ${params.days} day partitions); ` +
+      `${fmt(fixesPerSide)} fixes per side = ${fixes.ticks} ticks × ${fmt(params.assets)} assets ` +
+      `from ${fixes.firstDay}, ` +
+      `${fmt(fixes.batches)} batches of ${fmt(params.batchSize)} in ${writers} lanes ` +
+      `(one writer each, disjoint assets), ${segments} segments`,
   );
 
   const pairRatios: number[] = [];
@@ -527,7 +536,8 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
       const written = await withTicker(
         side.write(lanes, (n) => (done += n)),
         () =>
-          `${side.name} segment ${seg + 1}/${segments}: ${fmt(done)} fixes, ${fmt(done / ((now() - start) / 1000))} positions/s`,
+          `${side.name} segment ${seg + 1}/${segments}: ${fmt(done)} fixes, ` +
+          `${fmt(done / ((now() - start) / 1000))} positions/s`,
       );
       const ms = now() - start;
       if (side === repoSide) inserted += written;
@@ -539,7 +549,8 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
     }
     pairRatios.push(rates.repository / rates.COPY);
     say(
-      `  segment ${seg + 1}/${segments} (${fmt(rows)} fixes): repository ${fmt(rates.repository)} positions/s, COPY ${fmt(rates.COPY)} positions/s, ratio ${fmt(rates.repository / rates.COPY)}`,
+      `  segment ${seg + 1}/${segments} (${fmt(rows)} fixes): repository ${fmt(rates.repository)} positions/s, COPY ` +
+        `${fmt(rates.COPY)} positions/s, ratio ${fmt(rates.repository / rates.COPY)}`,
     );
   }
 
@@ -550,14 +561,18 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
     `SELECT
        (SELECT count(*) FROM ${READ_SCHEMA}.positions) AS repository_rows,
        (SELECT count(*) FROM ${BASELINE_SCHEMA}.positions) AS copy_rows,
-       (SELECT count(*) FROM (SELECT ${cols} FROM ${READ_SCHEMA}.positions EXCEPT ALL SELECT ${cols} FROM ${BASELINE_SCHEMA}.positions) d) AS only_in_repository,
-       (SELECT count(*) FROM (SELECT ${cols} FROM ${BASELINE_SCHEMA}.positions EXCEPT ALL SELECT ${cols} FROM ${READ_SCHEMA}.positions) d) AS only_in_copy,
+       (SELECT count(*) FROM (SELECT ${cols} FROM ${READ_SCHEMA}.positions
+                              EXCEPT ALL SELECT ${cols} FROM ${BASELINE_SCHEMA}.positions) d) AS only_in_repository,
+       (SELECT count(*) FROM (SELECT ${cols} FROM ${BASELINE_SCHEMA}.positions
+                              EXCEPT ALL SELECT ${cols} FROM ${READ_SCHEMA}.positions) d) AS only_in_copy,
        (SELECT count(*) FROM ${READ_SCHEMA}.asset_latest) AS asset_latest_rows,
        (SELECT count(*) FROM ${READ_SCHEMA}.asset_latest l
           JOIN (SELECT asset_id, max(ts) AS ts FROM ${READ_SCHEMA}.positions GROUP BY asset_id) p USING (asset_id)
           WHERE l.ts = p.ts) AS asset_latest_at_newest,
-       (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('${READ_SCHEMA}.positions')) AS repository_bytes,
-       (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('${BASELINE_SCHEMA}.positions')) AS copy_bytes`,
+       (SELECT sum(pg_total_relation_size(relid))
+          FROM pg_partition_tree('${READ_SCHEMA}.positions')) AS repository_bytes,
+       (SELECT sum(pg_total_relation_size(relid))
+          FROM pg_partition_tree('${BASELINE_SCHEMA}.positions')) AS copy_bytes`,
   );
   const c = Object.fromEntries(Object.entries(check[0]).map(([k, v]) => [k, Number(v)]));
   const expectedRows = warmRows + fixesPerSide;
@@ -571,12 +586,17 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
     c.asset_latest_rows === params.assets + 1 &&
     c.asset_latest_at_newest === params.assets + 1;
   say(
-    `  ${consistent ? 'same rows on both sides' : 'MISMATCH: the comparison is not valid'}: ${fmt(c.repository_rows)} / ${fmt(c.copy_rows)} rows, ${c.only_in_repository} only in read.positions, ${c.only_in_copy} only in the COPY table; asset_latest ${fmt(c.asset_latest_at_newest)} of ${fmt(c.asset_latest_rows)} rows at the newest fix`,
+    `  ${consistent ? 'same rows on both sides' : 'MISMATCH: the comparison is not valid'}: ` +
+      `${fmt(c.repository_rows)} / ${fmt(c.copy_rows)} rows, ${c.only_in_repository} only in read.positions, ` +
+      `${c.only_in_copy} only in the COPY table; asset_latest ${fmt(c.asset_latest_at_newest)} of ` +
+      `${fmt(c.asset_latest_rows)} rows at the newest fix`,
   );
 
   const perBatch = (k: StatementKind): string => fmt(statementMs[k] / fixes.batches);
   say(
-    `  repository per batch of ${fmt(params.batchSize)}: INSERT positions ${perBatch('insertPositions')} ms, upsert asset_latest ${perBatch('upsertLatest')} ms, BEGIN/COMMIT ${perBatch('beginCommit')} ms, pool wait ${perBatch('connect')} ms`,
+    `  repository per batch of ${fmt(params.batchSize)}: INSERT positions ${perBatch('insertPositions')} ms, ` +
+      `upsert asset_latest ${perBatch('upsertLatest')} ms, BEGIN/COMMIT ${perBatch('beginCommit')} ms, ` +
+      `pool wait ${perBatch('connect')} ms`,
   );
 
   const rate = (s: SideStats): number => s.rows / (s.ms / 1000);
@@ -608,10 +628,13 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
       segments,
       batchesPerWriterPerSegment: perSegment,
       lanes:
-        'the fleet split by asset across writers, as Kafka partitions split it by key: concurrent batches share no asset',
+        'the fleet split by asset across writers, as Kafka partitions split it by key: ' +
+        'concurrent batches share no asset',
       warmupFixes: warmRows,
       baselineTable: `${BASELINE_SCHEMA}.positions: columns, defaults, day partitions and indexes of read.positions`,
-      copy: 'COPY … FROM STDIN, text format, geometry as hex EWKB, node-postgres copy-in protocol; one COPY per writer per segment',
+      copy:
+        'COPY … FROM STDIN, text format, geometry as hex EWKB, node-postgres copy-in protocol; ' +
+        'one COPY per writer per segment',
       postgis: db.postgis,
     },
     details: {

@@ -67,7 +67,9 @@ describe('AsyncAPI document', () => {
     expect(JSON.parse(committed(ASYNCAPI_PATH))['asyncapi']).toBe('3.0.0');
   });
 
-  it('has a message for every catalogue type, with its schema (JSON Schema draft-07) as payload and its type as name', () => {
+  const messagePerType =
+    'has a message for every catalogue type, with its schema (JSON Schema draft-07) as payload and its type as name';
+  it(messagePerType, () => {
     for (const { contract } of catalogue) {
       const message = messages[contract.type];
       expect(message).toBeDefined();

@@ -128,13 +128,16 @@ const h = MeridianHeaders;
 const cloudEventHeaders: Json = {
   type: 'object',
   description:
-    'CloudEvents 1.0 attributes in Kafka binary content mode (`ce_*` headers, data in the record value) plus the tracing headers every Meridian message carries. A record without the required CloudEvents headers or without `correlation-id` is a CONTRACT.VIOLATION and goes to the dead-letter topic.',
+    'CloudEvents 1.0 attributes in Kafka binary content mode (`ce_*` headers, data in the record value) plus the ' +
+    'tracing headers every Meridian message carries. A record without the required CloudEvents headers or without ' +
+    '`correlation-id` is a CONTRACT.VIOLATION and goes to the dead-letter topic.',
   required: ['ce_id', 'ce_type', 'ce_source', 'ce_time', 'ce_specversion', 'content-type', h.correlationId],
   properties: {
     ce_id: {
       type: 'string',
       description:
-        'Event id. Integration events reuse the stored event id, so a relay retry republishes the same id; a command handler derives its event ids from the command id, so a redelivered command appends nothing twice.',
+        'Event id. Integration events reuse the stored event id, so a relay retry republishes the same id; a command ' +
+        'handler derives its event ids from the command id, so a redelivered command appends nothing twice.',
     },
     ce_type: {
       type: 'string',
@@ -191,7 +194,8 @@ const cloudEventHeaders: Json = {
     [h.replyKey]: {
       type: 'string',
       description:
-        'On requests, set by the requester; echoed in the reply, which is matched by it (never by the client-supplied correlation id).',
+        'On requests, set by the requester; echoed in the reply, which is matched by it (never by the ' +
+        'client-supplied correlation id).',
     },
   },
 };
@@ -222,7 +226,8 @@ function headersOf(contract: MessageContract): Json {
 const deadLetterHeaders: Json = {
   type: 'object',
   description:
-    'Every header of the original record is kept (so a CloudEvent stays one), plus the reason it was parked. Nothing else about the original record is guaranteed: it may not be a CloudEvent at all.',
+    'Every header of the original record is kept (so a CloudEvent stays one), plus the reason it was parked. Nothing ' +
+    'else about the original record is guaranteed: it may not be a CloudEvent at all.',
   required: [h.error, h.errorCode, h.originalTopic, h.originalPartition, h.originalOffset],
   properties: {
     [h.error]: { type: 'string', maxLength: 4000, description: 'The error message, truncated to 4,000 characters.' },
@@ -261,7 +266,10 @@ const deadLetterMessage: Json = {
   title: 'Dead letter',
   summary: 'A record a consumer could not process, parked with the error so consumption goes on.',
   description:
-    'Poison records (code `CONTRACT.VIOLATION` or `REQUEST.INVALID`: not a CloudEvent, no correlation-id, or, on event and telemetry topics, data failing its schema) are parked at once; other failures only where the consumer bounds its attempts (reply topics and the gateway tenant directory: one attempt). Key, value and headers are copied from the original record.',
+    'Poison records (code `CONTRACT.VIOLATION` or `REQUEST.INVALID`: not a CloudEvent, no correlation-id, or, on ' +
+    'event and telemetry topics, data failing its schema) are parked at once; other failures only where the ' +
+    'consumer bounds its attempts (reply topics and the gateway tenant directory: one attempt). Key, value and ' +
+    'headers are copied from the original record.',
   contentType: 'application/octet-stream',
   headers: deadLetterHeaders,
   payload: { description: 'The original record value, byte for byte.' },
@@ -286,13 +294,16 @@ function kafkaTopicBinding(t: Pick<TopicDefinition, 'partitions' | 'retentionMs'
 /** Prose per topic; a topic that carries nothing yet says which piece of work will fill it. */
 const channelDescriptions: Readonly<Record<string, string>> = {
   [Topics.workflowCommands]:
-    'Commands to the workflow service (assets now; zones, definitions and missions later). Each is answered on the reply-to topic.',
+    'Commands to the workflow service (assets now; zones, definitions and missions later). Each is answered on the ' +
+    'reply-to topic.',
   [Topics.workflowEvents]:
     'Integration events of the workflow service, published by its outbox relay from the event store. Kept forever.',
   [Topics.identityCommands]:
-    'Commands to the identity service. Nothing sends them yet: the tenants named in IDENTITY_BOOTSTRAP_TENANTS are registered by identity itself at start, and an administration API is planned with the identity issue.',
+    'Commands to the identity service. Nothing sends them yet: the tenants named in IDENTITY_BOOTSTRAP_TENANTS are ' +
+    'registered by identity itself at start, and an administration API is planned with the identity issue.',
   [Topics.identityEvents]:
-    'Integration events of the identity service, published by its outbox relay. The gateway builds its tenant directory from them. Kept forever.',
+    'Integration events of the identity service, published by its outbox relay. The gateway builds its tenant ' +
+    'directory from them. Kept forever.',
   [Topics.identityKeys]:
     'Declared and provisioned, not used yet: signing keys (compacted) arrive with the OpenID Connect work.',
   [Topics.identityPrincipals]:
@@ -300,7 +311,8 @@ const channelDescriptions: Readonly<Record<string, string>> = {
   [Topics.projectionEvents]:
     'Declared and provisioned, not used yet: geo events (zone enter/exit) arrive with the geofencing work.',
   [Topics.geoQueryRequests]:
-    'Queries to geo-query, answered on the reply-to topic. Short retention: an unanswered query is worthless after its timeout.',
+    'Queries to geo-query, answered on the reply-to topic. Short retention: an unanswered query is worthless after ' +
+    'its timeout.',
   [Topics.telemetryPositions]:
     'Position fixes accepted by the gateway, one fix per record. A stream, not aggregate events.',
 };
@@ -324,7 +336,8 @@ const operationSpecs: readonly OperationSpec[] = [
     action: 'send',
     channel: Topics.workflowCommands,
     summary:
-      'gateway sends commands to workflow (POST /v1/assets) and waits for the reply up to GATEWAY_COMMAND_TIMEOUT_MS; no reply in time is answered 202 pending.',
+      'gateway sends commands to workflow (POST /v1/assets) and waits for the reply up to ' +
+      'GATEWAY_COMMAND_TIMEOUT_MS; no reply in time is answered 202 pending.',
     reply: [CommandReplyV1],
   },
   {
@@ -332,7 +345,8 @@ const operationSpecs: readonly OperationSpec[] = [
     action: 'receive',
     channel: Topics.workflowCommands,
     summary:
-      'workflow decides each command against its aggregate, appends the events and replies accepted (with the stream version) or rejected (with a stable code).',
+      'workflow decides each command against its aggregate, appends the events and replies accepted (with the stream ' +
+      'version) or rejected (with a stable code).',
     reply: [CommandReplyV1],
     groupId: { const: 'workflow.commands' },
   },
@@ -356,14 +370,16 @@ const operationSpecs: readonly OperationSpec[] = [
     action: 'send',
     channel: Topics.telemetryPositions,
     summary:
-      'gateway publishes every accepted fix (POST /v1/telemetry) and answers 202 only after the broker acknowledged them all (acks=all).',
+      'gateway publishes every accepted fix (POST /v1/telemetry) and answers 202 only after the broker acknowledged ' +
+      'them all (acks=all).',
   },
   {
     service: 'projection',
     action: 'receive',
     channel: Topics.telemetryPositions,
     summary:
-      'projection writes fixes in batches into read.positions (idempotent on asset id and ts) and the newest per asset into read.asset_latest.',
+      'projection writes fixes in batches into read.positions (idempotent on asset id and ts) and the newest per ' +
+      'asset into read.asset_latest.',
     groupId: { const: 'projection.telemetry' },
   },
   {
@@ -371,7 +387,8 @@ const operationSpecs: readonly OperationSpec[] = [
     action: 'send',
     channel: Topics.geoQueryRequests,
     summary:
-      'gateway sends queries (GET /v1/assets, GET /v1/assets/{id}, the unknown-asset check of telemetry) and waits up to GATEWAY_QUERY_TIMEOUT_MS; no reply in time is a 504.',
+      'gateway sends queries (GET /v1/assets, GET /v1/assets/{id}, the unknown-asset check of telemetry) and waits ' +
+      'up to GATEWAY_QUERY_TIMEOUT_MS; no reply in time is a 504.',
     messages: [GetAssetV1.type, ListAssetsInBboxV1.type, AssetsExistV1.type],
     reply: [QueryReplyV1],
   },
@@ -388,7 +405,8 @@ const operationSpecs: readonly OperationSpec[] = [
     action: 'receive',
     channel: REPLY_CHANNEL,
     summary:
-      "gateway reads its own instance's reply topic and matches replies to waiting requests by correlation id; a late reply is dropped.",
+      "gateway reads its own instance's reply topic and matches replies to waiting requests by correlation id; a " +
+      'late reply is dropped.',
     groupId: { pattern: '^meridian\\.gateway\\.replies\\.[A-Za-z0-9._-]+\\.group$' },
   },
   {
@@ -410,7 +428,8 @@ const operationSpecs: readonly OperationSpec[] = [
     action: 'receive',
     channel: Topics.identityEvents,
     summary:
-      'gateway reads every tenant event from the beginning at each start (own group per instance, offsets never committed) and reports ready once it caught up with the end offsets seen at start.',
+      'gateway reads every tenant event from the beginning at each start (own group per instance, offsets never ' +
+      'committed) and reports ready once it caught up with the end offsets seen at start.',
     groupId: { pattern: '^gateway\\.tenants\\.[A-Za-z0-9._-]+$' },
   },
 ];
@@ -430,19 +449,40 @@ const channelMessageRef = (channel: string, message: string): Json => ({
   $ref: `#/channels/${channel}/messages/${message}`,
 });
 
-const description = `The Kafka contract of Meridian: every topic, every message type, who sends and who receives it.
-
-**Messages.** Every record is a CloudEvents 1.0 event in Kafka binary content mode: the attributes travel as \`ce_*\` headers, the data as UTF-8 JSON in the record value, validated against the versioned schema of its \`ce_type\` (\`additionalProperties: false\`: unknown fields are refused). Beside the CloudEvents headers every record carries \`correlation-id\`, and where known \`causation-id\`, \`tenant-id\`, \`traceparent\` and (on requests) \`reply-to\`. The key orders what must stay in order: the aggregate id for commands and events, the asset id for telemetry.
-
-**Versioning.** A message type names its version (\`….v1\`). A change that could break a consumer (a removed or renamed field, a narrower type, a new required field) is a new type (\`….v2\`) published beside the old one for as long as consumers need it, never an edit of a published schema. Consumers skip event types they do not know, so adding a type is not breaking.
-
-**Delivery.** At least once. Producers are idempotent with \`acks=all\`; a consumer commits its offset only after its handler succeeded, and integration events are published by an outbox relay that may republish a batch after a crash. Consumers therefore deduplicate: by \`ce_id\` (integration events reuse the stored event id, so a republished event has the same id), or by a natural key or version stored with the effect (read models keep the aggregate stream version; telemetry is idempotent on asset id and \`ts\`, since each accepted fix gets a fresh \`ce_id\`).
-
-**Requests and replies.** Commands and queries carry \`reply-to\` naming the requesting instance's own topic \`meridian.<service>.replies.<instance>\`; the reply carries the request's \`correlation-id\` and its \`reply-key\`, by which the requester matches it. A requester that times out says so (HTTP 202 pending for commands, 504 for queries) and drops a late reply.
-
-**Dead letters.** A record that can never be processed (not a CloudEvent, no \`correlation-id\`, or, on event and telemetry topics, data failing its schema: \`CONTRACT.VIOLATION\`) is copied to \`<topic>.dlq\` with headers \`${h.error}\`, \`${h.errorCode}\`, \`${h.originalTopic}\`, \`${h.originalPartition}\` and \`${h.originalOffset}\`, and consumption goes on. On command and query topics a request whose data fails its schema is answered with a rejection (\`CONTRACT.VIOLATION\`) instead. A batch the database refuses is split until the bad records stand alone and are dead-lettered. Infrastructure failures (database, broker, network) are retried with exponential backoff until they pass, never dead-lettered; an unexpected programming error is retried a bounded number of times, then dead-lettered. Dead-letter topics keep records for 30 days; \`npm run dlq -- list|replay <topic>\` lists them or sends them back to their topic without the error headers.
-
-Generated from \`libs/contracts\` by \`npm run docs:contracts\`; do not edit by hand.`;
+const description = [
+  'The Kafka contract of Meridian: every topic, every message type, who sends and who receives it.',
+  '**Messages.** Every record is a CloudEvents 1.0 event in Kafka binary content mode: the attributes travel as ' +
+    '`ce_*` headers, the data as UTF-8 JSON in the record value, validated against the versioned schema of its ' +
+    '`ce_type` (`additionalProperties: false`: unknown fields are refused). Beside the CloudEvents headers every ' +
+    'record carries `correlation-id`, and where known `causation-id`, `tenant-id`, `traceparent` and (on requests) ' +
+    '`reply-to`. The key orders what must stay in order: the aggregate id for commands and events, the asset id for ' +
+    'telemetry.',
+  '**Versioning.** A message type names its version (`….v1`). A change that could break a consumer (a removed or ' +
+    'renamed field, a narrower type, a new required field) is a new type (`….v2`) published beside the old one for ' +
+    'as long as consumers need it, never an edit of a published schema. Consumers skip event types they do not know, ' +
+    'so adding a type is not breaking.',
+  '**Delivery.** At least once. Producers are idempotent with `acks=all`; a consumer commits its offset only after ' +
+    'its handler succeeded, and integration events are published by an outbox relay that may republish a batch after ' +
+    'a crash. Consumers therefore deduplicate: by `ce_id` (integration events reuse the stored event id, so a ' +
+    'republished event has the same id), or by a natural key or version stored with the effect (read models keep the ' +
+    'aggregate stream version; telemetry is idempotent on asset id and `ts`, since each accepted fix gets a fresh ' +
+    '`ce_id`).',
+  "**Requests and replies.** Commands and queries carry `reply-to` naming the requesting instance's own topic " +
+    "`meridian.<service>.replies.<instance>`; the reply carries the request's `correlation-id` and its `reply-key`, " +
+    'by which the requester matches it. A requester that times out says so (HTTP 202 pending for commands, 504 for ' +
+    'queries) and drops a late reply.',
+  '**Dead letters.** A record that can never be processed (not a CloudEvent, no `correlation-id`, or, on event and ' +
+    'telemetry topics, data failing its schema: `CONTRACT.VIOLATION`) is copied to `<topic>.dlq` with headers ' +
+    `\`${h.error}\`, \`${h.errorCode}\`, \`${h.originalTopic}\`, \`${h.originalPartition}\` and ` +
+    `\`${h.originalOffset}\`, and consumption goes on. ` +
+    'On command and query topics a request whose data fails its schema is answered with a rejection ' +
+    '(`CONTRACT.VIOLATION`) instead. A batch the database refuses is split until the bad records stand alone and ' +
+    'are dead-lettered. Infrastructure failures (database, broker, network) are retried with exponential backoff ' +
+    'until they pass, never dead-lettered; an unexpected programming error is retried a bounded number of times, ' +
+    'then dead-lettered. Dead-letter topics keep records for 30 days; `npm run dlq -- list|replay <topic>` lists ' +
+    'them or sends them back to their topic without the error headers.',
+  'Generated from `libs/contracts` by `npm run docs:contracts`; do not edit by hand.',
+].join('\n\n');
 
 export function buildAsyncApiDocument(): Json {
   const byChannel = new Map<string, MessageContract[]>();
@@ -475,7 +515,8 @@ export function buildAsyncApiDocument(): Json {
     address: REPLY_ADDRESS,
     title: 'meridian.<service>.replies.<instance>',
     description:
-      'Replies to one requesting process. The requester creates its topic at start (1 partition, kept 1 hour) and reads it from the beginning; everything on it is for that process.',
+      'Replies to one requesting process. The requester creates its topic at start (1 partition, kept 1 hour) and ' +
+      'reads it from the beginning; everything on it is for that process.',
     parameters: {
       service: { description: 'The requesting service.', examples: ['gateway'] },
       instance: {
@@ -509,10 +550,11 @@ export function buildAsyncApiDocument(): Json {
     const replies = (op.reply ?? []).map(messageId);
     const replyStray = replies.filter((m) => !(byChannel.get(REPLY_CHANNEL) ?? []).map(messageId).includes(m));
     if (replyStray.length) throw new Error(`reply messages not on the reply channel: ${replyStray.join(', ')}`);
+    const channelTitle = (channels[op.channel] as Json)['title'] as string;
     operations[`${op.service}.${op.action}.${op.channel}`] = {
       action: op.action,
       channel: channelRef(op.channel),
-      title: `${op.service} ${op.action === 'send' ? 'sends to' : 'receives from'} ${(channels[op.channel] as Json)['title'] as string}`,
+      title: `${op.service} ${op.action === 'send' ? 'sends to' : 'receives from'} ${channelTitle}`,
       summary: op.summary,
       tags: [{ name: `service:${op.service}` }],
       messages: messages.map((m) => channelMessageRef(op.channel, m)),

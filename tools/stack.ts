@@ -83,7 +83,8 @@ async function waitReady(service: RunningService, options: StackOptions): Promis
   while (!(await isReady(service.port))) {
     if (service.process.exitCode !== null) {
       throw new Error(
-        `${service.name} exited with code ${service.process.exitCode}; see ${join(options.logDir, `${service.name}.log`)}`,
+        `${service.name} exited with code ${service.process.exitCode}; ` +
+          `see ${join(options.logDir, `${service.name}.log`)}`,
       );
     }
     if (Date.now() - started > timeout) throw new Error(`${service.name} not ready after ${timeout} ms`);

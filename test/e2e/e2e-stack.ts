@@ -1,6 +1,7 @@
 /** Boots the whole system for e2e tests: a fresh database, topics on the test broker, all five services. */
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
@@ -23,6 +24,49 @@ export const brokers = testKafkaBrokers();
 const adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? onDatabase(testDatabaseUrl(), 'postgres');
 export const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? onDatabase(testDatabaseUrl(), 'meridian_e2e');
 export const redisUrl = testRedisUrl();
+
+/**
+ * The ports above and the database are fixed, so one e2e system runs on a machine at a time: two
+ * at once would answer each other's requests and drop each other's database. A listening socket
+ * on this port is the lock (the OS frees it when the holder exits); a second run waits for it.
+ */
+const LOCK_PORT = 18089;
+const LOCK_WAIT_MS = Number(process.env.E2E_LOCK_WAIT_MS ?? 180_000);
+
+const listenOn = (port: number): Promise<Server | undefined> =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? done(undefined) : fail(err)));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => done(server));
+  });
+
+const closeServer = (server: Server): Promise<void> => new Promise((done) => server.close(() => done()));
+
+async function acquireLock(): Promise<Server> {
+  const started = Date.now();
+  let reported = started;
+  for (;;) {
+    const lock = await listenOn(LOCK_PORT);
+    if (lock) return lock.unref();
+    if (Date.now() - started > LOCK_WAIT_MS) {
+      throw new Error(`another e2e system held 127.0.0.1:${LOCK_PORT} for ${LOCK_WAIT_MS} ms (E2E_LOCK_WAIT_MS)`);
+    }
+    if (Date.now() - reported > 10_000) {
+      process.stderr.write(`[e2e] waiting for another e2e run on this machine to finish (lock port ${LOCK_PORT})\n`);
+      reported = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Fails fast when a service port is taken (a stale service): readiness would probe someone else's. */
+async function ensurePortsFree(): Promise<void> {
+  for (const [name, port] of Object.entries(E2E_PORTS)) {
+    const probe = await listenOn(port);
+    if (!probe) throw new Error(`port ${port} for ${name} is in use by another process (ss -ltnp 'sport = :${port}')`);
+    await closeServer(probe);
+  }
+}
 
 async function recreateDatabase(): Promise<void> {
   const name = new URL(e2eDatabaseUrl).pathname.slice(1);
@@ -48,6 +92,18 @@ export interface E2eSystem {
 }
 
 export async function startSystem(tenants: readonly string[]): Promise<E2eSystem> {
+  const lock = await acquireLock();
+  try {
+    const system = await bootSystem(tenants);
+    return { ...system, stop: () => system.stop().finally(() => closeServer(lock)) };
+  } catch (err) {
+    await closeServer(lock);
+    throw err;
+  }
+}
+
+async function bootSystem(tenants: readonly string[]): Promise<E2eSystem> {
+  await ensurePortsFree();
   await recreateDatabase();
   const bus = new MessageBus({ brokers, clientId: 'e2e-setup', log: silentLog });
   await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
@@ -68,7 +124,12 @@ export async function startSystem(tenants: readonly string[]): Promise<E2eSystem
     logDir: join(ROOT, '.local', 'logs', 'e2e'),
     progress: (line) => process.stderr.write(`[e2e] ${line.trim()}\n`),
   });
-  await waitForTenants(tenants);
+  try {
+    await waitForTenants(tenants);
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
   return { stack, tenants, instanceId, stop: () => stack.stop() };
 }
 

@@ -234,7 +234,8 @@ describe('the first slice through all five services', () => {
       tenant: tenantA,
     });
     expect(reused.body.code).toBe('IDEMPOTENCY.KEY_REUSED');
-    // Redis is a cache: with the entry gone, the retry is deduplicated by the event store (event ids derive from the key).
+    // Redis is a cache: with the entry gone, the retry is deduplicated by the event store (event ids derive from
+    // the key).
     const redis = new Redis(redisUrl);
     expect(await redis.del(`meridian:gateway:idem:${tenantA}:${key}`)).toBe(1);
     redis.disconnect();
@@ -395,7 +396,9 @@ describe('operability', () => {
     }
   });
 
-  it('echoes the correlation id and writes it into the JSON logs of the services that handled the request', async () => {
+  const correlationInLogs =
+    'echoes the correlation id and writes it into the JSON logs of the services that handled the request';
+  it(correlationInLogs, async () => {
     const correlationId = `e2e-corr-${randomUUID()}`;
     const res = await fetch(`http://127.0.0.1:18080/v1/assets`, {
       method: 'POST',

@@ -23,7 +23,8 @@ export const AssetErrors = defineErrors({
     code: 'ASSET.INVALID_TRANSITION',
     status: 409,
     description:
-      'The asset lifecycle does not allow this status change (registered → available ⇄ assigned ⇄ maintenance → retired).',
+      'The asset lifecycle does not allow this status change ' +
+      '(registered → available ⇄ assigned ⇄ maintenance → retired).',
   },
   assetRetired: { code: 'ASSET.RETIRED', status: 409, description: 'A retired asset cannot change status.' },
 });

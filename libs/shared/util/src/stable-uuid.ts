@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 
-/** A UUID (version-5 layout, SHA-1) that is the same for the same input: for ids derived from client keys and command ids. */
+/**
+ * A UUID (version-5 layout, SHA-1) that is the same for the same input: for ids derived from client keys and
+ * command ids.
+ */
 export function stableUuid(input: string): string {
   const h = createHash('sha1').update(input).digest();
   h[6] = (h[6] & 0x0f) | 0x50;

@@ -45,7 +45,10 @@ export class ListAssetsController {
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
 
-  /** One page of the assets whose latest position is in `bbox` (all assets without one), in id order; `next` while more match. */
+  /**
+   * One page of the assets whose latest position is in `bbox` (all assets without one), in id order; `next` while
+   * more match.
+   */
   @Get()
   async list(
     @Tenant() tenantId: string,
