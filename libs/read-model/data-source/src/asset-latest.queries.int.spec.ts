@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetFeature, type AssetKind, AssetPage, type AssetStatus, assetKinds } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
 import { AssetQueries } from '@meridian/read-model/assets';
-import { createTestPool, testDatabaseUrl } from '@meridian/shared/testing';
+import {
+  createTestPool,
+  describePlanNode,
+  explainPlan,
+  type SentQuery,
+  sentQuery,
+  testDatabaseUrl,
+} from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
 /*
@@ -115,23 +122,6 @@ const pageOf = (all: readonly Seed[], limit: number, from = 0): AssetPage => {
   };
 };
 
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-
-const flatten = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(flatten)];
-const describeNode = (n: PlanNode): string =>
-  `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}` +
-  `${n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`;
-
-interface SentQuery {
-  readonly text: string;
-  readonly values: readonly unknown[];
-}
-
 /** One call of AssetQueries whose plan DESIGN §5 requires to use an index. */
 interface PlanCase {
   readonly name: string;
@@ -198,24 +188,12 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
     sent.mockClear();
     await call(queries);
     expect(sent).toHaveBeenCalledTimes(1);
-    const [text, values] = sent.mock.calls[0];
-    if (typeof text !== 'string' || !Array.isArray(values)) {
-      throw new Error('AssetQueries is expected to call pool.query(text, values)');
-    }
-    return { text, values };
-  }
-
-  /** EXPLAIN of exactly the text and parameters AssetQueries sent. */
-  async function planOf(sql: SentQuery): Promise<PlanNode[]> {
-    const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql.text}`, [
-      ...sql.values,
-    ]);
-    return flatten(rows[0]['QUERY PLAN'][0].Plan);
+    return sentQuery(sent.mock.calls[0]);
   }
 
   async function expectIndexPlan(c: PlanCase): Promise<void> {
-    const nodes = await planOf(await capture((q) => c.call(q, seeded)));
-    const plan = nodes.map(describeNode).join(' → ');
+    const nodes = await explainPlan(pool, await capture((q) => c.call(q, seeded)));
+    const plan = nodes.map(describePlanNode).join(' → ');
     const indexScans = nodes.filter(
       (n) =>
         ['Index Scan', 'Index Only Scan', 'Bitmap Index Scan'].includes(n['Node Type']) &&
@@ -223,7 +201,7 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
     );
     const seqScans = nodes.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'asset_latest');
     // The plan is part of the compared value, so a failure prints it.
-    expect({ plan, usesIndex: indexScans.length > 0, seqScans: seqScans.map(describeNode) }).toEqual({
+    expect({ plan, usesIndex: indexScans.length > 0, seqScans: seqScans.map(describePlanNode) }).toEqual({
       plan,
       usesIndex: true,
       seqScans: [],

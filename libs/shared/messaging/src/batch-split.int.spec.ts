@@ -1,44 +1,23 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dlqTopic, type Envelope, MeridianHeaders, toWire, type WireMessage } from '@meridian/contracts/core';
-import { silentLog, sleep } from '@meridian/shared/util';
-import { MessageBus } from './bus';
-import { Subscription, toWireMessage } from './consumer';
+import { dlqTopic, type Envelope, MeridianHeaders, type WireMessage } from '@meridian/contracts/core';
+import { silentLog } from '@meridian/shared/util';
+import type { MessageBus } from './bus';
+import { Subscription } from './consumer';
+import {
+  createTestBus,
+  createTopics,
+  deleteTopics,
+  eventually,
+  messagesIn,
+  readTopic,
+  suffix,
+  testWire,
+  uniqueTopic,
+} from './testing/spec-support';
 
-// Local twins of @meridian/shared/testing helpers: that lib depends on messaging, and Nx counts
-// spec imports as project dependencies, so importing it here would be a lint-failing cycle.
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+// The test database, as @meridian/shared/testing names it (that lib depends on messaging: a cycle).
 const databaseUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/meridian_test';
-const suffix = () => randomBytes(4).toString('hex');
-
-async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-    }
-    await sleep(100);
-  }
-}
-
-/** Reads a whole topic with a fresh group until `count` messages arrived. */
-async function readTopic(bus: MessageBus, topic: string, count: number): Promise<WireMessage[]> {
-  const consumer = bus.newConsumer(`test-reader-${suffix()}`);
-  const seen: WireMessage[] = [];
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(toWireMessage(message)) });
-    await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(count));
-    return seen;
-  } finally {
-    await consumer.disconnect();
-    bus.forget(consumer);
-  }
-}
 
 interface Reading {
   readonly id: string;
@@ -46,18 +25,7 @@ interface Reading {
   readonly label: string;
 }
 
-const reading = (r: Reading): WireMessage =>
-  toWire(
-    {
-      id: randomUUID(),
-      type: 'test.reading.v1',
-      source: '/test',
-      time: new Date().toISOString(),
-      data: r,
-      correlationId: r.id,
-    },
-    'sensor-1',
-  );
+const reading = (r: Reading): WireMessage => testWire('test.reading.v1', r, 'sensor-1');
 
 const parse = (e: Envelope): Reading => e.data as Reading;
 
@@ -69,15 +37,8 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
   const subscriptions: Subscription[] = [];
 
   const topic = async (): Promise<string> => {
-    const name = `test.batch-split.${suffix()}`;
-    await bus.ensureTopics(
-      [name, dlqTopic(name)].map((n) => ({
-        name: n,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete' as const,
-      })),
-    );
+    const name = uniqueTopic('batch-split');
+    await createTopics(bus, [name, dlqTopic(name)]);
     topics.push(name, dlqTopic(name));
     return name;
   };
@@ -104,7 +65,7 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
     (await pool.query<{ id: string }>(`SELECT id FROM ${schema}.${table} ORDER BY id`)).rows.map((r) => r.id);
 
   beforeAll(async () => {
-    bus = new MessageBus({ brokers, clientId: `batch-split-${suffix()}`, log: silentLog });
+    bus = createTestBus('batch-split');
     pool = new Pool({ connectionString: databaseUrl, max: 4 });
     await pool.query(`CREATE SCHEMA ${schema}`);
     for (const table of ['readings', 'flaky']) {
@@ -118,9 +79,7 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
   afterAll(async () => {
     await Promise.allSettled(subscriptions.map((s) => s.stop()));
     if (bus) {
-      const admin = await bus.admin();
-      const existing = new Set(await admin.listTopics());
-      await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) }).catch(() => undefined);
+      await deleteTopics(bus, topics);
       await bus.close();
     }
     await pool?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -190,6 +149,6 @@ describe('Subscription.runBatch failure paths (real Postgres)', () => {
 
     await eventually(async () => expect(await stored('flaky')).toEqual(rows.map((r) => r.id)));
     expect(calls).toEqual([10, 10, 10]);
-    expect((await bus.endOffsets(dlqTopic(t))).get(0)).toBe(0n);
+    expect(await messagesIn(bus, dlqTopic(t))).toBe(0n);
   });
 });

@@ -1,4 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CodedError,
@@ -6,44 +5,27 @@ import {
   ErrorCodes,
   queryRejection,
   queryReply,
-  toWire,
   type WireMessage,
 } from '@meridian/contracts/core';
-import { silentLog, sleep } from '@meridian/shared/util';
-import { MessageBus } from './bus';
-import { Subscription, toWireMessage } from './consumer';
+import { silentLog } from '@meridian/shared/util';
+import type { MessageBus } from './bus';
+import { Subscription } from './consumer';
 import { classifyFailure } from './failures';
 import { RequestReplyClient } from './request-reply';
 import { serveRequests } from './serve';
+import {
+  createTestBus,
+  createTopics,
+  deleteTopics,
+  eventually,
+  messagesIn,
+  readTopic,
+  suffix,
+  testWire,
+  uniqueTopic,
+} from './testing/spec-support';
 
-// Local twins of @meridian/shared/testing helpers (that lib depends on messaging: a lint-failing cycle).
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-const suffix = () => randomBytes(4).toString('hex');
-
-async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-    }
-    await sleep(100);
-  }
-}
-
-const note = (name: string): WireMessage =>
-  toWire(
-    {
-      id: randomUUID(),
-      type: 'test.note.v1',
-      source: '/test',
-      time: new Date().toISOString(),
-      data: { name },
-      correlationId: name,
-    },
-    name,
-  );
+const note = (name: string): WireMessage => testWire('test.note.v1', { name }, name);
 
 const refusedRow = (): Error =>
   Object.assign(new Error('duplicate key value violates unique constraint "x_pkey"'), { code: '23505' });
@@ -80,29 +62,20 @@ describe('consumer failure paths on the real broker', () => {
   const stoppable: { stop(): Promise<void> }[] = [];
 
   const topic = async (): Promise<string> => {
-    const name = `test.consumer-failures.${suffix()}`;
-    await bus.ensureTopics(
-      [name, dlqTopic(name)].map((n) => ({
-        name: n,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete' as const,
-      })),
-    );
+    const name = uniqueTopic('consumer-failures');
+    await createTopics(bus, [name, dlqTopic(name)]);
     topics.push(name, dlqTopic(name));
     return name;
   };
-  const dlqCount = async (t: string): Promise<bigint> => (await bus.endOffsets(dlqTopic(t))).get(0) ?? 0n;
+  const dlqCount = (t: string): Promise<bigint> => messagesIn(bus, dlqTopic(t));
 
   beforeAll(() => {
-    bus = new MessageBus({ brokers, clientId: `consumer-failures-${suffix()}`, log: silentLog });
+    bus = createTestBus('consumer-failures');
   });
 
   afterAll(async () => {
     for (const s of stoppable.reverse()) await s.stop().catch(() => undefined);
-    const admin = await bus.admin();
-    const existing = new Set(await admin.listTopics());
-    await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) }).catch(() => undefined);
+    await deleteTopics(bus, topics);
     await bus.close();
   });
 
@@ -127,14 +100,8 @@ describe('consumer failure paths on the real broker', () => {
 
     await eventually(() => expect(calls).toEqual(['outage', 'outage', 'outage', 'outage', 'refused', 'next']));
     expect(await dlqCount(t)).toBe(1n);
-    const reader = bus.newConsumer(`test-reader-${suffix()}`);
-    const dead: WireMessage[] = [];
-    await reader.connect();
-    await reader.subscribe({ topics: [dlqTopic(t)], fromBeginning: true });
-    await reader.run({ eachMessage: async ({ message }) => void dead.push(toWireMessage(message)) });
-    await eventually(() => expect(dead).toHaveLength(1));
-    await reader.disconnect();
-    bus.forget(reader);
+    const dead = await readTopic(bus, dlqTopic(t), 1);
+    expect(dead).toHaveLength(1);
     expect(dead[0].headers).toMatchObject({
       'meridian-error-code': 'TEST.REFUSED',
       'meridian-error': 'not in this state',

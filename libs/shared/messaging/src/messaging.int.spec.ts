@@ -3,97 +3,33 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CodedError,
   dlqTopic,
-  type Envelope,
   ErrorCodes,
   fromWire,
   MeridianHeaders,
   parseData,
   queryRejection,
-  toWire,
   type WireMessage,
 } from '@meridian/contracts/core';
 import { AssetErrors, RegisterAssetV1 } from '@meridian/contracts/assets';
 import type { RecordedEvent } from '@meridian/shared/decider';
-import { silentLog, sleep } from '@meridian/shared/util';
-import { MessageBus } from './bus';
-import { Subscription, toWireMessage } from './consumer';
+import { silentLog } from '@meridian/shared/util';
+import type { MessageBus } from './bus';
+import { Subscription } from './consumer';
 import { outboxPublisher } from './outbox-publisher';
 import { RequestReplyClient } from './request-reply';
 import { serveRequests } from './serve';
-
-// Small local twins of @meridian/shared/testing helpers: that lib depends on messaging, and Nx
-// counts spec imports as project dependencies, so importing it here would be a lint-failing cycle.
-const createTestBus = (clientId: string): MessageBus =>
-  new MessageBus({
-    brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(','),
-    clientId: `${clientId}-${randomUUID().slice(0, 6)}`,
-    log: silentLog,
-  });
-
-const uniqueTopic = (prefix: string): string => `test.${prefix}.${randomUUID().slice(0, 8)}`;
-
-async function eventually<T>(fn: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 50 } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-    }
-    await sleep(intervalMs);
-  }
-}
-
-interface Consumed {
-  readonly wire: WireMessage;
-  readonly envelope: Envelope | null;
-}
-
-/** Reads a topic from the beginning with a fresh group until `count` messages arrived. */
-async function consumeAll(bus: MessageBus, topic: string, count: number, timeoutMs = 20_000): Promise<Consumed[]> {
-  const consumer = bus.newConsumer(`test-reader-${randomUUID()}`);
-  const seen: Consumed[] = [];
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const wire = toWireMessage(message);
-        let envelope: Envelope | null = null;
-        try {
-          envelope = fromWire(wire);
-        } catch {
-          envelope = null;
-        }
-        seen.push({ wire, envelope });
-      },
-    });
-    await eventually(
-      () => {
-        if (seen.length < count)
-          throw new Error(`consumeAll(${topic}): ${seen.length} of ${count} messages after ${timeoutMs} ms`);
-      },
-      { timeoutMs, intervalMs: 50 },
-    );
-    return seen;
-  } finally {
-    await consumer.disconnect();
-    bus.forget(consumer);
-  }
-}
-
-const envelope = (type: string, data: unknown, extra: Partial<Envelope> = {}): Envelope => ({
-  id: randomUUID(),
-  type,
-  source: '/meridian/test',
-  time: new Date().toISOString(),
-  data,
-  correlationId: randomUUID(),
-  ...extra,
-});
+import {
+  createTestBus,
+  createTopics,
+  deleteTopics,
+  eventually,
+  readTopic,
+  testWire,
+  uniqueTopic,
+} from './testing/spec-support';
 
 const registerAsset = (name: string) =>
-  toWire(envelope(RegisterAssetV1.type, { assetId: randomUUID(), name, kind: 'drone' }), null);
+  testWire(RegisterAssetV1.type, { assetId: randomUUID(), name, kind: 'drone' }, null);
 
 describe('messaging on the real broker', () => {
   let bus: MessageBus;
@@ -103,9 +39,7 @@ describe('messaging on the real broker', () => {
   const topic = async (prefix: string, withDlq = false): Promise<string> => {
     const name = uniqueTopic(prefix);
     const names = withDlq ? [name, dlqTopic(name)] : [name];
-    await bus.ensureTopics(
-      names.map((n) => ({ name: n, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const })),
-    );
+    await createTopics(bus, names);
     topics.push(...names);
     return name;
   };
@@ -129,9 +63,7 @@ describe('messaging on the real broker', () => {
   afterAll(async () => {
     await Promise.allSettled(subscriptions.map((s) => s.stop()));
     if (bus) {
-      const admin = await bus.admin();
-      const existing = new Set(await admin.listTopics());
-      await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) }).catch(() => undefined);
+      await deleteTopics(bus, topics);
       await bus.close();
     }
   });
@@ -144,8 +76,9 @@ describe('messaging on the real broker', () => {
         value: Buffer.from('{"hello":"world"}'),
         headers: { 'x-test': 'plain' },
       };
-      const failsSchema = toWire(
-        envelope(RegisterAssetV1.type, { assetId: randomUUID(), name: 'x', kind: 'drone', extra: true }),
+      const failsSchema = testWire(
+        RegisterAssetV1.type,
+        { assetId: randomUUID(), name: 'x', kind: 'drone', extra: true },
         'k2',
       );
       const good = registerAsset('good one');
@@ -156,10 +89,10 @@ describe('messaging on the real broker', () => {
         handled.push(parseData(RegisterAssetV1, env).name);
       });
 
-      await eventually(() => expect(handled).toEqual(['good one']), { timeoutMs: 30_000 });
-      const dead = await consumeAll(bus, dlqTopic(t), 2);
+      await eventually(() => expect(handled).toEqual(['good one']));
+      const dead = await readTopic(bus, dlqTopic(t), 2);
       expect(dead).toHaveLength(2);
-      const [first, second] = dead.map((d) => d.wire);
+      const [first, second] = dead;
 
       expect(first.value.toString()).toBe('{"hello":"world"}');
       expect(first.key).toBe('k1');
@@ -197,7 +130,7 @@ describe('messaging on the real broker', () => {
         applied.push(name);
       });
 
-      await eventually(() => expect(applied).toEqual(['flaky', 'after']), { timeoutMs: 30_000 });
+      await eventually(() => expect(applied).toEqual(['flaky', 'after']));
       const flakyAttempts = attempts.filter((a) => a.name === 'flaky');
       expect(flakyAttempts).toHaveLength(3);
       // backoff(1) + backoff(2) = 200 + 400 ms between the three attempts.
@@ -205,7 +138,7 @@ describe('messaging on the real broker', () => {
       expect(flakyAttempts[2].at - flakyAttempts[1].at).toBeGreaterThanOrEqual(380);
       // Retried in place: the next message waits for the flaky one.
       expect(attempts.findIndex((a) => a.name === 'after')).toBe(3);
-      await expect(consumeAll(bus, dlqTopic(t), 1, 2_000)).rejects.toThrow(/0 of 1/);
+      await expect(readTopic(bus, dlqTopic(t), 1, 2_000)).rejects.toThrow(/0 of 1/);
     });
 
     it('dead-letters a message whose handler keeps failing with an unrecognised error after maxAttempts', async () => {
@@ -219,10 +152,10 @@ describe('messaging on the real broker', () => {
         // A bug (not infrastructure, which is retried until it passes): attempts are bounded.
         if (name === 'doomed') throw new TypeError('still broken');
       });
-      await eventually(() => expect(calls).toEqual(['doomed', 'doomed', 'next']), { timeoutMs: 30_000 });
-      const [dead] = await consumeAll(bus, dlqTopic(t), 1);
-      expect(dead.envelope?.id).toBe(doomed.headers['ce_id']);
-      expect(dead.wire.headers).toMatchObject({
+      await eventually(() => expect(calls).toEqual(['doomed', 'doomed', 'next']));
+      const [dead] = await readTopic(bus, dlqTopic(t), 1);
+      expect(fromWire(dead).id).toBe(doomed.headers['ce_id']);
+      expect(dead.headers).toMatchObject({
         [MeridianHeaders.error]: 'still broken',
         [MeridianHeaders.errorCode]: 'UNKNOWN',
         [MeridianHeaders.originalTopic]: t,
@@ -325,8 +258,8 @@ describe('messaging on the real broker', () => {
       expect(elapsed).toBeGreaterThanOrEqual(1_450);
       expect(elapsed).toBeLessThan(5_000);
       // The request itself was sent: it is there for a server that comes up later.
-      const [sent] = await consumeAll(bus, unserved, 1);
-      expect(sent.wire.headers).toMatchObject({
+      const [sent] = await readTopic(bus, unserved, 1);
+      expect(sent.headers).toMatchObject({
         [MeridianHeaders.correlationId]: correlationId,
         [MeridianHeaders.replyTo]: client.replyTo,
       });
@@ -369,9 +302,9 @@ describe('messaging on the real broker', () => {
       });
       await publish([stored, internalOnly]);
 
-      const [m] = await consumeAll(bus, t, 1);
-      expect(m.wire.key).toBe('asset-1');
-      expect(m.wire.headers).toMatchObject({
+      const [m] = await readTopic(bus, t, 1);
+      expect(m.key).toBe('asset-1');
+      expect(m.headers).toMatchObject({
         ce_specversion: '1.0',
         ce_id: stored.id,
         ce_type: 'meridian.workflow.asset.registered.v1',
@@ -383,10 +316,10 @@ describe('messaging on the real broker', () => {
         'tenant-id': 'acme',
         traceparent: stored.metadata.traceparent,
       });
-      expect(JSON.parse(m.wire.value.toString())).toEqual({ public: 1 });
-      expect(m.envelope).toMatchObject({ id: stored.id, tenantId: 'acme', data: { public: 1 } });
+      expect(JSON.parse(m.value.toString())).toEqual({ public: 1 });
+      expect(fromWire(m)).toMatchObject({ id: stored.id, tenantId: 'acme', data: { public: 1 } });
       // The internal event was mapped to nothing and must not have been published.
-      await expect(consumeAll(bus, t, 2, 1_500)).rejects.toThrow(/1 of 2/);
+      await expect(readTopic(bus, t, 2, 1_500)).rejects.toThrow(/1 of 2/);
     });
   });
 });

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodedError, ErrorCodes, toWire } from '@meridian/contracts/core';
-import { silentLog, sleep } from '@meridian/shared/util';
-import { MessageBus } from './bus';
+import { CodedError, ErrorCodes } from '@meridian/contracts/core';
+import type { MessageBus } from './bus';
+import { createTestBus, createTopics, eventually, messagesIn, testWire, uniqueTopic } from './testing/spec-support';
 
 // A broker of this file's own (state dir, ports): stopping the shared test broker would break
 // every other test. It is started here, and a broker that cannot start fails the test.
@@ -20,46 +19,18 @@ const env = {
 const run = promisify(execFile);
 const kafka = (command: 'start' | 'stop' | 'reset') => run('bash', [KAFKA_SCRIPT, command], { env, timeout: 240_000 });
 
-async function eventually(assertion: () => void, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return assertion();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-    }
-    await sleep(200);
-  }
-}
-
-const message = (text: string) =>
-  toWire(
-    {
-      id: randomUUID(),
-      type: 'test.note.v1',
-      source: '/test',
-      time: new Date().toISOString(),
-      data: { text },
-      correlationId: 'c',
-    },
-    'k',
-  );
+const message = (text: string) => testWire('test.note.v1', { text }, 'k');
 
 describe('producer recovery after the broker is stopped and started', () => {
   let bus: MessageBus;
-  const topic = `test.producer-recovery.${randomUUID().slice(0, 8)}`;
+  const topic = uniqueTopic('producer-recovery');
 
   beforeAll(async () => {
     // A data dir left by an interrupted run would still hold its topics: start clean.
     await kafka('reset');
     await kafka('start');
-    bus = new MessageBus({
-      brokers: [`127.0.0.1:${PORT}`],
-      clientId: 'producer-recovery',
-      log: silentLog,
-      sendTimeoutMs: 3_000,
-    });
-    await bus.ensureTopics([{ name: topic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    bus = createTestBus('producer-recovery', { brokers: [`127.0.0.1:${PORT}`], sendTimeoutMs: 3_000 });
+    await createTopics(bus, [topic]);
   }, 240_000);
 
   afterAll(async () => {
@@ -85,6 +56,6 @@ describe('producer recovery after the broker is stopped and started', () => {
     expect(bus.producerHealthy()).toBe(true);
     expect(await bus.producer()).not.toBe(first);
     // 'before' and 'after' were acknowledged; 'during' never reached the broker.
-    expect((await bus.endOffsets(topic)).get(0)).toBe(2n);
+    expect(await messagesIn(bus, topic)).toBe(2n);
   }, 240_000);
 });

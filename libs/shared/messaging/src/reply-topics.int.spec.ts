@@ -1,40 +1,24 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Envelope, replyTopic, toWire } from '@meridian/contracts/core';
+import { type Envelope, replyTopic } from '@meridian/contracts/core';
 import { silentLog, sleep } from '@meridian/shared/util';
-import { MessageBus } from './bus';
+import type { MessageBus } from './bus';
 import { processReplyTopic, pruneStaleReplyTopics, replyGroupId } from './reply-topics';
 import { RequestReplyClient, sendReply } from './request-reply';
-
-// Local twin of @meridian/shared/testing's bus (that lib depends on messaging: a lint-failing cycle).
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-const suffix = () => randomBytes(4).toString('hex');
-const newBus = (name: string) => new MessageBus({ brokers, clientId: `${name}-${suffix()}`, log: silentLog });
+import {
+  createTestBus,
+  createTopics,
+  deleteTopics,
+  eventually,
+  messagesIn,
+  suffix,
+  testEvent,
+  testWire,
+} from './testing/spec-support';
 
 const HOUR = 60 * 60 * 1000;
 
-async function eventually(assertion: () => Promise<void>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-    }
-    await sleep(200);
-  }
-}
-
-const request = (replyTo: string): Envelope => ({
-  id: randomUUID(),
-  type: 'test.ping.v1',
-  source: '/test',
-  time: new Date().toISOString(),
-  data: {},
-  correlationId: randomUUID(),
-  replyTo,
-  replyKey: randomUUID(),
-});
+const request = (replyTo: string): Envelope => testEvent('test.ping.v1', {}, { replyTo, replyKey: randomUUID() });
 const pong = { type: 'test.pong.v1', data: { ok: true } };
 
 describe('reply topics', () => {
@@ -43,7 +27,7 @@ describe('reply topics', () => {
   const created: string[] = [];
 
   const createTopic = async (name: string): Promise<string> => {
-    await requester.ensureTopics([{ name, partitions: 1, retentionMs: HOUR, cleanupPolicy: 'delete' }]);
+    await createTopics(requester, [name]);
     created.push(name);
     return name;
   };
@@ -54,17 +38,7 @@ describe('reply topics', () => {
     const producer = requester.kafka.producer();
     await producer.connect();
     try {
-      const wire = toWire(
-        {
-          id: randomUUID(),
-          type: 'test.old.v1',
-          source: '/test',
-          time: new Date(at).toISOString(),
-          data: {},
-          correlationId: 'c',
-        },
-        null,
-      );
+      const wire = testWire('test.old.v1', {}, null, { time: new Date(at).toISOString() });
       await producer.send({ topic, messages: [{ value: wire.value, headers: wire.headers, timestamp: String(at) }] });
     } finally {
       await producer.disconnect();
@@ -72,14 +46,12 @@ describe('reply topics', () => {
   };
 
   beforeAll(() => {
-    requester = newBus('reply-requester');
-    replier = newBus('reply-replier');
+    requester = createTestBus('reply-requester');
+    replier = createTestBus('reply-replier');
   });
 
   afterAll(async () => {
-    const admin = await requester.admin();
-    const left = [...(await existing())].filter((t) => created.includes(t));
-    if (left.length > 0) await admin.deleteTopics({ topics: left }).catch(() => undefined);
+    await deleteTopics(requester, created);
     await replier.close();
     await requester.close();
   });
@@ -103,13 +75,13 @@ describe('reply topics', () => {
 
     // kafkajs keeps `gone` in the producer's metadata requests: the old producer cannot send at all.
     await sendReply(replier, 'svc', request(other), pong);
-    expect((await replier.endOffsets(other)).get(0)).toBe(1n);
+    expect(await messagesIn(replier, other)).toBe(1n);
     expect(await replier.producer()).not.toBe(before);
 
     // A late reply to the deleted topic: its requester is gone, the reply is dropped, not retried.
     await expect(sendReply(replier, 'svc', request(gone), pong)).resolves.toBeUndefined();
     await sendReply(replier, 'svc', request(other), pong);
-    expect((await replier.endOffsets(other)).get(0)).toBe(2n);
+    expect(await messagesIn(replier, other)).toBe(2n);
     expect(replier.producerHealthy()).toBe(true);
   });
 

@@ -2,3 +2,4 @@ export * from './pg';
 export * from './kafka';
 export * from './eventually';
 export * from './fault-proxy';
+export * from './explain';

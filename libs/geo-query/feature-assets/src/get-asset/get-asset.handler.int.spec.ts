@@ -13,7 +13,7 @@ import { READ_POOL, ReadModelModule } from '@meridian/read-model/data-source';
 import { PositionsWriter } from '@meridian/read-model/positions';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
-import { testDatabaseUrl } from '@meridian/shared/testing';
+import { describePlanNode, explainPlan, type SentQuery, sentQuery, testDatabaseUrl } from '@meridian/shared/testing';
 import { GeoQueryAssetsModule } from '../geo-query-assets.module';
 import { GetAssetHandler } from './get-asset.handler';
 
@@ -55,14 +55,6 @@ function resultOf(body: ReplyBody): unknown {
   if (reply.outcome !== 'ok') throw new Error(`not ok: ${reply.code}`);
   return reply.result;
 }
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-const flatten = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(flatten)];
 
 describe('GetAssetHandler (TypeORM repository on read.asset_latest, Nest module)', () => {
   let app: INestApplicationContext;
@@ -185,28 +177,21 @@ describe('GetAssetHandler (TypeORM repository on read.asset_latest, Nest module)
     ['another tenant', tenants.other],
   ])('looks the asset up through an index on its id, asked by %s', async (_name, tenantId) => {
     const sent = jest.spyOn(Client.prototype, 'query');
+    let lookups: SentQuery[];
     try {
       await handler.get(request(tenantId, ids.fixed)).catch(() => undefined);
-      const lookups: { text: string; values: unknown[] }[] = [];
-      for (const [text, values] of sent.mock.calls as unknown as [unknown, unknown][]) {
-        if (typeof text === 'string' && text.includes('asset_latest') && Array.isArray(values)) {
-          lookups.push({ text, values });
-        }
-      }
-      expect(lookups).toHaveLength(1);
-      sent.mockRestore();
-
-      const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-        `EXPLAIN (FORMAT JSON) ${lookups[0].text}`,
-        lookups[0].values,
-      );
-      const nodes = flatten(rows[0]['QUERY PLAN'][0].Plan);
-      // An index scan keyed on the asset id: the primary key or (tenant_id, asset_id).
-      const plan = nodes.map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`);
-      expect(plan.filter((p) => /^Index (Only )?Scan using asset_latest_(pkey|tenant)$/.test(p))).toHaveLength(1);
-      expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);
+      lookups = (sent.mock.calls as unknown as unknown[][])
+        .filter(([text, values]) => typeof text === 'string' && text.includes('asset_latest') && Array.isArray(values))
+        .map(sentQuery);
     } finally {
       sent.mockRestore();
     }
+    expect(lookups).toHaveLength(1);
+
+    const plan = (await explainPlan(pool, lookups[0])).map(describePlanNode);
+    // An index scan keyed on the asset id: the primary key or (tenant_id, asset_id).
+    const byId = /^Index (Only )?Scan using asset_latest_(pkey|tenant) on asset_latest$/;
+    expect(plan.filter((p) => byId.test(p))).toHaveLength(1);
+    expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);
   });
 });

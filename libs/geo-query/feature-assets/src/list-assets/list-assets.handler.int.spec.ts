@@ -7,7 +7,7 @@ import { type Bbox, type Envelope, QueryReplyV1 } from '@meridian/contracts/core
 import { IdentityErrors } from '@meridian/contracts/identity';
 import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
 import type { ReplyBody } from '@meridian/shared/messaging';
-import { testDatabaseUrl } from '@meridian/shared/testing';
+import { describePlanNode, explainPlan, sentQuery, testDatabaseUrl } from '@meridian/shared/testing';
 import { ListAssetsHandler } from './list-assets.handler';
 
 const run = randomBytes(3).toString('hex');
@@ -39,14 +39,6 @@ function pageOf(body: ReplyBody): AssetPage {
   if (reply.outcome !== 'ok') throw new Error(`not ok: ${reply.code}`);
   return AssetPage.parse(reply.result);
 }
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-const flatten = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(flatten)];
 
 describe('ListAssetsHandler: keyset pages of the assets in a bbox (real PostGIS)', () => {
   let dataSource: DataSource;
@@ -169,12 +161,7 @@ describe('ListAssetsHandler: keyset pages of the assets in a bbox (real PostGIS)
     } finally {
       sent.mockRestore();
     }
-    const [text, values] = call;
-    if (typeof text !== 'string' || !Array.isArray(values)) throw new Error('expected pool.query(text, values)');
-
-    const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
-    const nodes = flatten(rows[0]['QUERY PLAN'][0].Plan);
-    const plan = nodes.map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`);
+    const plan = (await explainPlan(pool, sentQuery(call))).map(describePlanNode);
     expect({ plan, indexed: plan.some((p) => / using asset_latest_/.test(p)) }).toEqual({ plan, indexed: true });
     expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);
   });
@@ -211,12 +198,7 @@ describe('ListAssetsHandler: keyset pages of the assets in a bbox (real PostGIS)
     expect(ids).toEqual([...outside].sort());
     expect(ids).toEqual(expect.arrayContaining([...unpositioned, ...inside]));
     expect(ids).toHaveLength(inside.length + 300 + 2);
-    const [text, values] = firstCall;
-    const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `EXPLAIN (FORMAT JSON) ${String(text)}`,
-      values as unknown[],
-    );
-    const plan = flatten(rows[0]['QUERY PLAN'][0].Plan).map((n) => n['Node Type']);
+    const plan = (await explainPlan(pool, sentQuery(firstCall))).map((n) => n['Node Type']);
     expect(plan.filter((p) => p === 'Seq Scan')).toEqual([]);
     await pool.query(`DELETE FROM read.asset_latest WHERE asset_id = ANY($1::uuid[])`, [unpositioned]);
   });

@@ -19,51 +19,25 @@ import {
   fromWire,
   MeridianHeaders,
   parseData,
-  toWire,
   type WireMessage,
 } from '@meridian/contracts/core';
 import { silentLog, sleep } from '@meridian/shared/util';
-import { MessageBus } from '../bus';
-import { type Origin, Subscription, toWireMessage } from '../consumer';
+import type { MessageBus } from '../bus';
+import { type Origin, Subscription } from '../consumer';
 import type { ReplyBody, RequestReplyClient } from '../request-reply';
+import {
+  createTestBus,
+  createTopics,
+  deleteTopics,
+  eventually,
+  messagesIn,
+  readTopic,
+  testWire,
+  uniqueTopic,
+} from '../testing/spec-support';
 import { BatchHandler, CommandHandler, EventHandler } from './decorators';
 import { type MeridianOutcome, type MeridianRequest, MeridianClientProxy } from './meridian-client';
 import { MeridianServer, type MeridianServerStatus } from './meridian-server';
-
-// Local twins of @meridian/shared/testing helpers: that lib depends on messaging (see messaging.int.spec.ts).
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-const uniqueTopic = (prefix: string): string => `test.${prefix}.${randomUUID().slice(0, 8)}`;
-
-async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-    }
-    await sleep(50);
-  }
-}
-
-/** Reads `count` messages of a topic from the beginning with a fresh group. */
-async function readTopic(bus: MessageBus, topic: string, count: number): Promise<WireMessage[]> {
-  const consumer = bus.newConsumer(`test-reader-${randomUUID()}`);
-  const seen: WireMessage[] = [];
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(toWireMessage(message)) });
-    await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(count));
-    return seen;
-  } finally {
-    await consumer.disconnect();
-    bus.forget(consumer);
-  }
-}
-
-const messagesIn = async (bus: MessageBus, topic: string): Promise<bigint> =>
-  [...(await bus.endOffsets(topic)).values()].reduce((a, b) => a + b, 0n);
 
 // Topics are part of the routes, so they exist before the controller is declared.
 const topics = {
@@ -73,6 +47,7 @@ const topics = {
   moves: uniqueTopic('nest.moves'),
   idle: uniqueTopic('nest.idle'),
 };
+const ownTopics = Object.values(topics).flatMap((t) => [t, dlqTopic(t)]);
 
 const RegisterThingV1 = defineMessage(
   'test.nest.thing.register.v1',
@@ -151,18 +126,6 @@ class ThingsController {
 @Module({ controllers: [ThingsController] })
 class ThingsModule {}
 
-const wire = (type: string, data: unknown, key: string): WireMessage =>
-  toWire(
-    {
-      id: randomUUID(),
-      type,
-      source: '/meridian/test',
-      time: new Date().toISOString(),
-      data,
-      correlationId: randomUUID(),
-    },
-    key,
-  );
 const notACloudEvent = (key: string): WireMessage => ({ key, value: Buffer.from('{"hello":"world"}'), headers: {} });
 
 describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broker', () => {
@@ -188,11 +151,8 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
   };
 
   beforeAll(async () => {
-    bus = new MessageBus({ brokers, clientId: `nest-transport-${randomUUID().slice(0, 6)}`, log: silentLog });
-    const names = Object.values(topics).flatMap((t) => [t, dlqTopic(t)]);
-    await bus.ensureTopics(
-      names.map((name) => ({ name, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' })),
-    );
+    bus = createTestBus('nest-transport');
+    await createTopics(bus, ownTopics, 2);
 
     const common = { log: silentLog };
     servers = {
@@ -233,14 +193,8 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
     await client?.close();
     await app?.close();
     if (bus) {
-      const admin = await bus.admin();
-      const existing = new Set(await admin.listTopics());
-      const mine = [
-        ...Object.values(topics).flatMap((t) => [t, dlqTopic(t)]),
-        client?.unwrap<RequestReplyClient>().replyTo,
-      ];
-      const topicsToDelete = mine.filter((t): t is string => t !== undefined && existing.has(t));
-      await admin.deleteTopics({ topics: topicsToDelete }).catch(() => undefined);
+      const replyTo = client?.unwrap<RequestReplyClient>().replyTo;
+      await deleteTopics(bus, replyTo ? [...ownTopics, replyTo] : ownTopics);
       await bus.close();
     }
   });
@@ -354,9 +308,9 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
       const dlqBefore = await messagesIn(bus, dlqTopic(topics.events));
       await bus.send(topics.events, [
         notACloudEvent(thingId),
-        wire(ThingArchivedV1.type, { thingId }, thingId),
-        wire(ThingRenamedV1.type, { thingId, name: '' }, thingId),
-        wire(ThingRenamedV1.type, { thingId, name: 'next' }, thingId),
+        testWire(ThingArchivedV1.type, { thingId }, thingId),
+        testWire(ThingRenamedV1.type, { thingId, name: '' }, thingId),
+        testWire(ThingRenamedV1.type, { thingId, name: 'next' }, thingId),
       ]);
 
       await eventually(() => expect(things.renamed.map((e) => e.data)).toContainEqual({ thingId, name: 'next' }));
@@ -376,9 +330,9 @@ describe('Nest transport (MeridianServer, MeridianClientProxy) on the real broke
   describe('batches', () => {
     it('hands whole fetched batches to the batch handler, in order, dead-lettering only the bad message', async () => {
       const thingId = randomUUID();
-      const good = Array.from({ length: 20 }, (_, seq) => wire(ThingMovedV1.type, { thingId, seq }, thingId));
-      const bad = wire(ThingMovedV1.type, { thingId, seq: -1 }, thingId);
-      const unknown = wire(ThingArchivedV1.type, { thingId }, thingId);
+      const good = Array.from({ length: 20 }, (_, seq) => testWire(ThingMovedV1.type, { thingId, seq }, thingId));
+      const bad = testWire(ThingMovedV1.type, { thingId, seq: -1 }, thingId);
+      const unknown = testWire(ThingArchivedV1.type, { thingId }, thingId);
       await bus.send(topics.moves, [...good.slice(0, 10), bad, unknown, ...good.slice(10)]);
 
       const mine = () => things.batches.filter((b) => b.items[0]?.data.thingId === thingId);
