@@ -8,6 +8,7 @@ import { eventStoreMigrations, migrate } from '@meridian/shared/event-store';
 import { MessageBus } from '@meridian/shared/messaging';
 import type { Log } from '@meridian/shared/util';
 import { say } from './harness';
+import { devBrokers, pgServer } from '../tools/env';
 
 export interface InfraConfig {
   readonly pgUrl: string;
@@ -17,8 +18,8 @@ export interface InfraConfig {
 
 export function infraConfig(): InfraConfig {
   return {
-    pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian_bench',
-    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+    pgUrl: process.env.BENCH_PG_URL ?? `${pgServer()}/meridian_bench`,
+    brokers: devBrokers(),
     poolSize: Number(process.env.BENCH_POOL_SIZE ?? 16),
   };
 }

@@ -1,6 +1,7 @@
 /** Creates every declared Kafka topic (and its DLQ) that does not exist yet. Idempotent. */
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
+import { devBrokers } from './env';
 
 const log = {
   info: (o: object, m: string) => console.error(m, JSON.stringify(o)),
@@ -9,7 +10,7 @@ const log = {
 };
 
 async function run(): Promise<void> {
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+  const brokers = devBrokers();
   const bus = new MessageBus({ brokers, clientId: 'meridian-topics', log });
   try {
     const created = await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);

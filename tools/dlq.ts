@@ -5,6 +5,7 @@
  */
 import { MessageBus, drainDeadLetters } from '@meridian/shared/messaging';
 import { silentLog } from '@meridian/shared/util';
+import { devBrokers } from './env';
 
 async function run(): Promise<void> {
   const [command, topic] = process.argv.slice(2);
@@ -13,7 +14,7 @@ async function run(): Promise<void> {
     process.exit(2);
   }
   const bus = new MessageBus({
-    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+    brokers: devBrokers(),
     clientId: 'meridian-dlq',
     log: silentLog,
   });

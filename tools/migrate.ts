@@ -4,6 +4,7 @@
  * projection service runs it again at its own start (idempotent, under an advisory lock).
  */
 import { createReadModelDataSource, migrateReadModel } from '@meridian/read-model/data-source';
+import { devDatabaseUrl } from './env';
 
 export async function migrateReadModels(url: string): Promise<string[]> {
   const dataSource = await createReadModelDataSource({
@@ -19,7 +20,7 @@ export async function migrateReadModels(url: string): Promise<string[]> {
 }
 
 if (require.main === module) {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian';
+  const url = devDatabaseUrl();
   migrateReadModels(url)
     .then((applied) =>
       process.stdout.write(`[migrate] ${applied.length ? applied.join(', ') : 'read models up to date'}\n`),

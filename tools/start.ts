@@ -5,11 +5,12 @@ import { MessageBus } from '@meridian/shared/messaging';
 import { silentLog } from '@meridian/shared/util';
 import { loadDemoData } from './demo-data';
 import { defaultPorts, ROOT, type ServiceName, SERVICES, startStack } from './stack';
+import { devBrokers } from './env';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 async function run(): Promise<void> {
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+  const brokers = devBrokers();
   say('[start] creating Kafka topics…');
   const bus = new MessageBus({ brokers, clientId: 'meridian-start', log: silentLog });
   const created = await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  api,
   e2eDatabaseUrl,
   type E2eSystem,
   eventually,
@@ -400,7 +401,7 @@ describe('operability', () => {
     'echoes the correlation id and writes it into the JSON logs of the services that handled the request';
   it(correlationInLogs, async () => {
     const correlationId = `e2e-corr-${randomUUID()}`;
-    const res = await fetch(`http://127.0.0.1:18080/v1/assets`, {
+    const res = await fetch(`${api}/v1/assets`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-tenant-id': tenantA, 'x-correlation-id': correlationId },
       body: JSON.stringify({ name: 'traced', kind: 'drone' }),

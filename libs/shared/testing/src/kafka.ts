@@ -4,7 +4,7 @@ import { MessageBus, toWireMessage } from '@meridian/shared/messaging';
 import { type Log, silentLog } from '@meridian/shared/util';
 
 export const testBrokers = (): string[] =>
-  (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092')
+  (process.env['KAFKA_BROKERS'] || `127.0.0.1:${process.env['MERIDIAN_TEST_KAFKA_PORT'] || '29092'}`)
     .split(',')
     .map((b) => b.trim())
     .filter((b) => b.length > 0);

@@ -3,7 +3,9 @@ import { Pool } from 'pg';
 
 /** The integration-test database; `test/global-setup.ts` creates it. */
 export const testDatabaseUrl = (): string =>
-  process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/meridian_test';
+  process.env['TEST_DATABASE_URL'] ||
+  `postgres://${process.env['MERIDIAN_PG_USER'] || 'postgres'}@${process.env['MERIDIAN_PG_HOST'] || '127.0.0.1'}` +
+    `:${process.env['MERIDIAN_PG_PORT'] || '5432'}/meridian_test`;
 
 export const createTestPool = (max = 10): Pool => new Pool({ connectionString: testDatabaseUrl(), max });
 
