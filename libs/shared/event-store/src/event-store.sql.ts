@@ -82,5 +82,36 @@ END
 $fn$;
 `,
     },
+    {
+      id: 2,
+      name: 'group commit of appends',
+      sql: `
+-- Several appends in one transaction (one round trip, one WAL flush). Each runs in its own
+-- subtransaction: a conflict (or an event id stored already) fails that append alone, answered
+-- as 0 in its slot, and never its neighbours. p: [{s, e, i: [uuid], t: [text], v: [int], d: [jsonb],
+-- m: [jsonb]}], the arguments of append_events per element.
+CREATE FUNCTION ${s}.append_batch(p jsonb) RETURNS int[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  a jsonb;
+  out int[] := '{}';
+BEGIN
+  FOR a IN SELECT value FROM jsonb_array_elements(p) LOOP
+    BEGIN
+      out := out || ${s}.append_events(
+        a->>'s', (a->>'e')::int,
+        ARRAY(SELECT jsonb_array_elements_text(a->'i'))::uuid[],
+        ARRAY(SELECT jsonb_array_elements_text(a->'t')),
+        ARRAY(SELECT jsonb_array_elements_text(a->'v')::int),
+        ARRAY(SELECT jsonb_array_elements(a->'d')),
+        ARRAY(SELECT jsonb_array_elements(a->'m')));
+    EXCEPTION WHEN SQLSTATE '${CONFLICT_SQLSTATE}' OR unique_violation THEN
+      out := out || 0;
+    END;
+  END LOOP;
+  RETURN out;
+END
+$fn$;
+`,
+    },
   ];
 }

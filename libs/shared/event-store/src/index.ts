@@ -5,3 +5,4 @@ export * from './upcasting';
 export * from './pg-event-store';
 export * from './in-memory-event-store';
 export * from './outbox-relay';
+export * from './group-commit';

@@ -11,7 +11,7 @@ import {
   type StreamEvent,
 } from '@meridian/shared/decider';
 import { type AllPosition, type AllStreamReader, START } from './all-stream';
-import { CONFLICT_SQLSTATE } from './event-store.sql';
+import { GroupCommit } from './group-commit';
 import { assertIdentifier } from './migrations';
 import { upcast, type Upcasters } from './upcasting';
 
@@ -38,11 +38,11 @@ interface EventRow {
 /** A pool or a single client. */
 export type Queryable = Pick<Pool, 'query'>;
 
-const UNIQUE_VIOLATION = '23505';
-const pgCode = (err: unknown): string | undefined => (err as { code?: string }).code;
 
 export class PgEventStore implements EventStore, AllStreamReader {
   private readonly s: string;
+  /** Appends of concurrent commands share a transaction (see GroupCommit). */
+  readonly commits: GroupCommit;
 
   constructor(
     private readonly pool: Pool,
@@ -50,32 +50,16 @@ export class PgEventStore implements EventStore, AllStreamReader {
     private readonly upcasters: Upcasters = {},
   ) {
     this.s = assertIdentifier(schema);
+    this.commits = new GroupCommit(pool, this.s);
   }
 
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const expectedArg = expected === 'any' ? -1 : expected;
-    try {
-      const { rows } = await this.pool.query<{ v: number }>(
-        `SELECT ${this.s}.append_events($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]) AS v`,
-        [
-          streamId,
-          expectedArg,
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion ?? 1),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata ?? {})),
-        ],
-      );
-      return { nextVersion: rows[0].v, duplicate: false };
-    } catch (err) {
-      const code = pgCode(err);
-      if (code !== CONFLICT_SQLSTATE && code !== UNIQUE_VIOLATION) throw err;
-      const previous = await this.alreadyAppended(streamId, events);
-      if (previous !== null) return { nextVersion: previous, duplicate: true };
-      throw new ConcurrencyError(streamId, expected);
-    }
+    const outcome = await this.commits.submit({ streamId, expected: expected === 'any' ? -1 : expected, events });
+    if (outcome !== 'conflict') return { nextVersion: outcome, duplicate: false };
+    const previous = await this.alreadyAppended(streamId, events);
+    if (previous !== null) return { nextVersion: previous, duplicate: true };
+    throw new ConcurrencyError(streamId, expected);
   }
 
   /** A retried append whose events are all stored already is a success, not a conflict. */
