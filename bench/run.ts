@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
- *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [--scale=0.2]
+ *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [--scale=0.2]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -13,6 +13,8 @@ import type { Pool } from 'pg';
 import { PgEventStore } from '@meridian/shared/event-store';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { appendBenchmark } from './append';
+import { commandsBenchmark } from './commands';
+import { COMMANDS_DATABASE, CommandsEnvironment } from './commands-stack';
 import { type BenchResult, describe, now, say, scaled } from './harness';
 import {
   createSchema,
@@ -30,7 +32,7 @@ import { relayBenchmark, relayTopics } from './relay';
 import { currentCommit, loadAverage1m, machine, writeReport } from './report';
 import { openTelemetryDb, TELEMETRY_DATABASE, type TelemetryDb, telemetryBenchmark } from './telemetry';
 
-const ALL = ['append', 'batch', 'load', 'relay', 'telemetry'] as const;
+const ALL = ['append', 'batch', 'load', 'relay', 'telemetry', 'commands'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Args {
@@ -76,12 +78,17 @@ async function main(): Promise<void> {
   const pool: Pool = newPool(config);
   let bus: MessageBus | null = null;
   let telemetryDb: TelemetryDb | null = null;
+  let commandsEnv: CommandsEnvironment | null = null;
   // One cleanup, shared: the `finally` below waits for the one a signal started instead of
   // letting the failing benchmark exit the process before the database objects are dropped.
   let cleaning: Promise<void> | null = null;
   const cleanup = (): Promise<void> => (cleaning ??= dropEverything());
   const dropEverything = async (): Promise<void> => {
-    say(`cleanup: dropping schema and topics${telemetryDb ? ' and the telemetry database' : ''}`);
+    say(
+      `cleanup: dropping schema and topics${telemetryDb ? ' and the telemetry database' : ''}` +
+        (commandsEnv ? `; stopping the services, dropping ${COMMANDS_DATABASE}` : ''),
+    );
+    if (commandsEnv) await commandsEnv.close();
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
     if (telemetryDb) await telemetryDb.drop();
     if (bus) {
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
     const postgres = await serverVersion(pool);
 
     if (args.only.includes('append')) {
-      say('phase 1/5: single-event appends from concurrent writers');
+      say('phase 1/6: single-event appends from concurrent writers');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -127,7 +134,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('batch')) {
-      say('phase 2/5: batched appends (100 events per call)');
+      say('phase 2/6: batched appends (100 events per call)');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -148,7 +155,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('load')) {
-      say('phase 3/5: load() of a 10,000-event stream');
+      say('phase 3/6: load() of a 10,000-event stream');
       const rs = await loadBenchmark(pool, schema, store, {
         events: scaled(10_000, s, 100),
         appendBatch: 100,
@@ -161,7 +168,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('relay')) {
-      say('phase 4/5: outbox relay store → Kafka');
+      say('phase 4/6: outbox relay store → Kafka');
       bus = newBus(config, `meridian-bench-${runId}`);
       const r = await relayBenchmark(pool, schema, store, bus, topics, {
         events: scaled(50_000, s, 1000),
@@ -178,7 +185,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('telemetry')) {
-      say(`phase 5/5: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
+      say(`phase 5/6: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
       const writers = 2;
       telemetryDb = await openTelemetryDb(config.pgUrl, writers + 2);
       const r = await telemetryBenchmark(telemetryDb, {
@@ -192,6 +199,25 @@ async function main(): Promise<void> {
       });
       results.push(r);
       say(describe(r));
+    }
+
+    if (args.only.includes('commands')) {
+      say('phase 6/6: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
+      commandsEnv = new CommandsEnvironment(config.pgUrl, config.brokers);
+      const rs = await commandsBenchmark(commandsEnv, {
+        connections: 64,
+        warmupMs: scaled(3000, s, 1000),
+        closedMs: scaled(20_000, s, 2000),
+        segments: 2,
+        rate: 500,
+        openMs: scaled(20_000, s, 2000),
+        drainMs: 15_000,
+        openMaxSockets: 256,
+        targetP99Ms: 50,
+      });
+      await commandsEnv.close();
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
     }
 
     const durationMs = Math.round(now() - started);

@@ -3,14 +3,17 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ConsumesGuard, ProblemFilter } from '@meridian/gateway/util-http';
 import { READINESS } from '@meridian/shared/service-kit';
 import { AssetDirectory } from './asset-directory';
+import { CommandTimings } from './command-timings';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
 import { Idempotency } from './idempotency';
 import { ServiceBus } from './service-bus';
 import { TenantDirectory } from './tenant-directory';
+import { TimingsController } from './timings.controller';
 
 /**
  * What every gateway feature uses: the service bus to the other services, idempotency keys, the
- * directories fed from Kafka, and the HTTP conventions (problem+json filter, media-type guard).
+ * directories fed from Kafka, the HTTP conventions (problem+json filter, media-type guard), and the
+ * commands' per-hop timings (`GET|DELETE /internal/timings`).
  */
 @Module({})
 export class GatewayDataAccessModule {
@@ -18,6 +21,7 @@ export class GatewayDataAccessModule {
     return {
       module: GatewayDataAccessModule,
       global: true,
+      controllers: [TimingsController],
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: settings },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -26,13 +30,14 @@ export class GatewayDataAccessModule {
         AssetDirectory,
         Idempotency,
         TenantDirectory,
+        CommandTimings,
         {
           provide: READINESS,
           useFactory: (tenants: TenantDirectory) => () => ({ tenants: tenants.ready ? 'up' : 'down' }),
           inject: [TenantDirectory],
         },
       ],
-      exports: [GATEWAY_SETTINGS, ServiceBus, AssetDirectory, Idempotency, TenantDirectory, READINESS],
+      exports: [GATEWAY_SETTINGS, ServiceBus, AssetDirectory, Idempotency, TenantDirectory, CommandTimings, READINESS],
     };
   }
 }

@@ -5,3 +5,5 @@ export * from './tenant-directory';
 export * from './tenant-resolution';
 export * from './asset-directory';
 export * from './gateway-data-access.module';
+export * from './command-timings';
+export * from './timings.controller';

@@ -13,11 +13,16 @@ import {
   type WireMessage,
 } from '@meridian/contracts/core';
 import { problemFromCode } from '@meridian/gateway/util-http';
-import { type MessageBus, MeridianClientProxy } from '@meridian/shared/messaging';
+import { type MessageBus, MeridianClientProxy, type Timing } from '@meridian/shared/messaging';
 import { BUS, LOGGER, logContext } from '@meridian/shared/service-kit';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
 
 export type CommandOutcome = CommandReply | { readonly outcome: 'pending'; readonly correlationId: string };
+
+export interface CommandOptions {
+  /** Times the command hop by hop (`CommandTimings.begin`); the reply's marks are added to it. */
+  readonly timing?: Timing;
+}
 
 /**
  * The gateway's side of request–reply, through the Nest ClientProxy of the Meridian transport:
@@ -57,6 +62,7 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
     data: DataOf<C>,
     tenantId: string,
     commandId: string,
+    options: CommandOptions = {},
   ): Promise<CommandOutcome> {
     const outcome = await firstValueFrom(
       this.client.send(
@@ -68,6 +74,7 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
           id: commandId,
           correlationId: this.correlation(commandId),
           timeoutMs: this.settings.commandTimeoutMs,
+          ...(options.timing ? { timing: options.timing } : {}),
         },
         data,
       ),

@@ -10,6 +10,11 @@ export interface HandleOptions {
   readonly maxConflictRetries?: number;
   /** Write a snapshot when at least this many events were read since the last one. */
   readonly snapshotEvery?: number;
+  /**
+   * Told when the decision is made (the append starts) and when the append returned, for per-hop
+   * timings; after a conflict, again for the next attempt. Must be cheap and must not throw.
+   */
+  readonly onStage?: (stage: 'decided' | 'appended') => void;
 }
 
 export type HandleResult =
@@ -84,7 +89,9 @@ export async function handle<C, S, E extends DomainEvent>(
       ...(options.metadata ? { metadata: options.metadata } : {}),
     }));
     try {
+      options.onStage?.('decided');
       const appended = await store.append(streamId, loaded.version, newEvents);
+      options.onStage?.('appended');
       await maybeSnapshot(store, decider, streamId, loaded, decision.events, appended.nextVersion, options);
       return { ok: true, version: appended.nextVersion, events: decision.events, duplicate: appended.duplicate };
     } catch (err) {

@@ -3,12 +3,15 @@ import { dlqTopic, type Envelope, fromWire, MeridianHeaders, type WireMessage } 
 import { backoff, type Log, sleep } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { classifyFailure, failureCode, type FailureKind } from './failures';
+import { type ReceivedTiming, TIMING_HEADER, timingNow } from './timing';
 
 /** Where a consumed message came from; handlers use it for offset-based idempotency. */
 export interface Origin {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** Only on a message carrying a timing header (a timed request or its reply); see `timing.ts`. */
+  readonly timing?: ReceivedTiming;
 }
 
 export interface SubscribeOptions {
@@ -73,7 +76,7 @@ export class Subscription {
       autoCommit: this.options.commitOffsets ?? true,
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        const origin = { topic, partition, offset: message.offset };
+        const origin = originOf(topic, partition, message);
         await whileBeating(heartbeat, () =>
           this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin), heartbeat),
         );
@@ -92,6 +95,7 @@ export class Subscription {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+        const receivedAt = timingNow();
         const byKey = new Map<string, KafkaMessage[]>();
         for (const message of batch.messages) {
           const key = message.key?.toString() ?? `offset:${message.offset}`;
@@ -103,7 +107,7 @@ export class Subscription {
             for (const message of lane) {
               // Shutting down: leave the rest of the batch uncommitted; it is redelivered.
               if (this.stopping) throw new Error('consumer stopping');
-              const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+              const origin = originOf(batch.topic, batch.partition, message, receivedAt);
               await this.withRetry(
                 origin,
                 message,
@@ -317,6 +321,14 @@ interface Row<T> {
   readonly item: T;
   readonly origin: Origin;
   readonly message: KafkaMessage;
+}
+
+/** The message's origin; with what the consumer saw of it when it carries a timing header. */
+function originOf(topic: string, partition: number, message: KafkaMessage, receivedAt?: number): Origin {
+  const header = message.headers?.[TIMING_HEADER];
+  if (header === undefined) return { topic, partition, offset: message.offset };
+  const timing = { header: String(Array.isArray(header) ? header[0] : header), receivedAt: receivedAt ?? timingNow() };
+  return { topic, partition, offset: message.offset, timing };
 }
 
 /** Runs `work` with a heartbeat every few seconds, so one long call does not cost the group membership. */

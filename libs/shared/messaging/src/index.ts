@@ -6,5 +6,7 @@ export * from './serve';
 export * from './dead-letters';
 export * from './failures';
 export * from './reply-topics';
+export * from './timing';
+export * from './timing-histogram';
 export { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_SEND_TIMEOUT_MS, isUnknownTopic } from './send-queue';
 export * from './nest';

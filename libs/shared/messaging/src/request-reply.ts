@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type Envelope, replyTopic, replyTopicDefinition, toWire } from '@meridian/contracts/core';
 import { type Log, settleWithin } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
-import { Subscription } from './consumer';
+import { type Origin, Subscription } from './consumer';
 import { processReplyTopic, pruneStaleReplyTopics, replyGroupId } from './reply-topics';
 import { isUnknownTopic } from './send-queue';
+import { ackKeyOf, Timing, TIMING_HEADER, TimingMarks } from './timing';
 
 export interface OutgoingRequest {
   /** Message id (CloudEvents `id`); a command's id, from which its event ids derive. Random if absent. */
@@ -17,6 +18,11 @@ export interface OutgoingRequest {
   readonly tenantId?: string;
   readonly correlationId?: string;
   readonly traceparent?: string;
+  /**
+   * Times this request hop by hop (see `timing.ts`): marks `gw_sent` and `gw_acked` on it, sends
+   * its marks in the timing header, and adds the replier's marks and `gw_recv` when the reply comes.
+   */
+  readonly timing?: Timing;
 }
 
 export type RequestOutcome =
@@ -26,6 +32,7 @@ export type RequestOutcome =
 interface Pending {
   readonly correlationId: string;
   readonly tenantId: string | undefined;
+  readonly timing: Timing | undefined;
   resolve: (outcome: RequestOutcome) => void;
   timer: NodeJS.Timeout;
 }
@@ -86,7 +93,7 @@ export class RequestReplyClient {
       deadLetter: false,
       log: this.log,
     });
-    await this.subscription.run(async (envelope) => this.settle(envelope));
+    await this.subscription.run(async (envelope, origin) => this.settle(envelope, origin));
     this.startJanitor();
   }
 
@@ -141,28 +148,37 @@ export class RequestReplyClient {
         this.pending.delete(replyKey);
         resolve({ status: 'timeout', correlationId });
       }, timeoutMs);
-      this.pending.set(replyKey, { correlationId, tenantId: req.tenantId, resolve, timer });
+      this.pending.set(replyKey, { correlationId, tenantId: req.tenantId, timing: req.timing, resolve, timer });
     });
     try {
-      await this.bus.send(req.topic, [
-        toWire(
-          {
-            id,
-            type: req.type,
-            source: `/meridian/${this.service}`,
-            time: new Date().toISOString(),
-            ...(req.dataschema ? { dataschema: req.dataschema } : {}),
-            data: req.data,
-            correlationId,
-            causationId: correlationId,
-            replyTo: this.replyTo,
-            replyKey,
-            ...(req.tenantId ? { tenantId: req.tenantId } : {}),
-            ...(req.traceparent ? { traceparent: req.traceparent } : {}),
-          },
-          req.key,
-        ),
-      ]);
+      const message = toWire(
+        {
+          id,
+          type: req.type,
+          source: `/meridian/${this.service}`,
+          time: new Date().toISOString(),
+          ...(req.dataschema ? { dataschema: req.dataschema } : {}),
+          data: req.data,
+          correlationId,
+          causationId: correlationId,
+          replyTo: this.replyTo,
+          replyKey,
+          ...(req.tenantId ? { tenantId: req.tenantId } : {}),
+          ...(req.traceparent ? { traceparent: req.traceparent } : {}),
+        },
+        req.key,
+      );
+      const { timing } = req;
+      if (!timing) {
+        await this.bus.send(req.topic, [message]);
+      } else {
+        timing.ackKey = ackKeyOf(replyKey);
+        timing.mark(TimingMarks.sent);
+        await this.bus.send(req.topic, [
+          { ...message, headers: { ...message.headers, [TIMING_HEADER]: timing.encode() } },
+        ]);
+        timing.mark(TimingMarks.acked);
+      }
     } catch (err) {
       const p = this.pending.get(replyKey);
       if (p) clearTimeout(p.timer);
@@ -172,12 +188,16 @@ export class RequestReplyClient {
     return outcome;
   }
 
-  private async settle(reply: Envelope): Promise<void> {
+  private async settle(reply: Envelope, origin: Origin): Promise<void> {
     const p = reply.replyKey ? this.pending.get(reply.replyKey) : undefined;
     if (!p) return; // late reply after a timeout: the caller was already told "pending"
     if (p.tenantId !== reply.tenantId) {
       this.log.error({ replyKey: reply.replyKey }, 'reply for another tenant ignored');
       return;
+    }
+    if (p.timing && origin.timing) {
+      p.timing.mark(TimingMarks.replyReceived, origin.timing.receivedAt);
+      p.timing.absorb(Timing.decode(origin.timing.header));
     }
     clearTimeout(p.timer);
     this.pending.delete(reply.replyKey ?? '');
@@ -195,11 +215,18 @@ export interface ReplyBody {
  * Sends the reply of a handled request to its `reply-to` topic. A reply topic that no longer
  * exists means its requester is gone (and was told "pending" or timed out): the reply is dropped
  * instead of failing the request, which would otherwise be retried forever. Other failures throw.
+ * `timingHeader`, for a timed request, goes out as the reply's timing header.
  */
-export async function sendReply(bus: MessageBus, service: string, request: Envelope, body: ReplyBody): Promise<void> {
+export async function sendReply(
+  bus: MessageBus,
+  service: string,
+  request: Envelope,
+  body: ReplyBody,
+  timingHeader?: string,
+): Promise<void> {
   if (!request.replyTo) return;
   try {
-    await sendReplyMessage(bus, service, request, request.replyTo, body);
+    await sendReplyMessage(bus, service, request, request.replyTo, body, timingHeader);
   } catch (err) {
     if (!isUnknownTopic(err)) throw err;
     bus.config.log.warn(
@@ -215,23 +242,27 @@ async function sendReplyMessage(
   request: Envelope,
   replyTo: string,
   body: ReplyBody,
+  timingHeader: string | undefined,
 ): Promise<void> {
+  const message = toWire(
+    {
+      id: randomUUID(),
+      type: body.type,
+      source: `/meridian/${service}`,
+      time: new Date().toISOString(),
+      ...(body.dataschema ? { dataschema: body.dataschema } : {}),
+      data: body.data,
+      correlationId: request.correlationId,
+      causationId: request.id,
+      ...(request.replyKey ? { replyKey: request.replyKey } : {}),
+      ...(request.tenantId ? { tenantId: request.tenantId } : {}),
+      ...(request.traceparent ? { traceparent: request.traceparent } : {}),
+    },
+    null,
+  );
   await bus.send(replyTo, [
-    toWire(
-      {
-        id: randomUUID(),
-        type: body.type,
-        source: `/meridian/${service}`,
-        time: new Date().toISOString(),
-        ...(body.dataschema ? { dataschema: body.dataschema } : {}),
-        data: body.data,
-        correlationId: request.correlationId,
-        causationId: request.id,
-        ...(request.replyKey ? { replyKey: request.replyKey } : {}),
-        ...(request.tenantId ? { tenantId: request.tenantId } : {}),
-        ...(request.traceparent ? { traceparent: request.traceparent } : {}),
-      },
-      null,
-    ),
+    timingHeader === undefined
+      ? message
+      : { ...message, headers: { ...message.headers, [TIMING_HEADER]: timingHeader } },
   ]);
 }

@@ -4,6 +4,7 @@ import type { MessageBus } from './bus';
 import { Subscription } from './consumer';
 import { classifyFailure, failureCode } from './failures';
 import { type ReplyBody, sendReply } from './request-reply';
+import { ackKeyOf, ReplyAcks, Timing, TimingMarks, withTiming } from './timing';
 
 export type RequestRoute = (request: Envelope) => Promise<ReplyBody>;
 
@@ -32,6 +33,11 @@ export interface ServeOptions {
  * - bugs (unrecognised errors) get 10 attempts, about 40 s, then the request is parked in the DLQ
  *   (its caller saw a timeout) so one request cannot hold its partition forever.
  * Requests that are not CloudEvents at all cannot be answered and go to the DLQ.
+ *
+ * A timed request (one with a timing header, see `timing.ts`) gets its marks — received, handler
+ * start and end, and those the handler adds with `markTiming` — echoed and extended on its reply;
+ * when the broker acknowledged the reply, that moment goes out with the next timed reply to the
+ * same requester.
  */
 export async function serveRequests(bus: MessageBus, options: ServeOptions): Promise<Subscription> {
   const subscription = new Subscription(bus, {
@@ -44,19 +50,31 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
     log: options.log,
   });
   const run = options.withContext ?? (<T>(_: Envelope, work: () => Promise<T>) => work());
-  await subscription.runKeyed(async (request) =>
+  const acks = new ReplyAcks();
+  await subscription.runKeyed(async (request, origin) =>
     run(request, async () => {
+      const timing = origin.timing ? Timing.decode(origin.timing.header) : undefined;
+      if (timing && origin.timing) {
+        timing.mark(TimingMarks.received, origin.timing.receivedAt);
+        timing.mark(TimingMarks.started);
+      }
       let body: ReplyBody;
       try {
         const route = options.routes[request.type];
         if (!route) throw new CodedError(ErrorCodes.contractViolation, `unknown message type ${request.type}`);
-        body = await route(request);
+        body = timing ? await withTiming(timing, () => route(request)) : await route(request);
       } catch (err) {
         const rejection = asRejection(err);
         if (!rejection) throw err;
         body = options.rejection(rejection.code, rejection.message);
       }
-      await sendReply(bus, options.service, request, body);
+      if (!timing || !request.replyTo) {
+        await sendReply(bus, options.service, request, body);
+        return;
+      }
+      timing.mark(TimingMarks.handled);
+      await sendReply(bus, options.service, request, body, timing.encode(acks.take(request.replyTo)));
+      if (request.replyKey) acks.note(request.replyTo, ackKeyOf(request.replyKey));
     }),
   );
   return subscription;

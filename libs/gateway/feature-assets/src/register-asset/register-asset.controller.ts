@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { AssetKind, AssetName, RegisterAssetV1 } from '@meridian/contracts/assets';
-import { AssetDirectory, Idempotency, ServiceBus, type StoredResponse } from '@meridian/gateway/data-access';
+import {
+  AssetDirectory,
+  CommandTimings,
+  Idempotency,
+  ServiceBus,
+  type StoredResponse,
+} from '@meridian/gateway/data-access';
+import { type Timing, TimingMarks } from '@meridian/shared/messaging';
 import { parseOr400, problemFromCode, Tenant } from '@meridian/gateway/util-http';
 import { stableUuid } from '@meridian/shared/util';
 
@@ -17,6 +24,7 @@ export class RegisterAssetController {
     private readonly bus: ServiceBus,
     private readonly directory: AssetDirectory,
     private readonly idempotency: Idempotency,
+    private readonly timings: CommandTimings,
   ) {}
 
   /** 201 when workflow accepted, 202 when it did not answer in time (the command may still apply). */
@@ -25,14 +33,23 @@ export class RegisterAssetController {
     @Tenant() tenantId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
+    const timing = this.timings.begin(request, reply);
     const input = parseOr400(RegisterAssetBody, body);
     const response = key
       ? await this.idempotency.run(tenantId, key, input, () =>
-          this.send(tenantId, input, stableUuid(`asset:${tenantId}:${key}`), stableUuid(`command:${tenantId}:${key}`)),
+          this.send(
+            tenantId,
+            input,
+            stableUuid(`asset:${tenantId}:${key}`),
+            stableUuid(`command:${tenantId}:${key}`),
+            timing,
+          ),
         )
-      : await this.send(tenantId, input, uuidv7(), randomUUID());
+      : await this.send(tenantId, input, uuidv7(), randomUUID(), timing);
+    timing.mark(TimingMarks.handlerDone);
     void reply.status(response.status);
     if (response.location) void reply.header('location', response.location);
     return response.body;
@@ -43,8 +60,11 @@ export class RegisterAssetController {
     input: RegisterAssetBody,
     assetId: string,
     commandId: string,
+    timing: Timing,
   ): Promise<StoredResponse> {
-    const outcome = await this.bus.command(RegisterAssetV1, assetId, { assetId, ...input }, tenantId, commandId);
+    const outcome = await this.bus.command(RegisterAssetV1, assetId, { assetId, ...input }, tenantId, commandId, {
+      timing,
+    });
     switch (outcome.outcome) {
       case 'accepted':
         await this.directory.remember(tenantId, assetId);

@@ -18,6 +18,7 @@ import { CodedError, type DataOf, ErrorCodes, type MessageContract, toWire } fro
 import type { Log } from '@meridian/shared/util';
 import type { MessageBus } from '../bus';
 import { type RequestOutcome, RequestReplyClient, type RequestReplyOptions } from '../request-reply';
+import type { Timing } from '../timing';
 
 /** What `send` takes as its pattern: which request, where to, and how long to wait for the reply. */
 export interface MeridianRequest<C extends MessageContract = MessageContract> {
@@ -32,6 +33,8 @@ export interface MeridianRequest<C extends MessageContract = MessageContract> {
   readonly correlationId?: string;
   readonly traceparent?: string;
   readonly timeoutMs: number;
+  /** Times the request hop by hop (see `timing.ts`); the reply's marks are added to it. */
+  readonly timing?: Timing;
 }
 
 /** What `emit` takes as its pattern. */
@@ -138,6 +141,7 @@ export class MeridianClientProxy
           ...(pattern.tenantId ? { tenantId: pattern.tenantId } : {}),
           ...(pattern.correlationId ? { correlationId: pattern.correlationId } : {}),
           ...(pattern.traceparent ? { traceparent: pattern.traceparent } : {}),
+          ...(pattern.timing ? { timing: pattern.timing } : {}),
         },
         pattern.timeoutMs,
       );

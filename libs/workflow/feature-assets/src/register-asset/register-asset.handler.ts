@@ -3,7 +3,7 @@ import { RegisterAssetV1 } from '@meridian/contracts/assets';
 import { commandReply, type DataOf, type Envelope, Topics } from '@meridian/contracts/core';
 import { requireTenant } from '@meridian/contracts/identity';
 import { type EventStore, handle } from '@meridian/shared/decider';
-import { CommandHandler, type ReplyBody } from '@meridian/shared/messaging';
+import { CommandHandler, markCommandStage, type ReplyBody } from '@meridian/shared/messaging';
 import { EVENT_STORE } from '@meridian/shared/service-kit';
 import { assetDecider, assetStreamId } from '@meridian/workflow/domain';
 
@@ -20,6 +20,7 @@ export async function registerAsset(store: EventStore, request: RegisterAssetReq
     { type: 'RegisterAsset', data: { ...request.data, tenantId, now: now.toISOString() } },
     {
       commandId: request.id,
+      onStage: markCommandStage,
       metadata: {
         tenantId,
         correlationId: request.correlationId,

@@ -1,0 +1,318 @@
+/**
+ * Per-hop latency breakdown of real commands (issue 6): sends `POST /v1/assets` to a running
+ * gateway at low load (1 in flight) and at saturation (64 in flight), reads the gateway's
+ * `GET /internal/timings` after each phase (reset before it), and prints a markdown table per phase.
+ *
+ *   node -r @swc-node/register bench/command-breakdown.ts --url=http://127.0.0.1:8080 --tenant=acme
+ *   node -r @swc-node/register bench/command-breakdown.ts --start      # a stack of its own, see below
+ *
+ * Options: --low=N (default 500) and --saturation=N (default 2000) commands per phase,
+ * --in-flight=N (default 64) at saturation, --warmup=N (default 300, not recorded), --out=FILE
+ * (the phases as JSON).
+ *
+ * `--start` boots the five services with tools/stack.ts on :38080–:38084 with a fresh database
+ * `meridian_breakdown` (dropped at the end) on the broker of KAFKA_BROKERS, and stops them at the
+ * end. The services use Meridian's fixed topic names and consumer groups: give them a broker no
+ * other Meridian stack uses (`MERIDIAN_KAFKA_STATE=kafka-breakdown MERIDIAN_KAFKA_PORT=39092
+ * MERIDIAN_KAFKA_CONTROLLER_PORT=39093 bash infra/scripts/kafka.sh start`); the start refuses when
+ * the workflow's consumer group already has members.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
+import { MessageBus } from '@meridian/shared/messaging';
+import { silentLog } from '@meridian/shared/util';
+import { ROOT, type ServiceName, type Stack, startStack } from '../tools/stack';
+import { devBrokers, pgServer } from '../tools/env';
+import { now, percentile, round, runWorkers, say } from './harness';
+
+interface Summary {
+  readonly count: number;
+  readonly p50: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+  readonly mean: number | null;
+}
+
+interface Timings {
+  readonly commands: number;
+  readonly endToEnd: Summary;
+  readonly hops: Readonly<Record<string, Summary>>;
+  readonly awaitingReplyAck: number;
+}
+
+interface PhaseResult {
+  readonly name: string;
+  readonly inFlight: number;
+  readonly commands: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  /** 1-minute load average of the machine at the end of the phase (2 cores: above 2 means queueing). */
+  readonly load: number;
+  readonly client: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
+  readonly timings: Timings;
+}
+
+const HOP_TITLES: Readonly<Record<string, string>> = {
+  http_parse: 'HTTP parse + validation (gateway)',
+  produce: 'produce (send queue + request until acked)',
+  broker_to_consumer: 'broker → consumer (fetch wait)',
+  consumer_queue: 'queue wait in the consumer',
+  load_decide: 'load + decide',
+  append_commit: 'append + commit',
+  reply_produce: 'reply produce (until acked)',
+  reply_fetch: 'reply fetch (gateway reply consumer)',
+  gateway_reply: 'gateway after the reply (asset directory in Redis)',
+  http_write: 'HTTP write (serialise + send)',
+};
+
+const STACK_PORTS: Readonly<Record<ServiceName, number>> = {
+  gateway: 38080,
+  identity: 38081,
+  workflow: 38082,
+  projection: 38083,
+  'geo-query': 38084,
+};
+const STACK_DATABASE = 'meridian_breakdown';
+
+const option = (name: string): string | undefined =>
+  process.argv
+    .slice(2)
+    .find((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+    ?.replace(/^[^=]*=?/, '');
+const numberOption = (name: string, fallback: number): number => {
+  const v = option(name);
+  return v ? Number(v) : fallback;
+};
+
+/** One keep-alive HTTP client per phase; resolves with the status code. */
+function client(base: URL, tenant: string, sockets: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const call = (method: string, path: string, body?: string): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method,
+          agent,
+          headers: {
+            'x-tenant-id': tenant,
+            ...(body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { call, close: () => agent.destroy() };
+}
+
+async function runPhase(base: URL, tenant: string, name: string, total: number, inFlight: number) {
+  const http = client(base, tenant, inFlight);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const started = now();
+  await runWorkers(inFlight, total, async (i) => {
+    const body = JSON.stringify({ name: `${name} ${i}`, kind: 'drone' });
+    const t = now();
+    let outcome: string;
+    try {
+      outcome = String((await http.call('POST', '/v1/assets', body)).status);
+    } catch (err) {
+      outcome = `error ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    }
+    latencies.push(now() - t);
+    statuses[outcome] = (statuses[outcome] ?? 0) + 1;
+  });
+  const seconds = (now() - started) / 1000;
+  http.close();
+  return { seconds, latencies, statuses };
+}
+
+async function measure(base: URL, tenant: string, name: string, total: number, inFlight: number) {
+  const admin = client(base, tenant, 1);
+  try {
+    const reset = await admin.call('DELETE', '/internal/timings');
+    if (reset.status !== 204) throw new Error(`DELETE /internal/timings answered ${reset.status}: ${reset.text}`);
+    say(`${name}: ${total} commands, ${inFlight} in flight`);
+    const run = await runPhase(base, tenant, name, total, inFlight);
+    const read = await admin.call('GET', '/internal/timings');
+    if (read.status !== 200) throw new Error(`GET /internal/timings answered ${read.status}: ${read.text}`);
+    const result: PhaseResult = {
+      name,
+      inFlight,
+      commands: total,
+      seconds: round(run.seconds),
+      perSecond: round(total / run.seconds),
+      statuses: run.statuses,
+      load: round(loadavg()[0]),
+      client: {
+        p50: round(percentile(run.latencies, 50)),
+        p95: round(percentile(run.latencies, 95)),
+        p99: round(percentile(run.latencies, 99)),
+        max: round(Math.max(...run.latencies)),
+      },
+      timings: JSON.parse(read.text) as Timings,
+    };
+    say(`  ${result.perSecond} commands/s, statuses ${JSON.stringify(run.statuses)}`);
+    return result;
+  } finally {
+    admin.close();
+  }
+}
+
+const ms = (v: number | null): string => (v === null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+
+/** The phase as a markdown table: one row per hop, then the gateway's and the client's end to end. */
+function table(phase: PhaseResult): string {
+  const { hops, endToEnd } = phase.timings;
+  const meanTotal = endToEnd.mean ?? Number.NaN;
+  const rows = Object.entries(hops).map(([hop, s]) => {
+    const share = s.mean === null ? '–' : `${Math.round((100 * s.mean) / meanTotal)} %`;
+    const cells = [HOP_TITLES[hop] ?? hop, s.count, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), ms(s.mean), share];
+    return `| ${cells.join(' | ')} |`;
+  });
+  const e = endToEnd;
+  const c = phase.client;
+  return [
+    `**${phase.name}** — ${phase.commands} commands, ${phase.inFlight} in flight: ${phase.perSecond} commands/s ` +
+      `(statuses ${Object.entries(phase.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}; load average ${phase.load})`,
+    '',
+    '| hop | count | p50 ms | p95 ms | p99 ms | max ms | mean ms | share of mean |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    `| **end to end in the gateway** | ${e.count} | ${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} | ${ms(e.max)} | ` +
+      `${ms(e.mean)} | 100 % |`,
+    `| end to end at the client | ${phase.commands} | ${ms(c.p50)} | ${ms(c.p95)} | ${ms(c.p99)} | ${ms(c.max)} | | |`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// --start: a stack of its own
+
+async function recreateDatabase(url: string): Promise<void> {
+  const admin = new Client({ connectionString: `${pgServer()}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${STACK_DATABASE} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${STACK_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  await db.query('CREATE EXTENSION IF NOT EXISTS postgis').finally(() => db.end());
+}
+
+async function dropDatabase(): Promise<void> {
+  const admin = new Client({ connectionString: `${pgServer()}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${STACK_DATABASE} WITH (FORCE)`).finally(() => admin.end());
+}
+
+async function prepareBroker(brokers: readonly string[]): Promise<void> {
+  const bus = new MessageBus({ brokers: [...brokers], clientId: 'meridian-breakdown', log: silentLog });
+  try {
+    const admin = await bus.admin();
+    const { groups } = await admin.describeGroups(['workflow.commands']);
+    if (groups.some((g) => g.members.length > 0)) {
+      throw new Error(`another Meridian stack consumes from ${brokers.join(',')}: use a broker of its own`);
+    }
+    await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
+  } finally {
+    await bus.close();
+  }
+}
+
+async function waitForTenant(base: URL, tenant: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await fetch(new URL('/v1/assets?limit=1', base), { headers: { 'x-tenant-id': tenant } });
+    await res.arrayBuffer();
+    if (res.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`tenant ${tenant} never became known to the gateway`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function startOwnStack(tenant: string): Promise<Stack> {
+  const brokers = devBrokers();
+  const databaseUrl = `${pgServer()}/${STACK_DATABASE}`;
+  say(`starting a stack on :38080–:38084, database ${STACK_DATABASE}, broker ${brokers.join(',')}`);
+  await prepareBroker(brokers);
+  await recreateDatabase(databaseUrl);
+  return startStack({
+    env: {
+      KAFKA_BROKERS: brokers.join(','),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: process.env.REDIS_URL || `redis://127.0.0.1:${process.env.MERIDIAN_REDIS_PORT || '6379'}`,
+      INSTANCE_ID: 'breakdown',
+      IDENTITY_BOOTSTRAP_TENANTS: tenant,
+      GATEWAY_DEFAULT_TENANT: tenant,
+      LOG_LEVEL: 'warn',
+    },
+    ports: STACK_PORTS,
+    logDir: join(ROOT, '.local', 'logs', 'breakdown'),
+    progress: (line) => say(`  ${line.trim()}`),
+  });
+}
+
+async function main(): Promise<void> {
+  const own = option('start') !== undefined;
+  const tenant = option('tenant') ?? (own ? `breakdown-${randomUUID().slice(0, 6)}` : 'acme');
+  const base = new URL(option('url') ?? (own ? `http://127.0.0.1:${STACK_PORTS.gateway}` : 'http://127.0.0.1:8080'));
+  const low = numberOption('low', 500);
+  const saturation = numberOption('saturation', 2000);
+  const inFlight = numberOption('in-flight', 64);
+  const warmup = numberOption('warmup', 300);
+  let stack: Stack | undefined;
+  const stop = async (): Promise<void> => {
+    const s = stack;
+    stack = undefined;
+    if (!s) return;
+    await s.stop();
+    await dropDatabase();
+  };
+  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+  try {
+    if (own) {
+      stack = await startOwnStack(tenant);
+      await waitForTenant(base, tenant);
+    }
+    say(`gateway ${base.origin}, tenant ${tenant}; warming up with ${warmup} commands`);
+    await runPhase(base, tenant, 'warm-up', warmup, 8);
+    await new Promise((r) => setTimeout(r, 3000)); // the relay and projection catch up
+    const phases = [await measure(base, tenant, 'Low load', low, 1)];
+    await new Promise((r) => setTimeout(r, 3000));
+    phases.push(await measure(base, tenant, 'Saturation', saturation, inFlight));
+    const out = option('out');
+    if (out) writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), phases }, null, 2)}\n`);
+    process.stdout.write(`\n${phases.map(table).join('\n\n')}\n`);
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});

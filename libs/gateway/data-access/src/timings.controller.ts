@@ -1,0 +1,22 @@
+import { Controller, Delete, Get, HttpCode } from '@nestjs/common';
+import { CommandTimings, type TimingsSnapshot } from './command-timings';
+
+/**
+ * The per-hop latency breakdown of commands since the last reset (see `CommandTimings`). Outside
+ * `/v1`: an operator's tool, not part of the public API, and it belongs to no tenant.
+ */
+@Controller('internal/timings')
+export class TimingsController {
+  constructor(private readonly timings: CommandTimings) {}
+
+  @Get()
+  get(): TimingsSnapshot {
+    return this.timings.snapshot();
+  }
+
+  @Delete()
+  @HttpCode(204)
+  reset(): void {
+    this.timings.reset();
+  }
+}
