@@ -18,9 +18,9 @@
  * the workflow's consumer group already has members.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
@@ -55,6 +55,11 @@ interface PhaseResult {
   readonly statuses: Readonly<Record<string, number>>;
   /** 1-minute load average of the machine at the end of the phase (2 cores: above 2 means queueing). */
   readonly load: number;
+  /**
+   * Cores busy during the phase: the whole machine, the five services (with --start), this load
+   * generator. The rest is Kafka, PostgreSQL, Redis and whatever else runs on the machine.
+   */
+  readonly cores: { readonly machine: number | null; readonly services: number | null; readonly client: number };
   readonly client: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
   readonly timings: Timings;
 }
@@ -124,6 +129,53 @@ function client(base: URL, tenant: string, sockets: number) {
   return { call, close: () => agent.destroy() };
 }
 
+const CLOCK_TICKS_PER_S = 100;
+
+/** Busy clock ticks of the whole machine (all CPUs), or null without /proc. */
+function machineTicks(): number | null {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = cpu;
+    return user + nice + system + irq + softirq + (steal ?? 0);
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of processes in clock ticks, or null when one cannot be read. */
+function processTicks(pids: readonly number[]): number | null {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  return ticks;
+}
+
+/** Starts counting CPU; the returned function gives the cores used since, per party. */
+function cpuMeter(servicePids: readonly number[]) {
+  const started = now();
+  const machine = machineTicks();
+  const services = servicePids.length ? processTicks(servicePids) : null;
+  const client = process.cpuUsage();
+  return () => {
+    const seconds = (now() - started) / 1000;
+    const cores = (before: number | null, after: number | null): number | null =>
+      before === null || after === null ? null : round((after - before) / CLOCK_TICKS_PER_S / seconds);
+    const used = process.cpuUsage(client);
+    return {
+      machine: cores(machine, machineTicks()),
+      services: services === null ? null : cores(services, processTicks(servicePids)),
+      client: round((used.user + used.system) / 1e6 / seconds),
+    };
+  };
+}
+
 async function runPhase(base: URL, tenant: string, name: string, total: number, inFlight: number) {
   const http = client(base, tenant, inFlight);
   const latencies: number[] = [];
@@ -146,13 +198,22 @@ async function runPhase(base: URL, tenant: string, name: string, total: number, 
   return { seconds, latencies, statuses };
 }
 
-async function measure(base: URL, tenant: string, name: string, total: number, inFlight: number) {
+async function measure(
+  base: URL,
+  tenant: string,
+  name: string,
+  total: number,
+  inFlight: number,
+  servicePids: readonly number[],
+) {
   const admin = client(base, tenant, 1);
   try {
     const reset = await admin.call('DELETE', '/internal/timings');
     if (reset.status !== 204) throw new Error(`DELETE /internal/timings answered ${reset.status}: ${reset.text}`);
     say(`${name}: ${total} commands, ${inFlight} in flight`);
+    const meter = cpuMeter(servicePids);
     const run = await runPhase(base, tenant, name, total, inFlight);
+    const cores = meter();
     const read = await admin.call('GET', '/internal/timings');
     if (read.status !== 200) throw new Error(`GET /internal/timings answered ${read.status}: ${read.text}`);
     const result: PhaseResult = {
@@ -163,6 +224,7 @@ async function measure(base: URL, tenant: string, name: string, total: number, i
       perSecond: round(total / run.seconds),
       statuses: run.statuses,
       load: round(loadavg()[0]),
+      cores,
       client: {
         p50: round(percentile(run.latencies, 50)),
         p95: round(percentile(run.latencies, 95)),
@@ -195,7 +257,8 @@ function table(phase: PhaseResult): string {
     `**${phase.name}** — ${phase.commands} commands, ${phase.inFlight} in flight: ${phase.perSecond} commands/s ` +
       `(statuses ${Object.entries(phase.statuses)
         .map(([k, v]) => `${k}: ${v}`)
-        .join(', ')}; load average ${phase.load})`,
+        .join(', ')}); cores busy: machine ${phase.cores.machine ?? '?'} of ${availableParallelism()}, services ` +
+      `${phase.cores.services ?? '?'}, load generator ${phase.cores.client}; load average ${phase.load}`,
     '',
     '| hop | count | p50 ms | p95 ms | p99 ms | max ms | mean ms | share of mean |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -301,9 +364,10 @@ async function main(): Promise<void> {
     say(`gateway ${base.origin}, tenant ${tenant}; warming up with ${warmup} commands`);
     await runPhase(base, tenant, 'warm-up', warmup, 8);
     await new Promise((r) => setTimeout(r, 3000)); // the relay and projection catch up
-    const phases = [await measure(base, tenant, 'Low load', low, 1)];
+    const pids = (stack?.services ?? []).map((s) => s.process.pid).filter((p): p is number => p !== undefined);
+    const phases = [await measure(base, tenant, 'Low load', low, 1, pids)];
     await new Promise((r) => setTimeout(r, 3000));
-    phases.push(await measure(base, tenant, 'Saturation', saturation, inFlight));
+    phases.push(await measure(base, tenant, 'Saturation', saturation, inFlight, pids));
     const out = option('out');
     if (out) writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), phases }, null, 2)}\n`);
     process.stdout.write(`\n${phases.map(table).join('\n\n')}\n`);

@@ -217,7 +217,7 @@ export async function settle(system: CommandsSystem, label: string, timeoutMs = 
  */
 export class CommandsEnvironment {
   private starting: Promise<Stack> | null = null;
-  private closing: Promise<void> | null = null;
+  private closingPromise: Promise<void> | null = null;
   private databaseTouched = false;
   readonly databaseUrl: string;
 
@@ -233,7 +233,7 @@ export class CommandsEnvironment {
     await ensurePortsFree();
     say(`  checking the broker ${this.brokers.join(',')} for other Meridian stacks; creating missing topics`);
     await prepareBroker(this.brokers);
-    if (this.closing) throw new Error('closed');
+    if (this.closingPromise) throw new Error('closed');
     this.databaseTouched = true;
     await recreateDatabase(this.databaseUrl);
     await forgetTenantAssets(COMMANDS_TENANT);
@@ -269,9 +269,14 @@ export class CommandsEnvironment {
     return { host, port, tenant: COMMANDS_TENANT, databaseUrl: this.databaseUrl, workflowPoolSize, idleCores, pids };
   }
 
+  /** True once `close()` was called (connections to the database are then ended on purpose). */
+  get closing(): boolean {
+    return this.closingPromise !== null;
+  }
+
   /** Stops the services, drops the database, empties the tenant's asset cache; safe to call twice. */
   close(): Promise<void> {
-    return (this.closing ??= (async () => {
+    return (this.closingPromise ??= (async () => {
       if (this.starting) {
         const stack = await this.starting.catch(() => null); // a failed start has stopped its services
         if (stack) {

@@ -160,7 +160,10 @@ function openSide(sample: OpenLoopSample, success: string, rate: number) {
  * Starts the system through `environment` (the caller closes it, also on Ctrl-C), measures, and
  * returns two results: closed-loop throughput and open-loop p99, each against the store baseline.
  */
-export async function commandsBenchmark(environment: CommandsEnvironment, params: CommandsParams) {
+export async function commandsBenchmark(
+  environment: CommandsEnvironment,
+  params: CommandsParams,
+): Promise<BenchResult[]> {
   say('  starting the system');
   const system = await environment.start();
   say(`  system ready; baseline: handle() on PgEventStore, pool ${system.workflowPoolSize} (the workflow's)`);
@@ -169,7 +172,10 @@ export async function commandsBenchmark(environment: CommandsEnvironment, params
     max: system.workflowPoolSize,
     application_name: 'meridian-bench-baseline',
   });
-  pool.on('error', (err) => say(`pg pool error (commands baseline): ${err.message}`));
+  pool.on('error', (err) => {
+    // Closing drops the database WITH (FORCE), which ends these connections: expected, not news.
+    if (!environment.closing) say(`pg pool error (commands baseline): ${err.message}`);
+  });
   try {
     await migrate(pool, BASELINE_SCHEMA, eventStoreMigrations(BASELINE_SCHEMA));
     await warmPool(pool, system.workflowPoolSize);

@@ -210,13 +210,16 @@ export class MessageBus {
   /** The next offset to be written, per partition (the high watermark). */
   async endOffsets(topic: string): Promise<Map<number, bigint>> {
     const admin = await this.admin();
-    // Right after a topic is created KRaft may briefly answer NOT_LEADER: retriable, so retry.
+    // Right after a topic is created KRaft may briefly answer NOT_LEADER (retriable), and kafkajs
+    // may then fail inside fetchTopicOffsets with a TypeError on the partial metadata (seen once at
+    // a gateway start): both pass within a moment, so both are retried, boundedly.
     for (let attempt = 0; ; attempt++) {
       try {
         const offsets = await admin.fetchTopicOffsets(topic);
         return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
       } catch (err) {
-        if (!(err as { retriable?: boolean }).retriable || attempt >= 10) throw err;
+        const passing = (err as { retriable?: boolean }).retriable === true || err instanceof TypeError;
+        if (!passing || attempt >= 10) throw err;
         await sleep(backoff(attempt, 50, 1000));
       }
     }
