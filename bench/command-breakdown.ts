@@ -365,12 +365,19 @@ async function main(): Promise<void> {
     await runPhase(base, tenant, 'warm-up', warmup, 8);
     await new Promise((r) => setTimeout(r, 3000)); // the relay and projection catch up
     const pids = (stack?.services ?? []).map((s) => s.process.pid).filter((p): p is number => p !== undefined);
+    // What the machine and the services burn with no command at all (consumers polling, timers).
+    const idleMeter = cpuMeter(pids);
+    await new Promise((r) => setTimeout(r, 5000));
+    const idle = idleMeter();
+    say(`idle: cores busy: machine ${idle.machine ?? '?'}, services ${idle.services ?? '?'}`);
     const phases = [await measure(base, tenant, 'Low load', low, 1, pids)];
     await new Promise((r) => setTimeout(r, 3000));
     phases.push(await measure(base, tenant, 'Saturation', saturation, inFlight, pids));
     const out = option('out');
-    if (out) writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), phases }, null, 2)}\n`);
-    process.stdout.write(`\n${phases.map(table).join('\n\n')}\n`);
+    if (out) writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), idle, phases }, null, 2)}\n`);
+    const idleLine =
+      `Idle (5 s, no commands): cores busy: machine ${idle.machine ?? '?'}, ` + `services ${idle.services ?? '?'}`;
+    process.stdout.write(`\n${idleLine}\n\n${phases.map(table).join('\n\n')}\n`);
   } finally {
     await stop();
   }
