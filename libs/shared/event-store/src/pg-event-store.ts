@@ -38,7 +38,6 @@ interface EventRow {
 /** A pool or a single client. */
 export type Queryable = Pick<Pool, 'query'>;
 
-
 export class PgEventStore implements EventStore, AllStreamReader {
   private readonly s: string;
   /** Appends of concurrent commands share a transaction (see GroupCommit). */
