@@ -25,19 +25,14 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import { MessageBus } from '@meridian/shared/messaging';
+import type { LatencySummary } from '@meridian/shared/messaging';
 import { silentLog } from '@meridian/shared/util';
 import { ROOT, type ServiceName, type Stack, startStack } from '../tools/stack';
 import { devBrokers, pgServer } from '../tools/env';
 import { now, percentile, round, runWorkers, say } from './harness';
 
-interface Summary {
-  readonly count: number;
-  readonly p50: number | null;
-  readonly p95: number | null;
-  readonly p99: number | null;
-  readonly max: number | null;
-  readonly mean: number | null;
-}
+/** What GET /internal/timings answers per hop. */
+type Summary = LatencySummary;
 
 interface Timings {
   readonly commands: number;
