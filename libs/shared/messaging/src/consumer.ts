@@ -1,6 +1,6 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { dlqTopic, type Envelope, fromWire, MeridianHeaders, type WireMessage } from '@meridian/contracts/core';
-import { backoff, type Log, sleep } from '@meridian/shared/util';
+import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { classifyFailure, failureCode, type FailureKind } from './failures';
 import { type ReceivedTiming, TIMING_HEADER, timingNow } from './timing';
@@ -125,6 +125,95 @@ export class Subscription {
   }
 
   /**
+   * Pipelined keyed consumption (request topics). kafkajs fetches stop-and-wait: it fetches, waits
+   * until every batch of that fetch is handled, then fetches again, so under load every command
+   * waits for the slowest command fetched before it. Here each message goes to the lane of its key
+   * and `eachBatch` returns at once: the next fetch overlaps the handling. Per key, order holds.
+   * Per partition, the committed offset is the low watermark — the lowest offset not yet handled
+   * (or parked) — so a crash redelivers whatever was unfinished and never skips it. At most
+   * `maxInFlight` messages per partition are held in lanes; past that `eachBatch` waits (bounded
+   * memory, and the same stop-and-wait as before, only later).
+   */
+  async runPipelined(handler: MessageHandler, maxInFlight = 256): Promise<void> {
+    await this.connect();
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        const receivedAt = timingNow();
+        const work = this.partitionWork(batch.topic, batch.partition);
+        for (const message of batch.messages) {
+          while (work.inFlight.size >= maxInFlight && !this.stopping) await work.oneDone();
+          // Shutting down: the rest is not taken (not resolved, not committed); it is redelivered.
+          if (this.stopping) return;
+          const offset = BigInt(message.offset);
+          const key = message.key?.toString() ?? `offset:${message.offset}`;
+          const origin = originOf(batch.topic, batch.partition, message, receivedAt);
+          work.inFlight.add(offset);
+          work.next = offset + 1n;
+          const lane: Promise<void> = (work.lanes.get(key) ?? Promise.resolve())
+            .then(async () => {
+              // A lane stopped by a shutdown takes nothing more: order per key holds.
+              if (work.stopped.has(key)) throw new Error('lane stopped');
+              const envelope = (): Promise<void> => handler(fromWire(toWireMessage(message)), origin);
+              await this.withRetry(origin, message, envelope, heartbeat);
+              work.inFlight.delete(offset);
+            })
+            .catch(() => {
+              work.stopped.add(key); // only a shutdown ends a retry loop with an error
+            })
+            .finally(() => {
+              if (work.lanes.get(key) === lane) work.lanes.delete(key);
+              work.wake();
+              this.commitWatermark(batch.topic, batch.partition, work);
+            });
+          work.lanes.set(key, lane);
+          resolveOffset(message.offset);
+        }
+      },
+    });
+  }
+
+  private readonly partitions = new Map<string, PartitionWork>();
+
+  private partitionWork(topic: string, partition: number): PartitionWork {
+    const id = `${topic}|${partition}`;
+    let work = this.partitions.get(id);
+    if (!work) {
+      work = new PartitionWork();
+      this.partitions.set(id, work);
+    }
+    return work;
+  }
+
+  /** Commits the partition's low watermark if it advanced; one commit in flight per partition. */
+  private commitWatermark(topic: string, partition: number, work: PartitionWork): void {
+    if (work.committing) {
+      work.recommit = true;
+      return;
+    }
+    const watermark = work.watermark();
+    if (watermark === null || watermark <= work.committed) return;
+    work.committing = true;
+    this.consumer
+      .commitOffsets([{ topic, partition, offset: watermark.toString() }])
+      .then(
+        () => (work.committed = watermark > work.committed ? watermark : work.committed),
+        // Not a member right now (rebalance, stop): whoever owns the partition next starts at the
+        // last committed watermark and handles the rest again, idempotently.
+        (err: unknown) => this.options.log.warn({ err: String(err), topic, partition }, 'offset commit failed'),
+      )
+      .finally(() => {
+        work.committing = false;
+        if (work.recommit) {
+          work.recommit = false;
+          this.commitWatermark(topic, partition, work);
+        }
+      });
+  }
+
+  /**
    * Batch consumption for streams (telemetry). `parse` validates each message; one that fails is
    * dead-lettered on its own. A partition never stalls on a row the database refuses: when the
    * handler fails with a data error (or a bug, after `maxAttempts`), the batch is split in halves
@@ -168,6 +257,10 @@ export class Subscription {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    // Pipelined lanes finish what they hold (bounded), so their watermarks are committed.
+    const lanes = [...this.partitions.values()].flatMap((w) => [...w.lanes.values()]);
+    await settleWithin(5000, Promise.allSettled(lanes));
+    await settleWithin(2000, Promise.allSettled([...this.partitions.values()].map((w) => w.idle())));
     await this.consumer.disconnect();
     this.bus.forget(this.consumer);
   }
@@ -350,4 +443,41 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** The pipelined state of one partition: its lanes, the offsets they hold, the commit state. */
+class PartitionWork {
+  readonly lanes = new Map<string, Promise<void>>();
+  readonly inFlight = new Set<bigint>();
+  /** Keys whose lane a shutdown ended: nothing more of theirs is taken. */
+  readonly stopped = new Set<string>();
+  /** The offset after the last message taken. */
+  next = -1n;
+  committed = -1n;
+  committing = false;
+  recommit = false;
+  private waiters: (() => void)[] = [];
+
+  /** The lowest offset not yet handled, or the next one when none is held. */
+  watermark(): bigint | null {
+    if (this.next < 0n) return null;
+    let low = this.next;
+    for (const o of this.inFlight) if (o < low) low = o;
+    return low;
+  }
+
+  oneDone(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((w) => w());
+  }
+
+  /** Resolves when no commit is in flight. */
+  async idle(): Promise<void> {
+    while (this.committing) await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -51,7 +51,7 @@ export async function serveRequests(bus: MessageBus, options: ServeOptions): Pro
   });
   const run = options.withContext ?? (<T>(_: Envelope, work: () => Promise<T>) => work());
   const acks = new ReplyAcks();
-  await subscription.runKeyed(async (request, origin) =>
+  await subscription.runPipelined(async (request, origin) =>
     run(request, async () => {
       const timing = origin.timing ? Timing.decode(origin.timing.header) : undefined;
       if (timing && origin.timing) {
