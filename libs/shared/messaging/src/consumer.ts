@@ -85,46 +85,6 @@ export class Subscription {
   }
 
   /**
-   * Like `run`, but messages with different keys are handled in parallel (up to `parallelism`)
-   * while messages with the same key stay in order: commands to different aggregates do not wait
-   * for each other's commits. Offsets are committed once the whole fetched batch is handled.
-   */
-  async runKeyed(handler: MessageHandler, parallelism = 16): Promise<void> {
-    await this.connect();
-    await this.consumer.run({
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
-        const receivedAt = timingNow();
-        const byKey = new Map<string, KafkaMessage[]>();
-        for (const message of batch.messages) {
-          const key = message.key?.toString() ?? `offset:${message.offset}`;
-          byKey.set(key, [...(byKey.get(key) ?? []), message]);
-        }
-        const lanes = [...byKey.values()];
-        await whileBeating(heartbeat, () =>
-          forEachLimited(lanes, parallelism, async (lane) => {
-            for (const message of lane) {
-              // Shutting down: leave the rest of the batch uncommitted; it is redelivered.
-              if (this.stopping) throw new Error('consumer stopping');
-              const origin = originOf(batch.topic, batch.partition, message, receivedAt);
-              await this.withRetry(
-                origin,
-                message,
-                async () => handler(fromWire(toWireMessage(message)), origin),
-                heartbeat,
-              );
-            }
-          }),
-        );
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) resolveOffset(last.offset);
-        await commitOffsetsIfNecessary();
-      },
-    });
-  }
-
-  /**
    * Pipelined keyed consumption (request topics). kafkajs fetches stop-and-wait: it fetches, waits
    * until every batch of that fetch is handled, then fetches again, so under load every command
    * waits for the slowest command fetched before it. Here each message goes to the lane of its key
@@ -432,17 +392,6 @@ async function whileBeating<T>(heartbeat: () => Promise<void>, work: () => Promi
   } finally {
     clearInterval(beat);
   }
-}
-
-/** Runs `work` over `items`, `limit` at a time; waits for all workers, then throws the first error. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]);
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 /** The pipelined state of one partition: its lanes, the offsets they hold, the commit state. */

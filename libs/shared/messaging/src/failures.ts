@@ -2,7 +2,7 @@ import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 
 /**
  * What a failed handler tells the consumer to do, decided here once for every consumer path
- * (`Subscription.run`, `runKeyed`, `runBatch`, `serveRequests`):
+ * (`Subscription.run`, `runPipelined`, `runBatch`, `serveRequests`):
  *
  * - `poison`: the message itself breaks the contract (not a CloudEvent, fails its schema, unknown
  *   type: `CONTRACT.VIOLATION`, `REQUEST.INVALID`). Retrying cannot help: dead-letter it at once,

@@ -1,2 +1,3 @@
 export * from './log';
 export * from './stable-uuid';
+export * from './eventually';

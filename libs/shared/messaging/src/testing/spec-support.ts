@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Envelope, toWire, type WireMessage } from '@meridian/contracts/core';
-import { silentLog, sleep } from '@meridian/shared/util';
+import { eventually as retryUntil, type EventuallyOptions, silentLog } from '@meridian/shared/util';
 import { type BusConfig, MessageBus } from '../bus';
 import { toWireMessage } from '../consumer';
 
@@ -21,21 +21,9 @@ const testBrokers = (): string[] => (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:
 export const createTestBus = (clientId: string, config: Partial<BusConfig> = {}): MessageBus =>
   new MessageBus({ brokers: testBrokers(), clientId: `${clientId}-${suffix()}`, log: silentLog, ...config });
 
-/** Retries an assertion until it passes; on timeout rethrows its last failure (the real mismatch). */
-export async function eventually<T>(
-  fn: () => T | Promise<T>,
-  { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-    }
-    await sleep(intervalMs);
-  }
-}
+/** `eventually` of shared/util with the longer defaults broker round trips need. */
+export const eventually = <T>(fn: () => T | Promise<T>, options: EventuallyOptions = {}): Promise<T> =>
+  retryUntil(fn, { timeoutMs: 30_000, intervalMs: 100, ...options });
 
 /** Creates topics (the test broker does not auto-create) with a short retention. */
 export async function createTopics(bus: MessageBus, names: readonly string[], partitions = 1): Promise<void> {
