@@ -173,7 +173,7 @@ describe('AsyncAPI document', () => {
 describe('OpenAPI document', () => {
   it('has the paths the feature libs register', () => {
     const paths = Object.keys(buildOpenApiDocument()['paths'] as Json);
-    expect(paths.sort()).toEqual(['/v1/assets', '/v1/assets/{id}', '/v1/telemetry']);
+    expect(paths.sort()).toEqual(['/internal/timings', '/v1/assets', '/v1/assets/{id}', '/v1/telemetry']);
     expect(Object.keys(JSON.parse(committed(OPENAPI_PATH))['paths'] as Json).sort()).toEqual(paths);
   });
 });

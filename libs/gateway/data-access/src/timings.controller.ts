@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode } from '@nestjs/common';
 import { CommandTimings, type TimingsSnapshot } from './command-timings';
+import './timings.openapi';
 
 /**
  * The per-hop latency breakdown of commands since the last reset (see `CommandTimings`). Outside
