@@ -382,7 +382,8 @@ describe('operability', () => {
     const doc = await http<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths).sort()).toEqual(['/internal/timings', '/v1/assets', '/v1/assets/{id}', '/v1/telemetry']);
+    const paths = ['/internal/timings', '/v1/assets', '/v1/assets/{id}', '/v1/telemetry'];
+    expect(Object.keys(doc.body.paths).sort()).toEqual(paths);
     const ui = await http<string>('GET', '/docs');
     expect(ui.status).toBe(200);
     expect(ui.body).toContain('swagger');
