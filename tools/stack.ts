@@ -64,7 +64,10 @@ async function isReady(port: number): Promise<boolean> {
 function spawnService(name: ServiceName, options: StackOptions): RunningService {
   mkdirSync(options.logDir, { recursive: true });
   const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'apps', name, 'src', 'main.ts')], {
+  // MERIDIAN_SERVICE_NODE_ARGS: extra Node flags for every service (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
+  const extra = (process.env.MERIDIAN_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const main = join(ROOT, 'apps', name, 'src', 'main.ts');
+  const child = spawn(process.execPath, [...extra, '-r', '@swc-node/register', main], {
     cwd: ROOT,
     env: { ...process.env, ...options.env, [portEnv[name]]: String(options.ports[name]) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -52,6 +52,14 @@ export interface Snapshot {
   readonly state: unknown;
 }
 
+/** What rebuilding an aggregate reads: its usable snapshot, if any, and the events after it. */
+export interface StreamLoad {
+  /** The stream's snapshot when it was taken of state version `stateVersion`; null otherwise. */
+  readonly snapshot: Snapshot | null;
+  /** The events after the snapshot (all of them without one), in stream order. */
+  readonly events: readonly StreamEvent[];
+}
+
 export interface EventStore {
   append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult>;
   readStream(streamId: string, afterVersion?: number): Promise<readonly RecordedEvent[]>;
@@ -59,6 +67,11 @@ export interface EventStore {
   loadEvents(streamId: string, afterVersion: number): Promise<readonly StreamEvent[]>;
   /** The stream version of an event of this stream, or null: finds a command's events behind a snapshot. */
   versionOfEvent(streamId: string, eventId: string): Promise<number | null>;
+  /**
+   * The snapshot and the events after it, in one read: what `handle` loads per command. The store
+   * may serve concurrent loads together (PgEventStore: one round trip for all of them).
+   */
+  loadStream(streamId: string, stateVersion: number): Promise<StreamLoad>;
   readSnapshot(streamId: string): Promise<Snapshot | null>;
   writeSnapshot(snapshot: Snapshot): Promise<void>;
 }

@@ -41,11 +41,9 @@ export async function load<S, E extends DomainEvent>(
   decider: Decider<unknown, S, E>,
   streamId: string,
 ): Promise<LoadedAggregate<S>> {
-  const snapshot = await store.readSnapshot(streamId);
-  const usable = snapshot && snapshot.schemaVersion === decider.stateVersion ? snapshot : null;
+  const { snapshot: usable, events: recorded } = await store.loadStream(streamId, decider.stateVersion);
   const start = usable ? (usable.state as S) : decider.initialState;
   const after = usable ? usable.version : 0;
-  const recorded = await store.loadEvents(streamId, after);
   const events = recorded.map((r) => ({ type: r.type, data: r.data }) as E);
   const version = recorded.length ? recorded[recorded.length - 1].streamVersion : after;
   const versionsById = new Map(recorded.map((r) => [r.id, r.streamVersion]));

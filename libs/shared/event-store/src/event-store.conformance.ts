@@ -243,6 +243,47 @@ export function eventStoreConformance(
         });
         expect(await store.readSnapshot(stream('no-snap'))).toBeNull();
       });
+
+      it('loads a stream in one read: the snapshot of the asked state version and the events after it', async () => {
+        const id = stream('load-stream');
+        const batch = [event('a', { n: 1 }), event('b', { n: 2 }), event('c', { n: 3 })];
+        await store.append(id, 0, batch);
+        const lean = batch.map((e, i) => ({ id: e.id, streamVersion: i + 1, type: e.type, data: e.data }));
+        expect(await store.loadStream(id, 1)).toEqual({ snapshot: null, events: lean });
+        await store.writeSnapshot({ streamId: id, version: 2, schemaVersion: 1, state: { sum: 3 } });
+        expect(await store.loadStream(id, 1)).toEqual({
+          snapshot: { streamId: id, version: 2, schemaVersion: 1, state: { sum: 3 } },
+          events: lean.slice(2),
+        });
+        // A snapshot of another state version is unusable: every event is read instead.
+        expect(await store.loadStream(id, 2)).toEqual({ snapshot: null, events: lean });
+        expect(await store.loadStream(stream('missing'), 1)).toEqual({ snapshot: null, events: [] });
+      });
+
+      it('answers concurrent loads of many streams (and of one stream twice) each with its own stream', async () => {
+        const ids = Array.from({ length: 40 }, (_, i) => stream(`load-many-${i}`));
+        await Promise.all(
+          ids.map((id, i) =>
+            store.append(
+              id,
+              0,
+              Array.from({ length: (i % 3) + 1 }, () => event()),
+            ),
+          ),
+        );
+        await store.writeSnapshot({ streamId: ids[4], version: 1, schemaVersion: 1, state: { at: 1 } });
+        const asked = [...ids, ids[4], ids[7]];
+        const loads = await Promise.all(asked.map((id) => store.loadStream(id, 1)));
+        loads.forEach((load, i) => {
+          const n = (ids.indexOf(asked[i]) % 3) + 1;
+          const fromSnapshot = asked[i] === ids[4];
+          expect(load.snapshot?.version ?? 0).toBe(fromSnapshot ? 1 : 0);
+          expect(load.events.map((e) => e.streamVersion)).toEqual(
+            Array.from({ length: n }, (_, v) => v + 1).filter((v) => !fromSnapshot || v > 1),
+          );
+        });
+        expect(await versions(ids[7])).toEqual(loads[asked.length - 1].events.map((e) => e.streamVersion));
+      });
     });
 
     describe('upcasters', () => {
@@ -267,6 +308,7 @@ export function eventStoreConformance(
           [1, { title: 'untouched' }],
         ]);
         expect((await upcasting.loadEvents(id, 0)).map((e) => e.data)).toEqual(read.map((e) => e.data));
+        expect((await upcasting.loadStream(id, 1)).events.map((e) => e.data)).toEqual(read.map((e) => e.data));
         const all = await eventually(async () => {
           const page = await upcasting.readAll(checkpoint, 100);
           expect(page.map((e) => e.id)).toEqual([v1.id, v2.id, v3.id, other.id]);

@@ -59,6 +59,17 @@ describe('group commit of appends (PgEventStore)', () => {
     };
   }
 
+  it('serves 60 concurrent loads in three round trips, each with its own stream', async () => {
+    const streams = Array.from({ length: 60 }, () => `load-${randomUUID()}`);
+    await Promise.all(streams.map((id, i) => store.append(id, 0, Array.from({ length: (i % 4) + 1 }, event))));
+    const before = { ...store.loads.sizes };
+    const loads = await Promise.all(streams.map((id) => store.loadStream(id, 1)));
+    // Two go alone (two may be in flight); the 58 that queued behind them share the third.
+    expect(store.loads.sizes.runs - before.runs).toBe(3);
+    expect(store.loads.sizes.largest).toBeGreaterThanOrEqual(58);
+    expect(loads.map((l) => l.events.length)).toEqual(streams.map((_, i) => (i % 4) + 1));
+  });
+
   it('answers 50 concurrent appends at the same expected version with exactly one winner, in one batch', async () => {
     const stream = `s-${randomUUID()}`;
     const { first, release } = await holdCommits();

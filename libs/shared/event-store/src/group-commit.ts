@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { NewEvent } from '@meridian/shared/decider';
+import { Batcher } from '@meridian/shared/util';
 
 /** One append as append_events takes it; `expected` -1 = any, 0 = new stream, n = at version n. */
 export interface PendingAppend {
@@ -10,12 +11,6 @@ export interface PendingAppend {
 
 /** The stream version after the append, or 'conflict' (wrong version, or an event id stored already). */
 export type AppendOutcome = number | 'conflict';
-
-interface Waiting {
-  readonly append: PendingAppend;
-  readonly resolve: (outcome: AppendOutcome) => void;
-  readonly reject: (err: unknown) => void;
-}
 
 const CONFLICT_IN_BATCH = 0;
 
@@ -28,46 +23,30 @@ const CONFLICT_IN_BATCH = 0;
  * that batch only, which their callers retry.
  */
 export class GroupCommit {
-  private queue: Waiting[] = [];
-  private flushing = false;
-  /** Appends per commit, for the benchmarks. */
-  readonly sizes = { commits: 0, appends: 0, largest: 0 };
+  private readonly batcher: Batcher<PendingAppend, AppendOutcome>;
 
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
-    private readonly maxBatch = 64,
-  ) {}
-
-  submit(append: PendingAppend): Promise<AppendOutcome> {
-    return new Promise<AppendOutcome>((resolve, reject) => {
-      this.queue.push({ append, resolve, reject });
-      if (!this.flushing) void this.flush();
+    maxBatch = 64,
+  ) {
+    this.batcher = new Batcher((batch) => (batch.length === 1 ? this.one(batch[0]) : this.many(batch)), {
+      maxBatch,
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          const outcomes = batch.length === 1 ? [await this.one(batch[0].append)] : await this.many(batch);
-          batch.forEach((w, i) => w.resolve(outcomes[i]));
-        } catch (err) {
-          batch.forEach((w) => w.reject(err));
-        }
-        this.sizes.commits++;
-        this.sizes.appends += batch.length;
-        this.sizes.largest = Math.max(this.sizes.largest, batch.length);
-      }
-    } finally {
-      this.flushing = false;
-    }
+  /** Commits and appends so far, and the largest batch: for benchmarks and tests. */
+  get sizes(): { readonly commits: number; readonly appends: number; readonly largest: number } {
+    const { runs, inputs, largest } = this.batcher.sizes;
+    return { commits: runs, appends: inputs, largest };
+  }
+
+  submit(append: PendingAppend): Promise<AppendOutcome> {
+    return this.batcher.submit(append);
   }
 
   /** A lone append: append_events directly (no subtransaction); a conflict raises and is mapped here. */
-  private async one(a: PendingAppend): Promise<AppendOutcome> {
+  private async one(a: PendingAppend): Promise<AppendOutcome[]> {
     try {
       const { rows } = await this.pool.query<{ v: number }>(
         `SELECT ${this.schema}.append_events($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]) AS v`,
@@ -81,15 +60,15 @@ export class GroupCommit {
           a.events.map((e) => JSON.stringify(e.metadata ?? {})),
         ],
       );
-      return rows[0].v;
+      return [rows[0].v];
     } catch (err) {
-      if (isConflict(err)) return 'conflict';
+      if (isConflict(err)) return ['conflict'];
       throw err;
     }
   }
 
-  private async many(batch: readonly Waiting[]): Promise<AppendOutcome[]> {
-    const payload = batch.map(({ append: a }) => ({
+  private async many(batch: readonly PendingAppend[]): Promise<AppendOutcome[]> {
+    const payload = batch.map((a) => ({
       s: a.streamId,
       e: a.expected,
       i: a.events.map((e) => e.id),

@@ -8,6 +8,7 @@ import {
   type RecordedEvent,
   type Snapshot,
   type StreamEvent,
+  type StreamLoad,
 } from '@meridian/shared/decider';
 import { type AllPosition, type AllStreamReader, comparePositions, START } from './all-stream';
 import { upcast, type Upcasters } from './upcasting';
@@ -147,6 +148,12 @@ export class InMemoryEventStore implements EventStore, AllStreamReader {
 
   async saveCheckpoint(name: string, position: AllPosition): Promise<void> {
     this.data.checkpoints.set(name, { transactionId: position.transactionId, globalPosition: position.globalPosition });
+  }
+
+  async loadStream(streamId: string, stateVersion: number): Promise<StreamLoad> {
+    const stored = await this.readSnapshot(streamId);
+    const snapshot = stored && stored.schemaVersion === stateVersion ? stored : null;
+    return { snapshot, events: await this.loadEvents(streamId, snapshot?.version ?? 0) };
   }
 
   async readSnapshot(streamId: string): Promise<Snapshot | null> {

@@ -9,7 +9,9 @@ import {
   type RecordedEvent,
   type Snapshot,
   type StreamEvent,
+  type StreamLoad,
 } from '@meridian/shared/decider';
+import { Batcher } from '@meridian/shared/util';
 import { type AllPosition, type AllStreamReader, START } from './all-stream';
 import { GroupCommit } from './group-commit';
 import { assertIdentifier } from './migrations';
@@ -35,6 +37,23 @@ interface EventRow {
   recorded_at: Date;
 }
 
+interface LoadRequest {
+  readonly streamId: string;
+  readonly stateVersion: number;
+}
+
+interface LoadRow {
+  stream_id: string;
+  state_version: number;
+  /** Null on the snapshot row. */
+  event_id: string | null;
+  /** The snapshot's version, or the event's stream version. */
+  version: number;
+  type: string | null;
+  schema_version: number;
+  data: unknown;
+}
+
 /** A pool or a single client. */
 export type Queryable = Pick<Pool, 'query'>;
 
@@ -42,6 +61,8 @@ export class PgEventStore implements EventStore, AllStreamReader {
   private readonly s: string;
   /** Appends of concurrent commands share a transaction (see GroupCommit). */
   readonly commits: GroupCommit;
+  /** Loads of concurrent commands share a round trip (see `loadStream`). */
+  readonly loads: Batcher<LoadRequest, StreamLoad>;
 
   constructor(
     private readonly pool: Pool,
@@ -50,6 +71,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
   ) {
     this.s = assertIdentifier(schema);
     this.commits = new GroupCommit(pool, this.s);
+    this.loads = new Batcher((batch) => this.loadStreams(batch), { maxBatch: 128, maxInFlight: 2 });
   }
 
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult> {
@@ -107,6 +129,62 @@ export class PgEventStore implements EventStore, AllStreamReader {
       type: r.type,
       data: this.upcast(r.type, r.schema_version, r.data).data,
     }));
+  }
+
+  /**
+   * Loads that arrive while two are in flight go together in the next one: one query reads the
+   * snapshots and the events after them for every stream of the batch. A lone load goes at once.
+   */
+  loadStream(streamId: string, stateVersion: number): Promise<StreamLoad> {
+    return this.loads.submit({ streamId, stateVersion });
+  }
+
+  private async loadStreams(batch: readonly LoadRequest[]): Promise<StreamLoad[]> {
+    const keyOf = (r: LoadRequest): string => `${r.stateVersion}:${r.streamId}`;
+    const unique = [...new Map(batch.map((r) => [keyOf(r), r])).values()];
+    // A snapshot row has no event id; by version it sorts before the events after it.
+    const { rows } = await this.pool.query<LoadRow>(
+      `WITH req AS (SELECT * FROM unnest($1::text[], $2::int[]) AS r(stream_id, state_version)),
+            snap AS (SELECT s.stream_id, r.state_version, s.version, s.schema_version, s.state
+                     FROM req r JOIN ${this.s}.snapshots s
+                       ON s.stream_id = r.stream_id AND s.schema_version = r.state_version)
+       SELECT stream_id, state_version, NULL::uuid AS event_id, version, NULL::text AS type, schema_version,
+              state AS data
+       FROM snap
+       UNION ALL
+       SELECT r.stream_id, r.state_version, e.event_id, e.stream_version, e.type, e.schema_version, e.data
+       FROM req r JOIN ${this.s}.events e ON e.stream_id = r.stream_id
+         LEFT JOIN snap ON snap.stream_id = r.stream_id AND snap.state_version = r.state_version
+       WHERE e.stream_version > COALESCE(snap.version, 0)
+       ORDER BY 4`,
+      [unique.map((r) => r.streamId), unique.map((r) => r.stateVersion)],
+    );
+    const loaded = new Map<string, { snapshot: Snapshot | null; events: StreamEvent[] }>(
+      unique.map((r) => [keyOf(r), { snapshot: null, events: [] }]),
+    );
+    for (const row of rows) {
+      const into = loaded.get(`${row.state_version}:${row.stream_id}`);
+      if (!into) continue;
+      if (row.event_id === null) {
+        into.snapshot = {
+          streamId: row.stream_id,
+          version: row.version,
+          schemaVersion: row.schema_version,
+          state: row.data,
+        };
+        continue;
+      }
+      into.events.push({
+        id: row.event_id,
+        streamVersion: row.version,
+        type: row.type ?? '',
+        data: this.upcast(row.type ?? '', row.schema_version, row.data).data,
+      });
+    }
+    return batch.map((r) => {
+      const { snapshot, events } = loaded.get(keyOf(r)) ?? { snapshot: null, events: [] };
+      return { snapshot, events: [...events] };
+    });
   }
 
   /**

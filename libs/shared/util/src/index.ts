@@ -1,3 +1,4 @@
 export * from './log';
 export * from './stable-uuid';
 export * from './eventually';
+export * from './batcher';
