@@ -1,4 +1,4 @@
-import { CloudEvent, Kafka } from 'cloudevents';
+import { CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
 import { describe, expect, it } from '@jest/globals';
 import { type Envelope, fromWire, MeridianHeaders, toWire, type WireMessage } from './envelope';
 import { CodedError, ErrorCodes } from './errors';
@@ -134,6 +134,83 @@ describe('CloudEvents envelope (Kafka binary mode)', () => {
   it('rejects a value that is not JSON although the content type says so', () => {
     const wire = toWire(envelope, null);
     expect(codeOf(() => fromWire({ ...wire, value: Buffer.from('{not json') }))).toBe(ErrorCodes.contractViolation);
+  });
+});
+
+/** What the CloudEvents SDK reads from a message: its attributes, or the reason it refuses it. */
+function sdkVerdict(message: WireMessage): { ok: true; attributes: Record<string, unknown> } | { ok: false } {
+  try {
+    const kafkaMessage: KafkaMessage<string> = {
+      key: message.key ?? '',
+      value: message.value.toString('utf8'),
+      body: message.value.toString('utf8'),
+      headers: { ...message.headers },
+    };
+    const parsed = Kafka.toEvent(kafkaMessage);
+    if (Array.isArray(parsed)) return { ok: false };
+    const event = parsed as CloudEvent<unknown>;
+    if (event.specversion !== '1.0') return { ok: false };
+    event.validate();
+    const { id, type, source, time, dataschema, subject, data } = event;
+    return { ok: true, attributes: { id, type, source, time, dataschema, subject, data } };
+  } catch {
+    return { ok: false };
+  }
+}
+
+describe('fromWire agrees with the CloudEvents SDK', () => {
+  const wire = toWire(envelope, assetId);
+  const variant = (headers: Record<string, string | undefined>, value?: string): WireMessage => ({
+    key: assetId,
+    value: value === undefined ? wire.value : Buffer.from(value),
+    headers: Object.fromEntries(
+      Object.entries({ ...wire.headers, ...headers }).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+  });
+  const cases: Record<string, WireMessage> = {
+    'a full envelope': wire,
+    'a minimal one': variant({ ce_dataschema: undefined, ce_subject: undefined, ce_time: undefined }),
+    'an offset time': variant({ ce_time: '2025-03-01T12:20:30.123+02:00' }),
+    'a time without seconds fraction': variant({ ce_time: '2025-03-01T10:20:30Z' }),
+    'data that is a JSON string': variant({}, '"just text"'),
+    'data that is a JSON array': variant({}, '[1,2,3]'),
+    'specversion 0.3': variant({ ce_specversion: '0.3' }),
+    'no id': variant({ ce_id: undefined }),
+    'an empty id': variant({ ce_id: '' }),
+    'no source': variant({ ce_source: undefined }),
+    'no type': variant({ ce_type: undefined }),
+    'an empty type': variant({ ce_type: '' }),
+    'a time that is not a timestamp': variant({ ce_time: 'yesterday' }),
+    'an empty subject': variant({ ce_subject: '' }),
+    'a relative dataschema': variant({ ce_dataschema: 'not a uri' }),
+    'a value that is not JSON': variant({}, '{not json'),
+  };
+
+  it.each(Object.entries(cases))('%s: accepted or refused alike, with the same attributes', (_, message) => {
+    const sdk = sdkVerdict(message);
+    let ours: Envelope | null = null;
+    try {
+      ours = fromWire(message);
+    } catch (err) {
+      expect(err).toBeInstanceOf(CodedError);
+      expect((err as CodedError).code).toBe(ErrorCodes.contractViolation);
+    }
+    expect(ours !== null).toBe(sdk.ok);
+    if (!sdk.ok || ours === null) return;
+    const { id, type, source, dataschema, subject, data } = ours;
+    const { time: sdkTime, ...sdkRest } = sdk.attributes;
+    expect({ id, type, source, dataschema, subject, data }).toEqual(sdkRest);
+    // The SDK fills in the current time when there is none; the envelope says "unknown" (epoch).
+    if (message.headers.ce_time) expect(Date.parse(ours.time)).toBe(Date.parse(String(sdkTime)));
+  });
+
+  // CloudEvents 1.0 requires both; the SDK lets them pass (it assumes 1.0, and takes any date).
+  it.each([
+    ['no specversion', variant({ ce_specversion: undefined })],
+    ['a date without a time', variant({ ce_time: '2025-03-01' })],
+  ])('%s: refused, where the SDK is lenient', (_, message) => {
+    expect(sdkVerdict(message).ok).toBe(true);
+    expect(codeOf(() => fromWire(message))).toBe(ErrorCodes.contractViolation);
   });
 });
 

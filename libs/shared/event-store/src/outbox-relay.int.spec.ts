@@ -254,4 +254,36 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     expect(byA).not.toContain(after.id);
     await b.stop();
   });
+
+  it('publishes an append through its own store at once, not at its next poll; stops at once while idle', async () => {
+    const seen: { id: string; at: number }[] = [];
+    const relay = new OutboxRelay(
+      pool,
+      store,
+      async (events) => void seen.push(...events.map((e) => ({ id: e.id, at: Date.now() }))),
+      // A poll this long would fail the test: only the wake-up can publish in time.
+      { name: 'woken', batchSize: 500, idleDelayMs: 600_000 },
+    );
+    relays.push(relay);
+    relay.start();
+    await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(N), { timeoutMs: 20_000 });
+    for (let round = 0; round < 3; round++) {
+      await sleep(200); // the relay is idle, waiting
+      const e = newEvent(streamIds[round], 200 + round);
+      const appendedAt = Date.now();
+      await store.append(streamIds[round], 'any', [e]);
+      const published = await eventually(
+        () => {
+          const hit = seen.find((s) => s.id === e.id);
+          expect(hit).toBeDefined();
+          return hit as { at: number };
+        },
+        { timeoutMs: 10_000 },
+      );
+      expect(published.at - appendedAt).toBeLessThan(10_000);
+    }
+    const stopping = Date.now();
+    await relay.stop();
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+  });
 });

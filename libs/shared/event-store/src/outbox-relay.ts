@@ -8,7 +8,10 @@ export interface RelayOptions {
   /** Checkpoint name; one relay per (schema, name) runs at a time across all replicas. */
   readonly name: string;
   readonly batchSize?: number;
-  /** Poll delay while `$all` has nothing new. */
+  /**
+   * Poll delay while `$all` has nothing new (default 100 ms). An append through the same store
+   * (same process) wakes the relay at once; the poll finds appends made by other processes.
+   */
   readonly idleDelayMs?: number;
   readonly log?: Log;
 }
@@ -34,6 +37,10 @@ export class OutboxRelay {
   private stopping = false;
   private lockClient: PoolClient | null = null;
   private position: AllPosition | null = null;
+  /** Set by an append that came while the relay was not waiting: the next wait returns at once. */
+  private woken = false;
+  private wake: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
   private readonly log: Log;
   /** Events published since start; read by benchmarks and health. */
   published = 0;
@@ -50,11 +57,15 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.stopping = false;
+    this.unsubscribe = this.store.onAppend(() => this.wakeUp());
     this.running = this.loop();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.wakeUp();
     await this.running;
     this.running = null;
     await this.releaseLock();
@@ -86,7 +97,7 @@ export class OutboxRelay {
         }
         const n = await this.step();
         failures = 0;
-        if (n === 0) await sleep(this.options.idleDelayMs ?? 20);
+        if (n === 0) await this.idle(this.options.idleDelayMs ?? 100);
       } catch (err) {
         failures++;
         const delay = Math.min(100 * 2 ** failures, 5000);
@@ -95,6 +106,27 @@ export class OutboxRelay {
         await sleep(delay);
       }
     }
+  }
+
+  private wakeUp(): void {
+    if (this.wake) this.wake();
+    else this.woken = true;
+  }
+
+  /** Waits until an append wakes the relay, or `ms` passed. */
+  private async idle(ms: number): Promise<void> {
+    if (this.woken || this.stopping) {
+      this.woken = false;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.wake = null;
+    this.woken = false;
   }
 
   private async step(): Promise<number> {

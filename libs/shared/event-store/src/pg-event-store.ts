@@ -63,6 +63,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
   readonly commits: GroupCommit;
   /** Loads of concurrent commands share a round trip (see `loadStream`). */
   readonly loads: Batcher<LoadRequest, StreamLoad>;
+  private readonly appendListeners = new Set<() => void>();
 
   constructor(
     private readonly pool: Pool,
@@ -77,10 +78,22 @@ export class PgEventStore implements EventStore, AllStreamReader {
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const outcome = await this.commits.submit({ streamId, expected: expected === 'any' ? -1 : expected, events });
-    if (outcome !== 'conflict') return { nextVersion: outcome, duplicate: false };
+    if (outcome !== 'conflict') {
+      for (const listener of this.appendListeners) listener();
+      return { nextVersion: outcome, duplicate: false };
+    }
     const previous = await this.alreadyAppended(streamId, events);
     if (previous !== null) return { nextVersion: previous, duplicate: true };
     throw new ConcurrencyError(streamId, expected);
+  }
+
+  /**
+   * Calls `listener` after every append committed through this store object (this process only):
+   * lets the outbox relay publish at once instead of waiting for its next poll. Returns the unsubscribe.
+   */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   /** A retried append whose events are all stored already is a success, not a conflict. */
