@@ -18,7 +18,7 @@
  * the workflow's consumer group already has members.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,8 @@ interface PhaseResult {
    * generator. The rest is Kafka, PostgreSQL, Redis and whatever else runs on the machine.
    */
   readonly cores: { readonly machine: number | null; readonly services: number | null; readonly client: number };
+  /** CPU milliseconds per command, per party (each service, PostgreSQL, Kafka, Redis), with /proc. */
+  readonly cpuMsPerCommand: Readonly<Record<string, number>>;
   readonly client: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
   readonly timings: Timings;
 }
@@ -151,6 +153,54 @@ function processTicks(pids: readonly number[]): number | null {
   return ticks;
 }
 
+/** Processes by party: each service by name, and every PostgreSQL, Kafka (java) and Redis process of the machine. */
+function partyPids(services: Readonly<Record<string, number>>): Map<string, number[]> {
+  const parties = new Map<string, number[]>(Object.entries(services).map(([name, pid]) => [name, [pid]]));
+  const byCommand: Readonly<Record<string, string>> = { postgres: 'PostgreSQL', java: 'Kafka', 'redis-server': 'Redis' };
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const party = byCommand[readFileSync(`/proc/${entry}/comm`, 'utf8').trim()];
+        if (party) parties.set(party, [...(parties.get(party) ?? []), Number(entry)]);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return parties;
+}
+
+/** utime + stime per pid; pids that are gone are left out. */
+function ticksByPid(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const t = processTicks([pid]);
+    if (t !== null) out.set(pid, t);
+  }
+  return out;
+}
+
+/**
+ * CPU milliseconds per command for each party over a phase (a process that started during the
+ * phase counts from zero; one that ended is lost, which PostgreSQL's pooled backends rarely do).
+ */
+function cpuPerCommand(services: Readonly<Record<string, number>>) {
+  const before = new Map([...partyPids(services)].map(([party, pids]) => [party, ticksByPid(pids)]));
+  return (commands: number): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [party, pids] of partyPids(services)) {
+      const was = before.get(party) ?? new Map<number, number>();
+      let ticks = 0;
+      for (const [pid, t] of ticksByPid(pids)) ticks += t - (was.get(pid) ?? 0);
+      out[party] = round((ticks * (1000 / CLOCK_TICKS_PER_S)) / commands);
+    }
+    return out;
+  };
+}
+
 /** Starts counting CPU; the returned function gives the cores used since, per party. */
 function cpuMeter(servicePids: readonly number[]) {
   const started = now();
@@ -198,16 +248,19 @@ async function measure(
   name: string,
   total: number,
   inFlight: number,
-  servicePids: readonly number[],
+  services: Readonly<Record<string, number>>,
 ) {
+  const servicePids = Object.values(services);
   const admin = client(base, tenant, 1);
   try {
     const reset = await admin.call('DELETE', '/internal/timings');
     if (reset.status !== 204) throw new Error(`DELETE /internal/timings answered ${reset.status}: ${reset.text}`);
     say(`${name}: ${total} commands, ${inFlight} in flight`);
     const meter = cpuMeter(servicePids);
+    const perCommand = cpuPerCommand(services);
     const run = await runPhase(base, tenant, name, total, inFlight);
     const cores = meter();
+    const cpuMsPerCommand = perCommand(total);
     const read = await admin.call('GET', '/internal/timings');
     if (read.status !== 200) throw new Error(`GET /internal/timings answered ${read.status}: ${read.text}`);
     const result: PhaseResult = {
@@ -219,6 +272,7 @@ async function measure(
       statuses: run.statuses,
       load: round(loadavg()[0]),
       cores,
+      cpuMsPerCommand,
       client: {
         p50: round(percentile(run.latencies, 50)),
         p95: round(percentile(run.latencies, 95)),
@@ -253,6 +307,10 @@ function table(phase: PhaseResult): string {
         .map(([k, v]) => `${k}: ${v}`)
         .join(', ')}); cores busy: machine ${phase.cores.machine ?? '?'} of ${availableParallelism()}, services ` +
       `${phase.cores.services ?? '?'}, load generator ${phase.cores.client}; load average ${phase.load}`,
+    '',
+    `CPU per command (ms): ${Object.entries(phase.cpuMsPerCommand)
+      .map(([party, v]) => `${party} ${v}`)
+      .join(', ')}; total ${round(Object.values(phase.cpuMsPerCommand).reduce((a, b) => a + b, 0))}`,
     '',
     '| hop | count | p50 ms | p95 ms | p99 ms | max ms | mean ms | share of mean |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -358,19 +416,26 @@ async function main(): Promise<void> {
     say(`gateway ${base.origin}, tenant ${tenant}; warming up with ${warmup} commands`);
     await runPhase(base, tenant, 'warm-up', warmup, 8);
     await new Promise((r) => setTimeout(r, 3000)); // the relay and projection catch up
-    const pids = (stack?.services ?? []).map((s) => s.process.pid).filter((p): p is number => p !== undefined);
+    const services = Object.fromEntries(
+      (stack?.services ?? []).flatMap((s) => (s.process.pid === undefined ? [] : [[s.name, s.process.pid]])),
+    ) as Record<string, number>;
+    const pids = Object.values(services);
     // What the machine and the services burn with no command at all (consumers polling, timers).
     const idleMeter = cpuMeter(pids);
+    const idleParties = cpuPerCommand(services);
     await new Promise((r) => setTimeout(r, 5000));
-    const idle = idleMeter();
+    const idle = { ...idleMeter(), byParty: idleParties(5000) }; // CPU ms per ms: cores
     say(`idle: cores busy: machine ${idle.machine ?? '?'}, services ${idle.services ?? '?'}`);
-    const phases = [await measure(base, tenant, 'Low load', low, 1, pids)];
+    const phases = [await measure(base, tenant, 'Low load', low, 1, services)];
     await new Promise((r) => setTimeout(r, 3000));
-    phases.push(await measure(base, tenant, 'Saturation', saturation, inFlight, pids));
+    phases.push(await measure(base, tenant, 'Saturation', saturation, inFlight, services));
     const out = option('out');
     if (out) writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), idle, phases }, null, 2)}\n`);
     const idleLine =
-      `Idle (5 s, no commands): cores busy: machine ${idle.machine ?? '?'}, ` + `services ${idle.services ?? '?'}`;
+      `Idle (5 s, no commands): cores busy: machine ${idle.machine ?? '?'}, services ${idle.services ?? '?'} (` +
+      `${Object.entries(idle.byParty)
+        .map(([party, cores]) => `${party} ${cores}`)
+        .join(', ')})`;
     process.stdout.write(`\n${idleLine}\n\n${phases.map(table).join('\n\n')}\n`);
   } finally {
     await stop();

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { Batcher } from '@meridian/shared/util';
 
 export interface AssetRegistration {
   readonly assetId: string;
@@ -9,31 +10,115 @@ export interface AssetRegistration {
   readonly version: number;
 }
 
+interface StatusChange {
+  readonly assetId: string;
+  readonly tenantId: string;
+  readonly status: string;
+  readonly version: number;
+}
+
 /**
  * Writes of workflow facts into asset_latest. Each write carries the asset stream version and
- * applies only if newer, so a redelivered or replayed event changes nothing.
+ * applies only if newer, so a redelivered or replayed event changes nothing. Writes that arrive
+ * while one is in flight (the projection handles many assets' events at once) go together in one
+ * statement; each is still answered on its own (applied or not). A batch naming one asset twice is
+ * written one by one, in arrival order, because one statement cannot change a row twice.
  */
 export class AssetLatestWriter {
-  constructor(private readonly pool: Pool) {}
+  private readonly registrations: Batcher<AssetRegistration, boolean | Error>;
+  private readonly statuses: Batcher<StatusChange, boolean | Error>;
 
+  constructor(private readonly pool: Pool) {
+    this.registrations = new Batcher((batch) => writeEach(batch, (b) => this.register(b)), { maxBatch: 256 });
+    this.statuses = new Batcher((batch) => writeEach(batch, (b) => this.changeStatus(b)), { maxBatch: 256 });
+  }
+
+  /** True when the registration was applied (false: the row is as new already, or of another tenant). */
   async applyRegistration(r: AssetRegistration): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (asset_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, status = EXCLUDED.status,
-         version = EXCLUDED.version, updated_at = now()
-       WHERE read.asset_latest.version < EXCLUDED.version AND read.asset_latest.tenant_id = EXCLUDED.tenant_id`,
-      [r.assetId, r.tenantId, r.name, r.kind, r.status, r.version],
-    );
-    return rowCount === 1;
+    return settled(await this.registrations.submit(r));
   }
 
   async applyStatus(assetId: string, tenantId: string, status: string, version: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE read.asset_latest SET status = $3, version = $4, updated_at = now()
-       WHERE asset_id = $1 AND tenant_id = $2 AND version < $4`,
-      [assetId, tenantId, status, version],
+    return settled(await this.statuses.submit({ assetId, tenantId, status, version }));
+  }
+
+  private async register(batch: readonly AssetRegistration[]): Promise<boolean[]> {
+    const { rows } = await this.pool.query<{ asset_id: string }>(
+      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+       ON CONFLICT (asset_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, status = EXCLUDED.status,
+         version = EXCLUDED.version, updated_at = now()
+       WHERE read.asset_latest.version < EXCLUDED.version AND read.asset_latest.tenant_id = EXCLUDED.tenant_id
+       RETURNING asset_id`,
+      [
+        batch.map((r) => r.assetId),
+        batch.map((r) => r.tenantId),
+        batch.map((r) => r.name),
+        batch.map((r) => r.kind),
+        batch.map((r) => r.status),
+        batch.map((r) => r.version),
+      ],
     );
-    return rowCount === 1;
+    return appliedOf(batch, rows);
+  }
+
+  private async changeStatus(batch: readonly StatusChange[]): Promise<boolean[]> {
+    const { rows } = await this.pool.query<{ asset_id: string }>(
+      `UPDATE read.asset_latest a SET status = u.status, version = u.version, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS u(asset_id, tenant_id, status, version)
+       WHERE a.asset_id = u.asset_id AND a.tenant_id = u.tenant_id AND a.version < u.version
+       RETURNING a.asset_id`,
+      [
+        batch.map((c) => c.assetId),
+        batch.map((c) => c.tenantId),
+        batch.map((c) => c.status),
+        batch.map((c) => c.version),
+      ],
+    );
+    return appliedOf(batch, rows);
   }
 }
+
+const settled = (outcome: boolean | Error): boolean => {
+  if (outcome instanceof Error) throw outcome;
+  return outcome;
+};
+
+/** PostgreSQL refused the data (SQLSTATE class 22 or 23): that write's failure, not the batch's. */
+const refusedData = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+
+/**
+ * Writes a batch in one statement. When one statement cannot take it (an asset twice) or the
+ * database refuses the data, the writes go one by one, so a refused write fails alone and its
+ * neighbours are applied. Any other failure (connection lost) fails the batch, whose callers retry.
+ */
+async function writeEach<T extends { readonly assetId: string }>(
+  batch: readonly T[],
+  write: (batch: readonly T[]) => Promise<boolean[]>,
+): Promise<(boolean | Error)[]> {
+  if (batch.length > 1 && new Set(batch.map((b) => b.assetId)).size === batch.length) {
+    try {
+      return await write(batch);
+    } catch (err) {
+      if (!refusedData(err)) throw err;
+    }
+  }
+  const out: (boolean | Error)[] = [];
+  for (const item of batch) {
+    try {
+      out.push(...(await write([item])));
+    } catch (err) {
+      if (!refusedData(err)) throw err;
+      out.push(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  return out;
+}
+
+const appliedOf = (
+  batch: readonly { readonly assetId: string }[],
+  rows: readonly { asset_id: string }[],
+): boolean[] => {
+  const applied = new Set(rows.map((r) => r.asset_id.toLowerCase()));
+  return batch.map((b) => applied.has(b.assetId.toLowerCase()));
+};

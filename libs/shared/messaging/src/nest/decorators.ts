@@ -49,7 +49,10 @@ type Result<T> = T | Promise<T> | Observable<T>;
 
 /** A request handler: the validated request in, the reply body out (a CodedError becomes a rejection). */
 export type RequestMethod<C extends MessageContract> = (request: Envelope<DataOf<C>>) => Result<ReplyBody>;
-/** An event handler: at-least-once, in order per partition; a thrown error is retried (poison: DLQ). */
+/**
+ * An event handler: at-least-once, in order per key (events of different keys run concurrently); a
+ * thrown error is retried (poison: DLQ).
+ */
 export type EventMethod<C extends MessageContract> = (event: Envelope<DataOf<C>>, origin: Origin) => unknown;
 /** A batch handler: one call per fetched batch (per message type), messages in offset order. */
 export type BatchMethod<C extends MessageContract> = (

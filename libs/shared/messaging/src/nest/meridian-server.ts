@@ -157,7 +157,9 @@ export class MeridianServer
     this.subscription = subscription;
     if (options.mode === 'events') {
       const run = options.withContext ?? (<T>(_: Envelope, work: () => Promise<T>) => work());
-      await subscription.run(async (envelope, origin) => {
+      // Pipelined like requests: events of different keys (streams) are handled at once, so writes
+      // can batch (AssetLatestWriter); per key, order holds.
+      await subscription.runPipelined(async (envelope, origin) => {
         const route = routes.get(envelope.type);
         if (!route) return;
         await run(envelope, () => invoke(route.handler, validated(route, envelope), origin));
