@@ -13,8 +13,8 @@
  * `--start` boots the five services with tools/stack.ts on :38080–:38084 with a fresh database
  * `meridian_breakdown` (dropped at the end) on the broker of KAFKA_BROKERS, and stops them at the
  * end. The services use Meridian's fixed topic names and consumer groups: give them a broker no
- * other Meridian stack uses (`MERIDIAN_KAFKA_STATE=kafka-breakdown MERIDIAN_KAFKA_PORT=39092
- * MERIDIAN_KAFKA_CONTROLLER_PORT=39093 bash infra/scripts/kafka.sh start`); the start refuses when
+ * other Meridian stack uses (`MERIDIAN_KAFKA_STATE=kafka-breakdown MERIDIAN_KAFKA_PORT=49092
+ * MERIDIAN_KAFKA_CONTROLLER_PORT=49093 bash infra/scripts/kafka.sh start`); the start refuses when
  * the workflow's consumer group already has members.
  */
 import { randomUUID } from 'node:crypto';
@@ -156,7 +156,11 @@ function processTicks(pids: readonly number[]): number | null {
 /** Processes by party: each service by name, and every PostgreSQL, Kafka (java) and Redis process of the machine. */
 function partyPids(services: Readonly<Record<string, number>>): Map<string, number[]> {
   const parties = new Map<string, number[]>(Object.entries(services).map(([name, pid]) => [name, [pid]]));
-  const byCommand: Readonly<Record<string, string>> = { postgres: 'PostgreSQL', java: 'Kafka', 'redis-server': 'Redis' };
+  const byCommand: Readonly<Record<string, string>> = {
+    postgres: 'PostgreSQL',
+    java: 'Kafka',
+    'redis-server': 'Redis',
+  };
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;

@@ -53,7 +53,7 @@ describe('AssetLatestWriter batches concurrent writes (real PostGIS)', () => {
   });
 
   it('applies 60 concurrent registrations and then status changes, each answered on its own', async () => {
-    const ids = Array.from({ length: 60 }, () => randomUUID());
+    const ids: string[] = Array.from({ length: 60 }, () => randomUUID());
     const applied = await Promise.all(ids.map((id, i) => writer.applyRegistration(registration(id, `a${i}`))));
     expect(applied).toEqual(ids.map(() => true));
     // Half the changes are stale (version 1 is stored already): those are answered false.

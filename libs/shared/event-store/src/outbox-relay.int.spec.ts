@@ -16,6 +16,7 @@ import {
 import { silentLog, sleep } from '@meridian/shared/util';
 import { eventStoreMigrations } from './event-store.sql';
 import { migrate } from './migrations';
+import { positionOf } from './all-stream';
 import { OutboxRelay, type Publish } from './outbox-relay';
 import { PgEventStore } from './pg-event-store';
 
@@ -256,11 +257,11 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
   });
 
   it('publishes an append through its own store at once, not at its next poll; stops at once while idle', async () => {
-    const seen: { id: string; at: number }[] = [];
+    const seen: { id: string; at: number; event: RecordedEvent }[] = [];
     const relay = new OutboxRelay(
       pool,
       store,
-      async (events) => void seen.push(...events.map((e) => ({ id: e.id, at: Date.now() }))),
+      async (events) => void seen.push(...events.map((event) => ({ id: event.id, at: Date.now(), event }))),
       // A poll this long would fail the test: only the wake-up can publish in time.
       { name: 'woken', batchSize: 500, idleDelayMs: 600_000 },
     );
@@ -285,5 +286,7 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     const stopping = Date.now();
     await relay.stop();
     expect(Date.now() - stopping).toBeLessThan(10_000);
+    // The last batch's checkpoint rides on the next read; at a stop it is stored on its own.
+    expect(await store.loadCheckpoint('woken')).toEqual(positionOf(seen[seen.length - 1].event));
   });
 });

@@ -37,6 +37,8 @@ export class OutboxRelay {
   private stopping = false;
   private lockClient: PoolClient | null = null;
   private position: AllPosition | null = null;
+  /** Published and acknowledged, not yet stored: goes out with the next read (or at stop). */
+  private unsaved: AllPosition | null = null;
   /** Set by an append that came while the relay was not waiting: the next wait returns at once. */
   private woken = false;
   private wake: (() => void) | null = null;
@@ -68,6 +70,12 @@ export class OutboxRelay {
     this.wakeUp();
     await this.running;
     this.running = null;
+    await this.saveUnsaved().catch((err: unknown) =>
+      this.log.warn(
+        { err, relay: this.options.name },
+        'relay checkpoint not saved at stop; a batch is published again',
+      ),
+    );
     await this.releaseLock();
   }
 
@@ -97,7 +105,8 @@ export class OutboxRelay {
         }
         const n = await this.step();
         failures = 0;
-        if (n === 0) await this.idle(this.options.idleDelayMs ?? 100);
+        // A short batch was everything there was: reading again at once would find nothing.
+        if (n < this.batchSize) await this.idle(this.options.idleDelayMs ?? 100);
       } catch (err) {
         failures++;
         const delay = Math.min(100 * 2 ** failures, 5000);
@@ -129,19 +138,36 @@ export class OutboxRelay {
     this.woken = false;
   }
 
+  private get batchSize(): number {
+    return this.options.batchSize ?? 500;
+  }
+
+  /**
+   * One read and one publish. The checkpoint of the previous batch is stored by the same statement
+   * that reads the next one (one round trip instead of two), so a crash after a publish re-publishes
+   * that batch — as it would have before — and an idle relay stores it at its next poll.
+   */
   private async step(): Promise<number> {
     // The checkpoint is read and written on the connection that holds the lock: if that session
     // died (and another relay took over), the save fails and this relay stops at once.
     const via = this.lockClient ?? undefined;
     this.position ??= await this.store.loadCheckpoint(this.options.name, via);
-    const batch = await this.store.readAll(this.position, this.options.batchSize ?? 500);
+    const save = this.unsaved ? { name: this.options.name, position: this.unsaved } : undefined;
+    const batch = await this.store.readAll(this.position, this.batchSize, { save, via });
+    this.unsaved = null;
     if (batch.length === 0) return 0;
     await this.publish(batch);
     const next = positionOf(batch[batch.length - 1]);
-    await this.store.saveCheckpoint(this.options.name, next, via);
     this.position = next;
+    this.unsaved = next;
     this.published += batch.length;
     return batch.length;
+  }
+
+  private async saveUnsaved(): Promise<void> {
+    if (!this.unsaved || !this.lockClient) return;
+    await this.store.saveCheckpoint(this.options.name, this.unsaved, this.lockClient);
+    this.unsaved = null;
   }
 
   /** A session advisory lock on a dedicated connection: released if this process dies. */
@@ -176,6 +202,8 @@ export class OutboxRelay {
     const client = this.lockClient;
     this.lockClient = null;
     this.position = null;
+    // Its progress is the lock holder's to store; the next holder starts at the stored checkpoint.
+    this.unsaved = null;
     if (!client) return;
     try {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`meridian.relay.${this.options.name}`]);

@@ -54,6 +54,12 @@ interface LoadRow {
   data: unknown;
 }
 
+/** A checkpoint to store along with a read of `$all` (see `readAll`). */
+export interface SaveCheckpoint {
+  readonly name: string;
+  readonly position: AllPosition;
+}
+
 /** A pool or a single client. */
 export type Queryable = Pick<Pool, 'query'>;
 
@@ -205,18 +211,34 @@ export class PgEventStore implements EventStore, AllStreamReader {
    * one still running are visible, so an event whose sequence number was taken early but
    * committed late is delivered later rather than skipped.
    */
-  async readAll(after: AllPosition, limit: number): Promise<readonly RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
+  async readAll(
+    after: AllPosition,
+    limit: number,
+    options: { readonly save?: SaveCheckpoint; readonly via?: Queryable } = {},
+  ): Promise<readonly RecordedEvent[]> {
+    const { save, via = this.pool } = options;
+    // `save` stores a checkpoint in the same statement (the relay's previous batch): a data-modifying
+    // WITH runs whether or not the query reads it.
+    const saving = save
+      ? `WITH saved AS (
+           INSERT INTO ${this.s}.checkpoints (name, transaction_id, global_position) VALUES ($4, $5::xid8, $6)
+           ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+             global_position = EXCLUDED.global_position, updated_at = now())
+         `
+      : '';
+    const params: unknown[] = [after.transactionId, after.globalPosition, limit];
+    if (save) params.push(save.name, save.position.transactionId, save.position.globalPosition);
+    const { rows } = await via.query<EventRow>(
       // The alias matters: unqualified, ORDER BY would sort by the text output column and put
       // transaction 10000 before 9990, skipping events whenever xids gain a digit.
-      `SELECT e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.stream_version, e.event_id,
-              e.type, e.schema_version, e.data, e.metadata, e.recorded_at
+      `${saving}SELECT e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.stream_version,
+              e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at
        FROM ${this.s}.events e
        WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY e.transaction_id, e.global_position
        LIMIT $3`,
-      [after.transactionId, after.globalPosition, limit],
+      params,
     );
     return rows.map((r) => this.toRecorded(r));
   }

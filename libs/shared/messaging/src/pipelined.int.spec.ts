@@ -138,4 +138,37 @@ describe('Subscription.runPipelined (request topics)', () => {
       await sub.stop();
     }
   });
+
+  it('spaces its offset commits under a steady stream, and commits the last offset at a stop', async () => {
+    const name = await topic();
+    const groupId = `pipelined-${suffix()}`;
+    const sub = new Subscription(bus, { groupId, topics: [name], log: silentLog });
+    const done: string[] = [];
+    await sub.runPipelined(async (envelope) => void done.push(nameOf(envelope.data)));
+    const commits: number[] = [];
+    const admin = await bus.admin();
+    // One message every ~5 ms for a second: one commit each would be ~200 commits.
+    const sampling = (async () => {
+      for (let i = 0; i < 200; i++) {
+        await bus.send(name, [note(`m-${i}`)]);
+        if (i % 20 === 19) {
+          const [entry] = await admin.fetchOffsets({ groupId, topics: [name] });
+          commits.push(Number(entry.partitions[0].offset));
+        }
+        await sleep(5);
+      }
+    })();
+    try {
+      await sampling;
+      await eventually(() => expect(done).toHaveLength(200));
+      // Commits trail the handled messages (by at most an interval) but do advance, ~10 a second.
+      expect(commits.some((c) => c > 0)).toBe(true);
+      expect(sub.commitsSent).toBeGreaterThan(0);
+      expect(sub.commitsSent).toBeLessThan(60);
+    } finally {
+      await sub.stop();
+    }
+    // Whatever the interval held back went out with the stop: nothing handled is redelivered.
+    expect(await committed(groupId, name)).toBe('200');
+  });
 });
