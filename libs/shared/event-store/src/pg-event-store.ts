@@ -43,8 +43,8 @@ interface LoadRequest {
 }
 
 interface LoadRow {
-  stream_id: string;
-  state_version: number;
+  /** The request's position in the batch, from 1. */
+  i: number;
   /** Null on the snapshot row. */
   event_id: string | null;
   /** The snapshot's version, or the event's stream version. */
@@ -161,38 +161,40 @@ export class PgEventStore implements EventStore, AllStreamReader {
   private async loadStreams(batch: readonly LoadRequest[]): Promise<StreamLoad[]> {
     const keyOf = (r: LoadRequest): string => `${r.stateVersion}:${r.streamId}`;
     const unique = [...new Map(batch.map((r) => [keyOf(r), r])).values()];
-    // A snapshot row has no event id; by version it sorts before the events after it.
+    // Rows name their request by its position (`i`); a snapshot row has no event id. No ORDER BY:
+    // each stream's events come from its index in version order, and a sort of a long stream
+    // would cost more than the check below.
     const { rows } = await this.pool.query<LoadRow>(
-      `WITH req AS (SELECT * FROM unnest($1::text[], $2::int[]) AS r(stream_id, state_version)),
-            snap AS (SELECT s.stream_id, r.state_version, s.version, s.schema_version, s.state
+      `WITH req AS (SELECT * FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS r(stream_id, state_version, i)),
+            snap AS (SELECT r.i, s.version, s.schema_version, s.state
                      FROM req r JOIN ${this.s}.snapshots s
                        ON s.stream_id = r.stream_id AND s.schema_version = r.state_version)
-       SELECT stream_id, state_version, NULL::uuid AS event_id, version, NULL::text AS type, schema_version,
-              state AS data
-       FROM snap
+       SELECT i::int, NULL::uuid AS event_id, version, NULL::text AS type, schema_version, state AS data FROM snap
        UNION ALL
-       SELECT r.stream_id, r.state_version, e.event_id, e.stream_version, e.type, e.schema_version, e.data
+       SELECT r.i::int, e.event_id, e.stream_version, e.type, e.schema_version, e.data
        FROM req r JOIN ${this.s}.events e ON e.stream_id = r.stream_id
-         LEFT JOIN snap ON snap.stream_id = r.stream_id AND snap.state_version = r.state_version
-       WHERE e.stream_version > COALESCE(snap.version, 0)
-       ORDER BY 4`,
+       WHERE e.stream_version > COALESCE((SELECT snap.version FROM snap WHERE snap.i = r.i), 0)`,
       [unique.map((r) => r.streamId), unique.map((r) => r.stateVersion)],
     );
-    const loaded = new Map<string, { snapshot: Snapshot | null; events: StreamEvent[] }>(
-      unique.map((r) => [keyOf(r), { snapshot: null, events: [] }]),
-    );
+    const loaded = unique.map((r) => ({
+      request: r,
+      snapshot: null as Snapshot | null,
+      events: [] as StreamEvent[],
+      ordered: true,
+    }));
     for (const row of rows) {
-      const into = loaded.get(`${row.state_version}:${row.stream_id}`);
-      if (!into) continue;
+      const into = loaded[row.i - 1];
       if (row.event_id === null) {
         into.snapshot = {
-          streamId: row.stream_id,
+          streamId: into.request.streamId,
           version: row.version,
           schemaVersion: row.schema_version,
           state: row.data,
         };
         continue;
       }
+      const last = into.events[into.events.length - 1];
+      if (last && last.streamVersion > row.version) into.ordered = false;
       into.events.push({
         id: row.event_id,
         streamVersion: row.version,
@@ -200,9 +202,15 @@ export class PgEventStore implements EventStore, AllStreamReader {
         data: this.upcast(row.type ?? '', row.schema_version, row.data).data,
       });
     }
+    const byKey = new Map(
+      loaded.map((l) => {
+        if (!l.ordered) l.events.sort((a, b) => a.streamVersion - b.streamVersion);
+        return [keyOf(l.request), l];
+      }),
+    );
     return batch.map((r) => {
-      const { snapshot, events } = loaded.get(keyOf(r)) ?? { snapshot: null, events: [] };
-      return { snapshot, events: [...events] };
+      const l = byKey.get(keyOf(r));
+      return { snapshot: l?.snapshot ?? null, events: l ? [...l.events] : [] };
     });
   }
 
