@@ -1,7 +1,11 @@
 import { type Admin, type Consumer, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { TopicDefinition, WireMessage } from '@meridian/contracts/core';
 import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
+import { fixKafkajsIdleTimers } from './kafkajs-idle-fix';
 import { isUnknownTopic, SendQueue } from './send-queue';
+
+// Before any client exists: every connection's request queue gets the fixed timer (see the module).
+fixKafkajsIdleTimers();
 
 export interface BusConfig {
   readonly brokers: readonly string[];
