@@ -126,7 +126,7 @@ export class Subscription {
             .finally(() => {
               if (work.lanes.get(key) === lane) work.lanes.delete(key);
               work.wake();
-              this.commitWatermark(batch.topic, batch.partition, work);
+              this.commitWatermarks();
             });
           work.lanes.set(key, lane);
           resolveOffset(message.offset);
@@ -138,60 +138,76 @@ export class Subscription {
   private readonly partitions = new Map<string, PartitionWork>();
   /** Offset commits a pipelined run has sent (for tests and benchmarks). */
   commitsSent = 0;
+  private readonly commit: {
+    inFlight: Promise<void> | null;
+    again: boolean;
+    lastAt: number;
+    trailing: NodeJS.Timeout | null;
+  } = { inFlight: null, again: false, lastAt: 0, trailing: null };
+
+  /** Resolves when no commit is in flight or due again. */
+  private async commitsSettled(): Promise<void> {
+    while (this.commit.inFlight) await this.commit.inFlight;
+  }
 
   private partitionWork(topic: string, partition: number): PartitionWork {
     const id = `${topic}|${partition}`;
     let work = this.partitions.get(id);
     if (!work) {
-      work = new PartitionWork(topic, partition);
+      work = new PartitionWork({ topic, partition });
       this.partitions.set(id, work);
     }
     return work;
   }
 
   /**
-   * Commits the partition's low watermark if it advanced; one commit in flight per partition, and
-   * at most one per COMMIT_INTERVAL_MS: a completion within the interval leaves a trailing commit
-   * for its end. Commits are not on any message's path; spacing them saves a broker round trip per
-   * message at low load, and a crash redelivers at most that interval's messages, idempotently.
-   * `now` (at stop) commits at once.
+   * Commits the low watermark of every partition whose watermark advanced, in one request: one
+   * commit in flight per consumer, and at most one per COMMIT_INTERVAL_MS — a completion within
+   * the interval leaves a trailing commit for its end. Commits are on no message's path; spacing
+   * and merging them saves a broker round trip per message at low load and one per partition under
+   * load, and a crash redelivers at most that interval's messages, idempotently. `now` (at stop)
+   * commits at once.
    */
-  private commitWatermark(topic: string, partition: number, work: PartitionWork, now = false): void {
-    if (work.committing) {
-      work.recommit = true;
+  private commitWatermarks(now = false): void {
+    if (this.commit.inFlight) {
+      this.commit.again = true;
       return;
     }
-    const watermark = work.watermark();
-    if (watermark === null || watermark <= work.committed) return;
-    const wait = work.lastCommitAt + COMMIT_INTERVAL_MS - Date.now();
+    const wait = this.commit.lastAt + COMMIT_INTERVAL_MS - Date.now();
     if (!now && wait > 0) {
-      if (!work.trailing) {
-        work.trailing = setTimeout(() => {
-          work.trailing = null;
-          this.commitWatermark(topic, partition, work);
+      if (!this.commit.trailing) {
+        this.commit.trailing = setTimeout(() => {
+          this.commit.trailing = null;
+          this.commitWatermarks();
         }, wait);
-        work.trailing.unref();
+        this.commit.trailing.unref();
       }
       return;
     }
-    if (work.trailing) clearTimeout(work.trailing);
-    work.trailing = null;
-    work.committing = true;
-    work.lastCommitAt = Date.now();
+    if (this.commit.trailing) clearTimeout(this.commit.trailing);
+    this.commit.trailing = null;
+    const advanced = [...this.partitions.values()].flatMap((work) => {
+      const offset = work.watermark();
+      return offset !== null && offset > work.committed ? [{ work, offset }] : [];
+    });
+    if (advanced.length === 0) return;
+    this.commit.lastAt = Date.now();
     this.commitsSent++;
-    this.consumer
-      .commitOffsets([{ topic, partition, offset: watermark.toString() }])
+    this.commit.inFlight = this.consumer
+      .commitOffsets(advanced.map(({ work, offset }) => ({ ...work.id, offset: offset.toString() })))
       .then(
-        () => (work.committed = watermark > work.committed ? watermark : work.committed),
-        // Not a member right now (rebalance, stop): whoever owns the partition next starts at the
+        () =>
+          advanced.forEach(({ work, offset }) => (work.committed = offset > work.committed ? offset : work.committed)),
+        // Not a member right now (rebalance, stop): whoever owns a partition next starts at its
         // last committed watermark and handles the rest again, idempotently.
-        (err: unknown) => this.options.log.warn({ err: String(err), topic, partition }, 'offset commit failed'),
+        (err: unknown) =>
+          this.options.log.warn({ err: String(err), partitions: advanced.length }, 'offset commit failed'),
       )
       .finally(() => {
-        work.committing = false;
-        if (work.recommit) {
-          work.recommit = false;
-          this.commitWatermark(topic, partition, work, now);
+        this.commit.inFlight = null;
+        if (this.commit.again) {
+          this.commit.again = false;
+          this.commitWatermarks(now);
         }
       });
   }
@@ -243,9 +259,9 @@ export class Subscription {
     // Pipelined lanes finish what they hold (bounded), so their watermarks are committed.
     const lanes = [...this.partitions.values()].flatMap((w) => [...w.lanes.values()]);
     await settleWithin(5000, Promise.allSettled(lanes));
-    for (const work of this.partitions.values()) this.commitWatermark(work.topic, work.partition, work, true);
-    await settleWithin(2000, Promise.allSettled([...this.partitions.values()].map((w) => w.idle())));
-    for (const work of this.partitions.values()) if (work.trailing) clearTimeout(work.trailing);
+    this.commitWatermarks(true);
+    await settleWithin(2000, this.commitsSettled());
+    if (this.commit.trailing) clearTimeout(this.commit.trailing);
     await this.consumer.disconnect();
     this.bus.forget(this.consumer);
   }
@@ -419,7 +435,7 @@ async function whileBeating<T>(heartbeat: () => Promise<void>, work: () => Promi
   }
 }
 
-/** Pipelined consumers commit a partition's watermark at most this often (see `commitWatermark`). */
+/** Pipelined consumers commit at most this often (see `commitWatermarks`). */
 const COMMIT_INTERVAL_MS = 100;
 
 /** The pipelined state of one partition: its lanes, the offsets they hold, the commit state. */
@@ -431,17 +447,9 @@ class PartitionWork {
   /** The offset after the last message taken. */
   next = -1n;
   committed = -1n;
-  committing = false;
-  recommit = false;
-  lastCommitAt = 0;
-  /** The commit scheduled for the end of the current commit interval. */
-  trailing: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
 
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-  ) {}
+  constructor(readonly id: { readonly topic: string; readonly partition: number }) {}
 
   /** The lowest offset not yet handled, or the next one when none is held. */
   watermark(): bigint | null {
@@ -459,10 +467,5 @@ class PartitionWork {
     const waiters = this.waiters;
     this.waiters = [];
     waiters.forEach((w) => w());
-  }
-
-  /** Resolves when no commit is in flight. */
-  async idle(): Promise<void> {
-    while (this.committing) await new Promise((r) => setTimeout(r, 10));
   }
 }
