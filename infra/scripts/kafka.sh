@@ -17,6 +17,7 @@
 #   MERIDIAN_KAFKA_PORT             client (PLAINTEXT) port, default 19092
 #   MERIDIAN_KAFKA_CONTROLLER_PORT  KRaft controller port, default 19093
 #   MERIDIAN_KAFKA_HEAP_OPTS        default "-Xms256m -Xmx512m"
+#   MERIDIAN_KAFKA_GC_OPTS          default "-XX:+UseG1GC -XX:MaxGCPauseMillis=20"
 #   MERIDIAN_KAFKA_JVM_OPTS         extra JVM flags
 #   MERIDIAN_KAFKA_LOG_LEVEL        root log level (default WARN)
 #   MERIDIAN_KAFKA_START_TIMEOUT    seconds to wait for readiness, default 180
@@ -33,6 +34,7 @@ KAFKA_PORT="${MERIDIAN_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${MERIDIAN_KAFKA_CONTROLLER_PORT:-19093}"
 HOST=127.0.0.1
 HEAP_OPTS="${MERIDIAN_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+GC_OPTS="${MERIDIAN_KAFKA_GC_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
 START_TIMEOUT="${MERIDIAN_KAFKA_START_TIMEOUT:-180}"
 STOP_TIMEOUT=30
 
@@ -253,7 +255,7 @@ cmd_start() {
     setsid nohup bash -c '
       for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
       echo $$ >"$0"; exec "$@"' "$PIDFILE" \
-      "$java" $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+      "$java" $HEAP_OPTS $GC_OPTS -XX:+ExitOnOutOfMemoryError \
       -Djava.awt.headless=true -Dkafka.logs.dir="$KDIR" \
       -Dlog4j2.configurationFile="$LOG4J_CONF" \
       -Dmeridian.kafka.logLevel="${MERIDIAN_KAFKA_LOG_LEVEL:-WARN}" \
