@@ -96,9 +96,11 @@ function attribute(h: Readonly<Record<string, string>>, name: string, required: 
  * Parses a binary-mode CloudEvent. Throws CONTRACT.VIOLATION for anything that is not one:
  * the messaging layer routes such messages to the DLQ rather than retrying them.
  *
- * It reads the `ce_*` headers directly and checks them as the CloudEvents SDK's `validate()` does
- * (the SDK's parse and schema check cost 20–26 µs per message, on every hop of every command); a
- * contract test feeds both the same valid and broken messages and expects the same verdicts.
+ * Binary content mode only (the contract): a structured-mode message (`application/cloudevents+json`,
+ * no `ce_*` headers) is refused. It reads the `ce_*` headers directly and checks them as the
+ * CloudEvents SDK's `validate()` does (the SDK's parse and schema check cost 20–26 µs per message,
+ * on every hop of every command); a contract test feeds both the same valid and broken messages
+ * and expects the same verdicts.
  */
 export function fromWire(message: WireMessage): Envelope<unknown> {
   const h = message.headers;
@@ -134,7 +136,8 @@ export function fromWire(message: WireMessage): Envelope<unknown> {
     id,
     type,
     source,
-    time: time ?? new Date(0).toISOString(),
+    // As the SDK gave it: normalised to UTC with milliseconds, whatever offset the producer wrote.
+    time: new Date(time ?? 0).toISOString(),
     ...(dataschema ? { dataschema } : {}),
     ...(subject ? { subject } : {}),
     data,

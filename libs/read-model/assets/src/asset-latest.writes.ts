@@ -96,7 +96,7 @@ async function writeEach<T extends { readonly assetId: string }>(
   batch: readonly T[],
   write: (batch: readonly T[]) => Promise<boolean[]>,
 ): Promise<(boolean | Error)[]> {
-  if (batch.length > 1 && new Set(batch.map((b) => b.assetId)).size === batch.length) {
+  if (batch.length > 1 && new Set(batch.map((b) => b.assetId.toLowerCase())).size === batch.length) {
     try {
       return await write(batch);
     } catch (err) {

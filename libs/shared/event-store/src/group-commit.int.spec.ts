@@ -70,6 +70,25 @@ describe('group commit of appends (PgEventStore)', () => {
     expect(loads.map((l) => l.events.length)).toEqual(streams.map((_, i) => (i % 4) + 1));
   });
 
+  it('fails only the load of a stream whose events cannot be read; its batch neighbours load', async () => {
+    const upcasting = new PgEventStore(pool, schema, {
+      'counter.broken@1': () => {
+        throw new Error('no upcaster can read this');
+      },
+    });
+    const good = Array.from({ length: 20 }, () => `good-${randomUUID()}`);
+    const bad = `bad-${randomUUID()}`;
+    await Promise.all(good.map((id) => upcasting.append(id, 0, [event()])));
+    await upcasting.append(bad, 0, [{ id: randomUUID(), type: 'counter.broken', data: {} }]);
+    // The first two go alone (two may be in flight); the bad one queues among the rest.
+    const asked = [...good.slice(0, 2), bad, ...good.slice(2)];
+    const outcomes = await Promise.allSettled(asked.map((id) => upcasting.loadStream(id, 1)));
+    expect(outcomes[2]).toMatchObject({ status: 'rejected', reason: { message: 'no upcaster can read this' } });
+    const others = outcomes.filter((_, i) => i !== 2);
+    expect(others.map((o) => (o.status === 'fulfilled' ? o.value.events.length : o.reason))).toEqual(good.map(() => 1));
+    expect(upcasting.loads.sizes.largest).toBeGreaterThan(1);
+  });
+
   it('answers 50 concurrent appends at the same expected version with exactly one winner, in one batch', async () => {
     const stream = `s-${randomUUID()}`;
     const { first, release } = await holdCommits();

@@ -289,4 +289,59 @@ describe('OutboxRelay to Kafka (real PostgreSQL and broker)', () => {
     // The last batch's checkpoint rides on the next read; at a stop it is stored on its own.
     expect(await store.loadCheckpoint('woken')).toEqual(positionOf(seen[seen.length - 1].event));
   });
+
+  it('stores no progress for a batch it published after losing its lock; the batch goes out again', async () => {
+    const name = `lost-lock-${randomUUID().slice(0, 8)}`;
+    const lockKey = `meridian.relay.${name}`;
+    const start = await store.loadCheckpoint('main'); // everything before this test is not this relay's concern
+    await store.saveCheckpoint(
+      name,
+      await (async () => {
+        // Start this relay at the tail: only the events appended below are its batches.
+        let position = start;
+        for (
+          let page = await store.readAll(position, 1000);
+          page.length > 0;
+          page = await store.readAll(position, 1000)
+        )
+          position = positionOf(page[page.length - 1]);
+        return position;
+      })(),
+    );
+    const mine = Array.from({ length: 6 }, (_, i) => newEvent(streamIds[i], 300 + i));
+    for (const e of mine) await store.append(streamIds[mine.indexOf(e)], 'any', [e]);
+
+    const batches: string[][] = [];
+    let killed = false;
+    const relay = new OutboxRelay(
+      pool,
+      store,
+      async (events) => {
+        batches.push(events.map((e) => e.id));
+        if (batches.length === 2 && !killed) {
+          killed = true;
+          // The lock's session dies while this batch is being published.
+          await pool.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+             WHERE l.locktype = 'advisory' AND l.objid::bigint = (hashtext($1)::bigint & 4294967295)`,
+            [lockKey],
+          );
+          await sleep(300); // the connection's error reaches the relay before the publish returns
+        }
+      },
+      { name, batchSize: 2, idleDelayMs: 20 },
+    );
+    relays.push(relay);
+    relay.start();
+    await eventually(() => expect(new Set(batches.flat())).toEqual(new Set(mine.map((e) => e.id))), {
+      timeoutMs: 20_000,
+    });
+    await relay.stop();
+    expect(killed).toBe(true);
+    // The second batch went out twice: the lost holding stored nothing for it.
+    const counts = new Map<string, number>();
+    for (const id of batches.flat()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    expect([...counts.values()].filter((c) => c > 1)).toHaveLength(2);
+    expect(batches[2]).toEqual(batches[1]);
+  });
 });

@@ -16,6 +16,9 @@ export interface RelayOptions {
   readonly log?: Log;
 }
 
+/** How soon a relay woken by an append that it could not see yet looks again. */
+const HELD_BACK_RECHECK_MS = 10;
+
 /** How far the outbox is behind the store. */
 export interface RelayLag {
   /** Events stored after the relay's checkpoint. */
@@ -97,6 +100,7 @@ export class OutboxRelay {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let woke = false;
     while (!this.stopping) {
       try {
         if (!(await this.holdLock())) {
@@ -105,8 +109,12 @@ export class OutboxRelay {
         }
         const n = await this.step();
         failures = 0;
-        // A short batch was everything there was: reading again at once would find nothing.
-        if (n < this.batchSize) await this.idle(this.options.idleDelayMs ?? 100);
+        // A short batch was everything there was: reading again at once would find nothing. After
+        // a wake-up that found nothing (the new event is held back behind an older transaction
+        // still open), look again soon rather than at the next poll.
+        const idleMs = this.options.idleDelayMs ?? 100;
+        if (n < this.batchSize)
+          woke = await this.idle(n === 0 && woke ? Math.min(idleMs, HELD_BACK_RECHECK_MS) : idleMs);
       } catch (err) {
         failures++;
         const delay = Math.min(100 * 2 ** failures, 5000);
@@ -122,20 +130,21 @@ export class OutboxRelay {
     else this.woken = true;
   }
 
-  /** Waits until an append wakes the relay, or `ms` passed. */
-  private async idle(ms: number): Promise<void> {
+  /** Waits until an append wakes the relay (true), or `ms` passed (false). */
+  private async idle(ms: number): Promise<boolean> {
     if (this.woken || this.stopping) {
       this.woken = false;
-      return;
+      return true;
     }
     let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      timer = setTimeout(resolve, ms);
+    const woken = await new Promise<boolean>((resolve) => {
+      this.wake = () => resolve(true);
+      timer = setTimeout(() => resolve(false), ms);
     });
     clearTimeout(timer);
     this.wake = null;
     this.woken = false;
+    return woken;
   }
 
   private get batchSize(): number {
@@ -150,13 +159,17 @@ export class OutboxRelay {
   private async step(): Promise<number> {
     // The checkpoint is read and written on the connection that holds the lock: if that session
     // died (and another relay took over), the save fails and this relay stops at once.
-    const via = this.lockClient ?? undefined;
+    const holder = this.lockClient;
+    const via = holder ?? undefined;
     this.position ??= await this.store.loadCheckpoint(this.options.name, via);
     const save = this.unsaved ? { name: this.options.name, position: this.unsaved } : undefined;
     const batch = await this.store.readAll(this.position, this.batchSize, { save, via });
     this.unsaved = null;
     if (batch.length === 0) return 0;
     await this.publish(batch);
+    // Lost the lock meanwhile: the next holder starts at the stored checkpoint and publishes this
+    // batch again (at-least-once); this relay's progress must not be stored over its work.
+    if (this.lockClient !== holder) throw new Error('relay lost its lock while publishing');
     const next = positionOf(batch[batch.length - 1]);
     this.position = next;
     this.unsaved = next;
@@ -190,9 +203,13 @@ export class OutboxRelay {
       if (this.lockClient === client) {
         this.lockClient = null;
         this.position = null;
+        this.unsaved = null;
         client.release(true);
       }
     });
+    // A new holding starts from the stored checkpoint, whatever this relay did before it lost the lock.
+    this.position = null;
+    this.unsaved = null;
     this.lockClient = client;
     this.log.info({ relay: this.options.name }, 'relay holds the outbox lock');
     return true;

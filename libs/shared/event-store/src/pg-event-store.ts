@@ -68,7 +68,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
   /** Appends of concurrent commands share a transaction (see GroupCommit). */
   readonly commits: GroupCommit;
   /** Loads of concurrent commands share a round trip (see `loadStream`). */
-  readonly loads: Batcher<LoadRequest, StreamLoad>;
+  readonly loads: Batcher<LoadRequest, StreamLoad | Error>;
   private readonly appendListeners = new Set<() => void>();
 
   constructor(
@@ -154,11 +154,14 @@ export class PgEventStore implements EventStore, AllStreamReader {
    * Loads that arrive while two are in flight go together in the next one: one query reads the
    * snapshots and the events after them for every stream of the batch. A lone load goes at once.
    */
-  loadStream(streamId: string, stateVersion: number): Promise<StreamLoad> {
-    return this.loads.submit({ streamId, stateVersion });
+  async loadStream(streamId: string, stateVersion: number): Promise<StreamLoad> {
+    const loaded = await this.loads.submit({ streamId, stateVersion });
+    if (loaded instanceof Error) throw loaded;
+    return loaded;
   }
 
-  private async loadStreams(batch: readonly LoadRequest[]): Promise<StreamLoad[]> {
+  /** A stream whose events cannot be read (an upcaster throws) fails its own load, not its neighbours'. */
+  private async loadStreams(batch: readonly LoadRequest[]): Promise<(StreamLoad | Error)[]> {
     const keyOf = (r: LoadRequest): string => `${r.stateVersion}:${r.streamId}`;
     const unique = [...new Map(batch.map((r) => [keyOf(r), r])).values()];
     // Rows name their request by its position (`i`); a snapshot row has no event id. No ORDER BY:
@@ -181,9 +184,11 @@ export class PgEventStore implements EventStore, AllStreamReader {
       snapshot: null as Snapshot | null,
       events: [] as StreamEvent[],
       ordered: true,
+      error: null as Error | null,
     }));
     for (const row of rows) {
       const into = loaded[row.i - 1];
+      if (into.error) continue;
       if (row.event_id === null) {
         into.snapshot = {
           streamId: into.request.streamId,
@@ -195,12 +200,16 @@ export class PgEventStore implements EventStore, AllStreamReader {
       }
       const last = into.events[into.events.length - 1];
       if (last && last.streamVersion > row.version) into.ordered = false;
-      into.events.push({
-        id: row.event_id,
-        streamVersion: row.version,
-        type: row.type ?? '',
-        data: this.upcast(row.type ?? '', row.schema_version, row.data).data,
-      });
+      try {
+        into.events.push({
+          id: row.event_id,
+          streamVersion: row.version,
+          type: row.type ?? '',
+          data: this.upcast(row.type ?? '', row.schema_version, row.data).data,
+        });
+      } catch (err) {
+        into.error = err instanceof Error ? err : new Error(String(err));
+      }
     }
     const byKey = new Map(
       loaded.map((l) => {
@@ -210,6 +219,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
     );
     return batch.map((r) => {
       const l = byKey.get(keyOf(r));
+      if (l?.error) return l.error;
       return { snapshot: l?.snapshot ?? null, events: l ? [...l.events] : [] };
     });
   }

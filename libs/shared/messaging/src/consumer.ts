@@ -95,6 +95,14 @@ export class Subscription {
    * memory, and the same stop-and-wait as before, only later).
    */
   async runPipelined(handler: MessageHandler, maxInFlight = 256): Promise<void> {
+    // Partitions taken away by a rebalance are forgotten, so their watermarks are never committed
+    // over the new owner's progress; lanes still running for them finish without committing.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned: Readonly<Record<string, readonly number[]>> = payload.memberAssignment;
+      for (const [id, work] of this.partitions) {
+        if (!assigned[work.id.topic]?.includes(work.id.partition)) this.partitions.delete(id);
+      }
+    });
     await this.connect();
     await this.consumer.run({
       autoCommit: false,
@@ -140,10 +148,12 @@ export class Subscription {
   commitsSent = 0;
   private readonly commit: {
     inFlight: Promise<void> | null;
+    /** Asked for while one was in flight; `againNow`: asked for at once (stop). */
     again: boolean;
+    againNow: boolean;
     lastAt: number;
     trailing: NodeJS.Timeout | null;
-  } = { inFlight: null, again: false, lastAt: 0, trailing: null };
+  } = { inFlight: null, again: false, againNow: false, lastAt: 0, trailing: null };
 
   /** Resolves when no commit is in flight or due again. */
   private async commitsSettled(): Promise<void> {
@@ -171,6 +181,7 @@ export class Subscription {
   private commitWatermarks(now = false): void {
     if (this.commit.inFlight) {
       this.commit.again = true;
+      this.commit.againNow ||= now;
       return;
     }
     const wait = this.commit.lastAt + COMMIT_INTERVAL_MS - Date.now();
@@ -206,8 +217,10 @@ export class Subscription {
       .finally(() => {
         this.commit.inFlight = null;
         if (this.commit.again) {
+          const againNow = this.commit.againNow;
           this.commit.again = false;
-          this.commitWatermarks(now);
+          this.commit.againNow = false;
+          this.commitWatermarks(againNow);
         }
       });
   }
