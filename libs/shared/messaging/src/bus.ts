@@ -257,8 +257,8 @@ export class MessageBus {
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
       // How long the broker holds a fetch that finds nothing: it answers as soon as a message is
-      // there (minBytes 1), so this only sets how often an idle consumer asks (2/s), and how long a
-      // stop may wait for the fetch in flight. 100 ms made five idle services cost 0.27 cores.
+      // there (minBytes 1), so this only sets how often an idle consumer asks (2/s; was 10/s) and
+      // how long a stop may wait for the fetch in flight.
       maxWaitTimeInMs: 500,
       retry: { retries: 10 },
     });
