@@ -3,3 +3,8 @@ export * from './asset/asset.state';
 export * from './asset/asset.commands';
 export * from './asset/asset.decide';
 export * from './asset/asset.vocabulary';
+export * from './zone/zone.vocabulary';
+export * from './zone/zone.commands';
+export * from './zone/zone.events';
+export * from './zone/zone.state';
+export * from './zone/zone.decide';

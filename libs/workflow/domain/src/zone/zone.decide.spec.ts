@@ -1,0 +1,123 @@
+import { describe, it } from '@jest/globals';
+import { deciderSpec } from '@meridian/shared/decider';
+import type { ZoneGeometry } from '@meridian/shared/geometry';
+import type { ZoneCommand, ZoneDefinition } from './zone.commands';
+import { zoneDecider } from './zone.decide';
+import type { ZoneEvent } from './zone.events';
+import { ZoneRejections } from './zone.vocabulary';
+
+const zoneId = '0b0a3f0e-8c38-4f9b-9f5e-1d7a1c0de0a1';
+const tenantId = 'acme';
+const now = '2026-11-30T10:00:00.000Z';
+const later = '2026-11-30T11:00:00.000Z';
+
+const square = (x: number, y: number, size: number): ZoneGeometry => ({
+  type: 'Polygon',
+  coordinates: [
+    [
+      [x, y],
+      [x + size, y],
+      [x + size, y + size],
+      [x, y + size],
+      [x, y],
+    ],
+  ],
+});
+
+const definition: ZoneDefinition = {
+  name: 'Depot',
+  kind: 'geofence',
+  geometry: square(8.5, 47.3, 0.1),
+  validFrom: null,
+  validTo: null,
+  sensitivity: 0,
+};
+const { kind: _kind, ...replaceable } = definition;
+
+const created: ZoneEvent = { type: 'zone.created.v1', data: { ...definition, zoneId, tenantId, createdAt: now } };
+const create = (overrides: Partial<ZoneDefinition> = {}): ZoneCommand => ({
+  type: 'CreateZone',
+  data: { ...definition, ...overrides, zoneId, tenantId, now },
+});
+const replace = (overrides: Partial<typeof replaceable> = {}, tenant = tenantId): ZoneCommand => ({
+  type: 'ReplaceZone',
+  data: { ...replaceable, ...overrides, zoneId, tenantId: tenant, now: later },
+});
+const replaced = (overrides: Partial<typeof replaceable>): ZoneEvent => ({
+  type: 'zone.replaced.v1',
+  data: { ...replaceable, ...overrides, zoneId, replacedAt: later },
+});
+const archive = (tenant = tenantId): ZoneCommand => ({
+  type: 'ArchiveZone',
+  data: { zoneId, tenantId: tenant, now: later },
+});
+const archived: ZoneEvent = { type: 'zone.archived.v1', data: { zoneId, archivedAt: later } };
+
+const zone = deciderSpec(zoneDecider);
+
+describe('zone decider', () => {
+  it('creates a zone', () => {
+    zone.given([]).when(create()).then([created]);
+  });
+
+  it('refuses to create a zone id that exists (in any tenant)', () => {
+    zone.given([created]).when(create()).thenRejects(ZoneRejections.alreadyExists);
+  });
+
+  it('refuses a validity window that ends before it starts, or is not made of instants', () => {
+    zone
+      .given([])
+      .when(create({ validFrom: '2026-12-01T00:00:00Z', validTo: '2026-11-01T00:00:00Z' }))
+      .thenRejects(ZoneRejections.validityInvalid);
+    zone
+      .given([])
+      .when(create({ validFrom: 'soon', validTo: null }))
+      .thenRejects(ZoneRejections.validityInvalid);
+    zone
+      .given([created])
+      .when(replace({ validFrom: '2026-12-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z' }))
+      .thenRejects(ZoneRejections.validityInvalid);
+  });
+
+  it('accepts an open-ended or bounded validity window', () => {
+    const bounded = { validFrom: '2026-12-01T00:00:00Z', validTo: '2026-12-02T00:00:00Z' };
+    zone
+      .given([])
+      .when(create(bounded))
+      .then([{ type: 'zone.created.v1', data: { ...definition, ...bounded, zoneId, tenantId, createdAt: now } }]);
+  });
+
+  it('refuses a sensitivity outside 0–4 or not whole', () => {
+    for (const sensitivity of [-1, 5, 1.5]) {
+      zone.given([]).when(create({ sensitivity })).thenRejects(ZoneRejections.sensitivityInvalid);
+    }
+  });
+
+  it('replaces geometry, name, validity and sensitivity; the same replacement again changes nothing', () => {
+    const change = { name: 'Depot north', geometry: square(8.5, 47.4, 0.05), sensitivity: 2 };
+    zone
+      .given([created])
+      .when(replace(change))
+      .then([replaced(change)]);
+    zone
+      .given([created, replaced(change)])
+      .when(replace(change))
+      .then([]);
+  });
+
+  it('does not find a zone that does not exist or belongs to another tenant', () => {
+    zone.given([]).when(replace()).thenRejects(ZoneRejections.notFound);
+    zone.given([created]).when(replace({}, 'other')).thenRejects(ZoneRejections.notFound);
+    zone.given([created]).when(archive('other')).thenRejects(ZoneRejections.notFound);
+    zone.given([]).when(archive()).thenRejects(ZoneRejections.notFound);
+  });
+
+  it('archives a zone once; archiving again changes nothing; an archived zone is not replaced', () => {
+    zone.given([created]).when(archive()).then([archived]);
+    zone.given([created, archived]).when(archive()).then([]);
+    zone
+      .given([created, archived])
+      .when(replace({ name: 'Back' }))
+      .thenRejects(ZoneRejections.archived);
+  });
+});
