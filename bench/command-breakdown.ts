@@ -22,13 +22,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
-import { type LatencySummary, MessageBus } from '@meridian/shared/messaging';
-import { silentLog } from '@meridian/shared/util';
+import type { LatencySummary } from '@meridian/shared/messaging';
 import { ROOT, type ServiceName, type Stack, startStack } from '../tools/stack';
 import { devBrokers, pgServer } from '../tools/env';
+import { prepareBroker } from './commands-stack';
 import { now, percentile, round, runWorkers, say } from './harness';
+import { dropDatabase, recreateDatabase } from './infra';
 
 /** What GET /internal/timings answers per hop. */
 type Summary = LatencySummary;
@@ -328,40 +327,6 @@ function table(phase: PhaseResult): string {
 // ---------------------------------------------------------------------------------------------
 // --start: a stack of its own
 
-async function recreateDatabase(url: string): Promise<void> {
-  const admin = new Client({ connectionString: `${pgServer()}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${STACK_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${STACK_DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  await db.query('CREATE EXTENSION IF NOT EXISTS postgis').finally(() => db.end());
-}
-
-async function dropDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: `${pgServer()}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${STACK_DATABASE} WITH (FORCE)`).finally(() => admin.end());
-}
-
-async function prepareBroker(brokers: readonly string[]): Promise<void> {
-  const bus = new MessageBus({ brokers: [...brokers], clientId: 'meridian-breakdown', log: silentLog });
-  try {
-    const admin = await bus.admin();
-    const { groups } = await admin.describeGroups(['workflow.commands']);
-    if (groups.some((g) => g.members.length > 0)) {
-      throw new Error(`another Meridian stack consumes from ${brokers.join(',')}: use a broker of its own`);
-    }
-    await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
-  } finally {
-    await bus.close();
-  }
-}
-
 async function waitForTenant(base: URL, tenant: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -409,7 +374,7 @@ async function main(): Promise<void> {
     stack = undefined;
     if (!s) return;
     await s.stop();
-    await dropDatabase();
+    await dropDatabase(`${pgServer()}/${STACK_DATABASE}`);
   };
   process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
   try {

@@ -12,14 +12,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import { MessageBus } from '@meridian/shared/messaging';
 import { baseConfigSchema, loadConfig } from '@meridian/shared/service-kit';
 import { silentLog } from '@meridian/shared/util';
 import { ROOT, type ServiceName, type Stack, startStack } from '../tools/stack';
 import { say } from './harness';
-import { databaseUrl, dropDatabase } from './infra';
+import { databaseUrl, dropDatabase, recreateDatabase } from './infra';
 
 export const COMMANDS_DATABASE = 'meridian_bench_commands';
 export const COMMANDS_TENANT = 'bench-commands';
@@ -91,26 +90,8 @@ async function forgetTenantAssets(tenant: string): Promise<void> {
   }
 }
 
-async function recreateDatabase(url: string): Promise<void> {
-  const admin = new Client({ connectionString: databaseUrl(url, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${COMMANDS_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${COMMANDS_DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
-  } finally {
-    await db.end();
-  }
-}
-
 /** Waits until no other stack consumes from the broker, then creates the topics that are missing. */
-async function prepareBroker(brokers: readonly string[]): Promise<void> {
+export async function prepareBroker(brokers: readonly string[]): Promise<void> {
   const bus = new MessageBus({ brokers: [...brokers], clientId: 'meridian-bench-commands', log: silentLog });
   try {
     const admin = await bus.admin();

@@ -60,6 +60,22 @@ export async function ensureDatabase(pgUrl: string): Promise<void> {
   });
 }
 
+/** Drops and creates the database of `pgUrl`, with PostGIS: a fresh one for a stack of services. */
+export async function recreateDatabase(pgUrl: string): Promise<void> {
+  const name = databaseName(pgUrl);
+  await withAdmin(pgUrl, async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  });
+  const db = new Client({ connectionString: pgUrl });
+  await db.connect();
+  try {
+    await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
+  } finally {
+    await db.end();
+  }
+}
+
 /**
  * Drops a database the benchmarks own (`WITH (FORCE)`: a connection left over by an interrupted
  * phase must not keep it alive). Failures are reported, not thrown (cleanup must go on).

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { classifyFailure } from '@meridian/shared/messaging';
 import { Batcher } from '@meridian/shared/util';
 
 export interface AssetRegistration {
@@ -84,8 +85,8 @@ const settled = (outcome: boolean | Error): boolean => {
   return outcome;
 };
 
-/** PostgreSQL refused the data (SQLSTATE class 22 or 23): that write's failure, not the batch's. */
-const refusedData = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+/** PostgreSQL refused the data (the consumers' own rule, `classifyFailure`): that write's failure, not the batch's. */
+const refusedData = (err: unknown): boolean => classifyFailure(err) === 'data';
 
 /**
  * Writes a batch in one statement. When one statement cannot take it (an asset twice) or the

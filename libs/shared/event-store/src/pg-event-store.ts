@@ -238,10 +238,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
     // `save` stores a checkpoint in the same statement (the relay's previous batch): a data-modifying
     // WITH runs whether or not the query reads it.
     const saving = save
-      ? `WITH saved AS (
-           INSERT INTO ${this.s}.checkpoints (name, transaction_id, global_position) VALUES ($4, $5::xid8, $6)
-           ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-             global_position = EXCLUDED.global_position, updated_at = now())
+      ? `WITH saved AS (${this.upsertCheckpoint(4)})
          `
       : '';
     const params: unknown[] = [after.transactionId, after.globalPosition, limit];
@@ -291,12 +288,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
   }
 
   async saveCheckpoint(name: string, position: AllPosition, via: Queryable = this.pool): Promise<void> {
-    await via.query(
-      `INSERT INTO ${this.s}.checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
-       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-         global_position = EXCLUDED.global_position, updated_at = now()`,
-      [name, position.transactionId, position.globalPosition],
-    );
+    await via.query(this.upsertCheckpoint(1), [name, position.transactionId, position.globalPosition]);
   }
 
   /**
@@ -312,6 +304,15 @@ export class PgEventStore implements EventStore, AllStreamReader {
       [from.transactionId, from.globalPosition],
     );
     return { count: rows[0].count, oldestAgeMs: Math.max(0, rows[0].age_ms ?? 0) };
+  }
+
+  /** Stores a checkpoint from three parameters starting at `$first`: name, transaction id, position. */
+  private upsertCheckpoint(first: number): string {
+    const [name, tx, position] = [first, first + 1, first + 2].map((n) => `$${n}`);
+    return `INSERT INTO ${this.s}.checkpoints (name, transaction_id, global_position)
+       VALUES (${name}, ${tx}::xid8, ${position})
+       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+         global_position = EXCLUDED.global_position, updated_at = now()`;
   }
 
   private upcast(type: string, schemaVersion: number, data: unknown): { schemaVersion: number; data: unknown } {
