@@ -2,8 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ProjectionAssetsModule } from '@meridian/projection/feature-assets';
 import { ProjectionTelemetryModule } from '@meridian/projection/feature-telemetry';
+import { ProjectionZonesModule, toGeofenceIntegrationEvent } from '@meridian/projection/feature-zones';
 import { ReadModelModule } from '@meridian/read-model/data-source';
-import { CoreModule } from '@meridian/shared/service-kit';
+import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
+import { Topics } from '@meridian/contracts/core';
 import type { ProjectionConfig } from './config';
 
 @Module({})
@@ -15,7 +17,15 @@ export class ProjectionModule {
         CoreModule.forRoot({ service: 'projection', config, logger }),
         // projection owns the read schema: it runs the read-model migrations at start.
         ReadModelModule.forRoot({ migrate: true }),
+        // Geofence transitions are derived facts: stored as events (schema `geofence`, one stream per
+        // asset) in the transaction that stores their cause, published by the outbox relay.
+        EventSourcingModule.forRoot({
+          schema: 'geofence',
+          topic: Topics.projectionEvents,
+          map: toGeofenceIntegrationEvent,
+        }),
         ProjectionAssetsModule,
+        ProjectionZonesModule.forRoot({ validityIntervalMs: config.PROJECTION_ZONE_VALIDITY_INTERVAL_MS }),
         ProjectionTelemetryModule.forRoot({
           aheadDays: config.PROJECTION_PARTITIONS_AHEAD_DAYS,
           behindDays: 1,

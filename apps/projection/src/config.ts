@@ -5,5 +5,7 @@ export const projectionConfigSchema = baseConfigSchema.extend({
   PROJECTION_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8083),
   /** Day partitions of read.positions kept ready ahead of the clock. */
   PROJECTION_PARTITIONS_AHEAD_DAYS: z.coerce.number().int().min(1).max(366).default(7),
+  /** How often zones whose validity window opened or closed are re-evaluated (milliseconds). */
+  PROJECTION_ZONE_VALIDITY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
 });
 export type ProjectionConfig = z.infer<typeof projectionConfigSchema>;

@@ -3,7 +3,14 @@ import type { Logger } from 'pino';
 import { Topics } from '@meridian/contracts/core';
 import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
 import { toIntegrationEvent, WorkflowAssetsModule } from '@meridian/workflow/feature-assets';
+import { toZoneIntegrationEvent, WorkflowZonesModule } from '@meridian/workflow/feature-zones';
+import type { RecordedEvent } from '@meridian/shared/decider';
+import type { IntegrationMessage } from '@meridian/shared/messaging';
 import type { WorkflowConfig } from './config';
+
+/** Every workflow aggregate's domain events → the integration contract (null: stays internal). */
+export const toWorkflowIntegrationEvent = (event: RecordedEvent): IntegrationMessage | null =>
+  toIntegrationEvent(event) ?? toZoneIntegrationEvent(event);
 
 @Module({})
 export class WorkflowModule {
@@ -12,8 +19,13 @@ export class WorkflowModule {
       module: WorkflowModule,
       imports: [
         CoreModule.forRoot({ service: 'workflow', config, logger }),
-        EventSourcingModule.forRoot({ schema: 'workflow', topic: Topics.workflowEvents, map: toIntegrationEvent }),
+        EventSourcingModule.forRoot({
+          schema: 'workflow',
+          topic: Topics.workflowEvents,
+          map: toWorkflowIntegrationEvent,
+        }),
         WorkflowAssetsModule,
+        WorkflowZonesModule.forRoot({ maxVertices: config.ZONE_MAX_VERTICES }),
       ],
     };
   }

@@ -16,6 +16,24 @@ export interface PositionRow {
   readonly accuracy?: number;
 }
 
+/** An asset's newest fix before a batch, as its locked asset_latest row says. */
+export interface NewestBefore {
+  readonly tenantId: string;
+  /** Epoch microseconds; null before the asset's first fix. */
+  readonly tsMicros: number | null;
+}
+
+/**
+ * Runs inside the write transaction after the fixes are stored (`rows`: the batch after dropping
+ * in-batch repeats and foreign-tenant fixes, in arrival order), with each asset's newest fix
+ * before the batch. Used by geofencing, whose writes must commit with the fixes.
+ */
+export type AfterWrite = (
+  client: PoolClient,
+  rows: readonly PositionRow[],
+  newest: ReadonlyMap<string, NewestBefore>,
+) => Promise<void>;
+
 const num = (v: number | undefined): number | null => (v === undefined ? null : v);
 
 /** The instant of a timestamp at microsecond precision, whatever its offset or spelling. */
@@ -71,7 +89,11 @@ export class PositionsWriter {
     this.partitions = new PositionPartitions(pool);
   }
 
-  async write(batch: readonly PositionRow[]): Promise<{ inserted: number }> {
+  /**
+   * With `afterWrite`, the batch's asset_latest rows are locked first (in asset id order, as zone
+   * changes lock them), so that what the hook sees as each asset's newest fix stays true until commit.
+   */
+  async write(batch: readonly PositionRow[], afterWrite?: AfterWrite): Promise<{ inserted: number }> {
     const rows = oneTenantPerAsset(firstPerAssetAndTime(batch));
     if (rows.length === 0) return { inserted: 0 };
     await this.partitions.ensure(rows.map((r) => dayOf(r.ts)));
@@ -90,6 +112,7 @@ export class PositionsWriter {
     const client = await this.pool.connect();
     try {
       return await inTransaction(client, async () => {
+        const newest = afterWrite ? await this.lockNewest(client, rows) : null;
         const inserted = await client.query(
           `INSERT INTO read.positions (tenant_id, asset_id, ts, geom, alt, speed, heading, battery, accuracy)
            SELECT t, a, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), alt, speed, heading, battery, accuracy
@@ -99,11 +122,24 @@ export class PositionsWriter {
           params,
         );
         await this.upsertLatest(client, params);
+        if (afterWrite && newest) await afterWrite(client, rows, newest);
         return { inserted: inserted.rowCount ?? 0 };
       });
     } finally {
       client.release();
     }
+  }
+
+  private async lockNewest(client: PoolClient, rows: readonly PositionRow[]): Promise<Map<string, NewestBefore>> {
+    const ids = [...new Set(rows.map((r) => r.assetId))].sort();
+    const { rows: found } = await client.query<{ asset_id: string; tenant_id: string; micros: string | null }>(
+      `SELECT asset_id, tenant_id, (extract(epoch FROM ts) * 1000000)::bigint::text AS micros
+       FROM read.asset_latest WHERE asset_id = ANY($1::uuid[]) ORDER BY asset_id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(
+      found.map((r) => [r.asset_id, { tenantId: r.tenant_id, tsMicros: r.micros === null ? null : Number(r.micros) }]),
+    );
   }
 
   private async upsertLatest(client: PoolClient, params: unknown[]): Promise<void> {

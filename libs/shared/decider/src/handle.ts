@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@meridian/contracts/core';
+import { type ErrorCode, ErrorCodes } from '@meridian/contracts/core';
 import { stableUuid } from '@meridian/shared/util';
 import { type Decider, type DomainEvent, fold } from './decider';
 import { ConcurrencyError, type EventMetadata, type EventStore } from './event-store.port';
@@ -15,6 +15,11 @@ export interface HandleOptions {
    * timings; after a conflict, again for the next attempt. Must be cheap and must not throw.
    */
   readonly onStage?: (stage: 'decided' | 'appended') => void;
+  /**
+   * The stream version the caller last read (`If-Match`): a stream at another version refuses with
+   * REQUEST.PRECONDITION_FAILED instead of being decided. A redelivered command is still answered as before.
+   */
+  readonly expectedVersion?: number;
 }
 
 export type HandleResult =
@@ -77,6 +82,11 @@ export async function handle<C, S, E extends DomainEvent>(
       alreadyHandled(loaded, options.commandId) ??
       (loaded.fromSnapshot ? await handledBehindSnapshot(store, streamId, options.commandId) : null);
     if (replayed !== null) return { ok: true, version: replayed, events: [], duplicate: true };
+    const expected = options.expectedVersion;
+    if (expected !== undefined && loaded.version !== expected) {
+      const detail = `${streamId} is at version ${loaded.version}, not ${expected}`;
+      return { ok: false, code: ErrorCodes.requestPreconditionFailed, detail };
+    }
     const decision = decider.decide(command, loaded.state);
     if (!decision.ok) return decision;
     if (decision.events.length === 0) return { ok: true, version: loaded.version, events: [], duplicate: false };

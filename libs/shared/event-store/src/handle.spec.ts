@@ -35,6 +35,20 @@ describe('handle() against InMemoryEventStore', () => {
     expect(await store.readStream(id)).toHaveLength(1);
   });
 
+  it('refuses with REQUEST.PRECONDITION_FAILED when the stream is not at the expected version (If-Match)', async () => {
+    const id = `counter-${randomUUID()}`;
+    await handle(store, counter, id, increment(), { commandId: randomUUID() });
+    const stale = await handle(store, counter, id, increment(), { commandId: randomUUID(), expectedVersion: 2 });
+    expect(stale).toMatchObject({ ok: false, code: 'REQUEST.PRECONDITION_FAILED' });
+    expect(await store.readStream(id)).toHaveLength(1);
+    const commandId = randomUUID();
+    const fresh = await handle(store, counter, id, increment(), { commandId, expectedVersion: 1 });
+    expect(fresh).toMatchObject({ ok: true, version: 2 });
+    // Redelivered, the same command is answered as before although the stream moved past version 1.
+    const again = await handle(store, counter, id, increment(), { commandId, expectedVersion: 1 });
+    expect(again).toMatchObject({ ok: true, version: 2, duplicate: true });
+  });
+
   it('appends nothing twice for a redelivered command, even after other commands', async () => {
     const id = `counter-${randomUUID()}`;
     const commandId = randomUUID();

@@ -52,6 +52,43 @@ describe('PgEventStore (real PostgreSQL)', () => {
     await pool?.end();
   });
 
+  it("appendToStreams: many streams in the caller's transaction, in order per stream after existing events", async () => {
+    const [s1, s2] = [stream('multi'), stream('multi')];
+    await store.append(s1, 'any', [event()]);
+    const batch = [event('a'), event('b'), event('c'), event('d')];
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await store.appendToStreams(
+        batch.map((e, i) => ({ ...e, streamId: i % 2 === 0 ? s1 : s2 })),
+        client,
+      );
+      await client.query('ROLLBACK');
+      expect(await store.readStream(s2)).toEqual([]);
+      await client.query('BEGIN');
+      await store.appendToStreams(
+        batch.map((e, i) => ({ ...e, streamId: i % 2 === 0 ? s1 : s2 })),
+        client,
+      );
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const one = await store.readStream(s1);
+    const two = await store.readStream(s2);
+    expect(one.map((e) => [e.type, e.streamVersion])).toEqual([
+      ['counter.incremented', 1],
+      ['a', 2],
+      ['c', 3],
+    ]);
+    expect(two.map((e) => [e.type, e.streamVersion])).toEqual([
+      ['b', 1],
+      ['d', 2],
+    ]);
+    expect(two[0].metadata).toEqual({ tenantId: 'acme', correlationId: 'c-1' });
+    expect(BigInt(one[1].globalPosition) < BigInt(two[0].globalPosition)).toBe(true);
+  });
+
   describe('$all in commit-safe order', () => {
     let a: PoolClient;
     let b: PoolClient;

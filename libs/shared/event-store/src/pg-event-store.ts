@@ -102,6 +102,42 @@ export class PgEventStore implements EventStore, AllStreamReader {
     return () => this.appendListeners.delete(listener);
   }
 
+  /**
+   * Appends events to many streams at any version in one statement, on `via` — a client inside the
+   * caller's transaction, so the events commit (or not) with the caller's other writes: the outbox
+   * of a projection that derives events from what it stores (geofence transitions). Events of one
+   * stream keep their order; the caller then calls `notifyAppended` after its commit.
+   */
+  async appendToStreams(events: readonly (NewEvent & { readonly streamId: string })[], via: Queryable): Promise<void> {
+    if (events.length === 0) return;
+    await via.query(
+      `WITH e AS (SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])
+                    WITH ORDINALITY AS x(stream_id, event_id, type, data, metadata, ord)),
+            n AS (SELECT stream_id, count(*)::int AS n FROM e GROUP BY stream_id),
+            bumped AS (
+              INSERT INTO ${this.s}.streams AS st (stream_id, version) SELECT stream_id, n FROM n
+              ON CONFLICT (stream_id) DO UPDATE SET version = st.version + EXCLUDED.version, updated_at = now()
+              RETURNING st.stream_id, st.version)
+       INSERT INTO ${this.s}.events (stream_id, stream_version, event_id, type, data, metadata)
+       SELECT e.stream_id, b.version - n.n + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.ord),
+              e.event_id, e.type, e.data, e.metadata
+       FROM e JOIN n USING (stream_id) JOIN bumped b USING (stream_id)
+       ORDER BY e.ord`,
+      [
+        events.map((e) => e.streamId),
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata ?? {})),
+      ],
+    );
+  }
+
+  /** Tells this process's append listeners (the relay) that events were committed by other means. */
+  notifyAppended(): void {
+    for (const listener of this.appendListeners) listener();
+  }
+
   /** A retried append whose events are all stored already is a success, not a conflict. */
   private async alreadyAppended(streamId: string, events: readonly NewEvent[]): Promise<number | null> {
     const { rows } = await this.pool.query<{ stream_id: string; stream_version: number }>(

@@ -1,0 +1,199 @@
+import type { PoolClient } from 'pg';
+import type { GeofenceCause } from '@meridian/contracts/zones';
+import type { PgEventStore } from '@meridian/shared/event-store';
+import {
+  epochMicros,
+  type FixInZones,
+  fixTransitions,
+  type Transition,
+  transitionId,
+  visitChanges,
+} from './geofence-transitions';
+
+/** A stored fix as the geofence sees it. */
+export interface GeofenceFix {
+  readonly tenantId: string;
+  readonly assetId: string;
+  readonly ts: string;
+  readonly lon: number;
+  readonly lat: number;
+}
+
+/** An asset's newest fix before the batch, from its asset_latest row (locked by the caller). */
+export interface NewestFix {
+  readonly tenantId: string;
+  /** Epoch microseconds; null before the asset's first fix. */
+  readonly tsMicros: number | null;
+}
+
+/** Domain event types of the geofence event store (schema `geofence`, one stream per asset). */
+export const GeofenceEventTypes = { entered: 'geofence.entered.v1', exited: 'geofence.exited.v1' } as const;
+export const geofenceStreamId = (assetId: string): string => `geofence-${assetId}`;
+
+/** SQL: a zone counts at instant `$t` when it is not archived and its validity window holds `$t`. */
+const validAt = (t: string): string =>
+  `z.archived_at IS NULL AND (z.valid_from IS NULL OR z.valid_from <= ${t}) AND (z.valid_to IS NULL OR ${t} < z.valid_to)`;
+
+/**
+ * Live geofencing. Every method runs on the caller's client inside the caller's transaction — the
+ * one that stores the fixes or the zone change — so stays (zone_visits) and transition events
+ * (the `geofence` event store, whose relay publishes them) commit with what caused them, exactly
+ * once. Callers lock the assets' asset_latest rows first, in asset id order, so fixes and zone
+ * changes of one asset never interleave.
+ */
+export class Geofencer {
+  constructor(private readonly events: PgEventStore) {}
+
+  /**
+   * Transitions caused by a batch of fixes (arrival order, already stored). Fixes not newer than
+   * their asset's newest are stored but move nothing; a fix of an asset owned by another tenant
+   * (`newest` says whose) is ignored.
+   */
+  async onFixes(
+    client: PoolClient,
+    fixes: readonly GeofenceFix[],
+    newest: ReadonlyMap<string, NewestFix>,
+  ): Promise<Transition[]> {
+    const candidates = fixes.filter((f) => {
+      const before = newest.get(f.assetId);
+      return (
+        !before || (before.tenantId === f.tenantId && (before.tsMicros === null || epochMicros(f.ts) > before.tsMicros))
+      );
+    });
+    if (candidates.length === 0) return [];
+    const zonesOf = await this.zonesContaining(client, candidates);
+    const assetIds = [...new Set(candidates.map((f) => f.assetId))];
+    const inside = await this.openStays(client, assetIds);
+    const newestMicros = new Map<string, number>();
+    for (const [assetId, n] of newest) if (n.tsMicros !== null) newestMicros.set(assetId, n.tsMicros);
+    const withZones: FixInZones[] = candidates.map((f, i) => ({ ...f, zoneIds: zonesOf[i] ?? [] }));
+    const transitions = fixTransitions(withZones, inside, newestMicros);
+    await this.record(client, transitions);
+    return transitions;
+  }
+
+  /**
+   * After a zone changed (created, replaced, archived, validity opened or closed): the assets whose
+   * newest position is in it, or who are in it by their open stays, enter or leave as the zone now
+   * says at instant `at`. Locks those assets' asset_latest rows (in id order). The transition time
+   * is `at`, or the asset's newest fix when that is later.
+   */
+  async onZoneChange(
+    client: PoolClient,
+    zoneId: string,
+    at: string,
+    cause: GeofenceCause,
+    causeKey: string,
+  ): Promise<Transition[]> {
+    const { rows } = await client.query<{
+      asset_id: string;
+      tenant_id: string;
+      lon: number | null;
+      lat: number | null;
+      ts: Date | null;
+      should: boolean;
+      inside: boolean;
+    }>(
+      `WITH z AS (SELECT * FROM read.zones WHERE zone_id = $1),
+            candidates AS (
+              SELECT l.asset_id FROM read.asset_latest l, z
+              WHERE l.tenant_id = z.tenant_id AND ST_Intersects(z.geom, l.geom)
+              UNION
+              SELECT asset_id FROM read.zone_visits WHERE zone_id = $1 AND exited_at IS NULL)
+       SELECT l.asset_id, l.tenant_id, ST_X(l.geom) AS lon, ST_Y(l.geom) AS lat, l.ts,
+              (${validAt('$2::timestamptz')} AND l.tenant_id = z.tenant_id AND ST_Intersects(z.geom, l.geom))
+                IS TRUE AS should,
+              EXISTS (SELECT 1 FROM read.zone_visits v
+                      WHERE v.zone_id = $1 AND v.asset_id = l.asset_id AND v.exited_at IS NULL) AS inside
+       FROM read.asset_latest l JOIN candidates c USING (asset_id) CROSS JOIN z
+       ORDER BY l.asset_id
+       FOR UPDATE OF l`,
+      [zoneId, at],
+    );
+    const atMs = Date.parse(at);
+    const transitions: Transition[] = [];
+    for (const r of rows) {
+      if (r.should === r.inside || r.lon === null || r.lat === null) continue;
+      const ts = r.ts && r.ts.getTime() > atMs ? r.ts.toISOString() : new Date(atMs).toISOString();
+      const type = r.should ? ('entered' as const) : ('exited' as const);
+      const t = { type, tenantId: r.tenant_id, assetId: r.asset_id, zoneId, ts, lon: r.lon, lat: r.lat, cause };
+      transitions.push({ ...t, id: transitionId(t, causeKey) });
+    }
+    await this.record(client, transitions);
+    return transitions;
+  }
+
+  /** Wakes the relay after the caller committed transitions (it would find them on its next poll too). */
+  committed(transitions: readonly Transition[]): void {
+    if (transitions.length > 0) this.notifyCommitted();
+  }
+
+  notifyCommitted(): void {
+    this.events.notifyAppended();
+  }
+
+  /** For each fix (by index), the live zones of its tenant that contain it at its time: one join for the batch. */
+  private async zonesContaining(client: PoolClient, fixes: readonly GeofenceFix[]): Promise<string[][]> {
+    const { rows } = await client.query<{ i: number; zone_id: string }>(
+      `SELECT f.i::int AS i, z.zone_id
+       FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[]) WITH ORDINALITY AS f(t, ts, lon, lat, i)
+       JOIN read.zones z ON z.tenant_id = f.t AND ${validAt('f.ts')}
+         AND ST_Intersects(z.geom, ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326))`,
+      [fixes.map((f) => f.tenantId), fixes.map((f) => f.ts), fixes.map((f) => f.lon), fixes.map((f) => f.lat)],
+    );
+    const out: string[][] = fixes.map(() => []);
+    for (const r of rows) out[r.i - 1].push(r.zone_id);
+    return out;
+  }
+
+  private async openStays(client: PoolClient, assetIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const { rows } = await client.query<{ asset_id: string; zone_id: string }>(
+      `SELECT asset_id, zone_id FROM read.zone_visits WHERE asset_id = ANY($1::uuid[]) AND exited_at IS NULL`,
+      [assetIds],
+    );
+    const inside = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const set = inside.get(r.asset_id) ?? new Set<string>();
+      set.add(r.zone_id);
+      inside.set(r.asset_id, set);
+    }
+    return inside;
+  }
+
+  /** Stays closed and opened, then the transition events, in order per asset. */
+  private async record(client: PoolClient, transitions: readonly Transition[]): Promise<void> {
+    if (transitions.length === 0) return;
+    const { open, close } = visitChanges(transitions);
+    if (close.length > 0) {
+      await client.query(
+        `UPDATE read.zone_visits v SET exited_at = c.exited_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS c(zone_id, asset_id, exited_at)
+         WHERE v.zone_id = c.zone_id AND v.asset_id = c.asset_id AND v.exited_at IS NULL`,
+        [close.map((c) => c.zoneId), close.map((c) => c.assetId), close.map((c) => c.exitedAt)],
+      );
+    }
+    if (open.length > 0) {
+      await client.query(
+        `INSERT INTO read.zone_visits (tenant_id, zone_id, asset_id, entered_at, exited_at)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[])`,
+        [
+          open.map((o) => o.tenantId),
+          open.map((o) => o.zoneId),
+          open.map((o) => o.assetId),
+          open.map((o) => o.enteredAt),
+          open.map((o) => o.exitedAt),
+        ],
+      );
+    }
+    await this.events.appendToStreams(
+      transitions.map(({ id, type, ...data }) => ({
+        id,
+        streamId: geofenceStreamId(data.assetId),
+        type: GeofenceEventTypes[type],
+        data,
+        metadata: { tenantId: data.tenantId },
+      })),
+      client,
+    );
+  }
+}

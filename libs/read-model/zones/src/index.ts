@@ -1,0 +1,5 @@
+export * from './geofence-transitions';
+export * from './geofencer';
+export * from './zones.writes';
+export * from './zones.queries';
+export * from './migrations/1764460800003-zones';
