@@ -173,7 +173,17 @@ describe('AsyncAPI document', () => {
 describe('OpenAPI document', () => {
   it('has the paths the feature libs register', () => {
     const paths = Object.keys(buildOpenApiDocument()['paths'] as Json);
-    expect(paths.sort()).toEqual(['/internal/timings', '/v1/assets', '/v1/assets/{id}', '/v1/telemetry']);
+    expect(paths.sort()).toEqual([
+      '/internal/timings',
+      '/v1/assets',
+      '/v1/assets/{id}',
+      '/v1/assets/{id}/visits',
+      '/v1/telemetry',
+      '/v1/zones',
+      '/v1/zones/{id}',
+      '/v1/zones/{id}/assets',
+      '/v1/zones/{id}/visits',
+    ]);
     expect(Object.keys(JSON.parse(committed(OPENAPI_PATH))['paths'] as Json).sort()).toEqual(paths);
   });
 });

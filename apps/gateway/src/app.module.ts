@@ -3,11 +3,12 @@ import type { Logger } from 'pino';
 import { GatewayDataAccessModule } from '@meridian/gateway/data-access';
 import { GatewayAssetsModule } from '@meridian/gateway/feature-assets';
 import { GatewayTelemetryModule } from '@meridian/gateway/feature-telemetry';
+import { GatewayZonesModule } from '@meridian/gateway/feature-zones';
 import { CoreModule } from '@meridian/shared/service-kit';
 import { type GatewayConfig, settingsOf } from './config';
 
 /** The resources the gateway serves: a new one is a feature lib added to this list. */
-export const gatewayFeatures = [GatewayAssetsModule, GatewayTelemetryModule];
+export const gatewayFeatures = [GatewayAssetsModule, GatewayTelemetryModule, GatewayZonesModule];
 
 @Module({})
 export class GatewayModule {

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GeoQueryAssetsModule } from '@meridian/geo-query/feature-assets';
+import { GeoQueryZonesModule } from '@meridian/geo-query/feature-zones';
 import { ReadModelModule } from '@meridian/read-model/data-source';
 import { CoreModule } from '@meridian/shared/service-kit';
 import type { GeoQueryConfig } from './config';
@@ -14,6 +15,7 @@ export class GeoQueryModule {
         CoreModule.forRoot({ service: 'geo-query', config, logger }),
         ReadModelModule.forRoot({ migrate: false }),
         GeoQueryAssetsModule,
+        GeoQueryZonesModule,
       ],
     };
   }

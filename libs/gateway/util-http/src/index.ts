@@ -4,3 +4,4 @@ export * from './media-types';
 export * from './paging';
 export * from './openapi';
 export * from './tenant';
+export * from './query-params';

@@ -43,3 +43,58 @@ export function pageHref(baseUrl: string, path: string, params: Readonly<Record<
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
   return url.toString();
 }
+
+/**
+ * The `links` of one page (DESIGN §5): `self`, and `next` (a cursor bound to `scope`) while more
+ * items match. `params` are the query's own parameters, repeated in every link.
+ */
+export function pageLinks(
+  baseUrl: string,
+  path: string,
+  params: Readonly<Record<string, string | undefined>>,
+  page: { readonly cursor?: string; readonly after: string | null; readonly scope: string; readonly type: string },
+): Link[] {
+  const links: Link[] = [
+    { rel: 'self', type: page.type, href: pageHref(baseUrl, path, { ...params, cursor: page.cursor }) },
+  ];
+  if (page.after) {
+    const cursor = encodeCursor(page.after, page.scope);
+    links.push({ rel: 'next', type: page.type, href: pageHref(baseUrl, path, { ...params, cursor }) });
+  }
+  return links;
+}
+
+/** One page of a keyset-paged list as the gateway answers it: the items, their count and the links. */
+export interface ServedPage<T> {
+  readonly items: T[];
+  readonly numberReturned: number;
+  readonly links: Link[];
+}
+
+/**
+ * Serves one page of a list (DESIGN §5): decodes the cursor (bound to `scope`: the query it pages),
+ * asks for `limit` items after it, and builds `self`/`next` links repeating `linkParams`.
+ */
+export async function servePage<T>(
+  request: {
+    readonly baseUrl: string;
+    readonly path: string;
+    readonly scope: string;
+    readonly type: string;
+    readonly limit: number;
+    readonly cursor?: string;
+    readonly linkParams?: Readonly<Record<string, string | undefined>>;
+  },
+  fetchPage: (limit: number, after?: string) => Promise<{ readonly items: T[]; readonly after: string | null }>,
+): Promise<ServedPage<T>> {
+  const { baseUrl, path, scope, type, limit, cursor } = request;
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, scope);
+  const page = await fetchPage(limit, after);
+  const links = pageLinks(
+    baseUrl,
+    path,
+    { ...request.linkParams, limit: String(limit) },
+    { cursor, after: page.after, scope, type },
+  );
+  return { items: page.items, numberReturned: page.items.length, links };
+}

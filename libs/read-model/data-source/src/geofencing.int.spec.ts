@@ -158,7 +158,7 @@ describe('geofencing: fixes and zone changes → stays and transition events (re
     expect(await visits(assetId)).toEqual([[zoneId, at(20), null]]);
   });
 
-  it('a transaction that fails after the geofence check leaves nothing; the retry makes each transition once', async () => {
+  it('a transaction failing after the geofence check leaves nothing; a retry makes each transition once', async () => {
     const zoneId = await createZone();
     const assetId = randomUUID();
     await register(assetId);
@@ -190,7 +190,7 @@ describe('geofencing: fixes and zone changes → stays and transition events (re
     expect(await visits(assetId)).toEqual([[zoneId, at(10), at(100)]]);
   });
 
-  it('replacing the geometry moves the assets concerned out and in; a new zone around an asset lets it enter', async () => {
+  it('replacing the geometry moves the assets out and in; a new zone around an asset lets it enter', async () => {
     const assetId = randomUUID();
     await register(assetId);
     await write([fix(assetId, 10, 8.55)]);
@@ -216,7 +216,7 @@ describe('geofencing: fixes and zone changes → stays and transition events (re
     ]);
   });
 
-  it("counts a zone only inside its validity window, at the fix's time; the schedule closes stays when it ends", async () => {
+  it("counts a zone only in its validity window, at the fix's time; the schedule closes stays after it", async () => {
     const zoneId = await createZone(depot, { validFrom: at(100), validTo: at(200) });
     const assetId = randomUUID();
     await register(assetId);

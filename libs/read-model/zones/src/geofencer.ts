@@ -32,7 +32,8 @@ export const geofenceStreamId = (assetId: string): string => `geofence-${assetId
 
 /** SQL: a zone counts at instant `$t` when it is not archived and its validity window holds `$t`. */
 const validAt = (t: string): string =>
-  `z.archived_at IS NULL AND (z.valid_from IS NULL OR z.valid_from <= ${t}) AND (z.valid_to IS NULL OR ${t} < z.valid_to)`;
+  `z.archived_at IS NULL AND (z.valid_from IS NULL OR z.valid_from <= ${t})
+   AND (z.valid_to IS NULL OR ${t} < z.valid_to)`;
 
 /**
  * Live geofencing. Every method runs on the caller's client inside the caller's transaction — the

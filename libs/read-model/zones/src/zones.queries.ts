@@ -47,11 +47,13 @@ interface VisitRow {
   exited_at: string | null;
 }
 const visitColumns = `zone_id, asset_id, ${micro('entered_at')} AS entered_at, ${micro('exited_at')} AS exited_at`;
+/** Milliseconds when that is all the instant has (as fixes usually are), microseconds otherwise. */
+const shortest = (ts: string): string => ts.replace(/(\.\d{3})000Z$/, '$1Z');
 const toVisit = (r: VisitRow): ZoneVisit => ({
   zoneId: r.zone_id,
   assetId: r.asset_id,
-  enteredAt: r.entered_at,
-  exitedAt: r.exited_at,
+  enteredAt: shortest(r.entered_at),
+  exitedAt: r.exited_at === null ? null : shortest(r.exited_at),
 });
 
 export interface Page<T> {

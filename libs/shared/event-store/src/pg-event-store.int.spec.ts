@@ -52,7 +52,7 @@ describe('PgEventStore (real PostgreSQL)', () => {
     await pool?.end();
   });
 
-  it("appendToStreams: many streams in the caller's transaction, in order per stream after existing events", async () => {
+  it("appendToStreams: many streams in the caller's transaction, in order per stream after earlier ones", async () => {
     const [s1, s2] = [stream('multi'), stream('multi')];
     await store.append(s1, 'any', [event()]);
     const batch = [event('a'), event('b'), event('c'), event('d')];

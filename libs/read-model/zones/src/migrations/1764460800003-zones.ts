@@ -43,10 +43,12 @@ export class Zones1764460800003 implements MigrationInterface {
         PRIMARY KEY (zone_id, entered_at, asset_id)
       )`);
     await q.query(
-      `CREATE UNIQUE INDEX IF NOT EXISTS zone_visits_open ON read.zone_visits (asset_id, zone_id) WHERE exited_at IS NULL`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS zone_visits_open ON read.zone_visits (asset_id, zone_id)
+       WHERE exited_at IS NULL`,
     );
     await q.query(
-      `CREATE INDEX IF NOT EXISTS zone_visits_zone_open ON read.zone_visits (zone_id, asset_id) WHERE exited_at IS NULL`,
+      `CREATE INDEX IF NOT EXISTS zone_visits_zone_open ON read.zone_visits (zone_id, asset_id)
+       WHERE exited_at IS NULL`,
     );
     await q.query(`CREATE INDEX IF NOT EXISTS zone_visits_asset ON read.zone_visits (asset_id, entered_at, zone_id)`);
   }

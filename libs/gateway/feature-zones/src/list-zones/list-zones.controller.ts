@@ -1,0 +1,65 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { ListZonesV1, type ZoneFeature, ZonePage } from '@meridian/contracts/zones';
+import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
+import {
+  GEOJSON_TYPE,
+  type Link,
+  pageParams,
+  parseBbox,
+  parseOr400,
+  servePage,
+  Tenant,
+} from '@meridian/gateway/util-http';
+
+export const ListZonesParams = z.strictObject({ bbox: z.string().optional(), ...pageParams });
+
+export interface ZoneCollection {
+  readonly type: 'FeatureCollection';
+  readonly features: readonly ZoneFeature[];
+  readonly numberReturned: number;
+  readonly links: readonly Link[];
+}
+
+const PATH = '/v1/zones';
+
+@Controller('v1/zones')
+export class ListZonesController {
+  constructor(
+    private readonly bus: ServiceBus,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+  ) {}
+
+  /** One page of the zones that are not archived (intersecting `bbox` when given), in id order. */
+  @Get()
+  async list(
+    @Tenant() tenantId: string,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ZoneCollection> {
+    const params = parseOr400(ListZonesParams, query);
+    const bbox = parseBbox(params.bbox);
+    const page = await servePage(
+      {
+        baseUrl: this.settings.publicUrl,
+        path: PATH,
+        scope: `zones:${tenantId}:${bbox?.join(',') ?? 'all'}`,
+        type: GEOJSON_TYPE,
+        limit: params.limit,
+        cursor: params.cursor,
+        linkParams: { bbox: params.bbox },
+      },
+      async (limit, after) =>
+        ZonePage.parse(
+          await this.bus.query(
+            ListZonesV1,
+            { ...(bbox ? { bbox } : {}), limit, ...(after ? { after } : {}) },
+            tenantId,
+          ),
+        ),
+    );
+    void reply.header('content-type', GEOJSON_TYPE);
+    return { type: 'FeatureCollection', features: page.items, numberReturned: page.numberReturned, links: page.links };
+  }
+}

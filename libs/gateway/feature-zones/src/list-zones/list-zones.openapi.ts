@@ -1,0 +1,39 @@
+import { ErrorCodes } from '@meridian/contracts/core';
+import { errorResponses, pageParameters, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { zoneFeatureSchema } from '../zone-openapi';
+
+registerOperation('/v1/zones', 'get', () => ({
+  summary: 'Zones that are not archived, or those intersecting a bounding box, one page at a time',
+  operationId: 'listZones',
+  parameters: [
+    tenantHeader,
+    {
+      name: 'bbox',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', example: '5.9,45.8,10.5,47.8' },
+      description: 'minLon,minLat,maxLon,maxLat (WGS 84)',
+    },
+    ...pageParameters,
+  ],
+  responses: {
+    '200': {
+      description: 'GeoJSON FeatureCollection in zone id order; `links` has `next` while more zones match.',
+      content: {
+        'application/geo+json': {
+          schema: {
+            type: 'object',
+            required: ['type', 'features', 'numberReturned', 'links'],
+            properties: {
+              type: { const: 'FeatureCollection' },
+              features: { type: 'array', items: zoneFeatureSchema() },
+              numberReturned: { type: 'integer' },
+              links: { type: 'array', items: { $ref: '#/components/schemas/Link' } },
+            },
+          },
+        },
+      },
+    },
+    ...errorResponses(ErrorCodes.bboxInvalid, ErrorCodes.cursorInvalid, ErrorCodes.upstreamTimeout),
+  },
+}));

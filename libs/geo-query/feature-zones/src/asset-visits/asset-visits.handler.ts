@@ -1,0 +1,19 @@
+import { Controller } from '@nestjs/common';
+import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
+import { requireTenant } from '@meridian/contracts/identity';
+import { AssetVisitsV1 } from '@meridian/contracts/zones';
+import { ZoneQueries } from '@meridian/read-model/zones';
+import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
+
+/** Stays of one asset in zones overlapping a window, by entry time (keyset-paged). */
+@Controller()
+export class AssetVisitsHandler {
+  constructor(private readonly zones: ZoneQueries) {}
+
+  @QueryHandler(AssetVisitsV1, Topics.geoQueryRequests)
+  async visits(request: Envelope<DataOf<typeof AssetVisitsV1>>): Promise<ReplyBody> {
+    const { assetId, from, to, limit, after } = request.data;
+    const page = await this.zones.visitsOfAsset(requireTenant(request), assetId, { from, to }, limit, after);
+    return queryReply({ outcome: 'ok', result: page });
+  }
+}

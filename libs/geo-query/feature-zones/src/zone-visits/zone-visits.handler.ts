@@ -1,0 +1,19 @@
+import { Controller } from '@nestjs/common';
+import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
+import { requireTenant } from '@meridian/contracts/identity';
+import { ZoneVisitsV1 } from '@meridian/contracts/zones';
+import { ZoneQueries } from '@meridian/read-model/zones';
+import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
+
+/** Stays of assets in one zone overlapping a window, by entry time (keyset-paged). */
+@Controller()
+export class ZoneVisitsHandler {
+  constructor(private readonly zones: ZoneQueries) {}
+
+  @QueryHandler(ZoneVisitsV1, Topics.geoQueryRequests)
+  async visits(request: Envelope<DataOf<typeof ZoneVisitsV1>>): Promise<ReplyBody> {
+    const { zoneId, from, to, limit, after } = request.data;
+    const page = await this.zones.visitsOfZone(requireTenant(request), zoneId, { from, to }, limit, after);
+    return queryReply({ outcome: 'ok', result: page });
+  }
+}
