@@ -193,7 +193,7 @@ async function main(): Promise<void> {
         assets: 2000,
         tenants: 10,
         days: 2,
-        batchSize: 1000,
+        batchSize: Number(process.env['BENCH_TELEMETRY_BATCH'] ?? 1000),
         writers,
         segments: 10,
       });

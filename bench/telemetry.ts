@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { type Connection, Pool, type PoolClient, type Submittable } from 'pg';
 import { READ_SCHEMA } from '@meridian/read-model/data-source';
-import { type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
+import { COPY_COLUMNS, copyLines, type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
 import { migrateReadModels } from '../tools/migrate';
 import { type BenchResult, fmt, median, now, percentile, result, round, say, withTicker } from './harness';
 import { checkpoint, databaseUrl, dropDatabase, ensureDatabase } from './infra';
@@ -69,8 +69,7 @@ CREATE TABLE ${s}.positions (
   received_at timestamptz NOT NULL DEFAULT now()
 ) PARTITION BY RANGE (ts);
 CREATE UNIQUE INDEX positions_asset_ts ON ${s}.positions (asset_id, ts);
-CREATE INDEX positions_ts_brin ON ${s}.positions USING brin (ts);
-CREATE INDEX positions_geom ON ${s}.positions USING gist (geom);`;
+CREATE INDEX positions_ts_brin ON ${s}.positions USING brin (ts);`;
 
 /** Columns, partition key and index definitions of `<schema>.positions`, schema name removed. */
 async function tableShape(pool: Pool, schema: string): Promise<string> {
@@ -203,36 +202,6 @@ class CopyFromStdin implements Submittable {
   handleCopyData(): void {}
 }
 
-const COPY_COLUMNS = '(tenant_id, asset_id, ts, geom, alt, speed, heading, battery, accuracy)';
-
-/** COPY text format: tab-separated, `\N` for null, backslash escapes in text values. */
-const copyText = (s: string): string =>
-  /[\\\t\n\r]/.test(s)
-    ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? c)
-    : s;
-const copyNum = (v: number | undefined): string => (v === undefined ? '\\N' : String(v));
-
-const ewkb = Buffer.alloc(25);
-/** Hex EWKB of POINT(lon lat) with SRID 4326: what geometry_in parses fastest and pg_dump writes. */
-function ewkbPointHex(lon: number, lat: number): string {
-  ewkb.writeUInt8(1, 0); // little endian
-  ewkb.writeUInt32LE(0x20000001, 1); // Point, with SRID
-  ewkb.writeUInt32LE(4326, 5);
-  ewkb.writeDoubleLE(lon, 9);
-  ewkb.writeDoubleLE(lat, 17);
-  return ewkb.toString('hex');
-}
-
-export function copyLines(rows: readonly PositionRow[]): string {
-  let out = '';
-  for (const r of rows) {
-    out +=
-      `${copyText(r.tenantId)}\t${r.assetId}\t${r.ts}\t${ewkbPointHex(r.lon, r.lat)}\t` +
-      `${copyNum(r.alt)}\t${copyNum(r.speed)}\t${copyNum(r.heading)}\t${copyNum(r.battery)}\t${copyNum(r.accuracy)}\n`;
-  }
-  return out;
-}
-
 /** One `COPY … FROM STDIN` of `batches` (one chunk each) on one pooled connection; returns rows copied. */
 async function copyIn(
   pool: Pool,
@@ -363,17 +332,20 @@ function generateFixes(params: TelemetryParams): Fixes {
 // ---------------------------------------------------------------------------------------------
 // Where the repository's time goes
 
-type StatementKind = 'insertPositions' | 'upsertLatest' | 'beginCommit' | 'partitions' | 'connect';
+type StatementKind =
+  'copyPositions' | 'insertPositions' | 'updateLatest' | 'upsertLatest' | 'beginCommit' | 'partitions' | 'connect';
 
 /** Statement kinds by their SQL text; nothing of the repository's SQL is copied here. */
 const kindOf = (sql: string): StatementKind =>
   /^\s*INSERT INTO read\.positions\b/.test(sql)
     ? 'insertPositions'
-    : /^\s*INSERT INTO read\.asset_latest\b/.test(sql)
-      ? 'upsertLatest'
-      : /^(BEGIN|COMMIT|ROLLBACK)$/.test(sql)
-        ? 'beginCommit'
-        : 'partitions';
+    : /^\s*UPDATE read\.asset_latest\b/.test(sql)
+      ? 'updateLatest'
+      : /^\s*(INSERT INTO|SELECT .* FROM) read\.asset_latest\b/s.test(sql)
+        ? 'upsertLatest'
+        : /^(BEGIN|COMMIT|ROLLBACK)$/.test(sql)
+          ? 'beginCommit'
+          : 'partitions';
 
 /**
  * The pool as the repository sees it, adding up the time of each kind of statement it sends
@@ -382,13 +354,15 @@ const kindOf = (sql: string): StatementKind =>
  */
 function timedPool(pool: Pool, ms: Record<StatementKind, number>): Pool {
   const wrap = (client: PoolClient): PoolClient => {
-    const query = async (text: string, values?: unknown[]): Promise<unknown> => {
+    const query = (text: string | Submittable, values?: unknown[]): unknown => {
       const t = now();
-      try {
-        return await client.query(text, values);
-      } finally {
-        ms[kindOf(text)] += now() - t;
+      if (typeof text !== 'string') {
+        // COPY … FROM STDIN (pg-copy-streams): a stream, timed until it finished.
+        const stream = client.query(text) as unknown as NodeJS.EventEmitter;
+        stream.once('finish', () => (ms.copyPositions += now() - t));
+        return stream;
       }
+      return client.query(text, values).finally(() => (ms[kindOf(text)] += now() - t));
     };
     return new Proxy(client, {
       get(target, prop) {
@@ -443,7 +417,9 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
   const newStats = (): SideStats => ({ rows: 0, ms: 0, perSegment: [], latencies: [] });
 
   const statementMs: Record<StatementKind, number> = {
+    copyPositions: 0,
     insertPositions: 0,
+    updateLatest: 0,
     upsertLatest: 0,
     beginCommit: 0,
     partitions: 0,
@@ -594,8 +570,9 @@ export async function telemetryBenchmark(db: TelemetryDb, params: TelemetryParam
 
   const perBatch = (k: StatementKind): string => fmt(statementMs[k] / fixes.batches);
   say(
-    `  repository per batch of ${fmt(params.batchSize)}: INSERT positions ${perBatch('insertPositions')} ms, ` +
-      `upsert asset_latest ${perBatch('upsertLatest')} ms, BEGIN/COMMIT ${perBatch('beginCommit')} ms, ` +
+    `  repository per batch of ${fmt(params.batchSize)}: COPY positions ${perBatch('copyPositions')} ms, ` +
+      `INSERT late positions ${perBatch('insertPositions')} ms, UPDATE asset_latest ${perBatch('updateLatest')} ms, ` +
+      `other asset_latest ${perBatch('upsertLatest')} ms, BEGIN/COMMIT ${perBatch('beginCommit')} ms, ` +
       `pool wait ${perBatch('connect')} ms`,
   );
 

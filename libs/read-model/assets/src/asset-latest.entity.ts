@@ -34,6 +34,10 @@ export class AssetLatest {
   @Column({ type: 'timestamptz', nullable: true })
   ts!: Date | null;
 
+  /** The newest fix's time before the last update (kept by the telemetry write path). */
+  @Column({ name: 'previous_ts', type: 'timestamptz', nullable: true })
+  previousTs!: Date | null;
+
   @Column({ type: 'real', nullable: true }) alt!: number | null;
   @Column({ type: 'real', nullable: true }) speed!: number | null;
   @Column({ type: 'real', nullable: true }) heading!: number | null;

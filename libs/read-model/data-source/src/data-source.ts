@@ -1,14 +1,19 @@
 import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AssetLatest, AssetLatest1764460800001 } from '@meridian/read-model/assets';
-import { Position, Positions1764460800002 } from '@meridian/read-model/positions';
+import { Position, Positions1764460800002, TelemetryWritePath1764460800004 } from '@meridian/read-model/positions';
 import { Zones1764460800003 } from '@meridian/read-model/zones';
 
 export const READ_SCHEMA = 'read';
 
 /** Every read-model table group: its entities and migrations. A new group adds itself here. */
 export const readModelEntities = [AssetLatest, Position];
-export const readModelMigrations = [AssetLatest1764460800001, Positions1764460800002, Zones1764460800003];
+export const readModelMigrations = [
+  AssetLatest1764460800001,
+  Positions1764460800002,
+  Zones1764460800003,
+  TelemetryWritePath1764460800004,
+];
 
 export interface ReadModelDataSourceOptions {
   readonly url: string;

@@ -78,6 +78,8 @@ describe('migrateReadModel', () => {
       { name: 'asset_latest', kind: 'r' },
       { name: 'positions', kind: 'p' },
       { name: 'read_model_migrations', kind: 'r' },
+      { name: 'zone_visits', kind: 'r' },
+      { name: 'zones', kind: 'r' },
     ]);
 
     // The entities describe the tables the migrations made: TypeORM would change nothing but the

@@ -294,4 +294,48 @@ describe('PositionsWriter on read.positions and read.asset_latest (real PostGIS)
       });
     });
   });
+
+  describe('fresh fixes by COPY, late ones by INSERT … ON CONFLICT', () => {
+    it('copies fixes newer than the newest, inserts late ones, skips repeats, moves asset_latest', async () => {
+      const t = tenant('copy');
+      const id = randomUUID();
+      await register(id, t);
+      const d = day(1);
+      expect(await writer.write([fix(t, id, `${d}T10:00:00Z`, 1), fix(t, id, `${d}T10:00:10Z`, 2)])).toEqual({
+        inserted: 2,
+      });
+      // A late fix, a repeat and a fresh one in one batch.
+      const mixed = [fix(t, id, `${d}T09:59:00Z`, 0), fix(t, id, `${d}T10:00:10Z`, 9), fix(t, id, `${d}T10:00:20Z`, 3)];
+      expect(await writer.write(mixed)).toEqual({ inserted: 2 });
+      expect((await stored(id)).map((r) => [r.ts.slice(11, 19), r.lon])).toEqual([
+        ['09:59:00', 0],
+        ['10:00:00', 1],
+        ['10:00:10', 2],
+        ['10:00:20', 3],
+      ]);
+      expect(await latest(id)).toMatchObject({ ts: `${d}T10:00:20.000000Z`, lon: 3 });
+      const previous = await pool.query(
+        `SELECT ${utc('previous_ts')} AS p FROM read.asset_latest WHERE asset_id = $1`,
+        [id],
+      );
+      expect(previous.rows[0].p).toBe(`${d}T10:00:10.000000Z`);
+    });
+
+    it('falls back to INSERT … ON CONFLICT when a fix newer than asset_latest is stored already', async () => {
+      const t = tenant('fallback');
+      const id = randomUUID();
+      await register(id, t);
+      const d = day(1);
+      // Stored behind the writer's back: asset_latest does not know it.
+      await pool.query(
+        `INSERT INTO read.positions (tenant_id, asset_id, ts, geom)
+         VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint(5, 45), 4326))`,
+        [t, id, `${d}T11:00:00Z`],
+      );
+      const batch = [fix(t, id, `${d}T11:00:00Z`, 6), fix(t, id, `${d}T11:00:05Z`, 7)];
+      expect(await writer.write(batch)).toEqual({ inserted: 1 });
+      expect((await stored(id)).map((r) => r.lon)).toEqual([5, 7]);
+      expect(await latest(id)).toMatchObject({ ts: `${d}T11:00:05.000000Z`, lon: 7 });
+    });
+  });
 });

@@ -1,9 +1,9 @@
 import type { Point } from 'geojson';
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * A stored fix. The table is partitioned by day (see the migration), which TypeORM cannot declare:
- * the entity serves reads; writes go through PositionsWriter (unnest, one statement per batch).
+ * the entity serves reads; writes go through PositionsWriter (COPY, and unnest for late fixes).
  */
 @Entity({ schema: 'read', name: 'positions' })
 export class Position {
@@ -16,7 +16,7 @@ export class Position {
   @Column({ name: 'tenant_id', type: 'text' })
   tenantId!: string;
 
-  @Index('positions_geom', { spatial: true })
+  // No spatial index on history (migration 1764460800004): no query uses one yet.
   @Column({ type: 'geometry', spatialFeatureType: 'Point', srid: 4326 })
   geom!: Point;
 

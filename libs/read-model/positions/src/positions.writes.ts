@@ -1,5 +1,9 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { inTransaction } from '@meridian/shared/event-store';
+import { COPY_COLUMNS, copyLines } from './copy-format';
 import { dayOf, PositionPartitions } from './partitions';
 
 export interface PositionRow {
@@ -36,11 +40,14 @@ export type AfterWrite = (
 
 const num = (v: number | undefined): number | null => (v === undefined ? null : v);
 
-/** The instant of a timestamp at microsecond precision, whatever its offset or spelling. */
-const instantKey = (ts: string): string => {
+/**
+ * Microseconds since the epoch of an RFC 3339 timestamp, whatever its offset or spelling, at the
+ * microsecond precision PostgreSQL keeps (Date.parse alone would make .000500 and .000900 equal).
+ */
+export function epochMicros(ts: string): number {
   const micros = /\.\d{3}(\d{0,3})/.exec(ts)?.[1] ?? '';
-  return `${Date.parse(ts)}.${micros.padEnd(3, '0')}`;
-};
+  return Date.parse(ts) * 1000 + Number(micros.padEnd(3, '0'));
+}
 
 /**
  * Two fixes of one asset with the same timestamp in one batch: the first (in Kafka order) wins, as
@@ -51,7 +58,7 @@ export function firstPerAssetAndTime(rows: readonly PositionRow[]): PositionRow[
   const seen = new Set<string>();
   const kept: PositionRow[] = [];
   for (const r of rows) {
-    const key = `${r.assetId}|${instantKey(r.ts)}`;
+    const key = `${r.assetId}|${epochMicros(r.ts)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     kept.push(r);
@@ -76,11 +83,42 @@ export function oneTenantPerAsset(rows: readonly PositionRow[]): PositionRow[] {
 const FIX_COLUMNS = `unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[],
   $7::real[], $8::real[], $9::real[], $10::real[]) AS f(t, a, ts, lon, lat, alt, speed, heading, battery, accuracy)`;
 
+const paramsOf = (rows: readonly PositionRow[]): unknown[] => [
+  rows.map((r) => r.tenantId),
+  rows.map((r) => r.assetId),
+  rows.map((r) => r.ts),
+  rows.map((r) => r.lon),
+  rows.map((r) => r.lat),
+  rows.map((r) => num(r.alt)),
+  rows.map((r) => num(r.speed)),
+  rows.map((r) => num(r.heading)),
+  rows.map((r) => num(r.battery)),
+  rows.map((r) => num(r.accuracy)),
+];
+
+/** The newest fix of each asset in a batch (the first of equal instants; repeats are gone already). */
+function newestPerAsset(rows: readonly PositionRow[]): PositionRow[] {
+  const newest = new Map<string, { row: PositionRow; micros: number }>();
+  for (const row of rows) {
+    const micros = epochMicros(row.ts);
+    const seen = newest.get(row.assetId);
+    if (!seen || micros > seen.micros) newest.set(row.assetId, { row, micros });
+  }
+  return [...newest.values()].map((n) => n.row).sort((a, b) => (a.assetId < b.assetId ? -1 : 1));
+}
+
+const UNIQUE_VIOLATION = '23505';
+
 /**
- * Batch writes of telemetry: one multi-row insert into the day partitions (a repeated
- * (asset_id, ts) is skipped) and one upsert of the newest fix per asset into asset_latest, which a
- * late fix never overwrites. Both in one transaction. Tenant-guarded: a fix for an asset that
- * belongs to another tenant writes nothing.
+ * Batch writes of telemetry into the day partitions of read.positions and the newest fix per asset
+ * into asset_latest, in one transaction, tenant-guarded (a fix for an asset of another tenant
+ * writes nothing). asset_latest is updated once per asset per batch and never by a late fix.
+ *
+ * The newest-fix update goes first and returns each asset's newest fix before the batch
+ * (`previous_ts`): a fix newer than that cannot be stored yet, so those — nearly all of a live
+ * stream — are written with COPY; only late fixes take `INSERT … ON CONFLICT DO NOTHING`, which
+ * makes a repeat a no-op. Should the invariant ever not hold (a row stored by other means), COPY
+ * hits the unique index and the batch is written again the careful way.
  */
 export class PositionsWriter {
   readonly partitions: PositionPartitions;
@@ -90,66 +128,113 @@ export class PositionsWriter {
   }
 
   /**
-   * With `afterWrite`, the batch's asset_latest rows are locked first (in asset id order, as zone
-   * changes lock them), so that what the hook sees as each asset's newest fix stays true until commit.
+   * With `afterWrite`, the hook runs before commit with each asset's newest fix before the batch;
+   * the assets whose newest fix moved are row-locked by the update, as zone changes lock them.
    */
   async write(batch: readonly PositionRow[], afterWrite?: AfterWrite): Promise<{ inserted: number }> {
     const rows = oneTenantPerAsset(firstPerAssetAndTime(batch));
     if (rows.length === 0) return { inserted: 0 };
     await this.partitions.ensure(rows.map((r) => dayOf(r.ts)));
-    const params = [
-      rows.map((r) => r.tenantId),
-      rows.map((r) => r.assetId),
-      rows.map((r) => r.ts),
-      rows.map((r) => r.lon),
-      rows.map((r) => r.lat),
-      rows.map((r) => num(r.alt)),
-      rows.map((r) => num(r.speed)),
-      rows.map((r) => num(r.heading)),
-      rows.map((r) => num(r.battery)),
-      rows.map((r) => num(r.accuracy)),
-    ];
+    try {
+      return await this.inTransaction((client) => this.writeRows(client, rows, afterWrite, 'copy'));
+    } catch (err) {
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      return this.inTransaction((client) => this.writeRows(client, rows, afterWrite, 'insert'));
+    }
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      return await inTransaction(client, async () => {
-        const newest = afterWrite ? await this.lockNewest(client, rows) : null;
-        const inserted = await client.query(
-          `INSERT INTO read.positions (tenant_id, asset_id, ts, geom, alt, speed, heading, battery, accuracy)
-           SELECT t, a, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), alt, speed, heading, battery, accuracy
-           FROM ${FIX_COLUMNS}
-           WHERE NOT EXISTS (SELECT 1 FROM read.asset_latest l WHERE l.asset_id = f.a AND l.tenant_id <> f.t)
-           ON CONFLICT (asset_id, ts) DO NOTHING`,
-          params,
-        );
-        await this.upsertLatest(client, params);
-        if (afterWrite && newest) await afterWrite(client, rows, newest);
-        return { inserted: inserted.rowCount ?? 0 };
-      });
+      return await inTransaction(client, () => work(client));
     } finally {
       client.release();
     }
   }
 
-  private async lockNewest(client: PoolClient, rows: readonly PositionRow[]): Promise<Map<string, NewestBefore>> {
-    const ids = [...new Set(rows.map((r) => r.assetId))].sort();
-    const { rows: found } = await client.query<{ asset_id: string; tenant_id: string; micros: string | null }>(
-      `SELECT asset_id, tenant_id, (extract(epoch FROM ts) * 1000000)::bigint::text AS micros
-       FROM read.asset_latest WHERE asset_id = ANY($1::uuid[]) ORDER BY asset_id FOR UPDATE`,
-      [ids],
-    );
-    return new Map(
-      found.map((r) => [r.asset_id, { tenantId: r.tenant_id, tsMicros: r.micros === null ? null : Number(r.micros) }]),
-    );
+  private async writeRows(
+    client: PoolClient,
+    rows: readonly PositionRow[],
+    afterWrite: AfterWrite | undefined,
+    mode: 'copy' | 'insert',
+  ): Promise<{ inserted: number }> {
+    const newest = await this.advanceLatest(client, rows);
+    const fresh: PositionRow[] = [];
+    const late: PositionRow[] = [];
+    const kept: PositionRow[] = [];
+    for (const r of rows) {
+      const before = newest.get(r.assetId);
+      if (before && before.tenantId !== r.tenantId) continue;
+      kept.push(r);
+      if (mode === 'copy' && (!before || before.tsMicros === null || epochMicros(r.ts) > before.tsMicros))
+        fresh.push(r);
+      else late.push(r);
+    }
+    let inserted = fresh.length > 0 ? await this.copy(client, fresh) : 0;
+    if (late.length > 0) {
+      const result = await client.query(
+        `INSERT INTO read.positions (tenant_id, asset_id, ts, geom, alt, speed, heading, battery, accuracy)
+         SELECT t, a, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), alt, speed, heading, battery, accuracy
+         FROM ${FIX_COLUMNS}
+         ON CONFLICT (asset_id, ts) DO NOTHING`,
+        paramsOf(late),
+      );
+      inserted += result.rowCount ?? 0;
+    }
+    if (afterWrite) await afterWrite(client, kept, newest);
+    return { inserted };
   }
 
+  /**
+   * Moves asset_latest to each asset's newest fix of the batch and answers, per asset of the batch
+   * that has a row, its tenant and newest fix before the batch. Assets without a row get one.
+   */
+  private async advanceLatest(client: PoolClient, rows: readonly PositionRow[]): Promise<Map<string, NewestBefore>> {
+    const newest = newestPerAsset(rows);
+    const moved = await client.query<{ asset_id: string; tenant_id: string; micros: string | null }>(
+      `UPDATE read.asset_latest AS l SET previous_ts = l.ts, geom = ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326),
+         ts = f.ts, alt = f.alt, speed = f.speed, heading = f.heading, battery = f.battery, accuracy = f.accuracy,
+         updated_at = now()
+       FROM ${FIX_COLUMNS}
+       WHERE l.asset_id = f.a AND l.tenant_id = f.t AND (l.ts IS NULL OR l.ts < f.ts)
+       RETURNING l.asset_id, l.tenant_id, (extract(epoch FROM l.previous_ts) * 1000000)::bigint::text AS micros`,
+      paramsOf(newest),
+    );
+    const before = new Map<string, NewestBefore>();
+    for (const r of moved.rows) {
+      before.set(r.asset_id, { tenantId: r.tenant_id, tsMicros: r.micros === null ? null : Number(r.micros) });
+    }
+    const others = newest.filter((r) => !before.has(r.assetId));
+    if (others.length === 0) return before;
+    // Not moved: another tenant's asset, an asset whose batch is all late, or one without a row yet.
+    const { rows: existing } = await client.query<{ asset_id: string; tenant_id: string; micros: string | null }>(
+      `SELECT asset_id, tenant_id, (extract(epoch FROM ts) * 1000000)::bigint::text AS micros
+       FROM read.asset_latest WHERE asset_id = ANY($1::uuid[])`,
+      [others.map((r) => r.assetId)],
+    );
+    for (const r of existing) {
+      before.set(r.asset_id, { tenantId: r.tenant_id, tsMicros: r.micros === null ? null : Number(r.micros) });
+    }
+    const created = others.filter((r) => !before.has(r.assetId));
+    if (created.length > 0) await this.upsertLatest(client, paramsOf(created));
+    return before;
+  }
+
+  /** COPY of fixes none of which can be stored yet (each newer than its asset's newest). */
+  private async copy(client: PoolClient, rows: readonly PositionRow[]): Promise<number> {
+    const stream = client.query(copyFrom(`COPY read.positions ${COPY_COLUMNS} FROM STDIN`));
+    await pipeline(Readable.from([copyLines(rows)]), stream);
+    return stream.rowCount;
+  }
+
+  /** An asset's first fix, racing its registration: the row may have appeared meanwhile (then it is updated). */
   private async upsertLatest(client: PoolClient, params: unknown[]): Promise<void> {
     await client.query(
       `INSERT INTO read.asset_latest AS l (asset_id, tenant_id, geom, ts, alt, speed, heading, battery, accuracy)
-       SELECT DISTINCT ON (a) a, t, ST_SetSRID(ST_MakePoint(lon, lat), 4326), ts, alt, speed, heading, battery, accuracy
+       SELECT a, t, ST_SetSRID(ST_MakePoint(lon, lat), 4326), ts, alt, speed, heading, battery, accuracy
        FROM ${FIX_COLUMNS}
-       ORDER BY a, ts DESC
-       ON CONFLICT (asset_id) DO UPDATE SET geom = EXCLUDED.geom, ts = EXCLUDED.ts, alt = EXCLUDED.alt,
-         speed = EXCLUDED.speed, heading = EXCLUDED.heading, battery = EXCLUDED.battery,
+       ON CONFLICT (asset_id) DO UPDATE SET previous_ts = l.ts, geom = EXCLUDED.geom, ts = EXCLUDED.ts,
+         alt = EXCLUDED.alt, speed = EXCLUDED.speed, heading = EXCLUDED.heading, battery = EXCLUDED.battery,
          accuracy = EXCLUDED.accuracy, updated_at = now()
        WHERE (l.ts IS NULL OR l.ts < EXCLUDED.ts) AND l.tenant_id = EXCLUDED.tenant_id`,
       params,

@@ -1,4 +1,5 @@
 import type { GeofenceCause } from '@meridian/contracts/zones';
+import { epochMicros } from '@meridian/read-model/positions';
 import { stableUuid } from '@meridian/shared/util';
 
 export type TransitionType = 'entered' | 'exited';
@@ -23,15 +24,6 @@ export interface Transition {
  */
 export const transitionId = (t: Omit<Transition, 'id'>, causeKey: string): string =>
   stableUuid(`geofence:${t.type}:${t.assetId}:${t.zoneId}:${t.cause}:${causeKey}`);
-
-/**
- * Microseconds since the epoch of an RFC 3339 timestamp, at the microsecond precision PostgreSQL
- * keeps (Date.parse alone would make 10:00:00.000500 and 10:00:00.000900 the same instant).
- */
-export function epochMicros(ts: string): number {
-  const micros = /\.\d{3}(\d{1,3})/.exec(ts)?.[1] ?? '';
-  return Date.parse(ts) * 1000 + Number(micros.padEnd(3, '0'));
-}
 
 /** A fix of one asset with the live zones of its tenant that contain it at its time. */
 export interface FixInZones {

@@ -1,14 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { GeofenceCause } from '@meridian/contracts/zones';
 import type { PgEventStore } from '@meridian/shared/event-store';
-import {
-  epochMicros,
-  type FixInZones,
-  fixTransitions,
-  type Transition,
-  transitionId,
-  visitChanges,
-} from './geofence-transitions';
+import { epochMicros } from '@meridian/read-model/positions';
+import { type FixInZones, fixTransitions, type Transition, transitionId, visitChanges } from './geofence-transitions';
 
 /** A stored fix as the geofence sees it. */
 export interface GeofenceFix {
