@@ -382,7 +382,17 @@ describe('operability', () => {
     const doc = await http<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    const paths = ['/internal/timings', '/v1/assets', '/v1/assets/{id}', '/v1/telemetry'];
+    const paths = [
+      '/internal/timings',
+      '/v1/assets',
+      '/v1/assets/{id}',
+      '/v1/assets/{id}/visits',
+      '/v1/telemetry',
+      '/v1/zones',
+      '/v1/zones/{id}',
+      '/v1/zones/{id}/assets',
+      '/v1/zones/{id}/visits',
+    ];
     expect(Object.keys(doc.body.paths).sort()).toEqual(paths);
     const ui = await http<string>('GET', '/docs');
     expect(ui.status).toBe(200);

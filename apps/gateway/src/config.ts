@@ -5,7 +5,9 @@ import { baseConfigSchema } from '@meridian/shared/service-kit';
 
 const DAY_MS = 86_400_000;
 
-export const gatewayConfigSchema = baseConfigSchema.extend({
+const MIB = 1024 * 1024;
+
+const gatewayEnvSchema = baseConfigSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   GATEWAY_PUBLIC_URL: z.url().optional(),
   GATEWAY_DEFAULT_TENANT: TenantId.default('demo'),
@@ -20,7 +22,25 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_MAX_FIXES_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(10_000),
   GATEWAY_MAX_FIX_AGE_DAYS: z.coerce.number().min(0).max(3650).default(30),
   GATEWAY_MAX_FIX_FUTURE_SKEW_S: z.coerce.number().min(0).max(86_400).default(300),
+  // A compressed body is decompressed as a stream and refused (413) past this many bytes: a zip bomb.
+  GATEWAY_DECOMPRESSED_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * MIB)
+    .default(64 * MIB),
+  // Telemetry ingest per tenant, counted in fixes: a token bucket in Redis (docs/decisions/0016).
+  GATEWAY_INGEST_RATE_FIXES_PER_S: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  GATEWAY_INGEST_BURST_FIXES: z.coerce.number().int().min(1).max(100_000_000).default(200_000),
 });
+
+export const gatewayConfigSchema = gatewayEnvSchema.refine(
+  (c) => c.GATEWAY_INGEST_BURST_FIXES >= c.GATEWAY_MAX_FIXES_PER_REQUEST,
+  {
+    path: ['GATEWAY_INGEST_BURST_FIXES'],
+    message: 'must be at least GATEWAY_MAX_FIXES_PER_REQUEST, or a full request could never be admitted',
+  },
+);
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
 export const publicUrlOf = (c: GatewayConfig): string => c.GATEWAY_PUBLIC_URL ?? `http://${c.HOST}:${c.GATEWAY_PORT}`;
@@ -32,6 +52,8 @@ export const settingsOf = (c: GatewayConfig): GatewaySettings => ({
   maxFixesPerRequest: c.GATEWAY_MAX_FIXES_PER_REQUEST,
   maxFixAgeMs: c.GATEWAY_MAX_FIX_AGE_DAYS * DAY_MS,
   maxFixFutureSkewMs: c.GATEWAY_MAX_FIX_FUTURE_SKEW_S * 1000,
+  ingestRateFixesPerSecond: c.GATEWAY_INGEST_RATE_FIXES_PER_S,
+  ingestBurstFixes: c.GATEWAY_INGEST_BURST_FIXES,
   instanceId: c.INSTANCE_ID,
   publicUrl: publicUrlOf(c),
 });

@@ -2,23 +2,42 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { resolveTenant, TenantDirectory } from '@meridian/gateway/data-access';
+import { readNdjson } from '@meridian/gateway/feature-telemetry';
 import { buildOpenApi, NDJSON_TYPE, sendProblem, type TenantRequest, toProblem } from '@meridian/gateway/util-http';
 import { logContext } from '@meridian/shared/service-kit';
 import { type GatewayConfig, publicUrlOf } from './config';
+import { checkContentLength, codingOf, contentEncodingHook } from './content-encoding';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
-/** Fastify-level wiring: correlation ids, tenant, NDJSON, problem+json for errors Nest's filters do not see. */
+/**
+ * Fastify-level wiring: correlation ids, tenant, gzip bodies, NDJSON, problem+json for errors Nest's
+ * filters do not see.
+ */
 export function configureHttp(app: NestFastifyApplication, config: GatewayConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   const tenants = app.get(TenantDirectory);
 
-  fastify.addContentTypeParser(
-    NDJSON_TYPE,
-    { parseAs: 'string', bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES },
-    (_req, body, done) => done(null, body),
-  );
+  const limits = { wireBytes: config.GATEWAY_BODY_LIMIT_BYTES, decodedBytes: config.GATEWAY_DECOMPRESSED_LIMIT_BYTES };
+  fastify.addHook('preParsing', contentEncodingHook(limits));
+
+  // Telemetry is the only NDJSON operation: its body is parsed line by line as it arrives, and
+  // reading stops at the fix limit. Fastify limits only buffered bodies, so the byte limit is here.
+  fastify.addContentTypeParser(NDJSON_TYPE, (request, payload, done) => {
+    const identity = codingOf(request.headers) === 'identity';
+    try {
+      checkContentLength(request.headers, limits.wireBytes);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    const maxBytes = identity ? limits.wireBytes : limits.decodedBytes;
+    readNdjson(payload, { maxFixes: config.GATEWAY_MAX_FIXES_PER_REQUEST, maxBytes }).then(
+      (fixes) => done(null, fixes),
+      (err: Error) => done(err),
+    );
+  });
 
   fastify.addHook('onRequest', async (request, reply) => {
     const given = headerValue(request.headers[CORRELATION_HEADER]);

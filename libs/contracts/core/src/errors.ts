@@ -78,14 +78,24 @@ export const ErrorCodes = defineErrors({
   requestTooLarge: {
     code: 'REQUEST.TOO_LARGE',
     status: 413,
-    description: 'The body exceeds `GATEWAY_BODY_LIMIT_BYTES` (default 8 MiB).',
+    description:
+      'The body exceeds `GATEWAY_BODY_LIMIT_BYTES` (default 8 MiB) as sent, or `GATEWAY_DECOMPRESSED_LIMIT_BYTES` ' +
+      '(default 64 MiB) once decompressed; a JSON body is parsed whole, so it is also held to the first limit ' +
+      'after decompression. An NDJSON line longer than 1 MiB is refused the same way.',
+  },
+  requestEncodingInvalid: {
+    code: 'REQUEST.ENCODING_INVALID',
+    status: 400,
+    description:
+      'The body does not decode with its `Content-Encoding`: a `gzip` body that is corrupt, truncated or not gzip ' +
+      'at all. Nothing of the request was used.',
   },
   requestUnsupportedMediaType: {
     code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
     status: 415,
     description:
       'A POST/PUT/PATCH whose `Content-Type` is not one the operation consumes (`application/json`; ' +
-      '`application/x-ndjson` too for telemetry).',
+      '`application/x-ndjson` too for telemetry), or whose `Content-Encoding` is not `gzip` or `identity`.',
   },
   requestNotFound: { code: 'REQUEST.NOT_FOUND', status: 404, description: 'No such route.' },
   requestPreconditionFailed: {
@@ -136,6 +146,14 @@ export const ErrorCodes = defineErrors({
       'The gateway cannot do its part right now: Kafka did not acknowledge in time or its send queue is full, a ' +
       'Kafka, Redis or network call failed, or the tenant directory is still loading. Retry later; retrying ' +
       'telemetry is safe.',
+  },
+  rateLimited: {
+    code: 'RATE.LIMITED',
+    status: 429,
+    description:
+      'The tenant sent more than its share: telemetry ingest is limited per tenant in fixes (not requests), ' +
+      '`GATEWAY_INGEST_RATE_FIXES_PER_S` (default 100,000) with bursts up to `GATEWAY_INGEST_BURST_FIXES` ' +
+      '(default 200,000). Nothing of the request was used; retry after `Retry-After` seconds.',
   },
   concurrencyConflict: {
     code: 'STREAM.CONCURRENCY_CONFLICT',

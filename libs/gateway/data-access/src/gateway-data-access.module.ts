@@ -6,14 +6,15 @@ import { AssetDirectory } from './asset-directory';
 import { CommandTimings } from './command-timings';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
 import { Idempotency } from './idempotency';
+import { RateLimiter } from './rate-limit';
 import { ServiceBus } from './service-bus';
 import { TenantDirectory } from './tenant-directory';
 import { TimingsController } from './timings.controller';
 
 /**
- * What every gateway feature uses: the service bus to the other services, idempotency keys, the
- * directories fed from Kafka, the HTTP conventions (problem+json filter, media-type guard), and the
- * commands' per-hop timings (`GET|DELETE /internal/timings`).
+ * What every gateway feature uses: the service bus to the other services, idempotency keys, rate
+ * limits, the directories fed from Kafka, the HTTP conventions (problem+json filter, media-type
+ * guard), and the commands' per-hop timings (`GET|DELETE /internal/timings`).
  */
 @Module({})
 export class GatewayDataAccessModule {
@@ -29,6 +30,7 @@ export class GatewayDataAccessModule {
         ServiceBus,
         AssetDirectory,
         Idempotency,
+        RateLimiter,
         TenantDirectory,
         CommandTimings,
         {
@@ -37,7 +39,16 @@ export class GatewayDataAccessModule {
           inject: [TenantDirectory],
         },
       ],
-      exports: [GATEWAY_SETTINGS, ServiceBus, AssetDirectory, Idempotency, TenantDirectory, CommandTimings, READINESS],
+      exports: [
+        GATEWAY_SETTINGS,
+        ServiceBus,
+        AssetDirectory,
+        Idempotency,
+        RateLimiter,
+        TenantDirectory,
+        CommandTimings,
+        READINESS,
+      ],
     };
   }
 }

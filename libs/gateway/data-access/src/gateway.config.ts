@@ -6,6 +6,9 @@ export interface GatewaySettings {
   readonly maxFixesPerRequest: number;
   readonly maxFixAgeMs: number;
   readonly maxFixFutureSkewMs: number;
+  /** Telemetry ingest per tenant, in fixes: sustained rate and burst (token bucket in Redis). */
+  readonly ingestRateFixesPerSecond: number;
+  readonly ingestBurstFixes: number;
   readonly instanceId: string;
   /** Base of absolute links (`next`), e.g. http://127.0.0.1:8080. */
   readonly publicUrl: string;

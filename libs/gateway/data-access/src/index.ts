@@ -1,6 +1,7 @@
 export * from './gateway.config';
 export * from './service-bus';
 export * from './idempotency';
+export * from './rate-limit';
 export * from './tenant-directory';
 export * from './tenant-resolution';
 export * from './asset-directory';

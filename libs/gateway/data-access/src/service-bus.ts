@@ -114,6 +114,11 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
     await this.bus.send(topic, messages);
   }
 
+  /** The partition `key` maps to on `topic` (see MessageBus.partitionOfKey). */
+  partitionOf(topic: string, key: string): Promise<number> {
+    return this.bus.partitionOfKey(topic, key);
+  }
+
   /** Requests carry the HTTP request's correlation id when there is one. */
   private correlation(fallback?: string): string | undefined {
     return logContext.getStore()?.correlationId ?? fallback;

@@ -1,4 +1,13 @@
-import { type Admin, type Consumer, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  type Consumer,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  type PartitionMetadata,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { TopicDefinition, WireMessage } from '@meridian/contracts/core';
 import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
 import { fixKafkajsIdleTimers } from './kafkajs-idle-fix';
@@ -6,6 +15,29 @@ import { isUnknownTopic, SendQueue } from './send-queue';
 
 // Before any client exists: every connection's request queue gets the fixed timer (see the module).
 fixKafkajsIdleTimers();
+
+/** The producer's partitioner, for `partitionForKey`; only the key and the partition count matter to it. */
+const keyPartitioner = Partitioners.DefaultPartitioner();
+const partitionLists = new Map<number, PartitionMetadata[]>();
+const partitionsOf = (count: number): PartitionMetadata[] => {
+  let list = partitionLists.get(count);
+  if (!list) {
+    list = Array.from({ length: count }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      offlineReplicas: [],
+    }));
+    partitionLists.set(count, list);
+  }
+  return list;
+};
+
+/** The partition the producer's default partitioner gives `key` on a topic of `count` partitions. */
+export const partitionForKey = (key: string, count: number): number =>
+  keyPartitioner({ topic: '', partitionMetadata: partitionsOf(count), message: { key, value: null } });
 
 export interface BusConfig {
   readonly brokers: readonly string[];
@@ -159,6 +191,29 @@ export class MessageBus {
    */
   send(topic: string, messages: readonly WireMessage[]): Promise<void> {
     return this.queue.send(topic, messages);
+  }
+
+  /**
+   * The partition the producer's default partitioner gives `key` on `topic` (Java-compatible
+   * murmur2, as every Kafka client computes it), so a caller can group records by partition and
+   * key each group with one of its keys. The partition count is read from the cluster and cached
+   * for a minute.
+   */
+  async partitionOfKey(topic: string, key: string): Promise<number> {
+    return partitionForKey(key, await this.partitionCount(topic));
+  }
+
+  private readonly partitionCounts = new Map<string, { count: number; until: number }>();
+
+  private async partitionCount(topic: string): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached && cached.until > Date.now()) return cached.count;
+    const admin = await this.admin();
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = topics[0]?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`topic ${topic} has no partitions`);
+    this.partitionCounts.set(topic, { count, until: Date.now() + 60_000 });
+    return count;
   }
 
   admin(): Promise<Admin> {

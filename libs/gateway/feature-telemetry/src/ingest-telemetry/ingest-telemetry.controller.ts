@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ErrorCodes, Topics, toWire, type WireMessage } from '@meridian/contracts/core';
 import { AssetErrors } from '@meridian/contracts/assets';
-import { type Fix, PositionReportedV1, TelemetryErrors } from '@meridian/contracts/telemetry';
-import { AssetDirectory, GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
+import { type Fix, PositionBatchReportedV1, TelemetryErrors } from '@meridian/contracts/telemetry';
+import {
+  AssetDirectory,
+  GATEWAY_SETTINGS,
+  type GatewaySettings,
+  RateLimiter,
+  ServiceBus,
+} from '@meridian/gateway/data-access';
 import {
   Consumes,
   invalid,
@@ -16,7 +23,8 @@ import {
 } from '@meridian/gateway/util-http';
 import { logContext } from '@meridian/shared/service-kit';
 import { type FixRejection, isRejection, validateFix } from './fix-validation';
-import { parseNdjson } from './ndjson';
+import { groupByPartition } from './fix-messages';
+import { NdjsonFixes } from './ndjson';
 
 export const TelemetryBody = z.strictObject({ fixes: z.array(z.unknown()) });
 
@@ -30,12 +38,15 @@ export class IngestTelemetryController {
   constructor(
     private readonly bus: ServiceBus,
     private readonly directory: AssetDirectory,
+    private readonly limiter: RateLimiter,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
 
   /**
    * 202 once every accepted fix is acknowledged by Kafka (acks=all): accepted means durable.
-   * Invalid fixes and fixes of unknown assets are listed in `rejected` by index.
+   * Invalid fixes and fixes of unknown assets are listed in `rejected` by index. NDJSON arrives
+   * parsed (streamed by the gateway's NDJSON parser, which stops at the fix limit); bodies may be
+   * gzip-encoded (decoded before parsing).
    */
   @Post()
   @HttpCode(202)
@@ -43,11 +54,10 @@ export class IngestTelemetryController {
   async ingest(
     @Tenant() tenantId: string,
     @Body() body: unknown,
-    @Headers('content-type') contentType: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IngestResult> {
-    const { items, malformed } = contentType?.startsWith(NDJSON_TYPE)
-      ? parseNdjson(typeof body === 'string' ? body : '')
-      : { items: parseOr400(TelemetryBody, body).fixes, malformed: [] };
+    const { items, malformed } =
+      body instanceof NdjsonFixes ? body : { items: parseOr400(TelemetryBody, body).fixes, malformed: [] };
     if (items.length > this.settings.maxFixesPerRequest) {
       throw problemFromCode(
         TelemetryErrors.fixTooManyFixes,
@@ -55,6 +65,7 @@ export class IngestTelemetryController {
       );
     }
     if (items.length === 0) throw invalid(ErrorCodes.requestInvalid, 'no fixes in the request');
+    await this.admit(tenantId, items.length, reply);
 
     const window = {
       now: Date.now(),
@@ -87,17 +98,47 @@ export class IngestTelemetryController {
     return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
+  /** The tenant's ingest limit counts fixes, valid or not: each costs the gateway the same to read. */
+  private async admit(tenantId: string, fixes: number, reply: FastifyReply): Promise<void> {
+    const { ingestRateFixesPerSecond: ratePerSecond, ingestBurstFixes: burst } = this.settings;
+    const decision = await this.limiter.take(`ingest:${tenantId}`, fixes, { ratePerSecond, burst });
+    if (decision.allowed) return;
+    void reply.header('retry-after', String(decision.retryAfterSeconds));
+    throw problemFromCode(
+      ErrorCodes.rateLimited,
+      `tenant ${tenantId} may send ${ratePerSecond} fixes/s (bursts of ${burst}); ` +
+        `retry these ${fixes} fixes in ${decision.retryAfterSeconds} s`,
+    );
+  }
+
+  /**
+   * One position-batch message per partition the fixes map to (cut at MAX_FIXES_PER_MESSAGE):
+   * a request of 1,000 fixes is a dozen Kafka records, not a thousand.
+   */
   private async publish(tenantId: string, fixes: readonly Fix[]): Promise<void> {
+    if (fixes.length === 0) return;
     const correlationId = logContext.getStore()?.correlationId ?? randomUUID();
     const time = new Date().toISOString();
-    const { type, dataschema } = PositionReportedV1;
-    const messages: WireMessage[] = fixes.map((fix) =>
-      toWire(
-        { id: randomUUID(), type, source: '/meridian/gateway', time, dataschema, data: fix, correlationId, tenantId },
-        fix.assetId,
-      ),
-    );
+    const { type, dataschema } = PositionBatchReportedV1;
     try {
+      const groups = await groupByPartition(fixes, (assetId) =>
+        this.bus.partitionOf(Topics.telemetryPositions, assetId),
+      );
+      const messages: WireMessage[] = groups.map((g) =>
+        toWire(
+          {
+            id: randomUUID(),
+            type,
+            source: '/meridian/gateway',
+            time,
+            dataschema,
+            data: { fixes: g.fixes },
+            correlationId,
+            tenantId,
+          },
+          g.key,
+        ),
+      );
       await this.bus.publish(Topics.telemetryPositions, messages);
     } catch (err) {
       throw problemFromCode(ErrorCodes.upstreamUnavailable, `telemetry could not be stored: ${(err as Error).message}`);

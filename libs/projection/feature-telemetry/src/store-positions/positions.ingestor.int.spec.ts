@@ -7,13 +7,13 @@ import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodedError, type Envelope, ErrorCodes, parseData, Topics } from '@meridian/contracts/core';
-import { type Fix, PositionReportedV1 } from '@meridian/contracts/telemetry';
+import { type Fix, PositionBatchReportedV1, PositionReportedV1 } from '@meridian/contracts/telemetry';
 import { AssetLatestWriter } from '@meridian/read-model/assets';
 import { READ_POOL, ReadModelModule } from '@meridian/read-model/data-source';
 import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
 import { testDatabaseUrl } from '@meridian/shared/testing';
 import { ProjectionTelemetryModule } from '../projection-telemetry.module';
-import { PositionsIngestor, toPositionRow } from './positions.ingestor';
+import { PositionsIngestor, toPositionRow, toPositionRows } from './positions.ingestor';
 
 // Tenant ids are unique per test and per run; asset ids are random uuids.
 const run = randomBytes(3).toString('hex');
@@ -151,6 +151,36 @@ describe('PositionsIngestor into read.positions and read.asset_latest (real Post
   });
 
   describe('store', () => {
+    it('stores the fixes of position-batch messages, each with its message tenant, like single fixes', async () => {
+      const t = tenant('batches');
+      const a = randomUUID();
+      const b = randomUUID();
+      await register(a, t, 'A');
+      await register(b, t, 'B');
+      const written = ingestor.positionsWritten;
+      const batch = (fixes: Fix[]) => ({
+        ...message(t, fixes[0]),
+        type: PositionBatchReportedV1.type,
+        data: { fixes },
+      });
+      await ingestor.storeBatches([
+        batch([
+          { assetId: a, ts: `${d0}T11:00:01Z`, lon: 11.1, lat: 51.1 },
+          { assetId: b, ts: `${d0}T11:00:02Z`, lon: 21.2, lat: 41.2 },
+        ]),
+        batch([
+          { assetId: a, ts: `${d0}T11:00:03Z`, lon: 11.3, lat: 51.3 },
+          { assetId: a, ts: `${d0}T11:00:01Z`, lon: 99, lat: 9 }, // a repeat of the first
+        ]),
+      ]);
+      expect(ingestor.positionsWritten).toBe(written + 3);
+      expect(await latest(a)).toMatchObject({ lon: 11.3, lat: 51.3, ts: `${d0}T11:00:03.000Z` });
+      expect((await stored(b)).map((r) => r.lon)).toEqual([21.2]);
+      expect(() =>
+        toPositionRows([{ ...batch([{ assetId: a, ts: `${d0}T11:00:09Z`, lon: 1, lat: 1 }]), tenantId: undefined }]),
+      ).toThrow(expect.objectContaining({ code: ErrorCodes.contractViolation }));
+    });
+
     it('stores each (asset_id, ts) once and keeps the newest fix per asset, whatever the arrival order', async () => {
       const t = tenant('fixes');
       const a = randomUUID();

@@ -1,18 +1,31 @@
 import { Controller, Inject, Optional } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { CodedError, type DataOf, type Envelope, ErrorCodes, Topics } from '@meridian/contracts/core';
-import { PositionReportedV1 } from '@meridian/contracts/telemetry';
+import { PositionBatchReportedV1, PositionReportedV1 } from '@meridian/contracts/telemetry';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { type AfterWrite, type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
 import { Geofencer } from '@meridian/read-model/zones';
 import { BatchHandler } from '@meridian/shared/messaging';
 
 type PositionMessage = Envelope<DataOf<typeof PositionReportedV1>>;
+type PositionBatchMessage = Envelope<DataOf<typeof PositionBatchReportedV1>>;
+
+const tenantOf = (message: Envelope): string => {
+  if (!message.tenantId) throw new CodedError(ErrorCodes.contractViolation, 'telemetry without tenant-id header');
+  return message.tenantId;
+};
 
 /** A fix with the tenant of its message; a message without one can never be stored (poison). */
 export function toPositionRow(message: PositionMessage): PositionRow {
-  if (!message.tenantId) throw new CodedError(ErrorCodes.contractViolation, 'telemetry without tenant-id header');
-  return { ...message.data, tenantId: message.tenantId };
+  return { ...message.data, tenantId: tenantOf(message) };
+}
+
+/** The fixes of position-batch messages, in message order, each with its message's tenant. */
+export function toPositionRows(messages: readonly PositionBatchMessage[]): PositionRow[] {
+  return messages.flatMap((m) => {
+    const tenantId = tenantOf(m);
+    return m.data.fixes.map((fix) => ({ ...fix, tenantId }));
+  });
 }
 
 /**
@@ -38,6 +51,16 @@ export class PositionsIngestor {
 
   @BatchHandler(PositionReportedV1, Topics.telemetryPositions)
   async store(messages: readonly PositionMessage[]): Promise<void> {
+    await this.storeRows(messages.map(toPositionRow));
+  }
+
+  /** Many fixes per message (what the gateway sends): one write for every fix of the fetched batch. */
+  @BatchHandler(PositionBatchReportedV1, Topics.telemetryPositions)
+  async storeBatches(messages: readonly PositionBatchMessage[]): Promise<void> {
+    await this.storeRows(toPositionRows(messages));
+  }
+
+  private async storeRows(rows: readonly PositionRow[]): Promise<void> {
     const geofencer = this.geofencer;
     let made = 0;
     const afterWrite: AfterWrite | undefined = geofencer
@@ -45,7 +68,7 @@ export class PositionsIngestor {
           made = (await geofencer.onFixes(client, rows, newest)).length;
         }
       : undefined;
-    const { inserted } = await this.writer.write(messages.map(toPositionRow), afterWrite);
+    const { inserted } = await this.writer.write(rows, afterWrite);
     this.positionsWritten += inserted;
     if (made > 0) {
       this.transitionsMade += made;
