@@ -60,16 +60,19 @@ export interface TelemetryDb {
 /** Same columns, defaults, partitioning and indexes as `read.positions` (read-model migration 1). */
 const baselineDdl = (s: string): string => `
 CREATE SCHEMA ${s};
+CREATE SEQUENCE ${s}.positions_ingest_seq;
 CREATE TABLE ${s}.positions (
   tenant_id text NOT NULL,
   asset_id uuid NOT NULL,
   ts timestamptz NOT NULL,
   geom geometry(Point, 4326) NOT NULL,
   alt real, speed real, heading real, battery real, accuracy real,
-  received_at timestamptz NOT NULL DEFAULT now()
+  received_at timestamptz NOT NULL DEFAULT now(),
+  ingest_seq bigint NOT NULL DEFAULT nextval('${s}.positions_ingest_seq')
 ) PARTITION BY RANGE (ts);
 CREATE UNIQUE INDEX positions_asset_ts ON ${s}.positions (asset_id, ts);
-CREATE INDEX positions_ts_brin ON ${s}.positions USING brin (ts);`;
+CREATE INDEX positions_ts_brin ON ${s}.positions USING brin (ts);
+CREATE INDEX positions_ingest_seq_brin ON ${s}.positions USING brin (ingest_seq);`;
 
 /** Columns, partition key and index definitions of `<schema>.positions`, schema name removed. */
 async function tableShape(pool: Pool, schema: string): Promise<string> {
@@ -87,7 +90,8 @@ async function tableShape(pool: Pool, schema: string): Promise<string> {
     [table],
   );
   return JSON.stringify({
-    columns: columns.rows,
+    // The ingest sequence lives in each table's own schema.
+    columns: JSON.parse(JSON.stringify(columns.rows).split(`${schema}.`).join('')) as unknown,
     key: key.rows[0],
     indexes: indexes.rows.map((r) => r.def.split(`${table} `).join('positions ')),
   });

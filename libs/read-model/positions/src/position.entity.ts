@@ -28,4 +28,8 @@ export class Position {
 
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
   receivedAt!: Date;
+
+  /** Store order (a sequence): rebuilds replay fixes in it. */
+  @Column({ name: 'ingest_seq', type: 'bigint', default: () => "nextval('read.positions_ingest_seq')" })
+  ingestSeq!: string;
 }
