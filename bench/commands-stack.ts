@@ -49,6 +49,8 @@ export interface CommandsSystem {
   readonly idleCores: number | null;
   /** Process ids of the running services (for CPU sampling). */
   pids(): number[];
+  /** Process id of one service (for memory sampling). */
+  pidOf(name: ServiceName): number | undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -205,6 +207,8 @@ export class CommandsEnvironment {
   constructor(
     pgUrl: string,
     private readonly brokers: readonly string[],
+    /** Further environment for the services (e.g. the ingest benchmark lifts the rate limit). */
+    private readonly extraEnv: Readonly<Record<string, string>> = {},
   ) {
     this.databaseUrl = databaseUrl(pgUrl, COMMANDS_DATABASE);
   }
@@ -227,6 +231,7 @@ export class CommandsEnvironment {
       IDENTITY_BOOTSTRAP_TENANTS: COMMANDS_TENANT,
       GATEWAY_DEFAULT_TENANT: COMMANDS_TENANT,
       LOG_LEVEL: 'warn',
+      ...this.extraEnv,
     };
     const workflowPoolSize = loadConfig(baseConfigSchema, { ...process.env, ...env }).DATABASE_POOL_SIZE;
     say(`  starting the five services on :${COMMANDS_PORTS.gateway}–:${COMMANDS_PORTS['geo-query']}`);
@@ -243,11 +248,21 @@ export class CommandsEnvironment {
     const port = COMMANDS_PORTS.gateway;
     await waitForTenant(host, port, COMMANDS_TENANT);
     const pids = (): number[] => stack.services.map((s) => s.process.pid).filter((p): p is number => p !== undefined);
+    const pidOf = (name: ServiceName): number | undefined => stack.services.find((s) => s.name === name)?.process.pid;
     // What the services use with nothing to do (pollers, heartbeats): the level `settle` waits for.
     await sleep(2000);
     const idleCores = await cpuOver(pids(), 3000);
     if (idleCores !== null) say(`  idle services use ${idleCores.toFixed(2)} cores together`);
-    return { host, port, tenant: COMMANDS_TENANT, databaseUrl: this.databaseUrl, workflowPoolSize, idleCores, pids };
+    return {
+      host,
+      port,
+      tenant: COMMANDS_TENANT,
+      databaseUrl: this.databaseUrl,
+      workflowPoolSize,
+      idleCores,
+      pids,
+      pidOf,
+    };
   }
 
   /** True once `close()` was called (connections to the database are then ended on purpose). */

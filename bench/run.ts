@@ -1,7 +1,8 @@
 /**
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
- *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [--scale=0.2]
+ *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest]
+ *     [--scale=0.2]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -16,6 +17,7 @@ import { appendBenchmark } from './append';
 import { commandsBenchmark } from './commands';
 import { COMMANDS_DATABASE, CommandsEnvironment } from './commands-stack';
 import { type BenchResult, describe, now, say, scaled } from './harness';
+import { ingestBenchmark } from './ingest';
 import {
   createSchema,
   deleteTopics,
@@ -32,7 +34,7 @@ import { relayBenchmark, relayTopics } from './relay';
 import { currentCommit, loadAverage1m, machine, writeReport } from './report';
 import { openTelemetryDb, TELEMETRY_DATABASE, type TelemetryDb, telemetryBenchmark } from './telemetry';
 
-const ALL = ['append', 'batch', 'load', 'relay', 'telemetry', 'commands'] as const;
+const ALL = ['append', 'batch', 'load', 'relay', 'telemetry', 'commands', 'ingest'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Args {
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
   let bus: MessageBus | null = null;
   let telemetryDb: TelemetryDb | null = null;
   let commandsEnv: CommandsEnvironment | null = null;
+  let ingestEnv: CommandsEnvironment | null = null;
   // One cleanup, shared: the `finally` below waits for the one a signal started instead of
   // letting the failing benchmark exit the process before the database objects are dropped.
   let cleaning: Promise<void> | null = null;
@@ -86,9 +89,10 @@ async function main(): Promise<void> {
   const dropEverything = async (): Promise<void> => {
     say(
       `cleanup: dropping schema and topics${telemetryDb ? ' and the telemetry database' : ''}` +
-        (commandsEnv ? `; stopping the services, dropping ${COMMANDS_DATABASE}` : ''),
+        (commandsEnv || ingestEnv ? `; stopping the services, dropping ${COMMANDS_DATABASE}` : ''),
     );
     if (commandsEnv) await commandsEnv.close();
+    if (ingestEnv) await ingestEnv.close();
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
     if (telemetryDb) await telemetryDb.drop();
     if (bus) {
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     const postgres = await serverVersion(pool);
 
     if (args.only.includes('append')) {
-      say('phase 1/6: single-event appends from concurrent writers');
+      say('phase 1/7: single-event appends from concurrent writers');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -134,7 +138,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('batch')) {
-      say('phase 2/6: batched appends (100 events per call)');
+      say('phase 2/7: batched appends (100 events per call)');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('load')) {
-      say('phase 3/6: load() of a 10,000-event stream');
+      say('phase 3/7: load() of a 10,000-event stream');
       const rs = await loadBenchmark(pool, schema, store, {
         events: scaled(10_000, s, 100),
         appendBatch: 100,
@@ -168,7 +172,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('relay')) {
-      say('phase 4/6: outbox relay store → Kafka');
+      say('phase 4/7: outbox relay store → Kafka');
       bus = newBus(config, `meridian-bench-${runId}`);
       const r = await relayBenchmark(pool, schema, store, bus, topics, {
         events: scaled(50_000, s, 1000),
@@ -185,7 +189,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('telemetry')) {
-      say(`phase 5/6: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
+      say(`phase 5/7: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
       const writers = 2;
       telemetryDb = await openTelemetryDb(config.pgUrl, writers + 2);
       const r = await telemetryBenchmark(telemetryDb, {
@@ -202,7 +206,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('commands')) {
-      say('phase 6/6: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
+      say('phase 6/7: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
       commandsEnv = new CommandsEnvironment(config.pgUrl, config.brokers);
       const rs = await commandsBenchmark(commandsEnv, {
         connections: 64,
@@ -218,6 +222,29 @@ async function main(): Promise<void> {
       await commandsEnv.close();
       results.push(...rs);
       rs.forEach((r) => say(describe(r)));
+    }
+
+    if (args.only.includes('ingest')) {
+      say(
+        'phase 7/7: telemetry ingest through the API (gateway → Kafka → projection → PostGIS, geofenced) vs raw COPY',
+      );
+      // The per-tenant rate limit is lifted: this measures the system, not the limit.
+      ingestEnv = new CommandsEnvironment(config.pgUrl, config.brokers, {
+        GATEWAY_INGEST_RATE_FIXES_PER_S: '10000000',
+        GATEWAY_INGEST_BURST_FIXES: '20000000',
+      });
+      const r = await ingestBenchmark(ingestEnv, {
+        assets: scaled(10_000, Math.min(s, 1), 200),
+        zones: scaled(1000, Math.min(s, 1), 20),
+        fixes: scaled(1_000_000, s, 20_000),
+        requestSize: 1000,
+        inFlight: 16,
+        openRate: 20_000,
+        openMs: scaled(15_000, Math.min(s, 1), 3000),
+      });
+      await ingestEnv.close();
+      results.push(r);
+      say(describe(r));
     }
 
     const durationMs = Math.round(now() - started);

@@ -30,7 +30,7 @@ import { type BenchResult, fmt, median, now, percentile, result, round, say, wit
 import { checkpoint, databaseUrl, dropDatabase, ensureDatabase } from './infra';
 
 export const TELEMETRY_DATABASE = 'meridian_bench_telemetry';
-const BASELINE_SCHEMA = 'bench_copy';
+export const BASELINE_SCHEMA = 'bench_copy';
 const DAY_MS = 86_400_000;
 
 export interface TelemetryParams {
@@ -58,7 +58,7 @@ export interface TelemetryDb {
 }
 
 /** Same columns, defaults, partitioning and indexes as `read.positions` (read-model migration 1). */
-const baselineDdl = (s: string): string => `
+export const baselineDdl = (s: string): string => `
 CREATE SCHEMA ${s};
 CREATE SEQUENCE ${s}.positions_ingest_seq;
 CREATE TABLE ${s}.positions (
@@ -75,7 +75,7 @@ CREATE INDEX positions_ts_brin ON ${s}.positions USING brin (ts);
 CREATE INDEX positions_ingest_seq_brin ON ${s}.positions USING brin (ingest_seq);`;
 
 /** Columns, partition key and index definitions of `<schema>.positions`, schema name removed. */
-async function tableShape(pool: Pool, schema: string): Promise<string> {
+export async function tableShape(pool: Pool, schema: string): Promise<string> {
   const table = `${schema}.positions`;
   const columns = await pool.query(
     `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
@@ -207,7 +207,7 @@ class CopyFromStdin implements Submittable {
 }
 
 /** One `COPY … FROM STDIN` of `batches` (one chunk each) on one pooled connection; returns rows copied. */
-async function copyIn(
+export async function copyIn(
   pool: Pool,
   schema: string,
   batches: readonly (readonly PositionRow[])[],

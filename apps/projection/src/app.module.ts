@@ -25,7 +25,10 @@ export class ProjectionModule {
           map: toGeofenceIntegrationEvent,
         }),
         ProjectionAssetsModule,
-        ProjectionZonesModule.forRoot({ validityIntervalMs: config.PROJECTION_ZONE_VALIDITY_INTERVAL_MS }),
+        ProjectionZonesModule.forRoot({
+          validityIntervalMs: config.PROJECTION_ZONE_VALIDITY_INTERVAL_MS,
+          index: config.PROJECTION_GEOFENCE_INDEX,
+        }),
         ProjectionTelemetryModule.forRoot({
           aheadDays: config.PROJECTION_PARTITIONS_AHEAD_DAYS,
           behindDays: 1,

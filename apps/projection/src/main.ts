@@ -13,7 +13,12 @@ main(async () => {
     logger,
     topics: [
       { topic: Topics.workflowEvents, mode: 'events', groupId: 'projection.workflow-events', concurrency: 3 },
-      { topic: Topics.telemetryPositions, mode: 'batch', groupId: 'projection.telemetry', concurrency: 3 },
+      {
+        topic: Topics.telemetryPositions,
+        mode: 'batch',
+        groupId: 'projection.telemetry',
+        concurrency: config.PROJECTION_TELEMETRY_CONCURRENCY,
+      },
     ],
   });
 });

@@ -18,7 +18,11 @@ export class ProjectionZonesModule {
       controllers: [ZoneEventsProjector],
       providers: [
         { provide: GEOFENCE_SETTINGS, useValue: settings },
-        { provide: Geofencer, useFactory: (store: PgEventStore) => new Geofencer(store), inject: [EVENT_STORE] },
+        {
+          provide: Geofencer,
+          useFactory: (store: PgEventStore) => new Geofencer(store, { index: settings.index }),
+          inject: [EVENT_STORE],
+        },
         ValiditySchedule,
       ],
       exports: [Geofencer],

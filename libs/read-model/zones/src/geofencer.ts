@@ -2,7 +2,10 @@ import type { PoolClient } from 'pg';
 import type { GeofenceCause } from '@meridian/contracts/zones';
 import type { PgEventStore } from '@meridian/shared/event-store';
 import { epochMicros } from '@meridian/read-model/positions';
+import { ZoneIndex } from './zone-index';
 import { type FixInZones, fixTransitions, type Transition, transitionId, visitChanges } from './geofence-transitions';
+
+export type GeofenceIndexKind = 'memory' | 'sql';
 
 /** A stored fix as the geofence sees it. */
 export interface GeofenceFix {
@@ -37,7 +40,19 @@ const validAt = (t: string): string =>
  * changes of one asset never interleave.
  */
 export class Geofencer {
-  constructor(private readonly events: PgEventStore) {}
+  private readonly index: ZoneIndex | null;
+
+  /**
+   * `index`: where fixes meet zones — `memory` (an R-tree of each tenant's zones, ZoneIndex; the
+   * default) or `sql` (one spatial join per batch on the GiST index). Both give the same answers
+   * (the geofencing tests run with each); ADR 0017 has the measurements.
+   */
+  constructor(
+    private readonly events: PgEventStore,
+    options: { readonly index?: GeofenceIndexKind } = {},
+  ) {
+    this.index = (options.index ?? 'memory') === 'memory' ? new ZoneIndex() : null;
+  }
 
   /**
    * Transitions caused by a batch of fixes (arrival order, already stored). Fixes not newer than
@@ -127,8 +142,9 @@ export class Geofencer {
     this.events.notifyAppended();
   }
 
-  /** For each fix (by index), the live zones of its tenant that contain it at its time: one join for the batch. */
+  /** For each fix (by index), the live zones of its tenant that contain it at its time. */
   private async zonesContaining(client: PoolClient, fixes: readonly GeofenceFix[]): Promise<string[][]> {
+    if (this.index) return this.index.containing(client, fixes);
     const { rows } = await client.query<{ i: number; zone_id: string }>(
       `SELECT f.i::int AS i, z.zone_id
        FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[]) WITH ORDINALITY AS f(t, ts, lon, lat, i)
@@ -138,7 +154,7 @@ export class Geofencer {
     );
     const out: string[][] = fixes.map(() => []);
     for (const r of rows) out[r.i - 1].push(r.zone_id);
-    return out;
+    return out.map((ids) => ids.sort());
   }
 
   private async openStays(client: PoolClient, assetIds: readonly string[]): Promise<Map<string, Set<string>>> {

@@ -3,3 +3,4 @@ export * from './geofencer';
 export * from './zones.writes';
 export * from './zones.queries';
 export * from './migrations/1764460800003-zones';
+export * from './zone-index';

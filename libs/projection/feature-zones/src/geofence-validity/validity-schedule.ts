@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { READ_POOL } from '@meridian/read-model/data-source';
-import { Geofencer, ZoneWriter } from '@meridian/read-model/zones';
+import { type GeofenceIndexKind, Geofencer, ZoneWriter } from '@meridian/read-model/zones';
 import { LOGGER } from '@meridian/shared/service-kit';
 
 export const GEOFENCE_SETTINGS = Symbol('meridian.geofence-settings');
@@ -10,6 +10,8 @@ export const GEOFENCE_SETTINGS = Symbol('meridian.geofence-settings');
 export interface GeofenceSettings {
   /** How often zones whose validity window opened or closed are re-evaluated. */
   readonly validityIntervalMs: number;
+  /** Where fixes meet zones: an in-memory R-tree per tenant, or a spatial join in PostgreSQL (ADR 0017). */
+  readonly index: GeofenceIndexKind;
 }
 
 /**
