@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
 import type { PositionRow } from '@meridian/read-model/positions';
 import { type CommandsEnvironment, type CommandsSystem, settle } from './commands-stack';
+import { cpuPerCommand } from './cpu';
 import { type BenchResult, fmt, now, percentile, result, round, runWorkers, say, withTicker } from './harness';
 import { BASELINE_SCHEMA, baselineDdl, copyIn, tableShape } from './telemetry';
 
@@ -172,6 +173,12 @@ export async function ingestBenchmark(env: CommandsEnvironment, params: IngestPa
     const base = await counters(pool);
 
     // Closed loop.
+    const services: Record<string, number> = {};
+    for (const name of ['gateway', 'identity', 'workflow', 'projection', 'geo-query'] as const) {
+      const pid = system.pidOf(name);
+      if (pid !== undefined) services[name] = pid;
+    }
+    const cpuPer = cpuPerCommand(services);
     const requests = Math.ceil(params.fixes / params.requestSize);
     let accepted = 0;
     const started = now();
@@ -205,6 +212,13 @@ export async function ingestBenchmark(env: CommandsEnvironment, params: IngestPa
         `${fmt(done.transitions - base.transitions)} transitions`,
     );
     const storeMs = now() - started;
+    // CPU milliseconds per 1,000 fixes, per party, over the closed loop.
+    const cpuPerThousand = Object.fromEntries(Object.entries(cpuPer(accepted / 1000)).sort((a, b) => b[1] - a[1]));
+    say(
+      `  CPU ms per 1,000 fixes: ${Object.entries(cpuPerThousand)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}`,
+    );
     const storedPerS = ((done.stored - base.stored) / storeMs) * 1000;
     const transitions = done.transitions - base.transitions;
     say(
@@ -247,6 +261,7 @@ export async function ingestBenchmark(env: CommandsEnvironment, params: IngestPa
           samples: latencies.length,
         },
         projectionMaxRssMb: round(maxRss),
+        cpuMsPerThousandFixes: cpuPerThousand,
       },
     });
   } finally {

@@ -114,9 +114,9 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
     await this.bus.send(topic, messages);
   }
 
-  /** The partition `key` maps to on `topic` (see MessageBus.partitionOfKey). */
-  partitionOf(topic: string, key: string): Promise<number> {
-    return this.bus.partitionOfKey(topic, key);
+  /** Which partition each key maps to on `topic` (see MessageBus.partitionOfKey). */
+  partitionerFor(topic: string): Promise<(key: string) => number> {
+    return this.bus.partitionerFor(topic);
   }
 
   /** Requests carry the HTTP request's correlation id when there is one. */

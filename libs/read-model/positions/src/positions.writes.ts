@@ -40,13 +40,23 @@ export type AfterWrite = (
 
 const num = (v: number | undefined): number | null => (v === undefined ? null : v);
 
+const microsMemo = new Map<string, number>();
+const MICROS_MEMO_MAX = 50_000;
+
 /**
  * Microseconds since the epoch of an RFC 3339 timestamp, whatever its offset or spelling, at the
  * microsecond precision PostgreSQL keeps (Date.parse alone would make .000500 and .000900 equal).
+ * Memoised (bounded): a batch asks for each fix's instant several times.
  */
 export function epochMicros(ts: string): number {
-  const micros = /\.\d{3}(\d{0,3})/.exec(ts)?.[1] ?? '';
-  return Date.parse(ts) * 1000 + Number(micros.padEnd(3, '0'));
+  let micros = microsMemo.get(ts);
+  if (micros === undefined) {
+    const digits = /\.\d{3}(\d{0,3})/.exec(ts)?.[1] ?? '';
+    micros = Date.parse(ts) * 1000 + Number(digits.padEnd(3, '0'));
+    if (microsMemo.size >= MICROS_MEMO_MAX) microsMemo.clear();
+    microsMemo.set(ts, micros);
+  }
+  return micros;
 }
 
 /**

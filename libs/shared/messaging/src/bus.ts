@@ -35,9 +35,23 @@ const partitionsOf = (count: number): PartitionMetadata[] => {
   return list;
 };
 
-/** The partition the producer's default partitioner gives `key` on a topic of `count` partitions. */
-export const partitionForKey = (key: string, count: number): number =>
-  keyPartitioner({ topic: '', partitionMetadata: partitionsOf(count), message: { key, value: null } });
+const partitionMemo = new Map<string, number>();
+const PARTITION_MEMO_MAX = 100_000;
+
+/**
+ * The partition the producer's default partitioner gives `key` on a topic of `count` partitions.
+ * Memoised (bounded): kafkajs's murmur2 costs microseconds, and the same asset ids come back.
+ */
+export function partitionForKey(key: string, count: number): number {
+  const memo = `${count}|${key}`;
+  let partition = partitionMemo.get(memo);
+  if (partition === undefined) {
+    partition = keyPartitioner({ topic: '', partitionMetadata: partitionsOf(count), message: { key, value: null } });
+    if (partitionMemo.size >= PARTITION_MEMO_MAX) partitionMemo.clear();
+    partitionMemo.set(memo, partition);
+  }
+  return partition;
+}
 
 export interface BusConfig {
   readonly brokers: readonly string[];
@@ -201,6 +215,12 @@ export class MessageBus {
    */
   async partitionOfKey(topic: string, key: string): Promise<number> {
     return partitionForKey(key, await this.partitionCount(topic));
+  }
+
+  /** `partitionOfKey` for many keys: the partition count is read once. */
+  async partitionerFor(topic: string): Promise<(key: string) => number> {
+    const count = await this.partitionCount(topic);
+    return (key) => partitionForKey(key, count);
   }
 
   private readonly partitionCounts = new Map<string, { count: number; until: number }>();

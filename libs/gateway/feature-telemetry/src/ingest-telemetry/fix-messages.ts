@@ -12,19 +12,15 @@ export interface FixGroup {
  * fix: it maps to the same partition, so every fix of an asset travels through its asset's
  * partition as if sent alone, and per-asset order holds.
  */
-export async function groupByPartition(
+export function groupByPartition(
   fixes: readonly Fix[],
-  partitionOf: (assetId: string) => Promise<number>,
+  partitionOf: (assetId: string) => number,
   maxPerMessage = MAX_FIXES_PER_MESSAGE,
-): Promise<FixGroup[]> {
-  const partitionOfAsset = new Map<string, number>();
-  for (const f of fixes) {
-    if (!partitionOfAsset.has(f.assetId)) partitionOfAsset.set(f.assetId, await partitionOf(f.assetId));
-  }
+): FixGroup[] {
   const open = new Map<number, FixGroup>();
   const groups: FixGroup[] = [];
   for (const f of fixes) {
-    const partition = partitionOfAsset.get(f.assetId) ?? 0;
+    const partition = partitionOf(f.assetId);
     let group = open.get(partition);
     if (!group || group.fixes.length >= maxPerMessage) {
       group = { key: f.assetId, fixes: [] };

@@ -121,9 +121,7 @@ export class IngestTelemetryController {
     const time = new Date().toISOString();
     const { type, dataschema } = PositionBatchReportedV1;
     try {
-      const groups = await groupByPartition(fixes, (assetId) =>
-        this.bus.partitionOf(Topics.telemetryPositions, assetId),
-      );
+      const groups = groupByPartition(fixes, await this.bus.partitionerFor(Topics.telemetryPositions));
       const messages: WireMessage[] = groups.map((g) =>
         toWire(
           {
