@@ -61,19 +61,32 @@ async function isReady(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * Node flags a service always gets. The projection holds whole fetched batches of telemetry
+ * (JSON, rows, COPY text): with V8's default heap limit on a large machine it grows to 550 MB
+ * before collecting; capped, it collects sooner and stays within its 512 MB budget (issue 7).
+ */
+const SERVICE_NODE_ARGS: Partial<Record<ServiceName, readonly string[]>> = {
+  projection: ['--max-old-space-size=256'],
+};
+
 function spawnService(name: ServiceName, options: StackOptions): RunningService {
   mkdirSync(options.logDir, { recursive: true });
   const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
   // MERIDIAN_SERVICE_NODE_ARGS: extra Node flags for every service (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
   const extra = (process.env.MERIDIAN_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const main = join(ROOT, 'apps', name, 'src', 'main.ts');
-  const child = spawn(process.execPath, [...extra, '-r', '@swc-node/register', main], {
-    cwd: ROOT,
-    env: { ...process.env, ...options.env, [portEnv[name]]: String(options.ports[name]) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: Ctrl-C reaches only the runner, which then stops each service once, in order.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [...(SERVICE_NODE_ARGS[name] ?? []), ...extra, '-r', '@swc-node/register', main],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env, [portEnv[name]]: String(options.ports[name]) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: Ctrl-C reaches only the runner, which then stops each service once, in order.
+      detached: true,
+    },
+  );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return { name, process: child, port: options.ports[name] };

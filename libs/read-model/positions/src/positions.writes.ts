@@ -36,27 +36,19 @@ export type AfterWrite = (
   client: PoolClient,
   rows: readonly PositionRow[],
   newest: ReadonlyMap<string, NewestBefore>,
+  /** Each row's instant in epoch microseconds (`epochMicros`), aligned with `rows`. */
+  micros: readonly number[],
 ) => Promise<void>;
 
 const num = (v: number | undefined): number | null => (v === undefined ? null : v);
 
-const microsMemo = new Map<string, number>();
-const MICROS_MEMO_MAX = 50_000;
-
 /**
  * Microseconds since the epoch of an RFC 3339 timestamp, whatever its offset or spelling, at the
  * microsecond precision PostgreSQL keeps (Date.parse alone would make .000500 and .000900 equal).
- * Memoised (bounded): a batch asks for each fix's instant several times.
  */
 export function epochMicros(ts: string): number {
-  let micros = microsMemo.get(ts);
-  if (micros === undefined) {
-    const digits = /\.\d{3}(\d{0,3})/.exec(ts)?.[1] ?? '';
-    micros = Date.parse(ts) * 1000 + Number(digits.padEnd(3, '0'));
-    if (microsMemo.size >= MICROS_MEMO_MAX) microsMemo.clear();
-    microsMemo.set(ts, micros);
-  }
-  return micros;
+  const digits = /\.\d{3}(\d{0,3})/.exec(ts)?.[1] ?? '';
+  return Date.parse(ts) * 1000 + Number(digits.padEnd(3, '0'));
 }
 
 /**
@@ -107,10 +99,11 @@ const paramsOf = (rows: readonly PositionRow[]): unknown[] => [
 ];
 
 /** The newest fix of each asset in a batch (the first of equal instants; repeats are gone already). */
-function newestPerAsset(rows: readonly PositionRow[]): PositionRow[] {
+function newestPerAsset(rows: readonly PositionRow[], microsOf: readonly number[]): PositionRow[] {
   const newest = new Map<string, { row: PositionRow; micros: number }>();
-  for (const row of rows) {
-    const micros = epochMicros(row.ts);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const micros = microsOf[i];
     const seen = newest.get(row.assetId);
     if (!seen || micros > seen.micros) newest.set(row.assetId, { row, micros });
   }
@@ -168,18 +161,20 @@ export class PositionsWriter {
     afterWrite: AfterWrite | undefined,
     mode: 'copy' | 'insert',
   ): Promise<{ inserted: number }> {
-    const newest = await this.advanceLatest(client, rows);
+    const micros = rows.map((r) => epochMicros(r.ts));
+    const newest = await this.advanceLatest(client, rows, micros);
     const fresh: PositionRow[] = [];
     const late: PositionRow[] = [];
     const kept: PositionRow[] = [];
-    for (const r of rows) {
+    const keptMicros: number[] = [];
+    rows.forEach((r, i) => {
       const before = newest.get(r.assetId);
-      if (before && before.tenantId !== r.tenantId) continue;
+      if (before && before.tenantId !== r.tenantId) return;
       kept.push(r);
-      if (mode === 'copy' && (!before || before.tsMicros === null || epochMicros(r.ts) > before.tsMicros))
-        fresh.push(r);
+      keptMicros.push(micros[i]);
+      if (mode === 'copy' && (!before || before.tsMicros === null || micros[i] > before.tsMicros)) fresh.push(r);
       else late.push(r);
-    }
+    });
     let inserted = fresh.length > 0 ? await this.copy(client, fresh) : 0;
     if (late.length > 0) {
       const result = await client.query(
@@ -191,7 +186,7 @@ export class PositionsWriter {
       );
       inserted += result.rowCount ?? 0;
     }
-    if (afterWrite) await afterWrite(client, kept, newest);
+    if (afterWrite) await afterWrite(client, kept, newest, keptMicros);
     return { inserted };
   }
 
@@ -199,8 +194,12 @@ export class PositionsWriter {
    * Moves asset_latest to each asset's newest fix of the batch and answers, per asset of the batch
    * that has a row, its tenant and newest fix before the batch. Assets without a row get one.
    */
-  private async advanceLatest(client: PoolClient, rows: readonly PositionRow[]): Promise<Map<string, NewestBefore>> {
-    const newest = newestPerAsset(rows);
+  private async advanceLatest(
+    client: PoolClient,
+    rows: readonly PositionRow[],
+    micros: readonly number[],
+  ): Promise<Map<string, NewestBefore>> {
+    const newest = newestPerAsset(rows, micros);
     const moved = await client.query<{ asset_id: string; tenant_id: string; micros: string | null }>(
       `UPDATE read.asset_latest AS l SET previous_ts = l.ts, geom = ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326),
          ts = f.ts, alt = f.alt, speed = f.speed, heading = f.heading, battery = f.battery, accuracy = f.accuracy,

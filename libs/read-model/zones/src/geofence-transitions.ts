@@ -1,5 +1,4 @@
 import type { GeofenceCause } from '@meridian/contracts/zones';
-import { epochMicros } from '@meridian/read-model/positions';
 import { stableUuid } from '@meridian/shared/util';
 
 export type TransitionType = 'entered' | 'exited';
@@ -32,6 +31,8 @@ export interface FixInZones {
   readonly ts: string;
   readonly lon: number;
   readonly lat: number;
+  /** `ts` in epoch microseconds. */
+  readonly micros: number;
   readonly zoneIds: readonly string[];
 }
 
@@ -50,7 +51,7 @@ export function fixTransitions(
   const latest = new Map(newest);
   const out: Transition[] = [];
   for (const fix of fixes) {
-    const micros = epochMicros(fix.ts);
+    const micros = fix.micros;
     const before = latest.get(fix.assetId);
     if (before !== undefined && micros <= before) continue;
     latest.set(fix.assetId, micros);

@@ -63,12 +63,16 @@ export class Geofencer {
     client: PoolClient,
     fixes: readonly GeofenceFix[],
     newest: ReadonlyMap<string, NewestFix>,
+    /** Each fix's instant in epoch microseconds, aligned with `fixes` (computed when not given). */
+    microsOf: readonly number[] = fixes.map((f) => epochMicros(f.ts)),
   ): Promise<Transition[]> {
-    const candidates = fixes.filter((f) => {
+    const candidates: (GeofenceFix & { readonly micros: number })[] = [];
+    fixes.forEach((f, i) => {
       const before = newest.get(f.assetId);
-      return (
-        !before || (before.tenantId === f.tenantId && (before.tsMicros === null || epochMicros(f.ts) > before.tsMicros))
-      );
+      const micros = microsOf[i];
+      const tenantOk = !before || before.tenantId === f.tenantId;
+      if (tenantOk && (!before || before.tsMicros === null || micros > before.tsMicros))
+        candidates.push({ ...f, micros });
     });
     if (candidates.length === 0) return [];
     const zonesOf = await this.zonesContaining(client, candidates);

@@ -59,6 +59,8 @@ export interface GeofenceFixPoint {
   readonly ts: string;
   readonly lon: number;
   readonly lat: number;
+  /** `ts` in epoch microseconds, when the caller has it. */
+  readonly micros?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export class ZoneIndex {
       const stamp = stamps.get(tenantId);
       byTenant.set(tenantId, stamp === undefined ? null : await this.zonesOf(client, tenantId, stamp));
     }
-    return fixes.map((f) => byTenant.get(f.tenantId)?.containing(f.lon, f.lat, epochMicros(f.ts)) ?? []);
+    return fixes.map((f) => byTenant.get(f.tenantId)?.containing(f.lon, f.lat, f.micros ?? epochMicros(f.ts)) ?? []);
   }
 
   private async zonesOf(client: PoolClient, tenantId: string, stamp: string): Promise<TenantZones> {

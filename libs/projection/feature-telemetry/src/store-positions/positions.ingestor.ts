@@ -64,8 +64,8 @@ export class PositionsIngestor {
     const geofencer = this.geofencer;
     let made = 0;
     const afterWrite: AfterWrite | undefined = geofencer
-      ? async (client, rows, newest) => {
-          made = (await geofencer.onFixes(client, rows, newest)).length;
+      ? async (client, rows, newest, micros) => {
+          made = (await geofencer.onFixes(client, rows, newest, micros)).length;
         }
       : undefined;
     const { inserted } = await this.writer.write(rows, afterWrite);
