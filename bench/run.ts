@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
- *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest]
+ *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest] [rebuild]
  *     [--scale=0.2]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
@@ -18,9 +18,12 @@ import { commandsBenchmark } from './commands';
 import { COMMANDS_DATABASE, CommandsEnvironment } from './commands-stack';
 import { type BenchResult, describe, now, say, scaled } from './harness';
 import { ingestBenchmark } from './ingest';
+import { REBUILD_DATABASE, rebuildBenchmark, rebuildParams } from './rebuild';
 import {
   createSchema,
+  databaseUrl,
   deleteTopics,
+  dropDatabase,
   dropSchema,
   ensureDatabase,
   infraConfig,
@@ -34,7 +37,7 @@ import { relayBenchmark, relayTopics } from './relay';
 import { currentCommit, loadAverage1m, machine, writeReport } from './report';
 import { openTelemetryDb, TELEMETRY_DATABASE, type TelemetryDb, telemetryBenchmark } from './telemetry';
 
-const ALL = ['append', 'batch', 'load', 'relay', 'telemetry', 'commands', 'ingest'] as const;
+const ALL = ['append', 'batch', 'load', 'relay', 'telemetry', 'commands', 'ingest', 'rebuild'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Args {
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   let telemetryDb: TelemetryDb | null = null;
   let commandsEnv: CommandsEnvironment | null = null;
   let ingestEnv: CommandsEnvironment | null = null;
+  let rebuildTouched = false;
   // One cleanup, shared: the `finally` below waits for the one a signal started instead of
   // letting the failing benchmark exit the process before the database objects are dropped.
   let cleaning: Promise<void> | null = null;
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
     );
     if (commandsEnv) await commandsEnv.close();
     if (ingestEnv) await ingestEnv.close();
+    if (rebuildTouched) await dropDatabase(databaseUrl(config.pgUrl, REBUILD_DATABASE)).catch(() => undefined);
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
     if (telemetryDb) await telemetryDb.drop();
     if (bus) {
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     const postgres = await serverVersion(pool);
 
     if (args.only.includes('append')) {
-      say('phase 1/7: single-event appends from concurrent writers');
+      say('phase 1/8: single-event appends from concurrent writers');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('batch')) {
-      say('phase 2/7: batched appends (100 events per call)');
+      say('phase 2/8: batched appends (100 events per call)');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -159,7 +164,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('load')) {
-      say('phase 3/7: load() of a 10,000-event stream');
+      say('phase 3/8: load() of a 10,000-event stream');
       const rs = await loadBenchmark(pool, schema, store, {
         events: scaled(10_000, s, 100),
         appendBatch: 100,
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('relay')) {
-      say('phase 4/7: outbox relay store → Kafka');
+      say('phase 4/8: outbox relay store → Kafka');
       bus = newBus(config, `meridian-bench-${runId}`);
       const r = await relayBenchmark(pool, schema, store, bus, topics, {
         events: scaled(50_000, s, 1000),
@@ -189,7 +194,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('telemetry')) {
-      say(`phase 5/7: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
+      say(`phase 5/8: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
       const writers = 2;
       telemetryDb = await openTelemetryDb(config.pgUrl, writers + 2);
       const r = await telemetryBenchmark(telemetryDb, {
@@ -206,7 +211,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('commands')) {
-      say('phase 6/7: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
+      say('phase 6/8: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
       commandsEnv = new CommandsEnvironment(config.pgUrl, config.brokers);
       const rs = await commandsBenchmark(commandsEnv, {
         connections: 64,
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
 
     if (args.only.includes('ingest')) {
       say(
-        'phase 7/7: telemetry ingest through the API (gateway → Kafka → projection → PostGIS, geofenced) vs raw COPY',
+        'phase 7/8: telemetry ingest through the API (gateway → Kafka → projection → PostGIS, geofenced) vs raw COPY',
       );
       // The per-tenant rate limit is lifted: this measures the system, not the limit.
       ingestEnv = new CommandsEnvironment(config.pgUrl, config.brokers, {
@@ -243,6 +248,14 @@ async function main(): Promise<void> {
         openMs: scaled(15_000, Math.min(s, 1), 3000),
       });
       await ingestEnv.close();
+      results.push(r);
+      say(describe(r));
+    }
+
+    if (args.only.includes('rebuild')) {
+      say(`phase 8/8: projection rebuild (zones, asset-latest) vs a raw read of $all, in ${REBUILD_DATABASE}`);
+      rebuildTouched = true;
+      const r = await rebuildBenchmark(config.pgUrl, rebuildParams(s));
       results.push(r);
       say(describe(r));
     }

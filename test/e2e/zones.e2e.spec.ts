@@ -5,6 +5,7 @@ import { MessageBus } from '@meridian/shared/messaging';
 import { silentLog } from '@meridian/shared/util';
 import { consumeAll } from '@meridian/shared/testing';
 import { brokers, type E2eSystem, eventually, http, startSystem } from './e2e-stack';
+import { squarePolygon } from '@meridian/shared/geometry';
 
 /*
  * Zones and live geofencing through HTTP: create a zone, stream a track through it, read the stays
@@ -15,18 +16,7 @@ import { brokers, type E2eSystem, eventually, http, startSystem } from './e2e-st
 const tenant = `e2e-z-${randomUUID().slice(0, 6)}`;
 let system: E2eSystem;
 
-const square = (x: number, y: number, size: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [x, y],
-      [x + size, y],
-      [x + size, y + size],
-      [x, y + size],
-      [x, y],
-    ],
-  ],
-});
+const square = squarePolygon;
 
 interface Visit {
   zoneId: string;

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { assertIdentifier, type Queryable } from '@meridian/shared/event-store';
 import { classifyFailure } from '@meridian/shared/messaging';
 import { Batcher } from '@meridian/shared/util';
 
@@ -11,11 +12,18 @@ export interface AssetRegistration {
   readonly version: number;
 }
 
-interface StatusChange {
+export interface StatusChange {
   readonly assetId: string;
   readonly tenantId: string;
   readonly status: string;
   readonly version: number;
+}
+
+export const ASSET_LATEST_TABLE = 'read.asset_latest';
+
+export interface AssetLatestWriterOptions {
+  /** The table written, schema-qualified: `read.asset_latest` (default) or, for a rebuild, its shadow. */
+  readonly table?: string;
 }
 
 /**
@@ -28,10 +36,15 @@ interface StatusChange {
 export class AssetLatestWriter {
   private readonly registrations: Batcher<AssetRegistration, boolean | Error>;
   private readonly statuses: Batcher<StatusChange, boolean | Error>;
+  private readonly table: string;
 
-  constructor(private readonly pool: Pool) {
-    this.registrations = new Batcher((batch) => writeEach(batch, (b) => this.register(b)), { maxBatch: 256 });
-    this.statuses = new Batcher((batch) => writeEach(batch, (b) => this.changeStatus(b)), { maxBatch: 256 });
+  constructor(
+    private readonly pool: Pool,
+    options: AssetLatestWriterOptions = {},
+  ) {
+    this.table = qualified(options.table ?? ASSET_LATEST_TABLE);
+    this.registrations = new Batcher((batch) => this.writeRegistrations(batch), { maxBatch: 256 });
+    this.statuses = new Batcher((batch) => this.writeStatuses(batch), { maxBatch: 256 });
   }
 
   /** True when the registration was applied (false: the row is as new already, or of another tenant). */
@@ -43,13 +56,26 @@ export class AssetLatestWriter {
     return settled(await this.statuses.submit({ assetId, tenantId, status, version }));
   }
 
-  private async register(batch: readonly AssetRegistration[]): Promise<boolean[]> {
-    const { rows } = await this.pool.query<{ asset_id: string }>(
-      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version)
+  /**
+   * Registrations written together, as the batcher writes them: one statement, or one by one when
+   * an asset is in the batch twice or the database refuses one (that one's outcome is its Error).
+   * A rebuild calls it with a page's registrations on its own connection (`via`).
+   */
+  writeRegistrations(batch: readonly AssetRegistration[], via: Queryable = this.pool): Promise<(boolean | Error)[]> {
+    return writeEach(batch, (b) => this.register(b, via));
+  }
+
+  writeStatuses(batch: readonly StatusChange[], via: Queryable = this.pool): Promise<(boolean | Error)[]> {
+    return writeEach(batch, (b) => this.changeStatus(b, via));
+  }
+
+  private async register(batch: readonly AssetRegistration[], via: Queryable): Promise<boolean[]> {
+    const { rows } = await via.query<{ asset_id: string }>(
+      `INSERT INTO ${this.table} AS l (asset_id, tenant_id, name, kind, status, version)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
        ON CONFLICT (asset_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, status = EXCLUDED.status,
          version = EXCLUDED.version, updated_at = now()
-       WHERE read.asset_latest.version < EXCLUDED.version AND read.asset_latest.tenant_id = EXCLUDED.tenant_id
+       WHERE l.version < EXCLUDED.version AND l.tenant_id = EXCLUDED.tenant_id
        RETURNING asset_id`,
       [
         batch.map((r) => r.assetId),
@@ -63,9 +89,9 @@ export class AssetLatestWriter {
     return appliedOf(batch, rows);
   }
 
-  private async changeStatus(batch: readonly StatusChange[]): Promise<boolean[]> {
-    const { rows } = await this.pool.query<{ asset_id: string }>(
-      `UPDATE read.asset_latest a SET status = u.status, version = u.version, updated_at = now()
+  private async changeStatus(batch: readonly StatusChange[], via: Queryable): Promise<boolean[]> {
+    const { rows } = await via.query<{ asset_id: string }>(
+      `UPDATE ${this.table} a SET status = u.status, version = u.version, updated_at = now()
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS u(asset_id, tenant_id, status, version)
        WHERE a.asset_id = u.asset_id AND a.tenant_id = u.tenant_id AND a.version < u.version
        RETURNING a.asset_id`,
@@ -79,6 +105,12 @@ export class AssetLatestWriter {
     return appliedOf(batch, rows);
   }
 }
+
+const qualified = (name: string): string => {
+  const parts = name.split('.');
+  if (parts.length !== 2) throw new Error(`expected schema.table, got ${name}`);
+  return parts.map(assertIdentifier).join('.');
+};
 
 const settled = (outcome: boolean | Error): boolean => {
   if (outcome instanceof Error) throw outcome;

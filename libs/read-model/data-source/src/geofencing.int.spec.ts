@@ -9,6 +9,7 @@ import { Geofencer, geofenceStreamId, ZoneWriter } from '@meridian/read-model/zo
 import { eventStoreMigrations, migrate, PgEventStore } from '@meridian/shared/event-store';
 import { freshSchema, testDatabaseUrl } from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
+import { squarePolygon } from '@meridian/shared/geometry';
 
 /*
  * Live geofencing on the read schema as migrateReadModel makes it: fixes stored by PositionsWriter
@@ -20,18 +21,7 @@ const run = randomBytes(3).toString('hex');
 // A tenant per test: zones of one test must not contain another test's assets.
 let tenant = `gf${run}-0`;
 const tenants: string[] = [];
-const square = (x: number, y: number, size: number): ZoneGeometry => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [x, y],
-      [x + size, y],
-      [x + size, y + size],
-      [x, y + size],
-      [x, y],
-    ],
-  ],
-});
+const square = squarePolygon;
 // A zone around 8.50–8.60 E, 47.30–47.40 N; x = 8.45 is west of it, 8.55 inside, 8.65 east of it.
 const depot = square(8.5, 47.3, 0.1);
 const base = Date.now() - 60 * 60 * 1000;

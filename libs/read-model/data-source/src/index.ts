@@ -1,2 +1,3 @@
 export * from './data-source';
 export * from './read-model.module';
+export * from './rebuild';

@@ -69,10 +69,11 @@ export interface GeofenceFixPoint {
  * (the shared bottleneck) ~12 µs per fix even on its GiST index (ADR 0017).
  *
  * read.zones stays the truth: each batch reads every tenant's stamp (zone count and version sum:
- * every create, replace and archive raises it) in its own transaction and reloads a tenant whose
- * stamp moved, so a zone change committed before the batch's read is always seen — as the join
- * would see it. Validity windows are checked at each fix's time in memory. At most `maxTenants`
- * tenants are kept (least recently used leave first).
+ * every create, replace and archive raises it; and the table's oid, which a rebuild's swap
+ * changes) in its own transaction and reloads a tenant whose stamp moved, so a zone change
+ * committed before the batch's read is always seen — as the join would see it. Validity windows
+ * are checked at each fix's time in memory. At most `maxTenants` tenants are kept (least recently
+ * used leave first).
  */
 export class ZoneIndex {
   private readonly tenants = new Map<string, { stamp: string; zones: TenantZones }>();
@@ -83,7 +84,7 @@ export class ZoneIndex {
   async containing(client: PoolClient, fixes: readonly GeofenceFixPoint[]): Promise<string[][]> {
     const tenantIds = [...new Set(fixes.map((f) => f.tenantId))];
     const { rows } = await client.query<{ tenant_id: string; stamp: string }>(
-      `SELECT tenant_id, count(*) || ':' || sum(version) AS stamp FROM read.zones
+      `SELECT tenant_id, count(*) || ':' || sum(version) || ':' || 'read.zones'::regclass::oid AS stamp FROM read.zones
        WHERE tenant_id = ANY($1::text[]) GROUP BY tenant_id`,
       [tenantIds],
     );

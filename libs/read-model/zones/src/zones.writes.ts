@@ -1,28 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
-import type { GeofenceCause, ZoneGeometry } from '@meridian/contracts/zones';
+import type { GeofenceCause } from '@meridian/contracts/zones';
 import { inTransaction } from '@meridian/shared/event-store';
 import type { Transition } from './geofence-transitions';
 import type { Geofencer } from './geofencer';
-
-interface ZoneContent {
-  readonly zoneId: string;
-  readonly tenantId: string;
-  readonly name: string;
-  readonly geometry: ZoneGeometry;
-  readonly validFrom: string | null;
-  readonly validTo: string | null;
-  readonly sensitivity: number;
-  readonly version: number;
-}
-
-export type ZoneCreated = ZoneContent & { readonly kind: string; readonly createdAt: string };
-export type ZoneReplaced = ZoneContent & { readonly replacedAt: string };
-export interface ZoneArchived {
-  readonly zoneId: string;
-  readonly tenantId: string;
-  readonly version: number;
-  readonly archivedAt: string;
-}
+import { type ZoneArchived, type ZoneCreated, type ZoneReplaced, ZoneRows } from './zone-rows';
 
 const validAt = (t: string): string =>
   `((z.valid_from IS NULL OR z.valid_from <= ${t}) AND (z.valid_to IS NULL OR ${t} < z.valid_to))`;
@@ -43,6 +24,9 @@ const due = (t: string): string =>
  * geofencing last looked.
  */
 export class ZoneWriter {
+  /** The version-guarded statements, shared with the rebuild (which writes them without geofencing). */
+  private readonly rows = new ZoneRows();
+
   constructor(
     private readonly pool: Pool,
     private readonly geofencer: Geofencer,
@@ -50,63 +34,15 @@ export class ZoneWriter {
 
   /** True when applied (false: the row is as new already, or the zone belongs to another tenant). */
   async created(e: ZoneCreated): Promise<boolean> {
-    return this.change(e.zoneId, e.createdAt, 'zone-created', e.version, (client) =>
-      client.query(
-        `INSERT INTO read.zones AS z (zone_id, tenant_id, name, kind, geom, valid_from, valid_to, sensitivity, version,
-                                      created_at, updated_at)
-         VALUES ($1, $2, $3, $4, ST_SetSRID(ST_GeomFromGeoJSON($5), 4326), $6, $7, $8, $9, $10, $10)
-         ON CONFLICT (zone_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, geom = EXCLUDED.geom,
-           valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, sensitivity = EXCLUDED.sensitivity,
-           version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-         WHERE z.version < EXCLUDED.version AND z.tenant_id = EXCLUDED.tenant_id
-         RETURNING zone_id`,
-        [
-          e.zoneId,
-          e.tenantId,
-          e.name,
-          e.kind,
-          JSON.stringify(e.geometry),
-          e.validFrom,
-          e.validTo,
-          e.sensitivity,
-          e.version,
-          e.createdAt,
-        ],
-      ),
-    );
+    return this.change(e.zoneId, e.createdAt, 'zone-created', e.version, (client) => this.rows.created(client, [e]));
   }
 
   async replaced(e: ZoneReplaced): Promise<boolean> {
-    return this.change(e.zoneId, e.replacedAt, 'zone-replaced', e.version, (client) =>
-      client.query(
-        `UPDATE read.zones SET name = $3, geom = ST_SetSRID(ST_GeomFromGeoJSON($4), 4326), valid_from = $5,
-           valid_to = $6, sensitivity = $7, version = $8, updated_at = $9
-         WHERE zone_id = $1 AND tenant_id = $2 AND version < $8
-         RETURNING zone_id`,
-        [
-          e.zoneId,
-          e.tenantId,
-          e.name,
-          JSON.stringify(e.geometry),
-          e.validFrom,
-          e.validTo,
-          e.sensitivity,
-          e.version,
-          e.replacedAt,
-        ],
-      ),
-    );
+    return this.change(e.zoneId, e.replacedAt, 'zone-replaced', e.version, (client) => this.rows.replaced(client, [e]));
   }
 
   async archived(e: ZoneArchived): Promise<boolean> {
-    return this.change(e.zoneId, e.archivedAt, 'zone-archived', e.version, (client) =>
-      client.query(
-        `UPDATE read.zones SET archived_at = $3, version = $4, updated_at = $3
-         WHERE zone_id = $1 AND tenant_id = $2 AND version < $4
-         RETURNING zone_id`,
-        [e.zoneId, e.tenantId, e.archivedAt, e.version],
-      ),
-    );
+    return this.change(e.zoneId, e.archivedAt, 'zone-archived', e.version, (client) => this.rows.archived(client, [e]));
   }
 
   /**
@@ -139,11 +75,11 @@ export class ZoneWriter {
     at: string,
     cause: GeofenceCause,
     version: number,
-    write: (client: PoolClient) => Promise<{ rowCount: number | null }>,
+    write: (client: PoolClient) => Promise<boolean[]>,
   ): Promise<boolean> {
     let applied = false;
     await this.inTransaction(async (client) => {
-      applied = ((await write(client)).rowCount ?? 0) > 0;
+      [applied] = await write(client);
       return applied ? this.reevaluate(client, zoneId, at, cause, `v${version}`) : [];
     });
     return applied;

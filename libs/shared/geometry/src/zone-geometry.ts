@@ -109,3 +109,20 @@ export function checkZoneGeometry(input: unknown, limits: GeometryLimits = {}): 
     throw err;
   }
 }
+
+/**
+ * An axis-aligned square polygon with its south-west corner at (`lon`, `lat`) and sides of
+ * `size` degrees, counter-clockwise (RFC 7946): for tests, benchmarks and examples.
+ */
+export const squarePolygon = (lon: number, lat: number, size: number): Polygon => ({
+  type: 'Polygon',
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + size, lat],
+      [lon + size, lat + size],
+      [lon, lat + size],
+      [lon, lat],
+    ],
+  ],
+});

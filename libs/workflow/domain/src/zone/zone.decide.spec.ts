@@ -1,28 +1,17 @@
 import { describe, it } from '@jest/globals';
 import { deciderSpec } from '@meridian/shared/decider';
-import type { ZoneGeometry } from '@meridian/shared/geometry';
 import type { ZoneCommand, ZoneDefinition } from './zone.commands';
 import { zoneDecider } from './zone.decide';
 import type { ZoneEvent } from './zone.events';
 import { ZoneRejections } from './zone.vocabulary';
+import { squarePolygon } from '@meridian/shared/geometry';
 
 const zoneId = '0b0a3f0e-8c38-4f9b-9f5e-1d7a1c0de0a1';
 const tenantId = 'acme';
 const now = '2026-11-30T10:00:00.000Z';
 const later = '2026-11-30T11:00:00.000Z';
 
-const square = (x: number, y: number, size: number): ZoneGeometry => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [x, y],
-      [x + size, y],
-      [x + size, y + size],
-      [x, y + size],
-      [x, y],
-    ],
-  ],
-});
+const square = squarePolygon;
 
 const definition: ZoneDefinition = {
   name: 'Depot',
