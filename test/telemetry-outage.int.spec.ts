@@ -136,9 +136,7 @@ describe('telemetry and geofencing outlive a Postgres outage longer than a minut
     await consumer.runBatch(
       (e) => (e.data as { fixes: Omit<PositionRow, 'tenantId'>[] }).fixes.map((f) => ({ ...f, tenantId: tenant })),
       async (batches) => {
-        await writer.write(batches.flat(), async (client, rows, newest, micros) => {
-          await geofencer.onFixes(client, rows, newest, micros);
-        });
+        await writer.write(batches.flat(), geofencer.hook());
       },
     );
   }, 120_000);

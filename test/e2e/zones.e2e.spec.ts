@@ -124,11 +124,18 @@ describe('zones and geofencing through the gateway', () => {
     expect(mine.body.visits).toHaveLength(1);
     const bus = new MessageBus({ brokers, clientId: 'e2e-zones-reader', log: silentLog });
     try {
-      const ends = await bus.endOffsets(Topics.projectionEvents);
-      const total = [...ends.values()].reduce((a, b) => a + Number(b), 0);
-      const events = (await consumeAll(bus, Topics.projectionEvents, total))
-        .map((m) => m.envelope)
-        .filter((e) => (e?.data as { assetId?: string } | undefined)?.assetId === assetId);
+      // The relay publishes shortly after the stays commit: read until both transitions are there.
+      const events = await eventually(
+        async () => {
+          const ends = await bus.endOffsets(Topics.projectionEvents);
+          const total = [...ends.values()].reduce((a, b) => a + Number(b), 0);
+          return (await consumeAll(bus, Topics.projectionEvents, total))
+            .map((m) => m.envelope)
+            .filter((e) => (e?.data as { assetId?: string } | undefined)?.assetId === assetId);
+        },
+        (found) => found.length >= 2,
+        30_000,
+      );
       expect(events.map((e) => [e?.type, (e?.data as { ts: string }).ts])).toEqual([
         ['meridian.projection.geofence.entered.v1', at(20)],
         ['meridian.projection.geofence.exited.v1', at(50)],

@@ -243,6 +243,36 @@ describe.each(['memory', 'sql'] as const)(
       expect(await transitions(assetId)).toEqual([['entered', zoneId, at(40), 'fix']]);
     });
 
+    it('a zone drawn while a batch is being stored waits for it, and then lets the asset enter', async () => {
+      const assetId = randomUUID();
+      await register(assetId);
+      await write([fix(assetId, 10, 8.3)]);
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((r) => (release = r));
+      let zoneDone = false;
+      const hook = geofencer.hook();
+      // The batch moves the asset into the area the zone is about to cover, and stalls before commit.
+      const batch = positions.write([fix(assetId, 20, 8.55)], {
+        before: hook.before,
+        after: async (client, rows, newest, micros) => {
+          await hook.after?.(client, rows, newest, micros);
+          await gate;
+        },
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      const zone = createZone().then((id) => {
+        zoneDone = true;
+        return id;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(zoneDone).toBe(false); // the zone change waits for the batch of its tenant
+      release();
+      await batch;
+      const zoneId = await zone;
+      expect(await transitions(assetId)).toEqual([['entered', zoneId, at(20), 'zone-created']]);
+      expect(await visits(assetId)).toEqual([[zoneId, at(20), null]]);
+    });
+
     it("another tenant's zone does not see this tenant's assets", async () => {
       await createZone(depot, { tenantId: `${tenant}x` });
       const assetId = randomUUID();

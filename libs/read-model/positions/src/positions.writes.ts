@@ -40,6 +40,15 @@ export type AfterWrite = (
   micros: readonly number[],
 ) => Promise<void>;
 
+/** What runs inside a batch's transaction: `before` first of all (e.g. locks), `after` once the fixes are stored. */
+export interface WriteHook {
+  readonly before?: (client: PoolClient, rows: readonly PositionRow[]) => Promise<void>;
+  readonly after?: AfterWrite;
+}
+
+/** Thrown when COPY meets a fix stored already: the batch is then written again with INSERT … ON CONFLICT. */
+class CopyConflict extends Error {}
+
 const num = (v: number | undefined): number | null => (v === undefined ? null : v);
 
 /**
@@ -131,18 +140,20 @@ export class PositionsWriter {
   }
 
   /**
-   * With `afterWrite`, the hook runs before commit with each asset's newest fix before the batch;
-   * the assets whose newest fix moved are row-locked by the update, as zone changes lock them.
+   * `hook.after` runs before commit with each asset's newest fix before the batch (a function is
+   * taken as `after`); `hook.before` runs first in the transaction.
    */
-  async write(batch: readonly PositionRow[], afterWrite?: AfterWrite): Promise<{ inserted: number }> {
+  async write(batch: readonly PositionRow[], hook?: WriteHook | AfterWrite): Promise<{ inserted: number }> {
     const rows = oneTenantPerAsset(firstPerAssetAndTime(batch));
     if (rows.length === 0) return { inserted: 0 };
+    const hooks: WriteHook = typeof hook === 'function' ? { after: hook } : (hook ?? {});
     await this.partitions.ensure(rows.map((r) => dayOf(r.ts)));
     try {
-      return await this.inTransaction((client) => this.writeRows(client, rows, afterWrite, 'copy'));
+      return await this.inTransaction((client) => this.writeRows(client, rows, hooks, 'copy'));
     } catch (err) {
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-      return this.inTransaction((client) => this.writeRows(client, rows, afterWrite, 'insert'));
+      // Only COPY's own conflict is retried this way; any other refusal is the caller's to handle.
+      if (!(err instanceof CopyConflict)) throw err;
+      return this.inTransaction((client) => this.writeRows(client, rows, hooks, 'insert'));
     }
   }
 
@@ -158,9 +169,10 @@ export class PositionsWriter {
   private async writeRows(
     client: PoolClient,
     rows: readonly PositionRow[],
-    afterWrite: AfterWrite | undefined,
+    hooks: WriteHook,
     mode: 'copy' | 'insert',
   ): Promise<{ inserted: number }> {
+    await hooks.before?.(client, rows);
     const micros = rows.map((r) => epochMicros(r.ts));
     const newest = await this.advanceLatest(client, rows, micros);
     const fresh: PositionRow[] = [];
@@ -186,7 +198,7 @@ export class PositionsWriter {
       );
       inserted += result.rowCount ?? 0;
     }
-    if (afterWrite) await afterWrite(client, kept, newest, keptMicros);
+    await hooks.after?.(client, kept, newest, keptMicros);
     return { inserted };
   }
 
@@ -232,7 +244,12 @@ export class PositionsWriter {
   /** COPY of fixes none of which can be stored yet (each newer than its asset's newest). */
   private async copy(client: PoolClient, rows: readonly PositionRow[]): Promise<number> {
     const stream = client.query(copyFrom(`COPY read.positions ${COPY_COLUMNS} FROM STDIN`));
-    await pipeline(Readable.from([copyLines(rows)]), stream);
+    try {
+      await pipeline(Readable.from([copyLines(rows)]), stream);
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new CopyConflict((err as Error).message);
+      throw err;
+    }
     return stream.rowCount;
   }
 

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { GeofenceCause } from '@meridian/contracts/zones';
 import type { PgEventStore } from '@meridian/shared/event-store';
-import { epochMicros } from '@meridian/read-model/positions';
+import { epochMicros, type WriteHook } from '@meridian/read-model/positions';
 import { ZoneIndex } from './zone-index';
 import { type FixInZones, fixTransitions, type Transition, transitionId, visitChanges } from './geofence-transitions';
 
@@ -36,8 +36,8 @@ const validAt = (t: string): string =>
  * Live geofencing. Every method runs on the caller's client inside the caller's transaction — the
  * one that stores the fixes or the zone change — so stays (zone_visits) and transition events
  * (the `geofence` event store, whose relay publishes them) commit with what caused them, exactly
- * once. Callers lock the assets' asset_latest rows first, in asset id order, so fixes and zone
- * changes of one asset never interleave.
+ * once. Batches of fixes and zone changes of one tenant never overlap: both take the tenant's
+ * geofence lock first (`hook`, `lockTenant`).
  */
 export class Geofencer {
   private readonly index: ZoneIndex | null;
@@ -89,8 +89,8 @@ export class Geofencer {
   /**
    * After a zone changed (created, replaced, archived, validity opened or closed): the assets whose
    * newest position is in it, or who are in it by their open stays, enter or leave as the zone now
-   * says at instant `at`. Locks those assets' asset_latest rows (in id order). The transition time
-   * is `at`, or the asset's newest fix when that is later.
+   * says at instant `at`. The caller holds the tenant's lock (`lockTenant`). The transition time is
+   * `at`, or the asset's newest fix when that is later.
    */
   async onZoneChange(
     client: PoolClient,
@@ -104,7 +104,7 @@ export class Geofencer {
       tenant_id: string;
       lon: number | null;
       lat: number | null;
-      ts: Date | null;
+      at: string;
       should: boolean;
       inside: boolean;
     }>(
@@ -114,27 +114,58 @@ export class Geofencer {
               WHERE l.tenant_id = z.tenant_id AND ST_Intersects(z.geom, l.geom)
               UNION
               SELECT asset_id FROM read.zone_visits WHERE zone_id = $1 AND exited_at IS NULL)
-       SELECT l.asset_id, l.tenant_id, ST_X(l.geom) AS lon, ST_Y(l.geom) AS lat, l.ts,
+       SELECT l.asset_id, l.tenant_id, ST_X(l.geom) AS lon, ST_Y(l.geom) AS lat,
+              to_char(greatest($2::timestamptz, l.ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
               (${validAt('$2::timestamptz')} AND l.tenant_id = z.tenant_id AND ST_Intersects(z.geom, l.geom))
                 IS TRUE AS should,
               EXISTS (SELECT 1 FROM read.zone_visits v
                       WHERE v.zone_id = $1 AND v.asset_id = l.asset_id AND v.exited_at IS NULL) AS inside
        FROM read.asset_latest l JOIN candidates c USING (asset_id) CROSS JOIN z
-       ORDER BY l.asset_id
-       FOR UPDATE OF l`,
+       ORDER BY l.asset_id`,
       [zoneId, at],
     );
-    const atMs = Date.parse(at);
     const transitions: Transition[] = [];
     for (const r of rows) {
       if (r.should === r.inside || r.lon === null || r.lat === null) continue;
-      const ts = r.ts && r.ts.getTime() > atMs ? r.ts.toISOString() : new Date(atMs).toISOString();
+      const ts = r.at.replace(/(\.\d{3})000Z$/, '$1Z');
       const type = r.should ? ('entered' as const) : ('exited' as const);
       const t = { type, tenantId: r.tenant_id, assetId: r.asset_id, zoneId, ts, lon: r.lon, lat: r.lat, cause };
       transitions.push({ ...t, id: transitionId(t, causeKey) });
     }
     await this.record(client, transitions);
     return transitions;
+  }
+
+  /**
+   * The fixes' side of the geofence's tenant lock: shared, taken first in the transaction that
+   * stores a batch (before any asset row is locked), for every tenant of the batch. A zone change
+   * takes the same lock exclusively (`lockTenant`). So a batch and a zone change of one tenant
+   * never overlap: whichever comes second waits for the first to commit and then sees it — the
+   * batch checks its fixes against the changed zone, or the zone change sees the batch's newest
+   * positions and stays. Shared locks do not wait for each other: batches of many partitions still
+   * run at once.
+   */
+  hook(onTransitions?: (transitions: readonly Transition[]) => void): WriteHook {
+    return {
+      before: async (client, rows) => {
+        const tenants = [...new Set(rows.map((r) => r.tenantId))];
+        await client.query(
+          `SELECT pg_advisory_xact_lock_shared(k)
+           FROM (SELECT DISTINCT hashtext('meridian.geofence:' || t) AS k FROM unnest($1::text[]) AS t) keys
+           ORDER BY k`,
+          [tenants],
+        );
+      },
+      after: async (client, rows, newest, micros) => {
+        const transitions = await this.onFixes(client, rows, newest, micros);
+        onTransitions?.(transitions);
+      },
+    };
+  }
+
+  /** The zone change's side of the tenant lock (exclusive): see `hook`. */
+  async lockTenant(client: PoolClient, tenantId: string): Promise<void> {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('meridian.geofence:' || $1))`, [tenantId]);
   }
 
   /** Wakes the relay after the caller committed transitions (it would find them on its next poll too). */
@@ -189,8 +220,11 @@ export class Geofencer {
     }
     if (open.length > 0) {
       await client.query(
-        `INSERT INTO read.zone_visits (tenant_id, zone_id, asset_id, entered_at, exited_at)
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[])`,
+        // Entered again at the instant a stay began and ended (zone changes between two fixes both
+        // take the fix's time): that stay is open again.
+        `INSERT INTO read.zone_visits AS v (tenant_id, zone_id, asset_id, entered_at, exited_at)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[])
+         ON CONFLICT (zone_id, entered_at, asset_id) DO UPDATE SET exited_at = EXCLUDED.exited_at`,
         [
           open.map((o) => o.tenantId),
           open.map((o) => o.zoneId),

@@ -48,7 +48,7 @@ export class ZoneRows {
     const { rows } = await via.query<{ zone_id: string }>(
       `INSERT INTO ${this.table} AS z (zone_id, tenant_id, name, kind, geom, valid_from, valid_to, sensitivity, version,
                                       created_at, updated_at)
-       SELECT e.zone_id, e.tenant_id, e.name, e.kind, ST_SetSRID(ST_GeomFromGeoJSON(e.geometry), 4326), e.valid_from,
+       SELECT e.zone_id, e.tenant_id, e.name, e.kind, ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(e.geometry)), 4326), e.valid_from,
               e.valid_to, e.sensitivity, e.version, e.at, e.at
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
                    $8::smallint[], $9::int[], $10::timestamptz[])
@@ -76,7 +76,7 @@ export class ZoneRows {
 
   async replaced(via: Queryable, events: readonly ZoneReplaced[]): Promise<boolean[]> {
     const { rows } = await via.query<{ zone_id: string }>(
-      `UPDATE ${this.table} z SET name = e.name, geom = ST_SetSRID(ST_GeomFromGeoJSON(e.geometry), 4326),
+      `UPDATE ${this.table} z SET name = e.name, geom = ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(e.geometry)), 4326),
          valid_from = e.valid_from, valid_to = e.valid_to, sensitivity = e.sensitivity, version = e.version,
          updated_at = e.at
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Bbox } from '@meridian/contracts/core';
+import { type Bbox, CodedError, ErrorCodes } from '@meridian/contracts/core';
 import type { ZoneFeature, ZoneGeometry, ZoneKind, ZoneVisit } from '@meridian/contracts/zones';
 
 interface ZoneRow {
@@ -72,11 +72,18 @@ const MIN_UUID = '00000000-0000-0000-0000-000000000000';
 const FAR_PAST = '-infinity';
 const FAR_FUTURE = 'infinity';
 
-/** A visit cursor: the entry instant and the other id of the last row (`<iso>|<uuid>`). */
+const VISIT_CURSOR =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * A visit cursor: the entry instant (microseconds, UTC) and the other id of the last row
+ * (`<iso>|<uuid>`). Anything else is QUERY.CURSOR_INVALID, never a cast error or a silent skip.
+ */
 export function splitVisitCursor(after: string | undefined): [string, string] {
   if (!after) return [FAR_PAST, MIN_UUID];
-  const [at, id] = after.split('|');
-  return [at, id];
+  const m = VISIT_CURSOR.exec(after);
+  if (!m) throw new CodedError(ErrorCodes.cursorInvalid, 'cursor: not a cursor of this query');
+  return [m[1], m[2]];
 }
 
 export interface Window {

@@ -34,15 +34,15 @@ export class ZoneWriter {
 
   /** True when applied (false: the row is as new already, or the zone belongs to another tenant). */
   async created(e: ZoneCreated): Promise<boolean> {
-    return this.change(e.zoneId, e.createdAt, 'zone-created', e.version, (client) => this.rows.created(client, [e]));
+    return this.change(e, e.createdAt, 'zone-created', (client) => this.rows.created(client, [e]));
   }
 
   async replaced(e: ZoneReplaced): Promise<boolean> {
-    return this.change(e.zoneId, e.replacedAt, 'zone-replaced', e.version, (client) => this.rows.replaced(client, [e]));
+    return this.change(e, e.replacedAt, 'zone-replaced', (client) => this.rows.replaced(client, [e]));
   }
 
   async archived(e: ZoneArchived): Promise<boolean> {
-    return this.change(e.zoneId, e.archivedAt, 'zone-archived', e.version, (client) => this.rows.archived(client, [e]));
+    return this.change(e, e.archivedAt, 'zone-archived', (client) => this.rows.archived(client, [e]));
   }
 
   /**
@@ -51,12 +51,14 @@ export class ZoneWriter {
    */
   async validityTick(now: Date): Promise<Transition[]> {
     const at = now.toISOString();
-    const { rows } = await this.pool.query<{ zone_id: string }>(`SELECT zone_id FROM read.zones z WHERE ${due('$1')}`, [
-      at,
-    ]);
+    const { rows } = await this.pool.query<{ zone_id: string; tenant_id: string }>(
+      `SELECT zone_id, tenant_id FROM read.zones z WHERE ${due('$1')}`,
+      [at],
+    );
     const all: Transition[] = [];
-    for (const { zone_id: zoneId } of rows) {
+    for (const { zone_id: zoneId, tenant_id: tenantId } of rows) {
       const transitions = await this.inTransaction(async (client) => {
+        await this.geofencer.lockTenant(client, tenantId);
         // Another replica may have done it meanwhile: check again under the zone's row lock.
         const { rowCount } = await client.query(
           `SELECT 1 FROM read.zones z WHERE zone_id = $1 AND ${due('$2')} FOR UPDATE`,
@@ -71,14 +73,17 @@ export class ZoneWriter {
   }
 
   private async change(
-    zoneId: string,
+    zone: { readonly zoneId: string; readonly tenantId: string; readonly version: number },
     at: string,
     cause: GeofenceCause,
-    version: number,
     write: (client: PoolClient) => Promise<boolean[]>,
   ): Promise<boolean> {
+    const { zoneId, version } = zone;
     let applied = false;
     await this.inTransaction(async (client) => {
+      // No fixes of the tenant are being geofenced meanwhile, and every statement after this one
+      // sees those committed before (see Geofencer.lockTenant).
+      await this.geofencer.lockTenant(client, zone.tenantId);
       [applied] = await write(client);
       return applied ? this.reevaluate(client, zoneId, at, cause, `v${version}`) : [];
     });

@@ -16,8 +16,9 @@ export interface HandleOptions {
    */
   readonly onStage?: (stage: 'decided' | 'appended') => void;
   /**
-   * The stream version the caller last read (`If-Match`): a stream at another version refuses with
-   * REQUEST.PRECONDITION_FAILED instead of being decided. A redelivered command is still answered as before.
+   * The stream version the caller last read (`If-Match`): a command the decider accepts on a stream
+   * at another version is refused with REQUEST.PRECONDITION_FAILED instead of being applied; the
+   * decider's own refusals (not found, …) come first. A redelivered command is answered as before.
    */
   readonly expectedVersion?: number;
 }
@@ -82,13 +83,15 @@ export async function handle<C, S, E extends DomainEvent>(
       alreadyHandled(loaded, options.commandId) ??
       (loaded.fromSnapshot ? await handledBehindSnapshot(store, streamId, options.commandId) : null);
     if (replayed !== null) return { ok: true, version: replayed, events: [], duplicate: true };
+    const decision = decider.decide(command, loaded.state);
+    // The decider's refusals come first: a stream the caller may not see (another tenant's, or
+    // none) is not found, whatever version the caller names — a 412 would tell it exists.
+    if (!decision.ok) return decision;
     const expected = options.expectedVersion;
     if (expected !== undefined && loaded.version !== expected) {
       const detail = `${streamId} is at version ${loaded.version}, not ${expected}`;
       return { ok: false, code: ErrorCodes.requestPreconditionFailed, detail };
     }
-    const decision = decider.decide(command, loaded.state);
-    if (!decision.ok) return decision;
     if (decision.events.length === 0) return { ok: true, version: loaded.version, events: [], duplicate: false };
     const newEvents = decision.events.map((e, i) => ({
       id: deriveEventId(options.commandId, i),

@@ -95,6 +95,24 @@ describe('checkZoneGeometry', () => {
     if (!check.ok) expect(check.detail).toMatch(detail);
   });
 
+  it('keeps longitude and latitude of positions given with an altitude (zones are 2D)', () => {
+    const check = checkZoneGeometry({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [8.5, 47.3, 400],
+          [8.6, 47.3, 410],
+          [8.6, 47.4, 420],
+          [8.5, 47.4, 430],
+          [8.5, 47.3, 400],
+        ],
+      ],
+    });
+    expect(check.ok).toBe(true);
+    const positions = check.ok ? (check.geometry.coordinates as Position[][]).flat() : [];
+    expect(positions.map((p) => p.length)).toEqual([2, 2, 2, 2, 2]);
+  });
+
   it('refuses more positions than the limit (default 10,000), counting every ring', () => {
     const circle = (n: number): Position[] =>
       ring(

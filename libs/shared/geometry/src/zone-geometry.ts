@@ -98,10 +98,11 @@ export function checkZoneGeometry(input: unknown, limits: GeometryLimits = {}): 
     const vertices = polygons.reduce((n, rings) => n + rings.reduce((m, ring) => m + ring.length, 0), 0);
     if (vertices > maxVertices) invalid(`the geometry has ${vertices} positions; at most ${maxVertices} are allowed`);
     polygons.forEach((rings, i) => checkTopology(rings, `polygon ${i}`));
+    // Zones are 2D: an altitude given with a position is dropped (a 3D geometry would not fit the
+    // zones' 2D column, and geofencing compares longitude and latitude only).
+    const flat = polygons.map((rings) => rings.map((ring) => ring.map(([lon, lat]) => [lon, lat])));
     const geometry: ZoneGeometry =
-      type === 'Polygon'
-        ? { type: 'Polygon', coordinates: polygons[0] }
-        : { type: 'MultiPolygon', coordinates: polygons };
+      type === 'Polygon' ? { type: 'Polygon', coordinates: flat[0] } : { type: 'MultiPolygon', coordinates: flat };
     // rewind answers in the type it was given; its declaration is wider.
     return { ok: true, geometry: rewind(geometry) as ZoneGeometry, vertices };
   } catch (err) {

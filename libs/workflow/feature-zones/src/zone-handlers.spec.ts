@@ -107,6 +107,13 @@ describe('zone command handlers (in-memory event store)', () => {
     await createZone(store, settings, create(zoneId), now);
     const other = await archiveZone(store, envelope(ZoneArchivedV1.type, { zoneId }, 'other'), now);
     expect(other.data).toMatchObject({ outcome: 'rejected', code: 'ZONE.NOT_FOUND' });
+    // A version named by another tenant tells it nothing either: still not found, not 412.
+    const guessed = await archiveZone(
+      store,
+      envelope(ZoneArchivedV1.type, { zoneId, expectedVersion: 5 }, 'other'),
+      now,
+    );
+    expect(guessed.data).toMatchObject({ outcome: 'rejected', code: 'ZONE.NOT_FOUND' });
     const archived = await archiveZone(store, envelope(ZoneArchivedV1.type, { zoneId }), now);
     expect(archived.data).toMatchObject({ outcome: 'accepted', version: 2 });
     const again = await archiveZone(store, envelope(ZoneArchivedV1.type, { zoneId }), now);

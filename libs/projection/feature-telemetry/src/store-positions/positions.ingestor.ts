@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { CodedError, type DataOf, type Envelope, ErrorCodes, Topics } from '@meridian/contracts/core';
 import { PositionBatchReportedV1, PositionReportedV1 } from '@meridian/contracts/telemetry';
 import { READ_POOL } from '@meridian/read-model/data-source';
-import { type AfterWrite, type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
+import { type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
 import { Geofencer } from '@meridian/read-model/zones';
 import { BatchHandler } from '@meridian/shared/messaging';
 
@@ -63,12 +63,8 @@ export class PositionsIngestor {
   private async storeRows(rows: readonly PositionRow[]): Promise<void> {
     const geofencer = this.geofencer;
     let made = 0;
-    const afterWrite: AfterWrite | undefined = geofencer
-      ? async (client, rows, newest, micros) => {
-          made = (await geofencer.onFixes(client, rows, newest, micros)).length;
-        }
-      : undefined;
-    const { inserted } = await this.writer.write(rows, afterWrite);
+    const hook = geofencer?.hook((transitions) => (made = transitions.length));
+    const { inserted } = await this.writer.write(rows, hook);
     this.positionsWritten += inserted;
     if (made > 0) {
       this.transitionsMade += made;
