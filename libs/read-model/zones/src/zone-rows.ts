@@ -48,8 +48,8 @@ export class ZoneRows {
     const { rows } = await via.query<{ zone_id: string }>(
       `INSERT INTO ${this.table} AS z (zone_id, tenant_id, name, kind, geom, valid_from, valid_to, sensitivity, version,
                                       created_at, updated_at)
-       SELECT e.zone_id, e.tenant_id, e.name, e.kind, ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(e.geometry)), 4326), e.valid_from,
-              e.valid_to, e.sensitivity, e.version, e.at, e.at
+       SELECT e.zone_id, e.tenant_id, e.name, e.kind, ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(e.geometry)), 4326),
+              e.valid_from, e.valid_to, e.sensitivity, e.version, e.at, e.at
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
                    $8::smallint[], $9::int[], $10::timestamptz[])
          AS e(zone_id, tenant_id, name, kind, geometry, valid_from, valid_to, sensitivity, version, at)
