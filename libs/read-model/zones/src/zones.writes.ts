@@ -46,8 +46,9 @@ export class ZoneWriter {
   }
 
   /**
-   * Zones whose validity window opened or closed by `now` (see `due`): each is re-evaluated
-   * (entries when it opened, exits when it closed) in its own transaction. Returns the transitions made.
+   * Zones whose validity window opened or closed by `now` (see `due`): each is re-evaluated in its
+   * own transaction — entries at `validFrom`, exits at `validTo` (or the asset's newest fix, when
+   * later). Returns the transitions made.
    */
   async validityTick(now: Date): Promise<Transition[]> {
     const at = now.toISOString();
@@ -59,13 +60,18 @@ export class ZoneWriter {
     for (const { zone_id: zoneId, tenant_id: tenantId } of rows) {
       const transitions = await this.inTransaction(async (client) => {
         await this.geofencer.lockTenant(client, tenantId);
-        // Another replica may have done it meanwhile: check again under the zone's row lock.
-        const { rowCount } = await client.query(
-          `SELECT 1 FROM read.zones z WHERE zone_id = $1 AND ${due('$2')} FOR UPDATE`,
+        // Another replica may have done it meanwhile: check again under the zone's row lock. The
+        // transitions happen at the instant the window opened or closed, not when the tick ran.
+        const { rows: boundaries } = await client.query<{ boundary: string }>(
+          `SELECT to_char(CASE WHEN ${validAt('$2::timestamptz')} THEN coalesce(z.valid_from, $2::timestamptz)
+                               ELSE coalesce(z.valid_to, $2::timestamptz) END AT TIME ZONE 'UTC',
+                          'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS boundary
+           FROM read.zones z WHERE zone_id = $1 AND ${due('$2::timestamptz')} FOR UPDATE`,
           [zoneId, at],
         );
-        if (!rowCount) return [];
-        return this.reevaluate(client, zoneId, at, 'validity', at);
+        if (boundaries.length === 0) return [];
+        const boundary = boundaries[0].boundary;
+        return this.reevaluate(client, zoneId, boundary, 'validity', boundary);
       });
       all.push(...transitions);
     }
