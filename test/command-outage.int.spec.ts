@@ -17,12 +17,13 @@ import {
   createTestPool,
   createTopics,
   deleteTopics,
+  failureKindLog,
   FaultProxy,
   freshSchema,
   testDatabaseUrl,
   uniqueTopic,
 } from '@meridian/shared/testing';
-import { type Log, sleep } from '@meridian/shared/util';
+import { sleep } from '@meridian/shared/util';
 
 // The headline failure path: a command service whose Postgres goes away for over a minute. Every
 // command sent meanwhile must be applied exactly once and answered once the database is back,
@@ -41,16 +42,6 @@ const counter: Decider<Command, { readonly count: number }, Event> = {
   decide: (command) => accept({ type: 'counter.incremented', data: { by: command.by } }),
   evolve: (state, event) => ({ count: state.count + event.data.by }),
 };
-
-/** Records how the consumer classified each failed attempt, to show the outage hit the handler. */
-const recordingLog = (kinds: FailureKind[]): Log => ({
-  info: () => undefined,
-  warn: (obj) => {
-    const kind = (obj as { kind?: FailureKind }).kind;
-    if (kind) kinds.push(kind);
-  },
-  error: () => undefined,
-});
 
 describe('commands outlive a Postgres outage longer than a minute', () => {
   let bus: MessageBus;
@@ -85,7 +76,7 @@ describe('commands outlive a Postgres outage longer than a minute', () => {
       service: 'outage-test',
       topic,
       groupId: `outage-${randomUUID()}`,
-      log: recordingLog(kinds),
+      log: failureKindLog(kinds),
       rejection: commandRejection,
       routes: {
         [INCREMENT]: async (request: Envelope) => {
@@ -97,7 +88,7 @@ describe('commands outlive a Postgres outage longer than a minute', () => {
         },
       },
     });
-    client = new RequestReplyClient(bus, 'outage-gw', 'test', recordingLog([]));
+    client = new RequestReplyClient(bus, 'outage-gw', 'test', failureKindLog([]));
     await client.start();
   }, 120_000);
 

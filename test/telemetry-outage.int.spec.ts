@@ -15,12 +15,13 @@ import {
   createTopics,
   deleteTopics,
   eventually,
+  failureKindLog,
   FaultProxy,
   freshSchema,
   testDatabaseUrl,
   uniqueTopic,
 } from '@meridian/shared/testing';
-import { type Log, sleep } from '@meridian/shared/util';
+import { sleep } from '@meridian/shared/util';
 
 // The telemetry path's headline failure: PostgreSQL goes away for over a minute while fixes keep
 // arriving. Every fix sent must be stored exactly once when it is back, every geofence transition
@@ -28,15 +29,6 @@ import { type Log, sleep } from '@meridian/shared/util';
 // the shared server (its connections reset, new ones refused), as in command-outage.int.spec.ts.
 
 const OUTAGE_MS = 65_000;
-
-const recordingLog = (kinds: FailureKind[]): Log => ({
-  info: () => undefined,
-  warn: (obj) => {
-    const kind = (obj as { kind?: FailureKind }).kind;
-    if (kind) kinds.push(kind);
-  },
-  error: () => undefined,
-});
 
 describe('telemetry and geofencing outlive a Postgres outage longer than a minute', () => {
   let bus: MessageBus;
@@ -131,7 +123,7 @@ describe('telemetry and geofencing outlive a Postgres outage longer than a minut
       groupId: `outage-telemetry-${randomUUID()}`,
       topics: [topic],
       fromBeginning: true,
-      log: recordingLog(kinds),
+      log: failureKindLog(kinds),
     });
     await consumer.runBatch(
       (e) => (e.data as { fixes: Omit<PositionRow, 'tenantId'>[] }).fixes.map((f) => ({ ...f, tenantId: tenant })),

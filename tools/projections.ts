@@ -161,7 +161,7 @@ async function main(): Promise<number> {
   let printed: RebuildProgress | undefined;
   const print = (): void => {
     if (!latest) return;
-    console.log(`[projections] ${describeProgress(latest, printed)}`);
+    process.stdout.write(`[projections] ${describeProgress(latest, printed)}\n`);
     printed = latest;
   };
   const ticker = setInterval(print, 2000);
@@ -171,7 +171,7 @@ async function main(): Promise<number> {
       latest = p;
       if (phaseChanged) print();
     });
-    console.log(`[projections] ${describeSummary(summary)}`);
+    process.stdout.write(`[projections] ${describeSummary(summary)}\n`);
     return 0;
   } finally {
     clearInterval(ticker);

@@ -236,3 +236,24 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 300));
   }
 }
+
+/**
+ * Registers `count` assets in a tenant (8 at a time) and waits until each reads back, i.e. until
+ * telemetry for it is admitted (the gateway's directory asks geo-query). Returns their ids.
+ */
+export async function registerAssets(count: number, tenant: string, namePrefix: string): Promise<string[]> {
+  const results = await pool(Array.from({ length: count }), 8, (_, i) =>
+    http<{ id: string }>('POST', '/v1/assets', { body: { name: `${namePrefix} ${i}`, kind: 'sensor' }, tenant }),
+  );
+  const refused = results.filter((r) => r.status !== 201 && r.status !== 202);
+  if (refused.length > 0) throw new Error(`registration refused: ${JSON.stringify(refused[0])}`);
+  const ids = results.map((r) => r.body.id);
+  await pool(ids, 8, async (id) => {
+    const read = await eventually(
+      () => http('GET', `/v1/assets/${id}`, { tenant }),
+      (r) => r.status === 200,
+    );
+    if (read.status !== 200) throw new Error(`asset ${id} never became readable (HTTP ${read.status})`);
+  });
+  return ids;
+}

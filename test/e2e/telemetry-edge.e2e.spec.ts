@@ -4,14 +4,13 @@
  * on keeps flowing for a normal fix right after them.
  */
 import { randomUUID } from 'node:crypto';
-import { type PartitionMetadata, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dlqTopic, Topics } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
 import { consumeAll, eventually } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
-import { brokers, e2eDatabaseUrl, type E2eSystem, http, pool, startSystem } from './e2e-stack';
+import { brokers, e2eDatabaseUrl, type E2eSystem, http, registerAssets, startSystem } from './e2e-stack';
 
 interface Stored {
   readonly asset: string;
@@ -83,30 +82,12 @@ afterAll(async () => {
   await system?.stop();
 }, 120_000);
 
-/** Registers assets and waits until telemetry for them is admitted (the directory asks geo-query). */
-async function register(count: number, inTenant: string): Promise<string[]> {
-  const results = await pool(Array.from({ length: count }), 8, (_, i) =>
-    http<{ id: string }>('POST', '/v1/assets', { body: { name: `edge ${i}`, kind: 'sensor' }, tenant: inTenant }),
-  );
-  expect(results.filter((r) => r.status !== 201 && r.status !== 202)).toEqual([]);
-  const ids = results.map((r) => r.body.id);
-  await pool(ids, 8, (id) =>
-    eventually(async () => expect((await http('GET', `/v1/assets/${id}`, { tenant: inTenant })).status).toBe(200), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    }),
-  );
-  return ids;
-}
+const register = (count: number, inTenant: string): Promise<string[]> => registerAssets(count, inTenant, 'edge');
 
-/** The partition kafkajs's DefaultPartitioner (murmur2 of the key, as Java's) gives each key. */
+/** The partition the producer gives each key (see MessageBus.partitionOfKey). */
 async function partitionsOf(keys: readonly string[]): Promise<Map<string, number>> {
-  const admin = await bus.admin();
-  const topic = Topics.telemetryPositions;
-  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-  const partitionMetadata: PartitionMetadata[] = metadata.partitions;
-  const partitioner = Partitioners.DefaultPartitioner();
-  return new Map(keys.map((key) => [key, partitioner({ topic, partitionMetadata, message: { key, value: null } })]));
+  const partitionOf = await bus.partitionerFor(Topics.telemetryPositions);
+  return new Map(keys.map((key) => [key, partitionOf(key)]));
 }
 
 const storedOf = (e: Expected): Stored | null => {

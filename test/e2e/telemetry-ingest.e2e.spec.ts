@@ -10,7 +10,7 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@meridian/shared/testing';
-import { api, e2eDatabaseUrl, type E2eSystem, http, pool, postOversize, startSystem } from './e2e-stack';
+import { api, e2eDatabaseUrl, type E2eSystem, http, postOversize, registerAssets, startSystem } from './e2e-stack';
 
 interface TelemetryResult {
   accepted: number;
@@ -54,21 +54,7 @@ afterAll(async () => {
   await system?.stop();
 }, 120_000);
 
-/** Registers assets and waits until telemetry for them is admitted (the directory asks geo-query). */
-async function register(count: number, inTenant: string): Promise<string[]> {
-  const results = await pool(Array.from({ length: count }), 8, (_, i) =>
-    http<{ id: string }>('POST', '/v1/assets', { body: { name: `ingest ${i}`, kind: 'sensor' }, tenant: inTenant }),
-  );
-  expect(results.filter((r) => r.status !== 201 && r.status !== 202)).toEqual([]);
-  const ids = results.map((r) => r.body.id);
-  await pool(ids, 8, (id) =>
-    eventually(async () => expect((await http('GET', `/v1/assets/${id}`, { tenant: inTenant })).status).toBe(200), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    }),
-  );
-  return ids;
-}
+const register = (count: number, inTenant: string): Promise<string[]> => registerAssets(count, inTenant, 'ingest');
 
 const fix = (assetId: string, secondsAgo: number, lon = 8.5, lat = 47.4) => ({
   assetId,

@@ -98,3 +98,18 @@ export async function servePage<T>(
   );
   return { items: page.items, numberReturned: page.items.length, links };
 }
+
+/** One page of features as a GeoJSON FeatureCollection with OGC-style `numberReturned` and `links`. */
+export interface FeatureCollectionPage<F> {
+  readonly type: 'FeatureCollection';
+  readonly features: readonly F[];
+  readonly numberReturned: number;
+  readonly links: readonly Link[];
+}
+
+export const featureCollection = <F>(page: ServedPage<F>): FeatureCollectionPage<F> => ({
+  type: 'FeatureCollection',
+  features: page.items,
+  numberReturned: page.numberReturned,
+  links: page.links,
+});

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { assertIdentifier, type Queryable } from '@meridian/shared/event-store';
+import { qualifiedTable, type Queryable } from '@meridian/shared/event-store';
 import { classifyFailure } from '@meridian/shared/messaging';
 import { Batcher } from '@meridian/shared/util';
 
@@ -42,7 +42,7 @@ export class AssetLatestWriter {
     private readonly pool: Pool,
     options: AssetLatestWriterOptions = {},
   ) {
-    this.table = qualified(options.table ?? ASSET_LATEST_TABLE);
+    this.table = qualifiedTable(options.table ?? ASSET_LATEST_TABLE);
     this.registrations = new Batcher((batch) => this.writeRegistrations(batch), { maxBatch: 256 });
     this.statuses = new Batcher((batch) => this.writeStatuses(batch), { maxBatch: 256 });
   }
@@ -105,12 +105,6 @@ export class AssetLatestWriter {
     return appliedOf(batch, rows);
   }
 }
-
-const qualified = (name: string): string => {
-  const parts = name.split('.');
-  if (parts.length !== 2) throw new Error(`expected schema.table, got ${name}`);
-  return parts.map(assertIdentifier).join('.');
-};
 
 const settled = (outcome: boolean | Error): boolean => {
   if (outcome instanceof Error) throw outcome;

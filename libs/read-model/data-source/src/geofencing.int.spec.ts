@@ -45,10 +45,7 @@ describe.each(['memory', 'sql'] as const)(
       lon,
       lat,
     });
-    const write = (rows: PositionRow[]) =>
-      positions.write(rows, async (client, stored, newest) => {
-        await geofencer.onFixes(client, stored, newest);
-      });
+    const write = (rows: PositionRow[]) => positions.write(rows, geofencer.hook());
     const transitions = async (assetId: string) =>
       (await store.readStream(geofenceStreamId(assetId))).map((e) => {
         const d = e.data as { zoneId: string; ts: string; cause: string };
@@ -155,10 +152,14 @@ describe.each(['memory', 'sql'] as const)(
       const assetId = randomUUID();
       await register(assetId);
       const batch = [fix(assetId, 10, 8.55)];
+      const hook = geofencer.hook();
       await expect(
-        positions.write(batch, async (client, stored, newest) => {
-          await geofencer.onFixes(client, stored, newest);
-          throw new Error('crash before commit');
+        positions.write(batch, {
+          before: hook.before,
+          after: async (...args) => {
+            await hook.after?.(...args);
+            throw new Error('crash before commit');
+          },
         }),
       ).rejects.toThrow('crash before commit');
       expect(await transitions(assetId)).toEqual([]);

@@ -140,13 +140,12 @@ export class PositionsWriter {
   }
 
   /**
-   * `hook.after` runs before commit with each asset's newest fix before the batch (a function is
-   * taken as `after`); `hook.before` runs first in the transaction.
+   * `hooks.before` runs first in the transaction; `hooks.after` before commit, with each asset's
+   * newest fix before the batch.
    */
-  async write(batch: readonly PositionRow[], hook?: WriteHook | AfterWrite): Promise<{ inserted: number }> {
+  async write(batch: readonly PositionRow[], hooks: WriteHook = {}): Promise<{ inserted: number }> {
     const rows = oneTenantPerAsset(firstPerAssetAndTime(batch));
     if (rows.length === 0) return { inserted: 0 };
-    const hooks: WriteHook = typeof hook === 'function' ? { after: hook } : (hook ?? {});
     await this.partitions.ensure(rows.map((r) => dayOf(r.ts)));
     try {
       return await this.inTransaction((client) => this.writeRows(client, rows, hooks, 'copy'));

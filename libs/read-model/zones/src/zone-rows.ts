@@ -1,5 +1,5 @@
 import type { ZoneGeometry } from '@meridian/contracts/zones';
-import { assertIdentifier, type Queryable } from '@meridian/shared/event-store';
+import { qualifiedTable, type Queryable } from '@meridian/shared/event-store';
 
 interface ZoneContent {
   readonly zoneId: string;
@@ -22,13 +22,6 @@ export interface ZoneArchived {
 }
 
 export const ZONES_TABLE = 'read.zones';
-
-/** A schema-qualified table name, each part checked, for splicing into SQL text. */
-export function qualifiedTable(name: string): string {
-  const parts = name.split('.');
-  if (parts.length !== 2) throw new Error(`expected schema.table, got ${name}`);
-  return parts.map(assertIdentifier).join('.');
-}
 
 /**
  * The zone rows' statements: each event guarded by the zone stream version (a redelivered or

@@ -14,6 +14,13 @@ export function assertIdentifier(name: string): string {
   return name;
 }
 
+/** A schema-qualified table name (`schema.table`), each part checked, for splicing into SQL text. */
+export function qualifiedTable(name: string): string {
+  const parts = name.split('.');
+  if (parts.length !== 2) throw new Error(`expected schema.table, got ${name}`);
+  return parts.map(assertIdentifier).join('.');
+}
+
 /**
  * Applies pending migrations of one schema, each in its own transaction, under an advisory lock
  * so that replicas starting together migrate once. Applied ids are recorded in `<schema>.migrations`.

@@ -3,3 +3,4 @@ export * from './kafka';
 export * from './eventually';
 export * from './fault-proxy';
 export * from './explain';
+export * from './failure-log';

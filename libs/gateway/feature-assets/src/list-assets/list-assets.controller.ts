@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { AssetFeature, AssetPage, ListAssetsInBboxV1 } from '@meridian/contracts/assets';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import {
+  featureCollection,
+  type FeatureCollectionPage,
   GEOJSON_TYPE,
-  type Link,
   pageParams,
   parseBbox,
   parseOr400,
@@ -15,12 +16,7 @@ import {
 
 export const ListAssetsParams = z.strictObject({ bbox: z.string().optional(), ...pageParams });
 
-export interface AssetCollection {
-  readonly type: 'FeatureCollection';
-  readonly features: readonly AssetFeature[];
-  readonly numberReturned: number;
-  readonly links: readonly Link[];
-}
+export type AssetCollection = FeatureCollectionPage<AssetFeature>;
 
 const PATH = '/v1/assets';
 
@@ -63,6 +59,6 @@ export class ListAssetsController {
         ),
     );
     void reply.header('content-type', GEOJSON_TYPE);
-    return { type: 'FeatureCollection', features: page.items, numberReturned: page.numberReturned, links: page.links };
+    return featureCollection(page);
   }
 }

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { ListZonesV1, type ZoneFeature, ZonePage } from '@meridian/contracts/zones';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import {
+  featureCollection,
+  type FeatureCollectionPage,
   GEOJSON_TYPE,
-  type Link,
   pageParams,
   parseBbox,
   parseOr400,
@@ -15,12 +16,7 @@ import {
 
 export const ListZonesParams = z.strictObject({ bbox: z.string().optional(), ...pageParams });
 
-export interface ZoneCollection {
-  readonly type: 'FeatureCollection';
-  readonly features: readonly ZoneFeature[];
-  readonly numberReturned: number;
-  readonly links: readonly Link[];
-}
+export type ZoneCollection = FeatureCollectionPage<ZoneFeature>;
 
 const PATH = '/v1/zones';
 
@@ -60,6 +56,6 @@ export class ListZonesController {
         ),
     );
     void reply.header('content-type', GEOJSON_TYPE);
-    return { type: 'FeatureCollection', features: page.items, numberReturned: page.numberReturned, links: page.links };
+    return featureCollection(page);
   }
 }
