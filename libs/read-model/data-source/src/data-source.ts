@@ -1,7 +1,12 @@
 import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AssetLatest, AssetLatest1764460800001 } from '@meridian/read-model/assets';
-import { Position, Positions1764460800002, TelemetryWritePath1764460800004 } from '@meridian/read-model/positions';
+import {
+  Position,
+  PositionQueries1764460800005,
+  Positions1764460800002,
+  TelemetryWritePath1764460800004,
+} from '@meridian/read-model/positions';
 import { Zones1764460800003 } from '@meridian/read-model/zones';
 
 export const READ_SCHEMA = 'read';
@@ -13,6 +18,7 @@ export const readModelMigrations = [
   Positions1764460800002,
   Zones1764460800003,
   TelemetryWritePath1764460800004,
+  PositionQueries1764460800005,
 ];
 
 export interface ReadModelDataSourceOptions {

@@ -16,7 +16,7 @@ export class Position {
   @Column({ name: 'tenant_id', type: 'text' })
   tenantId!: string;
 
-  // No spatial index on history (migration 1764460800004): no query uses one yet.
+  // GiST per partition (migration 1764460800005): tiles and OGC items read history by envelope.
   @Column({ type: 'geometry', spatialFeatureType: 'Point', srid: 4326 })
   geom!: Point;
 

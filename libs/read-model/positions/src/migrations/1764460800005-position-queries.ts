@@ -1,0 +1,42 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * What the spatial-temporal queries of issue 8 need (ADR 0019):
+ *
+ * - a spatial index on position history again (`positions_geom`, per partition through the parent):
+ *   tiles and OGC items of the `positions` layer must not scan outside their envelope;
+ * - `position_cells`, fix counts per H3 cell per hour at the configured resolutions, written at
+ *   ingest in the fixes' transaction (only for fixes actually stored, so a redelivery counts
+ *   nothing twice). Append-only: each batch adds its own per-cell counts and a query sums them, so
+ *   concurrent batches never wait on one another's rows. `coarse` is the cell's resolution-3
+ *   parent: a bbox becomes a handful of coarse cells, and the index finds only the rows inside them.
+ */
+export class PositionQueries1764460800005 implements MigrationInterface {
+  name = 'PositionQueries1764460800005';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX IF NOT EXISTS positions_geom ON read.positions USING gist (geom)`);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS read.position_cells (
+        tenant_id text NOT NULL,
+        resolution smallint NOT NULL,
+        coarse bigint NOT NULL,
+        hour timestamptz NOT NULL,
+        cell bigint NOT NULL,
+        fixes integer NOT NULL
+      )`);
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS position_cells_lookup
+         ON read.position_cells (tenant_id, resolution, coarse, hour) INCLUDE (cell, fixes)`,
+    );
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS position_cells_window
+         ON read.position_cells (tenant_id, resolution, hour) INCLUDE (cell, fixes)`,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE IF EXISTS read.position_cells`);
+    await q.query(`DROP INDEX IF EXISTS read.positions_geom`);
+  }
+}
