@@ -62,8 +62,8 @@ const listenOn = (port: number): Promise<Server | undefined> =>
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => done(server));
   });
 
-async function ensurePortsFree(): Promise<void> {
-  for (const [name, port] of Object.entries(COMMANDS_PORTS)) {
+async function ensurePortsFree(ports: Readonly<Record<ServiceName, number>>): Promise<void> {
+  for (const [name, port] of Object.entries(ports)) {
     const probe = await listenOn(port);
     if (!probe) {
       throw new Error(
@@ -203,50 +203,70 @@ export class CommandsEnvironment {
   private closingPromise: Promise<void> | null = null;
   private databaseTouched = false;
   readonly databaseUrl: string;
+  private readonly tenant: string;
+  private readonly logDir: string;
+  private readonly ports: Readonly<Record<ServiceName, number>>;
 
   constructor(
     pgUrl: string,
     private readonly brokers: readonly string[],
     /** Further environment for the services (e.g. the ingest benchmark lifts the rate limit). */
     private readonly extraEnv: Readonly<Record<string, string>> = {},
+    /**
+     * Another database and tenant (the `queries` benchmark's seeded one); `keepDatabase`: run on the
+     * database as it is (not created fresh, not dropped at the end).
+     */
+    private readonly options: {
+      readonly database?: string;
+      readonly tenant?: string;
+      readonly keepDatabase?: boolean;
+      readonly logName?: string;
+      readonly ports?: Readonly<Record<ServiceName, number>>;
+    } = {},
   ) {
-    this.databaseUrl = databaseUrl(pgUrl, COMMANDS_DATABASE);
+    this.databaseUrl = databaseUrl(pgUrl, options.database ?? COMMANDS_DATABASE);
+    this.tenant = options.tenant ?? COMMANDS_TENANT;
+    this.logDir = join(ROOT, '.local', 'logs', options.logName ?? 'bench-commands');
+    this.ports = options.ports ?? COMMANDS_PORTS;
   }
 
   async start(): Promise<CommandsSystem> {
     if (this.starting) throw new Error('already started');
-    await ensurePortsFree();
+    await ensurePortsFree(this.ports);
     say(`  checking the broker ${this.brokers.join(',')} for other Meridian stacks; creating missing topics`);
     await prepareBroker(this.brokers);
     if (this.closingPromise) throw new Error('closed');
     this.databaseTouched = true;
-    await recreateDatabase(this.databaseUrl);
-    await forgetTenantAssets(COMMANDS_TENANT);
-    rmSync(COMMANDS_LOG_DIR, { recursive: true, force: true });
+    if (!this.options.keepDatabase) await recreateDatabase(this.databaseUrl);
+    await forgetTenantAssets(this.tenant);
+    rmSync(this.logDir, { recursive: true, force: true });
     const env: Record<string, string> = {
       KAFKA_BROKERS: this.brokers.join(','),
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: redisUrl(),
       INSTANCE_ID: 'bench-commands',
-      IDENTITY_BOOTSTRAP_TENANTS: COMMANDS_TENANT,
-      GATEWAY_DEFAULT_TENANT: COMMANDS_TENANT,
+      IDENTITY_BOOTSTRAP_TENANTS: this.tenant,
+      GATEWAY_DEFAULT_TENANT: this.tenant,
       LOG_LEVEL: 'warn',
       ...this.extraEnv,
     };
     const workflowPoolSize = loadConfig(baseConfigSchema, { ...process.env, ...env }).DATABASE_POOL_SIZE;
-    say(`  starting the five services on :${COMMANDS_PORTS.gateway}–:${COMMANDS_PORTS['geo-query']}`);
-    say(`  (database ${COMMANDS_DATABASE}, tenant ${COMMANDS_TENANT}, logs in .local/logs/bench-commands/)`);
+    say(`  starting the five services on :${this.ports.gateway}–:${this.ports['geo-query']}`);
+    say(
+      `  (database ${new URL(this.databaseUrl).pathname.slice(1)}, tenant ${this.tenant}, ` +
+        `logs in ${this.logDir.slice(ROOT.length + 1)}/)`,
+    );
     this.starting = startStack({
       env,
-      ports: COMMANDS_PORTS,
-      logDir: COMMANDS_LOG_DIR,
+      ports: this.ports,
+      logDir: this.logDir,
       readyTimeoutMs: READY_TIMEOUT_MS,
       progress: (line) => say(`  ${line.trim()}`),
     });
     const stack = await this.starting;
     const host = '127.0.0.1';
-    const port = COMMANDS_PORTS.gateway;
-    await waitForTenant(host, port, COMMANDS_TENANT);
+    const port = this.ports.gateway;
+    await waitForTenant(host, port, this.tenant);
     const pids = (): number[] => stack.services.map((s) => s.process.pid).filter((p): p is number => p !== undefined);
     const pidOf = (name: ServiceName): number | undefined => stack.services.find((s) => s.name === name)?.process.pid;
     // What the services use with nothing to do (pollers, heartbeats): the level `settle` waits for.
@@ -256,7 +276,7 @@ export class CommandsEnvironment {
     return {
       host,
       port,
-      tenant: COMMANDS_TENANT,
+      tenant: this.tenant,
       databaseUrl: this.databaseUrl,
       workflowPoolSize,
       idleCores,
@@ -270,7 +290,7 @@ export class CommandsEnvironment {
     return this.closingPromise !== null;
   }
 
-  /** Stops the services, drops the database, empties the tenant's asset cache; safe to call twice. */
+  /** Stops the services, drops the database (unless kept), empties the tenant's asset cache; safe to call twice. */
   close(): Promise<void> {
     return (this.closingPromise ??= (async () => {
       if (this.starting) {
@@ -281,8 +301,8 @@ export class CommandsEnvironment {
         }
       }
       if (this.databaseTouched) {
-        await dropDatabase(this.databaseUrl);
-        await forgetTenantAssets(COMMANDS_TENANT);
+        if (!this.options.keepDatabase) await dropDatabase(this.databaseUrl);
+        await forgetTenantAssets(this.tenant);
       }
     })());
   }

@@ -2,7 +2,7 @@
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
  *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest] [rebuild]
- *     [--scale=0.2]
+ *     [seed] [queries] [--scale=0.2] [--fresh]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -33,28 +33,45 @@ import {
   warmPool,
 } from './infra';
 import { loadBenchmark } from './load';
+import { QUERIES_PORTS, queriesBenchmark, queriesParams } from './queries';
+import { QUERIES_DATABASE, QUERIES_TENANT, seedDatabase } from './seed';
 import { relayBenchmark, relayTopics } from './relay';
 import { currentCommit, loadAverage1m, machine, writeReport } from './report';
 import { openTelemetryDb, TELEMETRY_DATABASE, type TelemetryDb, telemetryBenchmark } from './telemetry';
 
-const ALL = ['append', 'batch', 'load', 'relay', 'telemetry', 'commands', 'ingest', 'rebuild'] as const;
+const ALL = [
+  'append',
+  'batch',
+  'load',
+  'relay',
+  'telemetry',
+  'commands',
+  'ingest',
+  'rebuild',
+  'seed',
+  'queries',
+] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Args {
   readonly only: readonly BenchName[];
   readonly scale: number;
+  /** `seed`/`queries`: reload the data set even when the database holds it already. */
+  readonly fresh: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   let scale = Number(process.env.BENCH_SCALE ?? 1);
+  let fresh = false;
   const only: BenchName[] = [];
   for (const arg of argv) {
     if (arg.startsWith('--scale=')) scale = Number(arg.slice('--scale='.length));
+    else if (arg === '--fresh') fresh = true;
     else if ((ALL as readonly string[]).includes(arg)) only.push(arg as BenchName);
-    else throw new Error(`unknown argument ${arg}; expected ${ALL.join(' | ')} or --scale=<factor>`);
+    else throw new Error(`unknown argument ${arg}; expected ${ALL.join(' | ')}, --scale=<factor> or --fresh`);
   }
   if (!(scale > 0)) throw new Error(`invalid scale ${scale}`);
-  return { only: only.length ? only : [...ALL], scale };
+  return { only: only.length ? only : [...ALL], scale, fresh };
 }
 
 function newRunId(): string {
@@ -85,6 +102,7 @@ async function main(): Promise<void> {
   let telemetryDb: TelemetryDb | null = null;
   let commandsEnv: CommandsEnvironment | null = null;
   let ingestEnv: CommandsEnvironment | null = null;
+  let queriesEnv: CommandsEnvironment | null = null;
   let rebuildTouched = false;
   // One cleanup, shared: the `finally` below waits for the one a signal started instead of
   // letting the failing benchmark exit the process before the database objects are dropped.
@@ -93,10 +111,12 @@ async function main(): Promise<void> {
   const dropEverything = async (): Promise<void> => {
     say(
       `cleanup: dropping schema and topics${telemetryDb ? ' and the telemetry database' : ''}` +
-        (commandsEnv || ingestEnv ? `; stopping the services, dropping ${COMMANDS_DATABASE}` : ''),
+        (commandsEnv || ingestEnv ? `; stopping the services, dropping ${COMMANDS_DATABASE}` : '') +
+        (queriesEnv ? `; stopping the services (keeping ${QUERIES_DATABASE})` : ''),
     );
     if (commandsEnv) await commandsEnv.close();
     if (ingestEnv) await ingestEnv.close();
+    if (queriesEnv) await queriesEnv.close();
     if (rebuildTouched) await dropDatabase(databaseUrl(config.pgUrl, REBUILD_DATABASE)).catch(() => undefined);
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
     if (telemetryDb) await telemetryDb.drop();
@@ -122,7 +142,7 @@ async function main(): Promise<void> {
     const postgres = await serverVersion(pool);
 
     if (args.only.includes('append')) {
-      say('phase 1/8: single-event appends from concurrent writers');
+      say('phase 1/10: single-event appends from concurrent writers');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -143,7 +163,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('batch')) {
-      say('phase 2/8: batched appends (100 events per call)');
+      say('phase 2/10: batched appends (100 events per call)');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -164,7 +184,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('load')) {
-      say('phase 3/8: load() of a 10,000-event stream');
+      say('phase 3/10: load() of a 10,000-event stream');
       const rs = await loadBenchmark(pool, schema, store, {
         events: scaled(10_000, s, 100),
         appendBatch: 100,
@@ -177,7 +197,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('relay')) {
-      say('phase 4/8: outbox relay store → Kafka');
+      say('phase 4/10: outbox relay store → Kafka');
       bus = newBus(config, `meridian-bench-${runId}`);
       const r = await relayBenchmark(pool, schema, store, bus, topics, {
         events: scaled(50_000, s, 1000),
@@ -194,7 +214,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('telemetry')) {
-      say(`phase 5/8: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
+      say(`phase 5/10: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
       const writers = 2;
       telemetryDb = await openTelemetryDb(config.pgUrl, writers + 2);
       const r = await telemetryBenchmark(telemetryDb, {
@@ -211,7 +231,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('commands')) {
-      say('phase 6/8: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
+      say('phase 6/10: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
       commandsEnv = new CommandsEnvironment(config.pgUrl, config.brokers);
       const rs = await commandsBenchmark(commandsEnv, {
         connections: 64,
@@ -231,7 +251,7 @@ async function main(): Promise<void> {
 
     if (args.only.includes('ingest')) {
       say(
-        'phase 7/8: telemetry ingest through the API (gateway → Kafka → projection → PostGIS, geofenced) vs raw COPY',
+        'phase 7/10: telemetry ingest through the API (gateway → Kafka → projection → PostGIS, geofenced) vs raw COPY',
       );
       // The per-tenant rate limit is lifted: this measures the system, not the limit.
       ingestEnv = new CommandsEnvironment(config.pgUrl, config.brokers, {
@@ -253,11 +273,43 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('rebuild')) {
-      say(`phase 8/8: projection rebuild (zones, asset-latest) vs a raw read of $all, in ${REBUILD_DATABASE}`);
+      say(`phase 8/10: projection rebuild (zones, asset-latest) vs a raw read of $all, in ${REBUILD_DATABASE}`);
       rebuildTouched = true;
       const r = await rebuildBenchmark(config.pgUrl, rebuildParams(s));
       results.push(r);
       say(describe(r));
+    }
+
+    if (args.only.includes('seed') || args.only.includes('queries')) {
+      say(`phase 9/10: seed ${QUERIES_DATABASE} (generated fleet and history, COPY straight into the read model)`);
+      const seeded = await seedDatabase(config.pgUrl, {
+        scale: s,
+        fresh: args.fresh,
+        gist: process.env.BENCH_SEED_GIST === 'keep' ? 'keep' : 'rebuild',
+      });
+      if (seeded.result) {
+        results.push(seeded.result);
+        say(describe(seeded.result));
+      }
+      if (args.only.includes('queries')) {
+        say('phase 10/10: queries through the gateway (HTTP → Kafka → geo-query → PostGIS) vs the same SQL directly');
+        queriesEnv = new CommandsEnvironment(
+          config.pgUrl,
+          config.brokers,
+          {},
+          {
+            database: QUERIES_DATABASE,
+            tenant: QUERIES_TENANT,
+            keepDatabase: true,
+            logName: 'bench-queries',
+            ports: QUERIES_PORTS,
+          },
+        );
+        const rs = await queriesBenchmark(queriesEnv, seeded.info, queriesParams(s));
+        await queriesEnv.close();
+        results.push(...rs);
+        rs.forEach((r) => say(describe(r)));
+      }
     }
 
     const durationMs = Math.round(now() - started);

@@ -2,13 +2,23 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GatewayDataAccessModule } from '@meridian/gateway/data-access';
 import { GatewayAssetsModule } from '@meridian/gateway/feature-assets';
+import { GatewayOgcModule } from '@meridian/gateway/feature-ogc';
+import { GatewayStreamModule } from '@meridian/gateway/feature-stream';
 import { GatewayTelemetryModule } from '@meridian/gateway/feature-telemetry';
+import { GatewayTilesModule } from '@meridian/gateway/feature-tiles';
 import { GatewayZonesModule } from '@meridian/gateway/feature-zones';
 import { CoreModule } from '@meridian/shared/service-kit';
 import { type GatewayConfig, settingsOf } from './config';
 
 /** The resources the gateway serves: a new one is a feature lib added to this list. */
-export const gatewayFeatures = [GatewayAssetsModule, GatewayTelemetryModule, GatewayZonesModule];
+export const gatewayFeatures = [
+  GatewayAssetsModule,
+  GatewayTelemetryModule,
+  GatewayZonesModule,
+  GatewayStreamModule,
+  GatewayTilesModule,
+  GatewayOgcModule,
+];
 
 @Module({})
 export class GatewayModule {

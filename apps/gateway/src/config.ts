@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TenantId } from '@meridian/contracts/identity';
 import type { GatewaySettings } from '@meridian/gateway/data-access';
+import { streamEnv } from '@meridian/gateway/feature-stream';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
 
 const DAY_MS = 86_400_000;
@@ -32,6 +33,8 @@ const gatewayEnvSchema = baseConfigSchema.extend({
   // Telemetry ingest per tenant, counted in fixes: a token bucket in Redis (docs/decisions/0016).
   GATEWAY_INGEST_RATE_FIXES_PER_S: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
   GATEWAY_INGEST_BURST_FIXES: z.coerce.number().int().min(1).max(100_000_000).default(200_000),
+  // The live stream (GET /v1/stream): libs/gateway/feature-stream/src/stream.config.ts, docs/stream.md.
+  ...streamEnv,
 });
 
 export const gatewayConfigSchema = gatewayEnvSchema.refine(

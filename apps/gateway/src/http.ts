@@ -44,7 +44,8 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayConfig
     const correlationId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     void reply.header(CORRELATION_HEADER, correlationId);
     let tenantId: string | undefined;
-    if (request.url.startsWith('/v1/')) {
+    // /ogc (OGC API – Features) is tenant-scoped like /v1.
+    if (request.url.startsWith('/v1/') || /^\/ogc(\/|\?|$)/.test(request.url)) {
       try {
         tenantId = resolveTenant(request, config.GATEWAY_DEFAULT_TENANT, tenants);
         (request as TenantRequest).tenantId = tenantId;

@@ -1,6 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GeoQueryAssetsModule } from '@meridian/geo-query/feature-assets';
+import { GeoQueryOgcModule } from '@meridian/geo-query/feature-ogc';
+import { GeoQueryPositionsModule } from '@meridian/geo-query/feature-positions';
+import { GeoQueryTilesModule } from '@meridian/geo-query/feature-tiles';
 import { GeoQueryZonesModule } from '@meridian/geo-query/feature-zones';
 import { ReadModelModule } from '@meridian/read-model/data-source';
 import { CoreModule } from '@meridian/shared/service-kit';
@@ -16,6 +19,12 @@ export class GeoQueryModule {
         ReadModelModule.forRoot({ migrate: false }),
         GeoQueryAssetsModule,
         GeoQueryZonesModule,
+        GeoQueryOgcModule,
+        GeoQueryPositionsModule,
+        GeoQueryTilesModule.forRoot({
+          maxFeatures: config.GEO_QUERY_TILE_MAX_FEATURES,
+          maxBytes: config.GEO_QUERY_TILE_MAX_BYTES,
+        }),
       ],
     };
   }

@@ -3,5 +3,14 @@ import { baseConfigSchema } from '@meridian/shared/service-kit';
 
 export const geoQueryConfigSchema = baseConfigSchema.extend({
   GEO_QUERY_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8084),
+  // Vector tiles (ADR 0020): features per layer per tile before the tile is capped (and says so in
+  // its `meta` layer), and bytes per tile, which must stay below the 768 KiB of one produce request.
+  GEO_QUERY_TILE_MAX_FEATURES: z.coerce.number().int().min(1).max(200_000).default(10_000),
+  GEO_QUERY_TILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(720 * 1024)
+    .default(640 * 1024),
 });
 export type GeoQueryConfig = z.infer<typeof geoQueryConfigSchema>;

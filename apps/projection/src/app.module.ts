@@ -33,6 +33,7 @@ export class ProjectionModule {
           aheadDays: config.PROJECTION_PARTITIONS_AHEAD_DAYS,
           behindDays: 1,
           intervalMs: 60 * 60 * 1000,
+          cellResolutions: config.H3_RESOLUTIONS,
         }),
       ],
     };

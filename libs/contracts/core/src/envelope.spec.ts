@@ -244,3 +244,38 @@ describe('parseData', () => {
     expect(codeOf(() => parseData(AssetRegisteredV1, received))).toBe(ErrorCodes.contractViolation);
   });
 });
+
+describe('binary data (vector tiles)', () => {
+  const tile = Uint8Array.from([0x1a, 0x05, 0x0a, 0x03, 0x61, 0x62, 0xff, 0x00, 0x80]);
+  const binary: Envelope = {
+    ...envelope,
+    type: 'meridian.reply.tile.v1',
+    datacontenttype: 'application/vnd.mapbox-vector-tile',
+    data: tile,
+  };
+
+  it('goes out as the Kafka value byte for byte, with its media type as datacontenttype', () => {
+    const wire = toWire(binary, null);
+    expect([...wire.value]).toEqual([...tile]);
+    expect(wire.headers.ce_datacontenttype).toBe('application/vnd.mapbox-vector-tile');
+    expect(wire.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
+  });
+
+  it('comes back as the same bytes (not UTF-8 text), with its media type', () => {
+    const back = fromWire(toWire(binary, null));
+    expect(Buffer.isBuffer(back.data)).toBe(true);
+    expect([...(back.data as Buffer)]).toEqual([...tile]);
+    expect(back.datacontenttype).toBe('application/vnd.mapbox-vector-tile');
+  });
+
+  it('an empty tile is an empty value', () => {
+    const back = fromWire(toWire({ ...binary, data: new Uint8Array(0) }, null));
+    expect((back.data as Buffer).length).toBe(0);
+  });
+
+  it('JSON data is unchanged: no datacontenttype attribute on the parsed envelope', () => {
+    const back = fromWire(toWire(envelope, assetId));
+    expect(back.datacontenttype).toBeUndefined();
+    expect(back.data).toEqual(envelope.data);
+  });
+});

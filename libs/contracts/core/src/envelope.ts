@@ -23,6 +23,11 @@ export interface Envelope<T = unknown> {
   readonly time: string;
   readonly dataschema?: string;
   readonly subject?: string;
+  /**
+   * The media type of binary data (a vector tile): `data` is then a Uint8Array, sent as the Kafka
+   * value as it is. Absent for JSON, the default.
+   */
+  readonly datacontenttype?: string;
   readonly data: T;
   readonly correlationId: string;
   readonly causationId?: string;
@@ -59,18 +64,22 @@ export function toWire(envelope: Envelope, key: string | null): WireMessage {
   if (!envelope.id || !envelope.type || !envelope.source) {
     throw new CodedError(ErrorCodes.contractViolation, 'a CloudEvent needs id, type and source');
   }
+  const binary = envelope.data instanceof Uint8Array;
+  const contentType = binary ? (envelope.datacontenttype ?? 'application/octet-stream') : 'application/json';
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
+    'content-type': contentType,
     ce_specversion: '1.0',
     ce_id: envelope.id,
     ce_type: envelope.type,
     ce_source: envelope.source,
     ce_time: envelope.time,
-    ce_datacontenttype: 'application/json',
+    ce_datacontenttype: contentType,
   };
   if (envelope.dataschema) headers.ce_dataschema = envelope.dataschema;
   if (envelope.subject) headers.ce_subject = envelope.subject;
-  return { key, value: Buffer.from(JSON.stringify(envelope.data)), headers: { ...headers, ...extraHeaders(envelope) } };
+  const value =
+    envelope.data instanceof Uint8Array ? Buffer.from(envelope.data) : Buffer.from(JSON.stringify(envelope.data));
+  return { key, value, headers: { ...headers, ...extraHeaders(envelope) } };
 }
 
 /** RFC 3339 date-time, as CloudEvents 1.0 requires of `time`. */
@@ -121,9 +130,11 @@ export function fromWire(message: WireMessage): Envelope<unknown> {
   }
   const subject = attribute(h, 'subject', false);
   const contentType = attribute(h, 'datacontenttype', false) ?? h['content-type'];
-  const text = message.value.toString('utf8');
-  let data: unknown = text;
-  if (contentType === undefined || /json/i.test(contentType)) {
+  // Binary content mode: data that is not JSON (a vector tile) is the value's bytes as they are.
+  const json = contentType === undefined || /json/i.test(contentType);
+  let data: unknown = message.value;
+  if (json) {
+    const text = message.value.toString('utf8');
     try {
       data = JSON.parse(text);
     } catch (err) {
@@ -140,6 +151,7 @@ export function fromWire(message: WireMessage): Envelope<unknown> {
     time: new Date(time ?? 0).toISOString(),
     ...(dataschema ? { dataschema } : {}),
     ...(subject ? { subject } : {}),
+    ...(json ? {} : { datacontenttype: contentType }),
     data,
     correlationId,
     ...(h[MeridianHeaders.causationId] ? { causationId: h[MeridianHeaders.causationId] } : {}),

@@ -5,6 +5,7 @@ import {
   type CommandReply,
   CommandReplyV1,
   type DataOf,
+  type Envelope,
   ErrorCodes,
   type MessageContract,
   parseData,
@@ -85,6 +86,29 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** The query result, or a problem: the stable error code of geo-query, or 504 after the timeout. */
   async query<C extends MessageContract>(contract: C, data: DataOf<C>, tenantId: string): Promise<unknown> {
+    const reply = parseData(QueryReplyV1, await this.ask(contract, data, tenantId));
+    if (reply.outcome === 'error') throw problemFromCode(reply.code, reply.detail);
+    return reply.result;
+  }
+
+  /**
+   * A query answered with bytes (a vector tile): the value of a reply of type `binaryType`, sent in
+   * CloudEvents binary mode; a query reply error is a problem, as for `query`.
+   */
+  async queryBinary<C extends MessageContract>(
+    contract: C,
+    data: DataOf<C>,
+    tenantId: string,
+    binaryType: string,
+  ): Promise<Buffer> {
+    const envelope = await this.ask(contract, data, tenantId);
+    if (envelope.type === binaryType && Buffer.isBuffer(envelope.data)) return envelope.data;
+    const reply = parseData(QueryReplyV1, envelope);
+    if (reply.outcome === 'error') throw problemFromCode(reply.code, reply.detail);
+    throw problemFromCode(ErrorCodes.internal, `geo-query answered ${contract.type} without ${binaryType}`);
+  }
+
+  private async ask<C extends MessageContract>(contract: C, data: DataOf<C>, tenantId: string): Promise<Envelope> {
     const correlationId = this.correlation();
     const outcome = await firstValueFrom(
       this.client.send(
@@ -105,9 +129,7 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
         `geo-query did not answer within ${this.settings.queryTimeoutMs} ms`,
       );
     }
-    const reply = parseData(QueryReplyV1, outcome.reply);
-    if (reply.outcome === 'error') throw problemFromCode(reply.code, reply.detail);
-    return reply.result;
+    return outcome.reply;
   }
 
   async publish(topic: string, messages: readonly WireMessage[]): Promise<void> {

@@ -4,16 +4,20 @@ import {
   PartitionMaintenance,
   type PartitionSettings,
 } from './store-positions/partition-maintenance';
-import { PositionsIngestor } from './store-positions/positions.ingestor';
+import { CELL_RESOLUTIONS, PositionsIngestor } from './store-positions/positions.ingestor';
 
 /** positions and the newest fix in asset_latest, from `meridian.telemetry.positions`. */
 @Module({})
 export class ProjectionTelemetryModule {
-  static forRoot(settings: PartitionSettings): DynamicModule {
+  static forRoot(settings: PartitionSettings & { readonly cellResolutions: readonly number[] }): DynamicModule {
     return {
       module: ProjectionTelemetryModule,
       controllers: [PositionsIngestor],
-      providers: [{ provide: PARTITION_SETTINGS, useValue: settings }, PartitionMaintenance],
+      providers: [
+        { provide: PARTITION_SETTINGS, useValue: settings },
+        { provide: CELL_RESOLUTIONS, useValue: settings.cellResolutions },
+        PartitionMaintenance,
+      ],
     };
   }
 }

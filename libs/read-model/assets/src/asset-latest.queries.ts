@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { AssetFeature, AssetKind, AssetPage, AssetStatus } from '@meridian/contracts/assets';
+import type { AssetFeature, AssetKind, AssetPage, AssetStatus, NearestFeature } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
 
 interface AssetRow {
@@ -81,5 +81,31 @@ export class AssetQueries {
       [tenantId, assetIds],
     );
     return rows.map((r) => r.asset_id);
+  }
+
+  /**
+   * The `k` assets nearest to a point by latest position, nearest first: a KNN scan of the GiST
+   * index on `geom::geography` (sphere distance, so metres at every latitude); `distanceMeters` is
+   * the spheroid distance. Optional kind and status filters are applied as the scan goes.
+   */
+  async nearest(
+    tenantId: string,
+    point: { readonly lon: number; readonly lat: number },
+    k: number,
+    filter: { readonly kind?: AssetKind; readonly status?: AssetStatus } = {},
+  ): Promise<NearestFeature[]> {
+    const { rows } = await this.pool.query<AssetRow & { distance: number }>(
+      `SELECT ${columns}, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography) AS distance
+       FROM read.asset_latest
+       WHERE tenant_id = $1 AND name IS NOT NULL AND geom IS NOT NULL
+         AND ($5::text IS NULL OR kind = $5) AND ($6::text IS NULL OR status = $6)
+       ORDER BY geom::geography <-> ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography
+       LIMIT $4`,
+      [tenantId, point.lon, point.lat, k, filter.kind ?? null, filter.status ?? null],
+    );
+    return rows.map((r) => {
+      const feature = toFeature(r);
+      return { ...feature, properties: { ...feature.properties, distanceMeters: r.distance } };
+    });
   }
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { inTransaction } from '@meridian/shared/event-store';
+import { type CellFix, countCells, insertCellCounts } from './cells';
 import { COPY_COLUMNS, copyLines } from './copy-format';
 import { dayOf, PositionPartitions } from './partitions';
 
@@ -135,7 +136,14 @@ const UNIQUE_VIOLATION = '23505';
 export class PositionsWriter {
   readonly partitions: PositionPartitions;
 
-  constructor(private readonly pool: Pool) {
+  /**
+   * `cellResolutions`: the H3 resolutions whose fix counts per hour are kept in read.position_cells
+   * (for heatmaps), counted for the fixes this writer actually stores; empty keeps none.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly cellResolutions: readonly number[] = [],
+  ) {
     this.partitions = new PositionPartitions(pool);
   }
 
@@ -187,16 +195,20 @@ export class PositionsWriter {
       else late.push(r);
     });
     let inserted = fresh.length > 0 ? await this.copy(client, fresh) : 0;
+    const stored: CellFix[] = [...fresh];
     if (late.length > 0) {
-      const result = await client.query(
+      const result = await client.query<CellFix>(
         `INSERT INTO read.positions (tenant_id, asset_id, ts, geom, alt, speed, heading, battery, accuracy)
          SELECT t, a, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), alt, speed, heading, battery, accuracy
          FROM ${FIX_COLUMNS}
-         ON CONFLICT (asset_id, ts) DO NOTHING`,
+         ON CONFLICT (asset_id, ts) DO NOTHING
+         RETURNING tenant_id AS "tenantId", to_json(ts) #>> '{}' AS ts, ST_X(geom) AS lon, ST_Y(geom) AS lat`,
         paramsOf(late),
       );
       inserted += result.rowCount ?? 0;
+      stored.push(...result.rows);
     }
+    if (this.cellResolutions.length > 0) await insertCellCounts(client, countCells(stored, this.cellResolutions));
     await hooks.after?.(client, kept, newest, keptMicros);
     return { inserted };
   }

@@ -208,6 +208,8 @@ export class RequestReplyClient {
 export interface ReplyBody {
   readonly type: string;
   readonly dataschema?: string;
+  /** Set for binary data (a Uint8Array sent as the value as it is), e.g. a vector tile. */
+  readonly datacontenttype?: string;
   readonly data: unknown;
 }
 
@@ -251,6 +253,7 @@ async function sendReplyMessage(
       source: `/meridian/${service}`,
       time: new Date().toISOString(),
       ...(body.dataschema ? { dataschema: body.dataschema } : {}),
+      ...(body.datacontenttype ? { datacontenttype: body.datacontenttype } : {}),
       data: body.data,
       correlationId: request.correlationId,
       causationId: request.id,

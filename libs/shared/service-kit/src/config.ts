@@ -31,6 +31,15 @@ export const baseConfigSchema = z.object({
     .default(32 * 1024 * 1024),
   /** A send not acknowledged by the broker within this is failed (HTTP 503); the caller may retry. */
   KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * H3 resolutions (0–15) whose fix counts per cell and hour projection keeps and geo-query's
+   * heatmap reads: one setting for both, so they agree. Finer heatmaps are counted from the fixes.
+   */
+  H3_RESOLUTIONS: z
+    .string()
+    .default('5,7')
+    .transform((s) => (s.trim() === '' ? [] : s.split(',').map((r) => Number(r.trim()))))
+    .pipe(z.array(z.number().int().min(0).max(15)).max(4)),
   HOST: z.string().default('127.0.0.1'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });

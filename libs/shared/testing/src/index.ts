@@ -4,3 +4,4 @@ export * from './eventually';
 export * from './fault-proxy';
 export * from './explain';
 export * from './failure-log';
+export * from './mvt';

@@ -1,12 +1,21 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { AssetFeature, AssetPage, ListAssetsInBboxV1 } from '@meridian/contracts/assets';
+import { ErrorCodes } from '@meridian/contracts/core';
+import {
+  AssetFeature,
+  AssetPage,
+  AssetsAtV1,
+  ListAssetsInBboxV1,
+  MAX_AGE_DEFAULT_SECONDS,
+  MAX_AGE_MAX_SECONDS,
+} from '@meridian/contracts/assets';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import {
   featureCollection,
   type FeatureCollectionPage,
   GEOJSON_TYPE,
+  invalid,
   pageParams,
   parseBbox,
   parseOr400,
@@ -14,7 +23,14 @@ import {
   Tenant,
 } from '@meridian/gateway/util-http';
 
-export const ListAssetsParams = z.strictObject({ bbox: z.string().optional(), ...pageParams });
+export const ListAssetsParams = z.strictObject({
+  bbox: z.string().optional(),
+  /** Where each asset was at this instant (RFC 3339 with an offset). */
+  at: z.iso.datetime({ offset: true }).optional(),
+  /** With `at`: how old (seconds) the last fix before `at` may be. */
+  maxAge: z.coerce.number().int().min(1).max(MAX_AGE_MAX_SECONDS).optional(),
+  ...pageParams,
+});
 
 export type AssetCollection = FeatureCollectionPage<AssetFeature>;
 
@@ -29,7 +45,8 @@ export class ListAssetsController {
 
   /**
    * One page of the assets whose latest position is in `bbox` (all assets without one), in id order; `next` while
-   * more match.
+   * more match. With `at`: where each asset was at that instant (its last fix at or before it, at most `maxAge`
+   * seconds old), and only assets with such a fix.
    */
   @Get()
   async list(
@@ -39,6 +56,11 @@ export class ListAssetsController {
   ): Promise<AssetCollection> {
     const params = parseOr400(ListAssetsParams, query);
     const bbox = parseBbox(params.bbox);
+    if (params.maxAge !== undefined && params.at === undefined) {
+      throw invalid(ErrorCodes.requestInvalid, 'maxAge needs at');
+    }
+    if (params.at !== undefined)
+      return this.at(tenantId, params.at, params.maxAge ?? MAX_AGE_DEFAULT_SECONDS, params, reply);
     const page = await servePage(
       {
         baseUrl: this.settings.publicUrl,
@@ -54,6 +76,37 @@ export class ListAssetsController {
           await this.bus.query(
             ListAssetsInBboxV1,
             { ...(bbox ? { bbox } : {}), limit, ...(after ? { after } : {}) },
+            tenantId,
+          ),
+        ),
+    );
+    void reply.header('content-type', GEOJSON_TYPE);
+    return featureCollection(page);
+  }
+
+  private async at(
+    tenantId: string,
+    at: string,
+    maxAgeSeconds: number,
+    params: z.infer<typeof ListAssetsParams>,
+    reply: FastifyReply,
+  ): Promise<AssetCollection> {
+    const bbox = parseBbox(params.bbox);
+    const page = await servePage(
+      {
+        baseUrl: this.settings.publicUrl,
+        path: PATH,
+        scope: `assets-at:${tenantId}:${bbox?.join(',') ?? 'all'}:${Date.parse(at)}:${maxAgeSeconds}`,
+        type: GEOJSON_TYPE,
+        limit: params.limit,
+        cursor: params.cursor,
+        linkParams: { bbox: params.bbox, at, maxAge: String(maxAgeSeconds) },
+      },
+      async (limit, after) =>
+        AssetPage.parse(
+          await this.bus.query(
+            AssetsAtV1,
+            { at, maxAgeSeconds, ...(bbox ? { bbox } : {}), limit, ...(after ? { after } : {}) },
             tenantId,
           ),
         ),

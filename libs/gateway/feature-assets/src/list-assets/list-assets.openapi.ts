@@ -1,4 +1,4 @@
-import { AssetFeature } from '@meridian/contracts/assets';
+import { AssetFeature, MAX_AGE_DEFAULT_SECONDS, MAX_AGE_MAX_SECONDS } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
 import {
   errorResponses,
@@ -9,7 +9,7 @@ import {
 } from '@meridian/gateway/util-http';
 
 registerOperation('/v1/assets', 'get', () => ({
-  summary: 'Assets, or those whose latest position is inside a bounding box, one page at a time',
+  summary: 'Assets (or those inside a bounding box), now or at an instant, one page at a time',
   operationId: 'listAssets',
   parameters: [
     tenantHeader,
@@ -18,7 +18,26 @@ registerOperation('/v1/assets', 'get', () => ({
       in: 'query',
       required: false,
       schema: { type: 'string', example: '5.9,45.8,10.5,47.8' },
-      description: 'minLon,minLat,maxLon,maxLat (WGS 84); without it, every asset of the tenant, positioned or not',
+      description:
+        'minLon,minLat,maxLon,maxLat (WGS 84; minLon ≤ maxLon: a bbox across the antimeridian is refused, ' +
+        'ask for each side); ' +
+        'without it, every asset of the tenant, positioned or not',
+    },
+    {
+      name: 'at',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', format: 'date-time', example: '2026-11-30T14:02:00Z' },
+      description:
+        'Where every asset was at this instant: its last fix at or before `at`, no older than `maxAge`, inside ' +
+        '`bbox` if given (`geometry` and `lastSeen` are that fix). Assets without such a fix are left out.',
+    },
+    {
+      name: 'maxAge',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: MAX_AGE_MAX_SECONDS, default: MAX_AGE_DEFAULT_SECONDS },
+      description: 'With `at`: the staleness window in seconds (default 600, ten minutes).',
     },
     ...pageParameters,
   ],
@@ -40,6 +59,11 @@ registerOperation('/v1/assets', 'get', () => ({
         },
       },
     },
-    ...errorResponses(ErrorCodes.bboxInvalid, ErrorCodes.cursorInvalid, ErrorCodes.upstreamTimeout),
+    ...errorResponses(
+      ErrorCodes.requestInvalid,
+      ErrorCodes.bboxInvalid,
+      ErrorCodes.cursorInvalid,
+      ErrorCodes.upstreamTimeout,
+    ),
   },
 }));

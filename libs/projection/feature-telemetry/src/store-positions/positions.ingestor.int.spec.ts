@@ -40,7 +40,7 @@ class TestCoreModule {}
   imports: [
     TestCoreModule,
     ReadModelModule.forRoot({ migrate: true }),
-    ProjectionTelemetryModule.forRoot({ aheadDays: 2, behindDays: 0, intervalMs: 3_600_000 }),
+    ProjectionTelemetryModule.forRoot({ aheadDays: 2, behindDays: 0, intervalMs: 3_600_000, cellResolutions: [5, 7] }),
   ],
 })
 class TestProjectionModule {}

@@ -7,6 +7,9 @@ import { type PositionRow, PositionsWriter } from '@meridian/read-model/position
 import { Geofencer } from '@meridian/read-model/zones';
 import { BatchHandler } from '@meridian/shared/messaging';
 
+/** The H3 resolutions whose fix counts per hour are kept (heatmaps); none when not provided. */
+export const CELL_RESOLUTIONS = Symbol('CELL_RESOLUTIONS');
+
 type PositionMessage = Envelope<DataOf<typeof PositionReportedV1>>;
 type PositionBatchMessage = Envelope<DataOf<typeof PositionBatchReportedV1>>;
 
@@ -45,8 +48,9 @@ export class PositionsIngestor {
   constructor(
     @Inject(READ_POOL) pool: Pool,
     @Optional() private readonly geofencer?: Geofencer,
+    @Optional() @Inject(CELL_RESOLUTIONS) cellResolutions: readonly number[] = [],
   ) {
-    this.writer = new PositionsWriter(pool);
+    this.writer = new PositionsWriter(pool, cellResolutions);
   }
 
   @BatchHandler(PositionReportedV1, Topics.telemetryPositions)

@@ -5,6 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * - a spatial index on position history again (`positions_geom`, per partition through the parent):
  *   tiles and OGC items of the `positions` layer must not scan outside their envelope;
+ * - a GiST index on asset_latest's geography, for k-nearest in metres;
  * - `position_cells`, fix counts per H3 cell per hour at the configured resolutions, written at
  *   ingest in the fixes' transaction (only for fixes actually stored, so a redelivery counts
  *   nothing twice). Append-only: each batch adds its own per-cell counts and a query sums them, so
@@ -16,6 +17,8 @@ export class PositionQueries1764460800005 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE INDEX IF NOT EXISTS positions_geom ON read.positions USING gist (geom)`);
+    // Nearest assets in metres: KNN on geography (`<->` is then a sphere distance, not degrees).
+    await q.query(`CREATE INDEX IF NOT EXISTS asset_latest_geog ON read.asset_latest USING gist ((geom::geography))`);
     await q.query(`
       CREATE TABLE IF NOT EXISTS read.position_cells (
         tenant_id text NOT NULL,
@@ -38,5 +41,6 @@ export class PositionQueries1764460800005 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE IF EXISTS read.position_cells`);
     await q.query(`DROP INDEX IF EXISTS read.positions_geom`);
+    await q.query(`DROP INDEX IF EXISTS read.asset_latest_geog`);
   }
 }

@@ -1,0 +1,3 @@
+export * from './ogc-queries';
+export * from './ogc.errors';
+export * from './catalogue';

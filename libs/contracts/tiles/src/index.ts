@@ -1,0 +1,3 @@
+export * from './tiles';
+export * from './tile.errors';
+export * from './catalogue';

@@ -1,0 +1,2 @@
+export * from './gateway-ogc.module';
+export { ogcOpenApiDocument } from './api-document/ogc-openapi-document';

@@ -1,0 +1,84 @@
+import { type BeforeApplicationShutdown, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { Topics } from '@meridian/contracts/core';
+import type { MessageBus } from '@meridian/shared/messaging';
+import { BUS, CONFIG, LOGGER, REDIS } from '@meridian/shared/service-kit';
+import { LiveStreams } from './live-stream/live-streams';
+import { StreamController } from './live-stream/stream.controller';
+import './live-stream/stream.openapi';
+import { StreamHub } from './live-stream/stream-hub';
+import { StreamRelay } from './relay/stream-relay';
+import { STREAM_SETTINGS, type StreamSettings, streamSettingsOf } from './stream.config';
+import { StreamLog } from './stream-log';
+
+/** Every gateway instance joins this group: each Kafka record is relayed to Redis once. */
+export const STREAM_RELAY_GROUP = 'gateway.stream';
+
+/** Starts the relay with the application and stops it, and this instance's readers, before the connections close. */
+@Injectable()
+export class StreamLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly relay: StreamRelay,
+    private readonly hub: StreamHub,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.hub.close();
+    await this.relay.stop();
+  }
+}
+
+/** `GET /v1/stream` and the relay that feeds it (docs/stream.md, docs/decisions/0022-live-stream.md). */
+@Module({
+  controllers: [StreamController],
+  providers: [
+    { provide: STREAM_SETTINGS, useFactory: (config: unknown) => streamSettingsOf(config), inject: [CONFIG] },
+    {
+      provide: StreamLog,
+      useFactory: (redis: Redis, s: StreamSettings) =>
+        new StreamLog(redis, { retentionMs: s.retentionMs, maxEvents: s.maxEventsPerTenant }),
+      inject: [REDIS, STREAM_SETTINGS],
+    },
+    {
+      provide: StreamHub,
+      useFactory: (redis: Redis, streams: StreamLog, logger: Logger) => new StreamHub(redis, streams, logger),
+      inject: [REDIS, StreamLog, LOGGER],
+    },
+    {
+      provide: LiveStreams,
+      useFactory: (hub: StreamHub, streams: StreamLog, s: StreamSettings, logger: Logger) =>
+        new LiveStreams(
+          hub,
+          streams,
+          {
+            bufferBytes: s.clientBufferBytes,
+            keepAliveMs: s.keepAliveMs,
+            retryMs: s.retryMs,
+            retentionMs: s.retentionMs,
+          },
+          logger,
+        ),
+      inject: [StreamHub, StreamLog, STREAM_SETTINGS, LOGGER],
+    },
+    {
+      provide: StreamRelay,
+      useFactory: (bus: MessageBus, streams: StreamLog, s: StreamSettings, logger: Logger) =>
+        new StreamRelay(bus, streams, {
+          groupId: STREAM_RELAY_GROUP,
+          positionsTopic: Topics.telemetryPositions,
+          eventsTopic: Topics.projectionEvents,
+          positionIntervalMs: s.positionIntervalMs,
+          retentionMs: s.retentionMs,
+          log: logger,
+        }),
+      inject: [BUS, StreamLog, STREAM_SETTINGS, LOGGER],
+    },
+    StreamLifecycle,
+  ],
+})
+export class GatewayStreamModule {}

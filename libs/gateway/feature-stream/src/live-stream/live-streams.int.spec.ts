@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Redis from 'ioredis';
+import { ProblemException } from '@meridian/gateway/util-http';
+import { FaultProxy } from '@meridian/shared/testing';
+import { silentLog } from '@meridian/shared/util';
+import type { TenantEvent } from '../stream-event';
+import { StreamLog } from '../stream-log';
+import { LiveStreams } from './live-streams';
+import { SseParser } from './sse';
+import type { SseClient } from './sse-client';
+import { readSse } from './sse-reader';
+import { parseLastEventId, parseStreamQuery } from './stream-filter';
+import { StreamHub } from './stream-hub';
+
+const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const RETENTION_MS = 60_000;
+const tenant = () => `t-${randomBytes(5).toString('hex')}`;
+
+interface Gateway {
+  readonly url: string;
+  readonly hub: StreamHub;
+  readonly clients: SseClient[];
+  close(): Promise<void>;
+}
+
+const opened: Gateway[] = [];
+const connections: Redis[] = [];
+
+/** A "gateway instance": its own Redis connection, hub and HTTP server, using LiveStreams as the controller does. */
+async function gateway(bufferBytes = 1024 * 1024, redis?: Redis): Promise<Gateway> {
+  const connection = redis ?? new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  connections.push(connection);
+  const streams = new StreamLog(connection, { retentionMs: RETENTION_MS, maxEvents: 100_000 });
+  const hub = new StreamHub(connection, streams, silentLog);
+  const live = new LiveStreams(
+    hub,
+    streams,
+    { bufferBytes, keepAliveMs: 60_000, retryMs: 500, retentionMs: RETENTION_MS },
+    silentLog,
+  );
+  const clients: SseClient[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    void (async () => {
+      try {
+        const { tenant: tenantId = '', ...query } = Object.fromEntries(url.searchParams);
+        const filter = parseStreamQuery(query);
+        const lastEventId = parseLastEventId(req.headers['last-event-id']);
+        const start = await live.prepare({ tenantId, filter, lastEventId });
+        clients.push(start(res, {}));
+      } catch (err) {
+        res.writeHead(err instanceof ProblemException ? err.status : 500).end(String(err));
+      }
+    })();
+  });
+  // The tenant travels in the query here only because this harness has no tenant hook.
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const g: Gateway = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hub,
+    clients,
+    close: async () => {
+      hub.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  opened.push(g);
+  return g;
+}
+
+let writer: Redis;
+let log: StreamLog;
+
+beforeAll(async () => {
+  writer = new Redis(redisUrl);
+  await writer.ping();
+  log = new StreamLog(writer, { retentionMs: RETENTION_MS, maxEvents: 100_000 });
+});
+
+afterAll(async () => {
+  for (const g of opened) await g.close();
+  connections.forEach((c) => c.disconnect());
+  writer.disconnect();
+});
+
+const position = (tenantId: string, n: number, lon: number, lat: number): TenantEvent => ({
+  tenantId,
+  event: 'position',
+  data: { assetId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, ts: new Date().toISOString(), lon, lat },
+});
+const entered = (tenantId: string, lon: number, lat: number): TenantEvent => ({
+  tenantId,
+  event: 'geofence.entered',
+  data: {
+    tenantId,
+    assetId: '00000000-0000-4000-8000-000000000001',
+    zoneId: '00000000-0000-4000-8000-0000000000aa',
+    ts: new Date().toISOString(),
+    lon,
+    lat,
+    cause: 'fix',
+  },
+});
+const dataOf = (e: { data: string }) => JSON.parse(e.data) as { assetId: string; lon: number };
+const ofType = <E extends { event?: string }>(events: readonly E[], ...types: string[]): E[] =>
+  events.filter((e) => types.includes(e.event ?? ''));
+
+describe('live streams over Redis (two gateway instances)', () => {
+  it('each instance delivers every event to its clients, each client exactly the events in its bbox', async () => {
+    const t = tenant();
+    const [a, b] = [await gateway(), await gateway()];
+    const west = `bbox=0,0,10,10&tenant=${t}`;
+    const east = `bbox=20,0,30,10&tenant=${t}`;
+    const clients = [
+      await readSse(`${a.url}/?${west}`),
+      await readSse(`${a.url}/?${east}`),
+      await readSse(`${b.url}/?${west}`),
+      await readSse(`${b.url}/?${east}&types=geofence`),
+    ];
+    expect(clients.map((c) => c.status)).toEqual([200, 200, 200, 200]);
+    expect(clients[0].contentType).toMatch(/^text\/event-stream/);
+    await log.append([
+      position(t, 1, 5, 5),
+      position(t, 2, 25, 5),
+      entered(t, 26, 6),
+      position(t, 3, 15, 5), // in neither
+      position(tenant(), 4, 5, 5), // another tenant: never seen here
+      position(t, 5, 10, 10), // the west box's corner
+    ]);
+    const [westA, eastA, westB, eastB] = await Promise.all([
+      clients[0].until((e) => ofType(e, 'position').length >= 2),
+      clients[1].until((e) => ofType(e, 'position', 'geofence.entered').length >= 2),
+      clients[2].until((e) => ofType(e, 'position').length >= 2),
+      clients[3].until((e) => ofType(e, 'geofence.entered').length >= 1),
+    ]);
+    // A marker after the batch: whatever was to come has come.
+    await log.append([position(t, 9, 0, 0), position(t, 9, 20, 0)]);
+    await Promise.all(
+      clients.map((c) =>
+        c.until((e) => e.some((x) => x.event === 'position' && dataOf(x).assetId.endsWith('9')) || c === clients[3]),
+      ),
+    );
+    const assets = (events: readonly { event?: string; data: string }[]) =>
+      ofType(events, 'position').map((e) => Number(dataOf(e as { data: string }).assetId.slice(-2)));
+    expect(assets(westA)).toEqual([1, 5, 9]);
+    expect(assets(westB)).toEqual([1, 5, 9]);
+    expect(assets(eastA)).toEqual([2, 9]);
+    expect(ofType(eastA, 'geofence.entered')).toHaveLength(1);
+    expect(ofType(eastB, 'position')).toHaveLength(0);
+    // The same ids on both instances: a client may resume on either.
+    expect(ofType(westA, 'position').map((e) => e.id)).toEqual(ofType(westB, 'position').map((e) => e.id));
+    clients.forEach((c) => c.close());
+  });
+
+  it('resumes after Last-Event-ID on another instance and misses nothing', async () => {
+    const t = tenant();
+    const [a, b] = [await gateway(), await gateway()];
+    const first = await readSse(`${a.url}/?tenant=${t}`);
+    await log.append([1, 2, 3].map((n) => position(t, n, 1, 1)));
+    const seen = await first.until((e) => ofType(e, 'position').length === 3);
+    const lastId = ofType(seen, 'position')[2].id ?? '';
+    first.close();
+    await log.append([4, 5, 6].map((n) => position(t, n, 1, 1))); // while away
+    const again = await readSse(`${b.url}/?tenant=${t}`, { 'last-event-id': lastId });
+    await log.append([7].map((n) => position(t, n, 1, 1))); // live after the resume
+    const resumed = await again.until((e) => ofType(e, 'position').length >= 4);
+    expect(ofType(resumed, 'position').map((e) => Number(dataOf(e).assetId.slice(-1)))).toEqual([4, 5, 6, 7]);
+    expect(ofType(resumed, 'gap')).toHaveLength(0);
+    again.close();
+  });
+
+  it('says `gap` when events after Last-Event-ID were trimmed, then sends what is left', async () => {
+    const t = tenant();
+    const g = await gateway();
+    const first = await readSse(`${g.url}/?tenant=${t}`);
+    await log.append([position(t, 1, 1, 1)]);
+    const lastId = ofType(await first.until((e) => ofType(e, 'position').length === 1), 'position')[0].id ?? '';
+    first.close();
+    await log.append([position(t, 2, 1, 1)]);
+    // The retention passes: an append trims what is older than it (in whole nodes of entries,
+    // `MINID ~`; here everything), and then one more event arrives.
+    await log.append([position(t, 3, 1, 1)], Date.now() + 10 * RETENTION_MS);
+    await log.append([position(t, 4, 1, 1)]);
+    const again = await readSse(`${g.url}/?tenant=${t}`, { 'last-event-id': lastId });
+    const events = await again.until((e) => ofType(e, 'position').length >= 1);
+    expect(events.filter((e) => e.event !== undefined).map((e) => e.event)).toEqual(['gap', 'position']);
+    expect(JSON.parse(events[0].data)).toEqual({ lastEventId: lastId, retentionMs: RETENTION_MS });
+    expect(dataOf(ofType(events, 'position')[0]).assetId.endsWith('4')).toBe(true);
+    again.close();
+  });
+
+  it('refuses a malformed Last-Event-ID before the stream starts', async () => {
+    const g = await gateway();
+    const res = await fetch(`${g.url}/?tenant=${tenant()}`, { headers: { 'last-event-id': 'yesterday' } });
+    expect(res.status).toBe(400);
+  });
+
+  it('drops a client that does not read with a final `dropped`; the gateway holds at most the bound', async () => {
+    const t = tenant();
+    const bound = 64 * 1024;
+    const g = await gateway(bound);
+    const socket = connect(Number(new URL(g.url).port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`GET /?tenant=${t} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    socket.pause(); // never reads
+    while (g.clients.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const client = g.clients[g.clients.length - 1];
+    const pad = 'x'.repeat(4000);
+    let maxBuffered = 0;
+    for (let batch = 0; batch < 200 && !client.dropped; batch++) {
+      await log.append(
+        Array.from({ length: 100 }, (_, i) => ({ ...position(t, i, 1, 1), data: { lon: 1, lat: 1, pad } })),
+      );
+      maxBuffered = Math.max(maxBuffered, client.bufferedBytes);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(client.dropped).toBe(true);
+    expect(maxBuffered).toBeLessThanOrEqual(bound + 4200 + 200);
+    expect(g.hub.clients).toBe(0); // the reader forgot it (and stopped: no clients left)
+    expect(g.hub.tenantsRead).toBe(0);
+    // Reading now, the client finds the final event at the end of what it was sent.
+    const parser = new SseParser();
+    const events: { event?: string; data: string }[] = [];
+    socket.on('data', (chunk: Buffer) => events.push(...parser.push(chunk.toString('utf8'))));
+    socket.resume();
+    await new Promise<void>((r) => socket.once('close', () => r()));
+    expect(events[events.length - 1]).toMatchObject({ event: 'dropped' });
+    expect(JSON.parse(events[events.length - 1].data)).toMatchObject({ reason: 'slow-client' });
+  });
+
+  it('Redis away: clients get `unavailable` and the stream ends; new ones get a 503 before it starts', async () => {
+    const t = tenant();
+    const port = Number(new URL(redisUrl).port || 6379);
+    const proxy = new FaultProxy({ targetHost: new URL(redisUrl).hostname, targetPort: port });
+    await proxy.start();
+    const viaProxy = new Redis({
+      host: '127.0.0.1',
+      port: proxy.port,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
+    viaProxy.on('error', () => undefined);
+    await new Promise((r) => viaProxy.once('ready', r));
+    const g = await gateway(1024 * 1024, viaProxy);
+    const client = await readSse(`${g.url}/?tenant=${t}`);
+    await log.append([position(t, 1, 1, 1)]);
+    await client.until((e) => ofType(e, 'position').length === 1);
+    await proxy.cut();
+    const events = await client.until((e) => ofType(e, 'unavailable').length === 1);
+    expect(JSON.parse(ofType(events, 'unavailable')[0].data)).toMatchObject({ code: 'UPSTREAM.UNAVAILABLE' });
+    await client.until(() => client.ended);
+    const refused = await fetch(`${g.url}/?tenant=${t}`);
+    expect(refused.status).toBe(503);
+    await proxy.stop();
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from '@jest/globals';
+import { ProblemException } from '@meridian/gateway/util-http';
+import type { StreamEvent } from '../stream-event';
+import { compareEntryIds, parseEntryId } from './event-id';
+import { matches, parseLastEventId, parseStreamQuery } from './stream-filter';
+
+const problem = (f: () => unknown): ProblemException => {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof ProblemException) return err;
+    throw err;
+  }
+  throw new Error('no problem thrown');
+};
+
+const position = (lon: number, lat: number): StreamEvent => ({ event: 'position', data: { lon, lat } });
+const entered = (lon: number, lat: number): StreamEvent => ({ event: 'geofence.entered', data: { lon, lat } });
+
+describe('stream query', () => {
+  it('defaults to both types everywhere', () => {
+    const f = parseStreamQuery({});
+    expect(f.bbox).toBeUndefined();
+    expect([...f.types].sort()).toEqual(['geofence', 'position']);
+  });
+
+  it('refuses unknown types, an empty list and bad bboxes with a 400 and a stable code', () => {
+    expect(problem(() => parseStreamQuery({ types: 'position,weather' }))).toMatchObject({
+      status: 400,
+      code: 'REQUEST.INVALID',
+    });
+    expect(problem(() => parseStreamQuery({ types: '' })).code).toBe('REQUEST.INVALID');
+    expect(problem(() => parseStreamQuery({ bbox: '1,2,3' })).code).toBe('QUERY.BBOX_INVALID');
+    // Crossing the antimeridian (minLon > maxLon) is refused, not wrapped.
+    expect(problem(() => parseStreamQuery({ bbox: '170,0,-170,10' })).code).toBe('QUERY.BBOX_INVALID');
+  });
+
+  it('refuses anything else in the URL, a token above all', () => {
+    expect(problem(() => parseStreamQuery({ access_token: 'secret' })).code).toBe('REQUEST.INVALID');
+  });
+
+  it('takes Last-Event-ID only as a stream entry id', () => {
+    expect(parseLastEventId(undefined)).toBeUndefined();
+    expect(parseLastEventId('1718000000000-3')).toBe('1718000000000-3');
+    expect(problem(() => parseLastEventId('abc')).code).toBe('REQUEST.INVALID');
+    expect(problem(() => parseLastEventId('99999999999999999999999-0')).code).toBe('REQUEST.INVALID');
+  });
+});
+
+describe('matches', () => {
+  const f = parseStreamQuery({ bbox: '10,50,11,51' });
+  it('keeps points in the bbox, edges included, and drops the rest', () => {
+    expect(matches(f, position(10.5, 50.5))).toBe(true);
+    expect(matches(f, position(10, 51))).toBe(true);
+    expect(matches(f, position(11.01, 50.5))).toBe(false);
+    expect(matches(f, entered(10.5, 49.99))).toBe(false);
+    expect(matches(f, entered(10.5, 50.1))).toBe(true);
+  });
+
+  it('keeps only the asked types', () => {
+    const geofenceOnly = parseStreamQuery({ types: 'geofence' });
+    expect(matches(geofenceOnly, position(0, 0))).toBe(false);
+    expect(matches(geofenceOnly, { event: 'geofence.exited', data: { lon: 0, lat: 0 } })).toBe(true);
+  });
+});
+
+describe('entry ids', () => {
+  it('orders by time then sequence, numerically', () => {
+    expect(compareEntryIds('9-0', '10-0')).toBeLessThan(0);
+    expect(compareEntryIds('10-2', '10-10')).toBeLessThan(0);
+    expect(compareEntryIds('10-2', '10-2')).toBe(0);
+    expect(parseEntryId('1-x')).toBeNull();
+  });
+});

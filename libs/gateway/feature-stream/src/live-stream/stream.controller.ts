@@ -1,0 +1,36 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Tenant } from '@meridian/gateway/util-http';
+import { LiveStreams } from './live-streams';
+import { parseLastEventId, parseStreamQuery } from './stream-filter';
+
+const headersOf = (reply: FastifyReply): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(reply.getHeaders()).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : String(value)]],
+    ),
+  );
+
+/**
+ * `GET /v1/stream`: Server-Sent Events of the tenant's positions and geofence events in a bbox.
+ * Everything refusable (query, Last-Event-ID, Redis away) is refused as problem+json before the
+ * stream starts; then the response is taken from Fastify and written as events arrive.
+ */
+@Controller('v1/stream')
+export class StreamController {
+  constructor(private readonly live: LiveStreams) {}
+
+  @Get()
+  async stream(
+    @Tenant() tenantId: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const filter = parseStreamQuery(query);
+    const lastEventId = parseLastEventId(lastEventIdHeader);
+    const start = await this.live.prepare({ tenantId, filter, ...(lastEventId ? { lastEventId } : {}) });
+    reply.hijack();
+    start(reply.raw, headersOf(reply));
+  }
+}

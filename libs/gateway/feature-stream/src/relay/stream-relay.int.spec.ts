@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Redis from 'ioredis';
+import { type Envelope, toWire } from '@meridian/contracts/core';
+import { PositionBatchReportedV1, PositionReportedV1 } from '@meridian/contracts/telemetry';
+import { GeofenceEnteredV1 } from '@meridian/contracts/zones';
+import type { MessageBus } from '@meridian/shared/messaging';
+import { createTestBus, createTopics, deleteTopics, uniqueTopic } from '@meridian/shared/testing';
+import { silentLog } from '@meridian/shared/util';
+import { StreamLog, streamKey } from '../stream-log';
+import { StreamRelay } from './stream-relay';
+
+const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const positionsTopic = uniqueTopic('stream-positions');
+const eventsTopic = uniqueTopic('stream-events');
+const tenant = `t-${randomBytes(5).toString('hex')}`;
+
+let bus: MessageBus;
+let redis: Redis;
+let relay: StreamRelay;
+
+const envelope = (type: string, data: unknown, tenantId = tenant): Envelope => ({
+  id: randomUUID(),
+  type,
+  source: 'test',
+  time: new Date().toISOString(),
+  data,
+  correlationId: randomUUID(),
+  tenantId,
+});
+const fix = (assetId: string, secondsAgo: number, lon = 1, lat = 2) => ({
+  assetId,
+  ts: new Date(Date.now() - secondsAgo * 1000).toISOString(),
+  lon,
+  lat,
+  speed: 3,
+});
+const entries = async (): Promise<{ e: string; d: Record<string, unknown> }[]> =>
+  ((await redis.xrange(streamKey(tenant), '-', '+')) as [string, string[]][]).map(([, f]) => ({
+    e: f[1],
+    d: JSON.parse(f[3]) as Record<string, unknown>,
+  }));
+const until = async <T>(probe: () => Promise<T>, accept: (v: T) => boolean): Promise<T> => {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const v = await probe();
+    if (accept(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+beforeAll(async () => {
+  bus = createTestBus('stream-relay');
+  await createTopics(bus, [positionsTopic, eventsTopic], 2);
+  redis = new Redis(redisUrl);
+  relay = new StreamRelay(bus, new StreamLog(redis, { retentionMs: 60_000, maxEvents: 10_000 }), {
+    groupId: `test.stream-relay.${randomUUID()}`,
+    positionsTopic,
+    eventsTopic,
+    positionIntervalMs: 60_000,
+    retentionMs: 60_000,
+    log: silentLog,
+  });
+  await relay.start();
+  while (!bus.consumersJoined()) await new Promise((r) => setTimeout(r, 100));
+});
+
+afterAll(async () => {
+  await relay.stop();
+  await redis.del(streamKey(tenant));
+  redis.disconnect();
+  await deleteTopics(bus, [positionsTopic, eventsTopic]);
+  await bus.close();
+});
+
+describe('StreamRelay (Kafka → per-tenant Redis streams)', () => {
+  it('skips a poison record, counts it, and relays the next one on the same partition', async () => {
+    const asset = randomUUID();
+    await bus.send(positionsTopic, [
+      { key: asset, value: Buffer.from('not a cloud event'), headers: {} },
+      toWire(envelope(PositionBatchReportedV1.type, { fixes: [{ assetId: asset, lon: 500 }] }), asset),
+      toWire(envelope(PositionReportedV1.type, fix(asset, 0), 'NOT A TENANT'), asset),
+      toWire(envelope(PositionReportedV1.type, fix(asset, 0)), asset),
+    ]);
+    const got = await until(entries, (e) => e.length >= 1);
+    expect(got).toEqual([{ e: 'position', d: { ...fix(asset, 0), ts: got[0]?.d['ts'] } }]);
+    // The bad batch and the bad tenant; the non-CloudEvent is skipped (and logged) by the subscription.
+    expect(relay.skipped).toBe(2);
+  });
+
+  it('throttles positions per asset (the newest of a burst, each asset apart); geofence events pass', async () => {
+    await redis.del(streamKey(tenant));
+    const [a, b] = [randomUUID(), randomUUID()];
+    const burst = [fix(a, 3, 10), fix(a, 1, 11), fix(a, 2, 12), fix(b, 5, 20)];
+    await bus.send(positionsTopic, [toWire(envelope(PositionBatchReportedV1.type, { fixes: burst }), a)]);
+    await until(entries, (e) => e.length >= 2);
+    // Within the interval: held, not sent (the trailing send comes when the interval ends).
+    await bus.send(positionsTopic, [toWire(envelope(PositionReportedV1.type, fix(a, 0, 13)), a)]);
+    const geofence = {
+      tenantId: tenant,
+      assetId: a,
+      zoneId: randomUUID(),
+      ts: new Date().toISOString(),
+      lon: 13,
+      lat: 2,
+      cause: 'fix',
+    };
+    await bus.send(eventsTopic, [toWire(envelope(GeofenceEnteredV1.type, geofence), a)]);
+    const got = await until(entries, (e) => e.length >= 3);
+    expect(got.map((e) => [e.e, e.d['lon']])).toEqual([
+      ['position', 11],
+      ['position', 20],
+      ['geofence.entered', 13],
+    ]);
+    expect(got[2]?.d).toEqual(geofence);
+  });
+});

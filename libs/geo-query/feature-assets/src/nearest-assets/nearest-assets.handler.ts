@@ -1,0 +1,25 @@
+import { Controller, Inject } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { NearestAssetsV1 } from '@meridian/contracts/assets';
+import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
+import { requireTenant } from '@meridian/contracts/identity';
+import { AssetQueries } from '@meridian/read-model/assets';
+import { READ_POOL } from '@meridian/read-model/data-source';
+import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
+
+/** The k assets nearest to a point, nearest first (KNN on the geography index). */
+@Controller()
+export class NearestAssetsHandler {
+  private readonly queries: AssetQueries;
+
+  constructor(@Inject(READ_POOL) pool: Pool) {
+    this.queries = new AssetQueries(pool);
+  }
+
+  @QueryHandler(NearestAssetsV1, Topics.geoQueryRequests)
+  async nearest(request: Envelope<DataOf<typeof NearestAssetsV1>>): Promise<ReplyBody> {
+    const { lon, lat, k, kind, status } = request.data;
+    const items = await this.queries.nearest(requireTenant(request), { lon, lat }, k, { kind, status });
+    return queryReply({ outcome: 'ok', result: { items } });
+  }
+}

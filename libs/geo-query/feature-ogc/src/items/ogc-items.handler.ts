@@ -1,0 +1,20 @@
+import { Controller } from '@nestjs/common';
+import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
+import { requireTenant } from '@meridian/contracts/identity';
+import { OgcItemsV1 } from '@meridian/contracts/ogc';
+import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
+import { OgcReads } from '../ogc-reads';
+
+/** One keyset page of a collection's features matching bbox and datetime, with numberMatched. */
+@Controller()
+export class OgcItemsHandler {
+  constructor(private readonly reads: OgcReads) {}
+
+  @QueryHandler(OgcItemsV1, Topics.geoQueryRequests)
+  async items(request: Envelope<DataOf<typeof OgcItemsV1>>): Promise<ReplyBody> {
+    const { collection, bbox, datetime, limit, after, direction } = request.data;
+    const filter = { bbox, datetime };
+    const page = await this.reads.items(requireTenant(request), collection, filter, limit, after, direction);
+    return queryReply({ outcome: 'ok', result: page });
+  }
+}

@@ -1,0 +1,113 @@
+import { CodedError, ErrorCodes } from '@meridian/contracts/core';
+import type { OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
+import {
+  bboxCondition,
+  bboxOf,
+  type ExtentRow,
+  instantCondition,
+  iso,
+  type ItemsFilter,
+  keyset,
+  type OgcCollectionSql,
+  Params,
+  type Statement,
+  UUID,
+} from './ogc-sql';
+
+interface AssetRow {
+  asset_id: string;
+  name: string;
+  kind: string;
+  status: string;
+  version: number;
+  lon: number | null;
+  lat: number | null;
+  ts: Date | null;
+  alt: number | null;
+  speed: number | null;
+  heading: number | null;
+  battery: number | null;
+}
+
+const columns = `asset_id, name, kind, status, version, ST_X(geom) AS lon, ST_Y(geom) AS lat, ts, alt, speed, heading,
+  battery`;
+
+/**
+ * Where the collection's rows come from: registered assets (a row whose registration has not been
+ * projected yet, name IS NULL, is not an asset to readers), one per asset, its latest fix or none.
+ */
+function where(p: Params, tenantId: string, filter: ItemsFilter): string {
+  return (
+    `tenant_id = ${p.add(tenantId)} AND name IS NOT NULL` +
+    bboxCondition(p, filter.bbox) +
+    instantCondition(p, filter.datetime, 'ts')
+  );
+}
+
+/**
+ * `assets`: the latest position of each asset (geometry null before its first fix), in asset id
+ * order. Its time is its last fix: a `datetime` filter keeps the assets last seen within it.
+ */
+export const assetsSql: OgcCollectionSql = {
+  page(tenantId, filter, limit, after, direction): Statement {
+    if (after !== undefined && !UUID.test(after)) throw new CodedError(ErrorCodes.cursorInvalid, 'not an asset cursor');
+    const p = new Params();
+    const w = where(p, tenantId, filter);
+    const k = keyset(direction);
+    const text =
+      `SELECT ${columns} FROM read.asset_latest WHERE ${w}` +
+      (after === undefined ? '' : ` AND asset_id ${k.cmp} ${p.add(after)}::uuid`) +
+      ` ORDER BY asset_id${k.order} LIMIT ${p.add(limit + 1)}`;
+    return { text, values: p.values };
+  },
+
+  count(tenantId, filter): Statement {
+    const p = new Params();
+    return {
+      text: `SELECT count(*)::int AS n FROM read.asset_latest WHERE ${where(p, tenantId, filter)}`,
+      values: p.values,
+    };
+  },
+
+  feature(tenantId, featureId): Statement | null {
+    if (!UUID.test(featureId)) return null;
+    return {
+      text: `SELECT ${columns} FROM read.asset_latest WHERE asset_id = $1 AND tenant_id = $2 AND name IS NOT NULL`,
+      values: [featureId, tenantId],
+    };
+  },
+
+  extent(tenantId): Statement {
+    return {
+      text: `SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax, first, last
+        FROM (SELECT ST_Extent(geom) AS e, min(ts) AS first, max(ts) AS last FROM read.asset_latest
+              WHERE tenant_id = $1 AND name IS NOT NULL) s`,
+      values: [tenantId],
+    };
+  },
+
+  toFeature(row): OgcFeature {
+    const r = row as unknown as AssetRow;
+    return {
+      type: 'Feature',
+      id: r.asset_id,
+      geometry: r.lon === null || r.lat === null ? null : { type: 'Point', coordinates: [r.lon, r.lat] },
+      properties: {
+        name: r.name,
+        kind: r.kind,
+        status: r.status,
+        lastSeen: iso(r.ts),
+        alt: r.alt,
+        speed: r.speed,
+        heading: r.heading,
+        battery: r.battery,
+        version: r.version,
+      },
+    };
+  },
+
+  toExtent(row): OgcExtent {
+    const r = row as unknown as ExtentRow & { first: Date | null; last: Date | null };
+    return { id: 'assets', bbox: bboxOf(r), interval: r.first ? [iso(r.first), iso(r.last)] : null };
+  },
+};

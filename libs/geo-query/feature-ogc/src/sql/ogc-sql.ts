@@ -1,0 +1,84 @@
+import type { OgcBbox, OgcDatetime, OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
+
+/** A statement and its parameters, as `pool.query` takes them (and EXPLAIN tests replay them). */
+export interface Statement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/** The filters of an items request, once parsed by the gateway. */
+export interface ItemsFilter {
+  readonly bbox?: OgcBbox;
+  readonly datetime?: OgcDatetime;
+}
+
+/** Placeholders numbered in the order values are added. */
+export class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * `geom` intersects one of the envelopes (two when the request crossed the antimeridian).
+ * ST_Intersects, not `&&` alone: `&&` compares rounded boxes and lets points just outside in.
+ */
+export function bboxCondition(p: Params, bbox: OgcBbox | undefined, column = 'geom'): string {
+  if (!bbox) return '';
+  const parts = bbox.map(
+    ([a, b, c, d]) =>
+      `ST_Intersects(${column}, ST_MakeEnvelope(${p.add(a)}, ${p.add(b)}, ${p.add(c)}, ${p.add(d)}, 4326))`,
+  );
+  return ` AND (${parts.join(' OR ')})`;
+}
+
+/** A closed interval [start, end] on an instant column; either end may be open. */
+export function instantCondition(p: Params, datetime: OgcDatetime | undefined, column: string): string {
+  if (!datetime) return '';
+  let sql = '';
+  if (datetime.start !== null) sql += ` AND ${column} >= ${p.add(datetime.start)}::timestamptz`;
+  if (datetime.end !== null) sql += ` AND ${column} <= ${p.add(datetime.end)}::timestamptz`;
+  return sql;
+}
+
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export type Direction = 'next' | 'prev';
+
+/** The keyset comparison and order of a direction. */
+export const keyset = (direction: Direction = 'next') =>
+  direction === 'next' ? { cmp: '>', order: '' } : { cmp: '<', order: ' DESC' };
+
+/** One page of features, and whether more match after its last one. */
+export interface FeaturePage {
+  readonly items: OgcFeature[];
+  readonly more: boolean;
+}
+
+/** What a collection answers: pages (keyset on the feature id's order), counts, one feature, its extent. */
+export interface OgcCollectionSql {
+  /** `limit + 1` features after `key` in the collection's order, or (`prev`) before it, nearest first. */
+  page(tenantId: string, filter: ItemsFilter, limit: number, key?: string, direction?: Direction): Statement;
+  count(tenantId: string, filter: ItemsFilter): Statement;
+  /** null when the id cannot name a feature of this collection (then it is not found). */
+  feature(tenantId: string, featureId: string): Statement | null;
+  extent(tenantId: string): Statement;
+  toFeature(row: Record<string, unknown>): OgcFeature;
+  toExtent(row: Record<string, unknown>): OgcExtent;
+}
+
+/** An extent row as the extent statements select it. */
+export interface ExtentRow {
+  readonly xmin: number | null;
+  readonly ymin: number | null;
+  readonly xmax: number | null;
+  readonly ymax: number | null;
+}
+
+export const bboxOf = (r: ExtentRow): OgcExtent['bbox'] =>
+  r.xmin === null || r.ymin === null || r.xmax === null || r.ymax === null ? null : [r.xmin, r.ymin, r.xmax, r.ymax];
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,0 +1,144 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Global, type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Pool } from 'pg';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CodedError, type DataOf, type Envelope, fromWire, toWire } from '@meridian/contracts/core';
+import { IdentityErrors } from '@meridian/contracts/identity';
+import { GetTileV1, MVT_MEDIA_TYPE, TileReplyV1 } from '@meridian/contracts/tiles';
+import { AssetLatestWriter } from '@meridian/read-model/assets';
+import { READ_POOL, ReadModelModule } from '@meridian/read-model/data-source';
+import { PositionsWriter } from '@meridian/read-model/positions';
+import type { ReplyBody } from '@meridian/shared/messaging';
+import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
+import { readMvt, testDatabaseUrl } from '@meridian/shared/testing';
+import { GeoQueryTilesModule } from '../geo-query-tiles.module';
+import { GetTileHandler } from './get-tile.handler';
+
+const run = randomBytes(3).toString('hex');
+const tenants = { owner: `gqt${run}-owner`, other: `gqt${run}-other` };
+const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
+const at = (minutes: number): string => new Date(hour.getTime() + minutes * 60_000).toISOString();
+
+@Global()
+@Module({
+  providers: [
+    { provide: CONFIG, useValue: { DATABASE_URL: testDatabaseUrl(), DATABASE_POOL_SIZE: 4 } },
+    { provide: SERVICE_NAME, useValue: 'geo-query-tiles-spec' },
+    { provide: LOGGER, useValue: pino({ level: 'silent' }) },
+  ],
+  exports: [CONFIG, SERVICE_NAME, LOGGER],
+})
+class TestCoreModule {}
+
+/** geo-query's wiring of this feature, with a small cap so that a tile of a few fixes is cut. */
+@Module({
+  imports: [
+    TestCoreModule,
+    ReadModelModule.forRoot({ migrate: true }),
+    GeoQueryTilesModule.forRoot({ maxFeatures: 3 }),
+  ],
+})
+class TestGeoQueryModule {}
+
+const request = (tenantId: string | undefined, data: DataOf<typeof GetTileV1>): Envelope<DataOf<typeof GetTileV1>> => ({
+  id: randomUUID(),
+  type: GetTileV1.type,
+  source: '/meridian/gateway',
+  time: new Date().toISOString(),
+  data,
+  correlationId: randomUUID(),
+  ...(tenantId ? { tenantId } : {}),
+});
+
+/** The tile of a reply, after the trip through the Kafka wire format the reply really takes. */
+function tileOf(body: ReplyBody): Buffer {
+  expect(body.type).toBe(TileReplyV1.type);
+  expect(body.datacontenttype).toBe(MVT_MEDIA_TYPE);
+  const wire = toWire(
+    {
+      id: randomUUID(),
+      type: body.type,
+      source: '/meridian/geo-query',
+      time: new Date().toISOString(),
+      data: body.data,
+      correlationId: 'c',
+      ...(body.datacontenttype ? { datacontenttype: body.datacontenttype } : {}),
+    },
+    null,
+  );
+  const back = fromWire(wire);
+  expect(Buffer.isBuffer(back.data)).toBe(true);
+  return back.data as Buffer;
+}
+
+describe('GetTileHandler (Nest module over the read model)', () => {
+  let app: INestApplicationContext;
+  let pool: Pool;
+  let handler: GetTileHandler;
+  const ids = { a: randomUUID(), b: randomUUID(), theirs: randomUUID() };
+
+  beforeAll(async () => {
+    app = await NestFactory.createApplicationContext(TestGeoQueryModule, { logger: false });
+    pool = app.get<Pool>(READ_POOL);
+    handler = app.get(GetTileHandler);
+    const assets = new AssetLatestWriter(pool);
+    for (const [assetId, tenantId, name] of [
+      [ids.a, tenants.owner, 'Heron 1'],
+      [ids.b, tenants.owner, 'Heron 2'],
+      [ids.theirs, tenants.other, 'Theirs'],
+    ] as const) {
+      await assets.applyRegistration({ assetId, tenantId, name, kind: 'drone', status: 'available', version: 1 });
+    }
+    await new PositionsWriter(pool).write([
+      ...[0, 1, 2, 3, 4].map((m) => ({ tenantId: tenants.owner, assetId: ids.a, ts: at(m), lon: 9.5, lat: 47.5 })),
+      { tenantId: tenants.owner, assetId: ids.b, ts: at(10), lon: 9.6, lat: 47.6, speed: 7.5 },
+      { tenantId: tenants.other, assetId: ids.theirs, ts: at(10), lon: 9.6, lat: 47.6 },
+    ]);
+  });
+
+  afterAll(async () => {
+    await pool?.query(`DELETE FROM read.positions WHERE tenant_id LIKE $1`, [`gqt${run}-%`]);
+    await pool?.query(`DELETE FROM read.asset_latest WHERE tenant_id LIKE $1`, [`gqt${run}-%`]);
+    await app?.close();
+  });
+
+  it("answers the tenant's assets tile as MVT bytes in a binary reply", async () => {
+    const tile = readMvt(tileOf(await handler.get(request(tenants.owner, { layer: 'assets', z: 0, x: 0, y: 0 }))));
+    expect(tile['assets'].features.map((f) => f.properties['name']).sort()).toEqual(['Heron 1', 'Heron 2']);
+  });
+
+  it('answers a positions tile of the window, cut at the configured cap with a meta layer saying so', async () => {
+    const data = { layer: 'positions' as const, z: 0, x: 0, y: 0, from: at(0), to: at(60) };
+    const tile = readMvt(tileOf(await handler.get(request(tenants.owner, data))));
+    expect(tile['positions'].features).toHaveLength(3);
+    expect(tile['meta'].features[0].properties).toEqual({ layer: 'positions', truncated: true, limit: 3n });
+
+    const narrow = { ...data, from: at(10), to: at(11) };
+    const one = readMvt(tileOf(await handler.get(request(tenants.owner, narrow))));
+    expect(one['positions'].features.map((f) => f.properties)).toEqual([
+      { asset_id: ids.b, ts: BigInt(Date.parse(at(10))), speed: 7.5 },
+    ]);
+    expect(one['meta']).toBeUndefined();
+  });
+
+  it('answers an empty tile as an empty value', async () => {
+    const body = await handler.get(request(tenants.owner, { layer: 'zones', z: 3, x: 1, y: 1 }));
+    expect(tileOf(body).length).toBe(0);
+  });
+
+  it('refuses a request without a tenant', async () => {
+    const refused = handler.get(request(undefined, { layer: 'assets', z: 0, x: 0, y: 0 }));
+    await expect(refused).rejects.toBeInstanceOf(CodedError);
+    await expect(refused).rejects.toMatchObject({ code: IdentityErrors.tenantInvalid });
+  });
+
+  it('the contract refuses coordinates outside the grid and a positions tile without its window', () => {
+    expect(GetTileV1.schema.safeParse({ layer: 'assets', z: 2, x: 4, y: 0 }).success).toBe(false);
+    expect(GetTileV1.schema.safeParse({ layer: 'assets', z: 23, x: 0, y: 0 }).success).toBe(false);
+    expect(GetTileV1.schema.safeParse({ layer: 'positions', z: 0, x: 0, y: 0 }).success).toBe(false);
+    expect(GetTileV1.schema.safeParse({ layer: 'assets', z: 22, x: 2 ** 22 - 1, y: 0 }).success).toBe(true);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './geo-query-tiles.module';
+export * from './tile-settings';

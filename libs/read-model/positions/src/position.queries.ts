@@ -1,0 +1,364 @@
+import {
+  cellToBoundary,
+  cellToLatLng,
+  gridDisk,
+  latLngToCell,
+  POLYGON_TO_CELLS_FLAGS,
+  polygonToCellsExperimental,
+} from 'h3-js';
+import type { Pool } from 'pg';
+import type { AssetFeature, AssetPage, HeatCell, Heatmap, TrackFeature } from '@meridian/contracts/assets';
+import { CodedError, type Bbox } from '@meridian/contracts/core';
+import { cellHex, COARSE_RESOLUTION, parentHex } from './cells';
+
+/** Errors these queries refuse with (declared with their HTTP status in `@meridian/contracts/assets`). */
+export interface PositionQueryLimits {
+  /** Vertices a track may hold after simplification. */
+  readonly maxTrackVertices: number;
+  /** Cells a heatmap may hold. */
+  readonly maxHeatmapCells: number;
+  /** Fixes a heatmap finer than the stored resolutions may count. */
+  readonly maxHeatmapFixes: number;
+  /** Codes to refuse with. */
+  readonly codes: {
+    readonly trackTooManyVertices: string;
+    readonly heatmapTooManyCells: string;
+    readonly heatmapTooManyFixes: string;
+  };
+}
+
+const HOUR_MS = 3_600_000;
+/** More resolution-3 cells than this in a bbox: ask the index by tenant and hour only (a continent-sized bbox). */
+const MAX_COARSE_CELLS = 2_000;
+const MIN_UUID = '00000000-0000-0000-0000-000000000000';
+
+interface AtRow {
+  asset_id: string;
+  name: string;
+  kind: AssetFeature['properties']['kind'];
+  status: AssetFeature['properties']['status'];
+  version: number;
+  lon: number;
+  lat: number;
+  ts: Date;
+  speed: number | null;
+  heading: number | null;
+}
+
+interface TrackRow {
+  seg: number;
+  lon: number;
+  lat: number;
+  /** Milliseconds after `from`. */
+  m: number;
+  /** Fixes in the window (before simplification). */
+  n: number;
+}
+
+/**
+ * Reads of position history (read.positions, read.position_cells). Tenant-scoped; each query's plan
+ * starts from an index (asserted with EXPLAIN in `libs/read-model/data-source/src/position.queries.int.spec.ts`).
+ */
+export class PositionQueries {
+  constructor(
+    private readonly pool: Pool,
+    private readonly limits: PositionQueryLimits,
+    /** The H3 resolutions counted at ingest (`H3_RESOLUTIONS`). */
+    private readonly cellResolutions: readonly number[],
+  ) {}
+
+  /**
+   * Where each asset was at `at`: its last fix in `(at − maxAge, at]`, inside `bbox` if given. An
+   * asset whose last fix lies in the bbox has a fix in the window and the bbox (that fix), so the
+   * candidates come from the window (BRIN on ts, or GiST on geom with a bbox; partitions pruned) and
+   * each candidate's last fix is one probe of (asset_id, ts). Keyset-paged by asset id.
+   */
+  async at(
+    tenantId: string,
+    at: string,
+    maxAgeSeconds: number,
+    bbox: Bbox | undefined,
+    limit: number,
+    after?: string,
+  ): Promise<AssetPage> {
+    const envelope = bbox ? 'ST_MakeEnvelope($6, $7, $8, $9, 4326)' : null;
+    const { rows } = await this.pool.query<AtRow>(
+      `WITH candidates AS (
+         SELECT DISTINCT asset_id FROM read.positions
+         WHERE tenant_id = $1 AND ts <= $2::timestamptz AND ts > $2::timestamptz - make_interval(secs => $3)
+           AND asset_id > $4::uuid ${envelope ? `AND geom && ${envelope}` : ''}
+       )
+       SELECT a.asset_id, a.name, a.kind, a.status, a.version, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
+              f.ts, f.speed, f.heading
+       FROM candidates c
+       CROSS JOIN LATERAL (
+         SELECT p.ts, p.geom, p.speed, p.heading FROM read.positions p
+         WHERE p.asset_id = c.asset_id AND p.ts <= $2::timestamptz
+           AND p.ts > $2::timestamptz - make_interval(secs => $3)
+         ORDER BY p.ts DESC LIMIT 1
+       ) f
+       JOIN read.asset_latest a ON a.asset_id = c.asset_id AND a.tenant_id = $1 AND a.name IS NOT NULL
+       ${envelope ? `WHERE ST_Intersects(f.geom, ${envelope})` : ''}
+       ORDER BY c.asset_id LIMIT $5`,
+      [tenantId, at, maxAgeSeconds, after ?? MIN_UUID, limit + 1, ...(bbox ?? [])],
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      items: page.map((r) => ({
+        type: 'Feature',
+        id: r.asset_id,
+        geometry: { type: 'Point', coordinates: [r.lon, r.lat] },
+        properties: {
+          name: r.name,
+          kind: r.kind,
+          status: r.status,
+          lastSeen: r.ts.toISOString(),
+          speed: r.speed,
+          heading: r.heading,
+          version: r.version,
+        },
+      })),
+      after: more ? page[page.length - 1].asset_id : null,
+    };
+  }
+
+  /**
+   * The track of an asset in `[from, to)`. Fixes come by (asset_id, ts) across the partitions the
+   * window touches; a new line starts after a gap longer than `gapSeconds`; each line is simplified
+   * (Douglas–Peucker, `ST_Simplify`) in the UTM zone of the first fix, so `simplifyMeters` is metres,
+   * and keeps each kept vertex's time (as its M value, milliseconds after `from`). A lone fix between
+   * two gaps is a line of two equal vertices (GeoJSON lines need two). `null` geometry: no fixes.
+   */
+  async track(
+    tenantId: string,
+    assetId: string,
+    window: { readonly from: string; readonly to: string },
+    simplifyMeters: number,
+    gapSeconds: number,
+  ): Promise<TrackFeature> {
+    const { rows } = await this.pool.query<TrackRow>(
+      `WITH fixes AS (
+         SELECT ts, geom FROM read.positions
+         WHERE asset_id = $1 AND tenant_id = $2 AND ts >= $3::timestamptz AND ts < $4::timestamptz
+       ),
+       breaks AS (
+         SELECT ts, geom, CASE WHEN ts - lag(ts) OVER (ORDER BY ts) > make_interval(secs => $5) THEN 1 ELSE 0 END AS brk
+         FROM fixes
+       ),
+       numbered AS (SELECT ts, geom, sum(brk) OVER (ORDER BY ts) AS seg FROM breaks),
+       zone AS (
+         SELECT CASE WHEN ST_Y(geom) >= 0 THEN 32600 ELSE 32700 END
+                + least(60, floor((ST_X(geom) + 180) / 6)::int + 1) AS srid
+         FROM numbered ORDER BY ts LIMIT 1
+       ),
+       lines AS (
+         SELECT seg, ST_MakeLine(
+                  ST_SetSRID(ST_MakePointM(ST_X(geom), ST_Y(geom), extract(epoch FROM ts - $3::timestamptz) * 1000), 4326)
+                  ORDER BY ts
+                ) AS line
+         FROM numbered GROUP BY seg
+       ),
+       simplified AS (
+         SELECT seg, CASE WHEN $6::float8 > 0 AND ST_NPoints(line) > 2
+                     THEN ST_Transform(ST_Simplify(ST_Transform(line, zone.srid), $6::float8, true), 4326)
+                     ELSE line END AS line
+         FROM lines, zone
+       )
+       SELECT seg::int, ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat, ST_M(d.geom) AS m,
+              (SELECT count(*) FROM fixes)::int AS n
+       FROM simplified, LATERAL ST_DumpPoints(line) d
+       ORDER BY seg, d.path[1]
+       LIMIT $7`,
+      [assetId, tenantId, window.from, window.to, gapSeconds, simplifyMeters, this.limits.maxTrackVertices + 1],
+    );
+    if (rows.length > this.limits.maxTrackVertices) {
+      throw new CodedError(
+        this.limits.codes.trackTooManyVertices,
+        `the track has more than ${this.limits.maxTrackVertices} vertices` +
+          (simplifyMeters > 0 ? ` simplified at ${simplifyMeters} m` : ' unsimplified') +
+          ': ask for a larger simplify or a shorter window',
+      );
+    }
+    return trackFeature(assetId, window, rows, simplifyMeters, gapSeconds);
+  }
+
+  /**
+   * Fix counts per H3 cell whose centre lies in `bbox`. At or below the finest resolution counted
+   * at ingest: sums of the hourly counts (window widened to whole hours, said in the answer), the
+   * bbox turned into resolution-3 cells for the index; finer: counted from the fixes (GiST on geom,
+   * partitions pruned), at most `maxHeatmapFixes` of them.
+   */
+  async heatmap(
+    tenantId: string,
+    bbox: Bbox,
+    window: { readonly from: string; readonly to: string },
+    resolution: number,
+  ): Promise<Heatmap> {
+    const stored = [...this.cellResolutions].sort((a, b) => a - b).find((r) => r >= resolution);
+    const counts =
+      stored === undefined
+        ? await this.countFixes(tenantId, bbox, window, resolution)
+        : await this.sumCells(tenantId, bbox, window, resolution, stored);
+    const cells = [...counts.cells].filter(([hex]) => centreIn(hex, bbox));
+    if (cells.length > this.limits.maxHeatmapCells) {
+      throw new CodedError(
+        this.limits.codes.heatmapTooManyCells,
+        `${cells.length} cells at resolution ${resolution} (at most ${this.limits.maxHeatmapCells}): ` +
+          'choose a coarser resolution or a smaller bbox',
+      );
+    }
+    cells.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return {
+      items: cells.map(([hex, count]) => heatCell(hex, count)),
+      resolution,
+      source: stored === undefined ? 'fixes' : 'rollup',
+      from: counts.from,
+      to: counts.to,
+    };
+  }
+
+  private async sumCells(
+    tenantId: string,
+    bbox: Bbox,
+    window: { readonly from: string; readonly to: string },
+    resolution: number,
+    stored: number,
+  ): Promise<{ cells: Map<string, number>; from: string; to: string }> {
+    const from = Math.floor(Date.parse(window.from) / HOUR_MS) * HOUR_MS;
+    const to = Math.ceil(Date.parse(window.to) / HOUR_MS) * HOUR_MS;
+    const coarse = coarseCells(bbox);
+    const { rows } = await this.pool.query<{ cell: string; fixes: number }>(
+      `SELECT cell::text AS cell, sum(fixes)::int AS fixes FROM read.position_cells
+       WHERE tenant_id = $1 AND resolution = $2 AND hour >= $3 AND hour < $4
+         ${coarse ? 'AND coarse = ANY($5::bigint[])' : ''}
+       GROUP BY cell`,
+      [tenantId, stored, new Date(from).toISOString(), new Date(to).toISOString(), ...(coarse ? [coarse] : [])],
+    );
+    const cells = new Map<string, number>();
+    for (const r of rows) {
+      const hex = stored === resolution ? cellHex(r.cell) : parentHex(cellHex(r.cell), resolution);
+      cells.set(hex, (cells.get(hex) ?? 0) + r.fixes);
+    }
+    return { cells, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+  }
+
+  private async countFixes(
+    tenantId: string,
+    bbox: Bbox,
+    window: { readonly from: string; readonly to: string },
+    resolution: number,
+  ): Promise<{ cells: Map<string, number>; from: string; to: string }> {
+    const { rows } = await this.pool.query<{ lon: number; lat: number }>(
+      `SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM read.positions
+       WHERE tenant_id = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz
+         AND geom && ST_MakeEnvelope($4, $5, $6, $7, 4326)
+       LIMIT $8`,
+      [tenantId, window.from, window.to, ...bbox, this.limits.maxHeatmapFixes + 1],
+    );
+    if (rows.length > this.limits.maxHeatmapFixes) {
+      throw new CodedError(
+        this.limits.codes.heatmapTooManyFixes,
+        `more than ${this.limits.maxHeatmapFixes} fixes to count at resolution ${resolution} (finer than the ` +
+          `resolutions counted at ingest, ${this.cellResolutions.join(', ') || 'none'}): choose a coarser ` +
+          'resolution, a smaller bbox or a shorter window',
+      );
+    }
+    const cells = new Map<string, number>();
+    for (const r of rows) {
+      const hex = latLngToCell(r.lat, r.lon, resolution);
+      cells.set(hex, (cells.get(hex) ?? 0) + 1);
+    }
+    return { cells, from: window.from, to: window.to };
+  }
+}
+
+/** The resolution-3 cells a bbox overlaps (decimal), or null when there are too many to be worth it. */
+function coarseCells(bbox: Bbox): string[] | null {
+  const [minLon, minLat, maxLon, maxLat] = bbox;
+  // A bbox wider than a hemisphere is not a polygon H3 reads the way the caller means it.
+  if (maxLon - minLon >= 180) return null;
+  const ring = [
+    [minLon, minLat],
+    [maxLon, minLat],
+    [maxLon, maxLat],
+    [minLon, maxLat],
+    [minLon, minLat],
+  ];
+  const cells = polygonToCellsExperimental(
+    [ring],
+    COARSE_RESOLUTION,
+    POLYGON_TO_CELLS_FLAGS.containmentOverlapping,
+    true,
+  );
+  if (cells.length === 0 || cells.length > MAX_COARSE_CELLS) return null;
+  // A cell's H3 parent does not always overlap everything its children cover: take the neighbours too.
+  const near = new Set(cells.flatMap((hex) => gridDisk(hex, 1)));
+  if (near.size > MAX_COARSE_CELLS) return null;
+  return [...near].map((hex) => BigInt(`0x${hex}`).toString());
+}
+
+function centreIn(hex: string, [minLon, minLat, maxLon, maxLat]: Bbox): boolean {
+  const [lat, lon] = cellToLatLng(hex);
+  return lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
+}
+
+const heatCell = (hex: string, count: number): HeatCell => ({
+  type: 'Feature',
+  id: hex,
+  geometry: { type: 'Polygon', coordinates: [cellToBoundary(hex, true) as [number, number][]] },
+  properties: { cell: hex, count },
+});
+
+/** The Feature of a track from its vertices (ordered by line, then time). Pure: exported for tests. */
+export function trackFeature(
+  assetId: string,
+  window: { readonly from: string; readonly to: string },
+  rows: readonly TrackRow[],
+  simplifyMeters: number,
+  gapSeconds: number,
+): TrackFeature {
+  const fromMs = Date.parse(window.from);
+  const lines: { coordinates: [number, number][]; times: string[] }[] = [];
+  let current: { coordinates: [number, number][]; times: string[] } | undefined;
+  let seg = -1;
+  for (const r of rows) {
+    if (r.seg !== seg || !current) {
+      current = { coordinates: [], times: [] };
+      lines.push(current);
+      seg = r.seg;
+    }
+    current.coordinates.push([r.lon, r.lat]);
+    current.times.push(new Date(fromMs + Math.round(r.m)).toISOString());
+  }
+  for (const line of lines) {
+    if (line.coordinates.length === 1) {
+      line.coordinates.push(line.coordinates[0]);
+      line.times.push(line.times[0]);
+    }
+  }
+  const properties = {
+    from: window.from,
+    to: window.to,
+    fixes: rows.length > 0 ? rows[0].n : 0,
+    vertices: lines.reduce((n, l) => n + l.coordinates.length, 0),
+    simplifyMeters,
+    gapSeconds,
+  };
+  if (lines.length === 0)
+    return { type: 'Feature', id: assetId, geometry: null, properties: { ...properties, times: [] } };
+  if (lines.length === 1) {
+    return {
+      type: 'Feature',
+      id: assetId,
+      geometry: { type: 'LineString', coordinates: lines[0].coordinates },
+      properties: { ...properties, times: lines[0].times },
+    };
+  }
+  return {
+    type: 'Feature',
+    id: assetId,
+    geometry: { type: 'MultiLineString', coordinates: lines.map((l) => l.coordinates) },
+    properties: { ...properties, times: lines.map((l) => l.times) },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './tile-bounds';
+export * from './tile.queries';
