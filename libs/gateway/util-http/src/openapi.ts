@@ -114,7 +114,7 @@ const baseSchemas: Record<string, Json> = {
 };
 
 /** Version of the HTTP API (info.version): bumped when the API changes, independent of the package. */
-export const API_VERSION = '0.3.0';
+export const API_VERSION = '0.4.0';
 
 /** The whole document, from every registered operation and schema. */
 export function buildOpenApi(serverUrl: string): Json {
