@@ -139,7 +139,8 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     const all = [...assetsA, ...assetsB];
     await pool.query(
       `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version)
-       SELECT a, t, 'asset ' || a, k, s, 1 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(a, t, k, s)`,
+       SELECT a, t, 'asset ' || a, k, s, 1
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(a, t, k, s)`,
       [all.map((a) => a.id), all.map((a) => a.tenantId), all.map((a) => a.kind), all.map((a) => a.status)],
     );
     const writer = new PositionsWriter(pool, RESOLUTIONS);

@@ -154,7 +154,9 @@ export class PositionQueries {
        ),
        lines AS (
          SELECT seg, ST_MakeLine(
-                  ST_SetSRID(ST_MakePointM(ST_X(geom), ST_Y(geom), extract(epoch FROM ts - $3::timestamptz) * 1000), 4326)
+                  ST_SetSRID(
+                    ST_MakePointM(ST_X(geom), ST_Y(geom), extract(epoch FROM ts - $3::timestamptz) * 1000), 4326
+                  )
                   ORDER BY ts
                 ) AS line
          FROM numbered GROUP BY seg
