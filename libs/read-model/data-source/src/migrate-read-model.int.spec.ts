@@ -76,6 +76,7 @@ describe('migrateReadModel', () => {
     );
     expect(tables).toEqual([
       { name: 'asset_latest', kind: 'r' },
+      { name: 'position_cells', kind: 'r' },
       { name: 'positions', kind: 'p' },
       { name: 'read_model_migrations', kind: 'r' },
       { name: 'zone_visits', kind: 'r' },
@@ -122,6 +123,11 @@ describe('migrateReadModel', () => {
     const indexes = await sql<{ name: string }>(
       `SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'read' AND tablename = 'asset_latest' ORDER BY 1`,
     );
-    expect(indexes.map((i) => i.name)).toEqual(['asset_latest_geom', 'asset_latest_pkey', 'asset_latest_tenant']);
+    expect(indexes.map((i) => i.name)).toEqual([
+      'asset_latest_geog',
+      'asset_latest_geom',
+      'asset_latest_pkey',
+      'asset_latest_tenant',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Point } from 'geojson';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A stored fix. The table is partitioned by day (see the migration), which TypeORM cannot declare:
@@ -16,7 +16,8 @@ export class Position {
   @Column({ name: 'tenant_id', type: 'text' })
   tenantId!: string;
 
-  // GiST per partition (migration 1764460800005): tiles and OGC items read history by envelope.
+  // GiST per partition (migration 1764460800005): tiles, OGC items and fine heatmaps read history by envelope.
+  @Index('positions_geom', { spatial: true })
   @Column({ type: 'geometry', spatialFeatureType: 'Point', srid: 4326 })
   geom!: Point;
 
