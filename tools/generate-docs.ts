@@ -282,11 +282,17 @@ const deadLetterMessage: Json = {
   },
 };
 
-function kafkaTopicBinding(t: Pick<TopicDefinition, 'partitions' | 'retentionMs' | 'cleanupPolicy'>): Json {
+function kafkaTopicBinding(
+  t: Pick<TopicDefinition, 'partitions' | 'retentionMs' | 'cleanupPolicy' | 'maxMessageBytes'>,
+): Json {
   return {
     kafka: {
       partitions: t.partitions,
-      topicConfiguration: { 'cleanup.policy': [t.cleanupPolicy], 'retention.ms': t.retentionMs },
+      topicConfiguration: {
+        'cleanup.policy': [t.cleanupPolicy],
+        'retention.ms': t.retentionMs,
+        ...(t.maxMessageBytes ? { 'max.message.bytes': t.maxMessageBytes } : {}),
+      },
       bindingVersion: KAFKA_BINDING,
     },
   };

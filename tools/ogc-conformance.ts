@@ -6,7 +6,7 @@
  *   OGC_PUBLIC_URL the gateway's GATEWAY_PUBLIC_URL if it differs from OGC_BASE_URL (links to rewrite)
  *   OGC_TENANT     the tenant to test (default demo); sample data is added if a collection is empty
  *   OGC_ETS_JAR    the suite's all-in-one jar (default ../shared/tools/ets-ogcapi-features10-aio.jar)
- *   OGC_ETS_OUT    where the suite writes its results (default .local/ogc-ets)
+ *   OGC_ETS_OUT    where the suite writes its results, a new run-* folder each run (default .local/ogc-ets)
  *
  * Prints total/passed/failed/skipped, the failed tests and the skipped ones (with the suite's
  * reason); exits 1 if any test failed.

@@ -37,7 +37,13 @@ const trackFixes = Array.from({ length: 81 }, (_, i) => trackStart + i * 30_000)
   (t) => t < midnight - 5 * 60_000 || t >= midnight + 5 * 60_000,
 );
 
-const ids: Record<'track' | 'near' | 'far' | 'silent', string> = { track: '', near: '', far: '', silent: '' };
+const ids: Record<'track' | 'near' | 'far' | 'silent' | 'hauler', string> = {
+  track: '',
+  near: '',
+  far: '',
+  silent: '',
+  hauler: '',
+};
 
 async function register(name: string, kind: string, tenantId = tenant): Promise<string> {
   const res = await http<{ id: string }>('POST', '/v1/assets', { tenant: tenantId, body: { name, kind } });
@@ -169,6 +175,33 @@ describe('GET /v1/assets/{id}/track', () => {
     expect(res.body.properties.fixes).toBe(trackFixes.length);
   });
 
+  it('answers a track of 30,000 vertices (a reply larger than a Kafka default of 1 MiB)', async () => {
+    const assetId = await register('Long hauler', 'vehicle');
+    ids.hauler = assetId;
+    const start = Date.now() - 10 * 3_600_000;
+    const fixes = Array.from({ length: 30_000 }, (_, i) => ({
+      assetId,
+      ts: iso(start + i * 1000),
+      lon: 7 + i * 0.00001,
+      lat: 46 + (i % 2) * 0.00001,
+    }));
+    for (let i = 0; i < fixes.length; i += 2_000) {
+      const sent = await http<{ accepted: number }>('POST', '/v1/telemetry', {
+        tenant,
+        body: { fixes: fixes.slice(i, i + 2_000) },
+      });
+      expect({ status: sent.status, body: sent.body }).toMatchObject({ status: 202, body: { accepted: 2_000 } });
+    }
+    const path = `/v1/assets/${assetId}/track?from=${iso(start)}&to=${iso(start + 30_000_000)}`;
+    const track = await eventually(
+      () => http<Feature>('GET', path, { tenant }),
+      (r) => r.body.properties?.fixes === fixes.length,
+    );
+    expect(track.status).toBe(200);
+    expect(track.body.properties.times).toHaveLength(30_000);
+    expect(JSON.stringify(track.body).length).toBeGreaterThan(1024 * 1024);
+  }, 120_000);
+
   it('answers a null geometry for an empty window and 404 for an asset of another tenant', async () => {
     const empty = await http<Feature>(
       'GET',
@@ -204,7 +237,8 @@ describe('GET /v1/assets/nearest', () => {
   it('answers the whole positioned fleet, nearest first, when k exceeds it', async () => {
     const res = await http<Collection>('GET', '/v1/assets/nearest?lon=8.5&lat=47.3&k=100', { tenant });
     expect(res.status).toBe(200);
-    expect(res.body.features.map((f) => f.id)).toEqual([ids.near, ids.track, ids.far]);
+    // The long hauler (7.3°E 46°N, from the track test above) is farthest.
+    expect(res.body.features.map((f) => f.id)).toEqual([ids.near, ids.track, ids.far, ids.hauler]);
     const d = res.body.features.map((f) => f.properties.distanceMeters as number);
     expect(d[0]).toBeGreaterThan(1000);
     expect(d[0]).toBeLessThan(1600); // 0.01° east and north of the point at 47.3°N: about 1.36 km
@@ -214,7 +248,14 @@ describe('GET /v1/assets/nearest', () => {
   it('filters by kind, and refuses bad coordinates and k', async () => {
     const drones = await http<Collection>('GET', '/v1/assets/nearest?lon=9.5&lat=47.8&kind=drone', { tenant });
     expect(drones.body.features.map((f) => f.id)).toEqual([ids.near]);
-    for (const q of ['lon=181&lat=0', 'lat=0', 'lon=0&lat=0&k=101', 'lon=0&lat=0&k=0', 'lon=0&lat=0&kind=boat']) {
+    for (const q of [
+      'lon=181&lat=0',
+      'lat=0',
+      'lon=&lat=0',
+      'lon=0&lat=0&k=101',
+      'lon=0&lat=0&k=0',
+      'lon=0&lat=0&kind=boat',
+    ]) {
       const res = await http<Problem>('GET', `/v1/assets/nearest?${q}`, { tenant });
       expect({ q, status: res.status, code: res.body.code }).toEqual({ q, status: 400, code: 'REQUEST.INVALID' });
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readSse, type SseMessage, type SseReader } from '@meridian/gateway/feature-stream';
 import { squarePolygon } from '@meridian/shared/geometry';
+import { readSse, type SseMessage, type SseReader } from '@meridian/shared/testing';
 import { api, type E2eSystem, eventually, http, registerAssets, startSystem } from './e2e-stack';
 
 /*
@@ -27,8 +27,11 @@ interface Data {
 const dataOf = (m: SseMessage): Data => JSON.parse(m.data) as Data;
 const named = (events: readonly SseMessage[], name: string) => events.filter((e) => e.event === name);
 
-const open = (bbox: string, headers: Record<string, string> = {}): Promise<SseReader> =>
-  readSse(`${api}/v1/stream?bbox=${bbox}&types=position,geofence`, { 'x-tenant-id': tenant, ...headers });
+const open = (bbox: string | null, headers: Record<string, string> = {}): Promise<SseReader> =>
+  readSse(`${api}/v1/stream?${bbox === null ? '' : `bbox=${bbox}&`}types=position,geofence`, {
+    'x-tenant-id': tenant,
+    ...headers,
+  });
 
 let t0 = Date.now() - 60_000;
 const nextTs = () => new Date((t0 += 1000)).toISOString();
@@ -95,7 +98,9 @@ describe('GET /v1/stream (Server-Sent Events)', () => {
 
     const westClient = await open(WEST);
     const eastClient = await open(EAST);
-    expect([westClient.status, eastClient.status]).toEqual([200, 200]);
+    // Everywhere: tells when the west asset's later events are in the tenant's Redis stream.
+    const watcher = await open(null);
+    expect([westClient.status, eastClient.status, watcher.status]).toEqual([200, 200, 200]);
     expect(westClient.contentType).toMatch(/^text\/event-stream/);
 
     // Into each zone; the other tenant's asset moves in the west box too.
@@ -124,6 +129,15 @@ describe('GET /v1/stream (Server-Sent Events)', () => {
       60_000,
     );
 
+    // Only once the west exit and the 8.7 position are in the stream does the resume start, so they
+    // can only reach it by the replay after Last-Event-ID, never live.
+    await watcher.until(
+      (events) =>
+        named(events, 'geofence.exited').some((e) => dataOf(e).assetId === west) &&
+        named(events, 'position').some((e) => dataOf(e).assetId === west && dataOf(e).lon === 8.7),
+      60_000,
+    );
+    watcher.close();
     const resumed = await open(WEST, { 'last-event-id': lastId });
     const westAfter = await resumed.until(
       (events) =>

@@ -153,6 +153,7 @@ describe('vector tiles through the gateway', () => {
     ['no .mvt', '/v1/tiles/assets/1/0/0', 400, 'TILE.COORDINATES_INVALID'],
     ['an unknown layer', '/v1/tiles/heat/1/0/0.mvt', 404, 'TILE.LAYER_UNKNOWN'],
     ['a window on zones', '/v1/tiles/zones/1/0/0.mvt?from=2025-01-01T00:00:00Z', 400, 'TILE.WINDOW_INVALID'],
+    ['a window in year 0000', '/v1/tiles/positions/1/0/0.mvt?from=0000-01-01T00:00:00Z', 400, 'TILE.WINDOW_INVALID'],
     [
       'a window of 8 days',
       '/v1/tiles/positions/1/0/0.mvt?from=2025-01-01T00:00:00Z&to=2025-01-09T00:00:00Z',

@@ -1,9 +1,11 @@
 /**
  * Runs the OGC API – Features Part 1 executable test suite (ets-ogcapi-features10, an all-in-one
- * TestNG jar) against an /ogc URL and reads its testng-results.xml.
+ * TestNG jar) against an /ogc URL and reads its testng-results.xml. Each run writes into a fresh
+ * folder under `outDir`, and a run that exits non-zero or leaves no results of its own is an error:
+ * a crashed run never reports an earlier run's results.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface EtsTest {
@@ -23,27 +25,34 @@ export interface EtsResult {
   readonly durationMs: number;
 }
 
+export interface EtsRun extends EtsResult {
+  /** This run's own folder under `outDir` (results, EARL, the properties file). */
+  readonly runDir: string;
+}
+
 export interface EtsOptions {
   readonly jar: string;
   /** The /ogc landing page the suite tests, e.g. http://127.0.0.1:40123/ogc/ */
   readonly iut: string;
+  /** Where run folders go: each run writes into a new `run-*` folder under it. */
   readonly outDir: string;
   readonly collections?: number;
   readonly java?: string;
   readonly log?: (line: string) => void;
 }
 
-function newest(dir: string, name: string): string | undefined {
-  const found: { path: string; mtime: number }[] = [];
+/** Every file called `name` under `dir`. */
+function filesNamed(dir: string, name: string): string[] {
+  const found: string[] = [];
   const walk = (d: string) => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (entry.name === name) found.push({ path: p, mtime: statSync(p).mtimeMs });
+      else if (entry.name === name) found.push(p);
     }
   };
   walk(dir);
-  return found.sort((a, b) => b.mtime - a.mtime)[0]?.path;
+  return found;
 }
 
 const attr = (tag: string, name: string): string | undefined => new RegExp(`\\b${name}="([^"]*)"`).exec(tag)?.[1];
@@ -63,11 +72,12 @@ export function parseTestngResults(xml: string, resultsFile = ''): Omit<EtsResul
   const tests: EtsTest[] = [];
   const classRe = /<class\b[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/class>/g;
   for (let c = classRe.exec(xml); c; c = classRe.exec(xml)) {
-    const methodRe = /<test-method\b([^>]*)>([\s\S]*?)<\/test-method>|<test-method\b([^>]*)\/>/g;
+    // A self-closing method first: the other form would read on to the next method's end tag.
+    const methodRe = /<test-method\b([^>]*)\/>|<test-method\b([^>]*)>([\s\S]*?)<\/test-method>/g;
     for (let m = methodRe.exec(c[2]); m; m = methodRe.exec(c[2])) {
-      const tag = m[1] ?? m[3] ?? '';
+      const tag = m[1] ?? m[2] ?? '';
       if (attr(tag, 'is-config') === 'true') continue;
-      const message = /<message>\s*<!\[CDATA\[([\s\S]*?)\]\]>/.exec(m[2] ?? '')?.[1];
+      const message = /<message>\s*<!\[CDATA\[([\s\S]*?)\]\]>/.exec(m[3] ?? '')?.[1];
       tests.push({
         name: attr(tag, 'name') ?? '?',
         className: c[1],
@@ -86,9 +96,10 @@ export function parseTestngResults(xml: string, resultsFile = ''): Omit<EtsResul
   };
 }
 
-export async function runEts(options: EtsOptions): Promise<EtsResult> {
+export async function runEts(options: EtsOptions): Promise<EtsRun> {
   mkdirSync(options.outDir, { recursive: true });
-  const props = join(options.outDir, 'test-run-props.xml');
+  const runDir = mkdtempSync(join(options.outDir, 'run-'));
+  const props = join(runDir, 'test-run-props.xml');
   // No DOCTYPE: the suite's parser would try to download the DTD, and offline the run fails.
   writeFileSync(
     props,
@@ -98,7 +109,7 @@ export async function runEts(options: EtsOptions): Promise<EtsResult> {
   );
   const started = Date.now();
   const exitCode = await new Promise<number>((resolve, reject) => {
-    const child = spawn(options.java ?? 'java', ['-jar', options.jar, '-o', options.outDir, '-h', 'false', props], {
+    const child = spawn(options.java ?? 'java', ['-jar', options.jar, '-o', runDir, '-h', 'false', props], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const forward = (d: Buffer) => options.log?.(d.toString());
@@ -108,9 +119,16 @@ export async function runEts(options: EtsOptions): Promise<EtsResult> {
     child.on('close', (code) => resolve(code ?? 1));
   });
   const durationMs = Date.now() - started;
-  const file = newest(options.outDir, 'testng-results.xml');
-  if (!file) {
-    throw new Error(`the suite wrote no testng-results.xml (exit ${exitCode}): was ${options.iut} reachable?`);
+  // The suite exits 0 when it ran, whatever its tests found; anything else is a crash.
+  if (exitCode !== 0) {
+    throw new Error(`the suite exited with ${exitCode} (was ${options.iut} reachable?); its output: ${runDir}`);
   }
-  return { ...parseTestngResults(readFileSync(file, 'utf8'), file), durationMs };
+  const files = filesNamed(runDir, 'testng-results.xml');
+  if (files.length !== 1) {
+    throw new Error(`the suite wrote ${files.length} testng-results.xml in ${runDir}, expected one`);
+  }
+  const [file] = files;
+  // Belt and braces: the results were written by this run (mtime has at least 1 s resolution).
+  if (statSync(file).mtimeMs < started - 1000) throw new Error(`${file} predates this run`);
+  return { ...parseTestngResults(readFileSync(file, 'utf8'), file), durationMs, runDir };
 }

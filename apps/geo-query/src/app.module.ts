@@ -19,7 +19,7 @@ export class GeoQueryModule {
         ReadModelModule.forRoot({ migrate: false }),
         GeoQueryAssetsModule,
         GeoQueryZonesModule,
-        GeoQueryOgcModule,
+        GeoQueryOgcModule.forRoot({ countCap: config.GEO_QUERY_OGC_COUNT_CAP }),
         GeoQueryPositionsModule,
         GeoQueryTilesModule.forRoot({
           maxFeatures: config.GEO_QUERY_TILE_MAX_FEATURES,

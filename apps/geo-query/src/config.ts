@@ -12,5 +12,7 @@ export const geoQueryConfigSchema = baseConfigSchema.extend({
     .min(1024)
     .max(720 * 1024)
     .default(640 * 1024),
+  // OGC items (ADR 0021): numberMatched counts at most this many matches, and is left out above it.
+  GEO_QUERY_OGC_COUNT_CAP: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
 });
 export type GeoQueryConfig = z.infer<typeof geoQueryConfigSchema>;

@@ -34,6 +34,7 @@ export class ProjectionModule {
           behindDays: 1,
           intervalMs: 60 * 60 * 1000,
           cellResolutions: config.H3_RESOLUTIONS,
+          cellCompactionIntervalMs: config.PROJECTION_CELL_COMPACTION_INTERVAL_MS,
         }),
       ],
     };

@@ -11,5 +11,7 @@ export const projectionConfigSchema = baseConfigSchema.extend({
   PROJECTION_GEOFENCE_INDEX: z.enum(['memory', 'sql']).default('memory'),
   /** How often zones whose validity window opened or closed are re-evaluated (milliseconds). */
   PROJECTION_ZONE_VALIDITY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /** How often the closed hours of read.position_cells are merged into one row per cell (0: never). */
+  PROJECTION_CELL_COMPACTION_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
 });
 export type ProjectionConfig = z.infer<typeof projectionConfigSchema>;

@@ -5,7 +5,12 @@ export interface TopicDefinition {
   /** Milliseconds; -1 keeps forever. */
   readonly retentionMs: number;
   readonly cleanupPolicy: 'delete' | 'compact';
+  /** The largest record the topic takes (`max.message.bytes`); the broker's default (~1 MiB) when absent. */
+  readonly maxMessageBytes?: number;
 }
+
+/** Requests and replies may be large (a track, a heatmap, a tile, an OGC page): DESIGN §2 allows 16 MiB. */
+export const REQUEST_REPLY_MAX_BYTES = 16 * 1024 * 1024;
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -54,13 +59,16 @@ export const topicDefinitions: readonly TopicDefinition[] = [
   compacted(Topics.identityKeys),
   compacted(Topics.identityPrincipals),
   stream(Topics.projectionEvents, 6, 30 * DAY),
-  stream(Topics.geoQueryRequests, 6, DAY),
+  { ...stream(Topics.geoQueryRequests, 6, DAY), maxMessageBytes: REQUEST_REPLY_MAX_BYTES },
   stream(Topics.telemetryPositions, 12, 7 * DAY),
 ];
 
 /** Dead-letter topics mirror every consumed topic and keep messages for a month. */
 export const dlqDefinitions: readonly TopicDefinition[] = topicDefinitions
   .filter((t) => t.cleanupPolicy === 'delete')
-  .map((t) => stream(dlqTopic(t.name), 1, 30 * DAY));
+  .map((t) => ({ ...stream(dlqTopic(t.name), 1, 30 * DAY), maxMessageBytes: t.maxMessageBytes }));
 
-export const replyTopicDefinition = (name: string): TopicDefinition => stream(name, 1, 60 * 60 * 1000);
+export const replyTopicDefinition = (name: string): TopicDefinition => ({
+  ...stream(name, 1, 60 * 60 * 1000),
+  maxMessageBytes: REQUEST_REPLY_MAX_BYTES,
+});

@@ -49,7 +49,8 @@ export const OgcItemsV1 = defineMessage(
     direction: z.enum(['next', 'prev']).default('next'),
   }),
   'One keyset page of the features of a collection matching `bbox` and `datetime`, with `numberMatched`, the ' +
-    'exact count of all matches. A page may hold fewer than `limit` features when its reply would grow too large; ' +
+    'exact count of all matches, or null when more match than geo-query counts (100,000 by default). A page may ' +
+    'hold fewer than `limit` features when its features would exceed the page byte budget (768 KiB by default); ' +
     '`after` (the key of a next page) is then set. `before` is the key of the page before, when there is one.',
 );
 
@@ -73,7 +74,8 @@ export const OgcItemsPage = z.object({
   items: z.array(OgcFeature),
   after: z.string().nullable(),
   before: z.string().nullable(),
-  numberMatched: z.number().int().min(0),
+  /** null: more features match than geo-query counts (OGC lets a page leave numberMatched out). */
+  numberMatched: z.number().int().min(0).nullable(),
 });
 export type OgcItemsPage = z.infer<typeof OgcItemsPage>;
 

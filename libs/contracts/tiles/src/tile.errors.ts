@@ -17,8 +17,8 @@ export const TileErrors = defineErrors({
     code: 'TILE.WINDOW_INVALID',
     status: 400,
     description:
-      '`from`/`to` are not RFC 3339 instants with an offset, `to` is not after `from`, or a window was given for a ' +
-      'layer other than `positions` (only positions have one).',
+      '`from`/`to` are not RFC 3339 instants with an offset, lie outside the years 0001–9999 (UTC), `to` is not ' +
+      'after `from`, or a window was given for a layer other than `positions` (only positions have one).',
   },
   tileWindowTooLong: {
     code: 'TILE.WINDOW_TOO_LONG',

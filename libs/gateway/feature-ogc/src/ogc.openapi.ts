@@ -84,7 +84,9 @@ registerOperation('/ogc/collections/{collectionId}', 'get', () => ({
 registerOperation('/ogc/collections/{collectionId}/items', 'get', () => ({
   tags,
   summary: 'Features of a collection by bbox and datetime, one keyset page at a time',
-  description: `${see} \`numberMatched\` is exact; \`next\`/\`prev\` links page both ways.`,
+  description:
+    `${see} \`numberMatched\` is exact, or left out when more than 100,000 features match (the default cap); ` +
+    '`next`/`prev` links page both ways.',
   operationId: 'ogcItems',
   parameters: inline(['collectionId', 'limit', 'bbox', 'bboxCrs', 'datetime', 'cursor', 'f']),
   responses: {

@@ -46,8 +46,9 @@ export class StreamLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     },
     {
       provide: StreamHub,
-      useFactory: (redis: Redis, streams: StreamLog, logger: Logger) => new StreamHub(redis, streams, logger),
-      inject: [REDIS, StreamLog, LOGGER],
+      useFactory: (redis: Redis, streams: StreamLog, s: StreamSettings, logger: Logger) =>
+        new StreamHub(redis, streams, logger, { maxClients: s.maxClients }),
+      inject: [REDIS, StreamLog, STREAM_SETTINGS, LOGGER],
     },
     {
       provide: LiveStreams,

@@ -3,7 +3,6 @@ export * from './stream.config';
 export * from './stream-event';
 export * from './stream-log';
 export * from './live-stream/sse';
-export * from './live-stream/sse-reader';
 export * from './live-stream/sse-client';
 export * from './live-stream/stream-hub';
 export * from './live-stream/live-streams';

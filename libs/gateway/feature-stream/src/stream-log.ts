@@ -4,6 +4,16 @@ import type { EventName, StoredEvent, TenantEvent } from './stream-event';
 
 export const streamKey = (tenantId: string): string => `meridian:gateway:stream:${tenantId}`;
 
+/** A relay group's highest appended offset of one partition: a record at or below it is not appended again. */
+export const relayedKey = (groupId: string, topic: string, partition: number): string =>
+  `meridian:gateway:stream-relayed:${groupId}:${topic}:${partition}`;
+
+/** Recorded in the MULTI of an append: the records up to `offset` of the partition behind `key` are in the streams. */
+export interface RelayedMark {
+  readonly key: string;
+  readonly offset: bigint;
+}
+
 export interface StreamLogOptions {
   /** Entries older than this are trimmed (`MINID ~`). */
   readonly retentionMs: number;
@@ -43,10 +53,13 @@ export class StreamLog {
   ) {}
 
   /**
-   * Appends in one MULTI: all or nothing, so a retry after a failure never appends twice. Trims by
-   * age on every append, by count once per tenant, and lets an idle tenant's stream expire.
+   * Appends in one MULTI: all or nothing, so a retry after a failure never appends part of a batch.
+   * Trims by age on every append, by count once per tenant, and lets an idle tenant's stream
+   * expire. `marks` (the relay's offsets) are set in the same MULTI, so "appended" and "offset
+   * recorded" are one fact: a batch redelivered after a crash that came before the Kafka commit is
+   * recognised (`relayedOffsets`) and skipped. Marks live as long as the streams (2 × retention).
    */
-  async append(events: readonly TenantEvent[], now = Date.now()): Promise<void> {
+  async append(events: readonly TenantEvent[], now = Date.now(), marks: readonly RelayedMark[] = []): Promise<void> {
     if (events.length === 0) return;
     const minId = String(Math.max(0, now - this.options.retentionMs));
     const multi = this.redis.multi();
@@ -59,10 +72,23 @@ export class StreamLog {
       multi.xtrim(streamKey(tenant), 'MAXLEN', '~', this.options.maxEvents);
       multi.pexpire(streamKey(tenant), this.options.retentionMs * 2);
     }
+    for (const mark of marks) multi.set(mark.key, String(mark.offset), 'PX', this.options.retentionMs * 2);
     const results = await multi.exec();
     const failed = results?.find(([err]) => err !== null);
     if (!results) throw new Error('Redis MULTI was aborted');
     if (failed?.[0]) throw failed[0];
+  }
+
+  /** The offsets recorded by `append` under `keys` (absent: nothing recorded, or it expired). */
+  async relayedOffsets(keys: readonly string[]): Promise<Map<string, bigint>> {
+    const found = new Map<string, bigint>();
+    if (keys.length === 0) return found;
+    const values = await this.redis.mget(...keys);
+    keys.forEach((key, i) => {
+      const value = values[i];
+      if (value !== null && value !== undefined && /^\d+$/.test(value)) found.set(key, BigInt(value));
+    });
+    return found;
   }
 
   async state(tenantId: string): Promise<StreamState | null> {

@@ -23,6 +23,8 @@ export const streamEnv = {
   GATEWAY_STREAM_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   // The `retry:` hint: how long a browser waits before reconnecting.
   GATEWAY_STREAM_RETRY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  // Live streams one gateway instance serves at once (every tenant); past it: 503 UPSTREAM.UNAVAILABLE.
+  GATEWAY_STREAM_MAX_CLIENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 };
 
 const StreamEnv = z.object(streamEnv);
@@ -34,6 +36,7 @@ export interface StreamSettings {
   readonly clientBufferBytes: number;
   readonly keepAliveMs: number;
   readonly retryMs: number;
+  readonly maxClients: number;
 }
 
 export const STREAM_SETTINGS = Symbol('meridian.gateway.stream-settings');
@@ -48,5 +51,6 @@ export function streamSettingsOf(config: unknown): StreamSettings {
     clientBufferBytes: c.GATEWAY_STREAM_CLIENT_BUFFER_BYTES,
     keepAliveMs: c.GATEWAY_STREAM_KEEPALIVE_MS,
     retryMs: c.GATEWAY_STREAM_RETRY_MS,
+    maxClients: c.GATEWAY_STREAM_MAX_CLIENTS,
   };
 }

@@ -18,6 +18,13 @@ export const BboxParam = z
 export const parseBbox = (value: string | undefined): Bbox | undefined =>
   value === undefined ? undefined : parseOr400(BboxParam, value, ErrorCodes.bboxInvalid, 'bbox');
 
+/**
+ * A numeric query parameter checked by `schema`: an empty value is refused (`z.coerce.number()`
+ * would read `?lon=` as 0), as is anything `Number` does not read as a finite number.
+ */
+export const numericParam = <S extends z.ZodType<number, number>>(schema: S) =>
+  z.string().trim().min(1, 'a number is required').transform(Number).pipe(schema);
+
 /** `from`/`to` of a half-open window `[from, to)`: RFC 3339 with an offset (DESIGN §5). */
 export const windowParams = {
   from: z.iso.datetime({ offset: true }).optional(),

@@ -1,1 +1,2 @@
 export * from './geo-query-ogc.module';
+export * from './ogc-settings';

@@ -1,25 +1,28 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import { Pool, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { OgcBbox, OgcCollectionId, OgcDatetime, OgcItemsPage } from '@meridian/contracts/ogc';
 import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
 import { dayOf, PositionPartitions } from '@meridian/read-model/positions';
 import { describePlanNode, explainPlan, testDatabaseUrl } from '@meridian/shared/testing';
-import { OgcReads } from './ogc-reads';
+import { OgcReads, withinBudget } from './ogc-reads';
 import { collectionSql } from './sql/collections';
 import type { ItemsFilter } from './sql/ogc-sql';
 
 /*
  * The OGC collections' SQL on realistic data (thousands of rows, another tenant beside): paging
- * both ways, numberMatched, every datetime form, bbox across the antimeridian, single features,
- * extents, and EXPLAIN of every statement for index use.
+ * both ways, numberMatched and its cap, every datetime form, bbox across the antimeridian, pages of
+ * big zones cut at the byte budget without reading past it, single features, extents, and EXPLAIN of
+ * every statement for index use.
  */
 
 const run = randomBytes(3).toString('hex');
 const prefix = `og${run}-`;
 const fleet = `${prefix}fleet`;
 const other = `${prefix}other`;
+const big = `${prefix}big`;
+const BIG_ZONES = 12;
 const DAY0 = Date.parse('2025-06-01T00:00:00Z');
 const HOUR = 3_600_000;
 const ASSETS = 120;
@@ -152,6 +155,14 @@ describe('OGC collections over the read model (real PostGIS)', () => {
        FROM generate_series(1, 30000)`,
       [other],
     );
+    // A handful of big zones (2,001-vertex circles, ~50 KB of GeoJSON each) of a third tenant.
+    await pool.query(
+      `INSERT INTO read.zones (zone_id, tenant_id, name, kind, geom, sensitivity, version, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, 'big ' || i, 'geofence',
+         ST_Buffer(ST_SetSRID(ST_MakePoint(8 + i * 0.1, 47), 4326), 0.0371, 500), 0, 1, now(), now()
+       FROM generate_series(1, $2::int) i`,
+      [big, BIG_ZONES],
+    );
     await pool.query('ANALYZE read.positions');
     // VACUUM too: the shared test database's asset_latest holds other suites' dead rows.
     await pool.query('VACUUM ANALYZE read.asset_latest');
@@ -178,6 +189,75 @@ describe('OGC collections over the read model (real PostGIS)', () => {
     expect(ids).toEqual(expected);
     expect(pages.map((p) => p.numberMatched)).toEqual(pages.map(() => expected.length));
     expect(expected).toHaveLength(ASSETS * 24);
+  });
+
+  it('states numberMatched up to the count cap and leaves it out above, paging on either way', async () => {
+    const filter = { datetime: { start: at(24), end: at(47) } };
+    const matches = ASSETS * 24;
+    const atCap = await new OgcReads(pool, { countCap: matches }).items(fleet, 'positions', filter, 100);
+    const overCap = await new OgcReads(pool, { countCap: matches - 1 }).items(fleet, 'positions', filter, 100);
+    expect([atCap.numberMatched, overCap.numberMatched]).toEqual([matches, null]);
+    expect(overCap.items.map((f) => f.id)).toEqual(atCap.items.map((f) => f.id));
+    expect(overCap.after).toBe(atCap.after);
+    expect(overCap.items).toHaveLength(100);
+  });
+
+  it('cuts a page of big zones at the byte budget, reading only about one budget of rows', async () => {
+    const budget = 120_000;
+    const counting = new Pool({ connectionString: testDatabaseUrl(), max: 2 });
+    // Every zone row PostgreSQL sends, through the pool (one statement) or a client (a cursor).
+    const queries: jest.SpiedFunction<typeof pool.query>[] = [jest.spyOn(counting, 'query')];
+    counting.on('connect', (client) => void queries.push(jest.spyOn(client, 'query')));
+    const fetchedRows = async (): Promise<number> => {
+      let n = 0;
+      for (const spy of queries) {
+        for (const result of spy.mock.results) {
+          const value = result.value as unknown;
+          if (value instanceof Promise) {
+            const { rows } = (await value) as QueryResult<Record<string, unknown>>;
+            n += rows.filter((r) => 'geometry' in r).length;
+          }
+        }
+        spy.mockClear();
+      }
+      return n;
+    };
+    try {
+      const budgeted = new OgcReads(counting, { replyBudgetBytes: budget });
+      const pages: OgcItemsPage[] = [];
+      const rows: number[] = [];
+      let after: string | undefined;
+      do {
+        const p = await budgeted.items(big, 'zones', {}, 10_000, after);
+        pages.push(p);
+        rows.push(await fetchedRows());
+        after = p.after ?? undefined;
+      } while (after !== undefined && pages.length < 50);
+      const sizes = pages.map((p) => p.items.map((f) => Buffer.byteLength(JSON.stringify(f)) + 1));
+      const ids = pages.flatMap((p) => p.items.map((f) => f.id));
+      const stored = await pool.query<{ id: string }>(
+        `SELECT zone_id::text AS id FROM read.zones WHERE tenant_id = $1 ORDER BY zone_id`,
+        [big],
+      );
+      // Every zone once, in order; pages of two (a third would pass the budget), each with a next
+      // key but the last; numberMatched still counts them all.
+      expect(ids).toEqual(stored.rows.map((r) => r.id));
+      expect(sizes.every((s) => s.reduce((a, b) => a + b, 0) <= budget)).toBe(true);
+      expect(pages.map((p) => p.items.length)).toEqual(Array.from({ length: BIG_ZONES / 2 }, () => 2));
+      expect(pages.map((p) => p.after === null)).toEqual(pages.map((_, i) => i === pages.length - 1));
+      expect(pages.every((p) => p.numberMatched === BIG_ZONES)).toBe(true);
+      // Read with a cursor that stops past the budget: at most one FETCH beyond what the page keeps
+      // (four rows, then one), never the 10,001 rows a limit of 10,000 asks for.
+      expect(rows.every((n, i) => n <= pages[i].items.length + 4)).toBe(true);
+      expect(rows[0]).toBeLessThan(BIG_ZONES);
+      // The page before the last one's key is the page before it, cut from the key's side.
+      const last = pages[pages.length - 1];
+      const back = await budgeted.items(big, 'zones', {}, 10_000, last.before ?? undefined, 'prev');
+      expect(back.items.map((f) => f.id)).toEqual(pages[pages.length - 2].items.map((f) => f.id));
+      expect(withinBudget(back.items, budget)).toHaveLength(2);
+    } finally {
+      await counting.end();
+    }
   });
 
   it.each([
@@ -275,7 +355,9 @@ describe('OGC collections over the read model (real PostGIS)', () => {
     [
       'positions in a window and a bbox',
       'positions',
-      { datetime: { start: at(0), end: null }, bbox: [[8.0, 47.0, 8.2, 47.1]] },
+      // Bounded to this file's days: in the shared test database other suites' later partitions hold
+      // a handful of rows, which PostgreSQL rightly reads with a Seq Scan.
+      { datetime: { start: at(0), end: at(71.5) }, bbox: [[8.0, 47.0, 8.2, 47.1]] },
       /positions_/,
     ],
     ['assets of the tenant', 'assets', {}, /asset_latest_/],
@@ -287,7 +369,11 @@ describe('OGC collections over the read model (real PostGIS)', () => {
   it.each(plans)('reads %s from an index: page and count (EXPLAIN of the SQL sent)', async (_, c, filter, index) => {
     const sql = collectionSql[c];
     const key = c === 'positions' ? `${assets[40]}~${DAY0 * 1000}` : assets[40];
-    for (const statement of [sql.page(fleet, filter, 10), sql.page(fleet, filter, 10, key), sql.count(fleet, filter)]) {
+    for (const statement of [
+      sql.page(fleet, filter, 10),
+      sql.page(fleet, filter, 10, key),
+      sql.count(fleet, filter, 100_000),
+    ]) {
       const plan = (await explainPlan(pool, statement)).map(describePlanNode);
       expect({ plan, indexed: plan.some((p) => index.test(p) && / using /.test(p)) }).toEqual({ plan, indexed: true });
       expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);

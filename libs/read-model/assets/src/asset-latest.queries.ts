@@ -85,8 +85,9 @@ export class AssetQueries {
 
   /**
    * The `k` assets nearest to a point by latest position, nearest first: a KNN scan of the GiST
-   * index on `geom::geography` (sphere distance, so metres at every latitude); `distanceMeters` is
-   * the spheroid distance. Optional kind and status filters are applied as the scan goes.
+   * index on `(tenant_id, geom::geography)` (sphere distance, so metres at every latitude);
+   * `distanceMeters` is that same sphere distance, so it grows down the list. Optional kind and
+   * status filters are applied as the scan goes.
    */
   async nearest(
     tenantId: string,
@@ -95,7 +96,8 @@ export class AssetQueries {
     filter: { readonly kind?: AssetKind; readonly status?: AssetStatus } = {},
   ): Promise<NearestFeature[]> {
     const { rows } = await this.pool.query<AssetRow & { distance: number }>(
-      `SELECT ${columns}, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography) AS distance
+      `SELECT ${columns},
+         ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, false) AS distance
        FROM read.asset_latest
        WHERE tenant_id = $1 AND name IS NOT NULL AND geom IS NOT NULL
          AND ($5::text IS NULL OR kind = $5) AND ($6::text IS NULL OR status = $6)

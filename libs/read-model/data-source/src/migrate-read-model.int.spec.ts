@@ -77,6 +77,7 @@ describe('migrateReadModel', () => {
     expect(tables).toEqual([
       { name: 'asset_latest', kind: 'r' },
       { name: 'position_cells', kind: 'r' },
+      { name: 'position_cells_compacted', kind: 'r' },
       { name: 'positions', kind: 'p' },
       { name: 'read_model_migrations', kind: 'r' },
       { name: 'zone_visits', kind: 'r' },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetPage, Heatmap, NearestFeature, TrackFeature } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
 import { AssetQueries } from '@meridian/read-model/assets';
-import { type PositionRow, PositionQueries, PositionsWriter } from '@meridian/read-model/positions';
+import { compactCells, type PositionRow, PositionQueries, PositionsWriter } from '@meridian/read-model/positions';
 import {
   createTestPool,
   describePlanNode,
@@ -136,12 +136,21 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     await pool.query(`DELETE FROM read.asset_latest WHERE tenant_id LIKE 'posq-%'`);
     await pool.query(`DELETE FROM read.positions WHERE tenant_id LIKE 'posq-%'`);
     await pool.query(`DELETE FROM read.position_cells WHERE tenant_id LIKE 'posq-%'`);
+    // The compaction test merges the hours of 2025-03-01/02 from scratch.
+    await pool.query(`DELETE FROM read.position_cells_compacted WHERE hour >= '2025-03-01' AND hour < '2025-03-03'`);
     const all = [...assetsA, ...assetsB];
     await pool.query(
       `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version)
        SELECT a, t, 'asset ' || a, k, s, 1
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(a, t, k, s)`,
       [all.map((a) => a.id), all.map((a) => a.tenantId), all.map((a) => a.kind), all.map((a) => a.status)],
+    );
+    // Other tenants' assets, so the planner sees asset_latest at a realistic size.
+    await pool.query(
+      `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version, geom, ts)
+       SELECT gen_random_uuid(), 'posq-${run}-noise' || (g % 10), 'other', 'vehicle', 'available', 1,
+         ST_SetSRID(ST_MakePoint(-60 + (g % 100) * 0.1, -20 + (g / 100) * 0.01), 4326), '2025-03-01T12:00:00Z'
+       FROM generate_series(1, 20000) g`,
     );
     const writer = new PositionsWriter(pool, RESOLUTIONS);
     // In time order, 2000 at a time, both tenants interleaved: as the projection receives them.
@@ -155,7 +164,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
        FROM generate_series(1, 300000) g`,
     );
     await pool.query('ANALYZE read.positions');
-    await pool.query('ANALYZE read.asset_latest');
+    await pool.query('VACUUM ANALYZE read.asset_latest');
     await pool.query('ANALYZE read.position_cells');
     queriesPool = createTestPool();
     positions = new PositionQueries(queriesPool, limits, RESOLUTIONS);
@@ -202,6 +211,14 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
       { name: 'inside a bbox', at: START + 120 * STEP_MS, maxAge: 600, bbox: [8.2, 47.05, 8.7, 47.3] },
       // Even assets pause 23:30–23:45: at 23:44 with 5 minutes, only odd ones have a fix.
       { name: 'a short staleness leaves out the paused assets', at: Date.UTC(2025, 2, 1, 23, 44), maxAge: 300 },
+      // Wider than an hour: asset by asset rather than from the window's fixes.
+      { name: 'a two-hour staleness', at: Date.UTC(2025, 2, 2, 2, 30), maxAge: 7200 },
+      {
+        name: 'a day of staleness inside a bbox',
+        at: Date.UTC(2025, 2, 2, 3, 30),
+        maxAge: 86_400,
+        bbox: [8.2, 47.05, 8.7, 47.3],
+      },
     ];
 
     it.each(cases)('answers the last fix at or before T of each asset: $name', async (c) => {
@@ -238,6 +255,10 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
       await expectIndexPlans(
         () => positions.at(tenantA, new Date(START + 60 * STEP_MS).toISOString(), 600, [8.2, 47.05, 8.7, 47.3], 100),
         /^positions_/,
+      );
+      await expectIndexPlans(
+        () => positions.at(tenantA, new Date(START + 60 * STEP_MS).toISOString(), 86_400, undefined, 100),
+        /^asset_latest/,
       );
     });
   });
@@ -414,10 +435,18 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
 
     it('counts the fixes themselves at a resolution finer than the stored ones, over the exact window', async () => {
       const w = { from: '2025-03-01T22:30:00Z', to: '2025-03-01T22:50:00Z' };
-      const heatmap = await positions.heatmap(tenantA, [8.2, 47.0, 8.6, 47.2], w, 9);
+      const small: Bbox = [8.2, 47.0, 8.6, 47.2];
+      const heatmap = await positions.heatmap(tenantA, small, w, 9);
       expect(heatmap.source).toBe('fixes');
       const expected = expectedCells(9, Date.parse(w.from), Date.parse(w.to));
-      for (const [cell, count] of countsOf(heatmap)) expect(count).toBe(expected.get(cell));
+      // Every cell whose centre is in the bbox, counted whole (also its fixes just outside the bbox).
+      const centred = new Map(
+        [...expected].filter(([cell]) => {
+          const [lat, lon] = cellToLatLng(cell);
+          return inBbox(lon, lat, small);
+        }),
+      );
+      expect(countsOf(heatmap)).toEqual(centred);
       expect(heatmap.items.length).toBeGreaterThan(50);
     });
 
@@ -443,6 +472,41 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
       );
       expect(empty.items).toEqual([]);
       expect((await positions.heatmap(tenantB, [-10, -10, -5, -5], window, 7)).items).toEqual([]);
+    });
+
+    it('merging closed hours leaves one row per cell and hour, and every count as it was', async () => {
+      const rowsOf = async (): Promise<number> =>
+        (
+          await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM read.position_cells WHERE tenant_id = $1`, [
+            tenantA,
+          ])
+        ).rows[0].n;
+      const before = countsOf(await positions.heatmap(tenantA, bbox, window, 7));
+      const coarse = countsOf(await positions.heatmap(tenantA, bbox, window, 5));
+      const rowsBefore = await rowsOf();
+      // Hours of 2025-03-01 22:00 to 2025-03-02 03:00; the compactor starts 6 hours before "now".
+      let merged = 0;
+      for (;;) {
+        const done = await compactCells(pool, {
+          now: Date.UTC(2025, 2, 2, 6),
+          closedAfterMs: 3_600_000,
+          maxHours: 2,
+          lookBackHours: 9,
+        });
+        merged += done.hours;
+        if (done.hours === 0) break;
+      }
+      expect(merged).toBeGreaterThan(4);
+      const rowsAfter = await rowsOf();
+      expect(rowsAfter).toBeLessThan(rowsBefore);
+      const { rows: dupes } = await pool.query(
+        `SELECT 1 FROM read.position_cells WHERE tenant_id = $1
+         GROUP BY resolution, hour, cell HAVING count(*) > 1 LIMIT 1`,
+        [tenantA],
+      );
+      expect(dupes).toEqual([]);
+      expect(countsOf(await positions.heatmap(tenantA, bbox, window, 7))).toEqual(before);
+      expect(countsOf(await positions.heatmap(tenantA, bbox, window, 5))).toEqual(coarse);
     });
 
     it('plans read position_cells by coarse cell and hour, and fixes by envelope', async () => {

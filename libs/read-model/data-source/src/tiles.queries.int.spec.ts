@@ -48,6 +48,12 @@ function tileOf(z: number, lon: number, lat: number): { z: number; x: number; y:
 const inBounds = ([w, s, e, n]: LonLatBounds, lon: number, lat: number): boolean =>
   lon >= w && lon <= e && lat >= s && lat <= n;
 
+/** The order a capped tile keeps its features in: newest first, ties by id. */
+const newestFirst =
+  <T extends { ts: number }>(id: (t: T) => string) =>
+  (a: T, b: T): number =>
+    b.ts - a.ts || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+
 interface AssetSeed {
   id: string;
   tenantId: string;
@@ -144,7 +150,7 @@ describe('TileQueries (real PostGIS)', () => {
     };
     addAssets(tenants.a, 3000);
     addAssets(tenants.b, 2000);
-    // 10 fixes per asset per day, over three days.
+    // 4 fixes per asset per day, over three days.
     for (const a of assets) {
       for (let d = 0; d < SPAN_DAYS; d++) {
         for (let k = 0; k < 4; k++) {
@@ -308,6 +314,17 @@ describe('TileQueries (real PostGIS)', () => {
       expect(layers['assets'].features).toHaveLength(expected.length);
     });
 
+    it('past the cap: the assets heard from most recently, newest first', async () => {
+      const limits = { maxFeatures: 100, maxBytes: roomy.maxBytes };
+      const tile = await queries.tile('assets', tenants.a, { z: 0, x: 0, y: 0 }, limits);
+      const expected = assets
+        .filter((a) => a.tenantId === tenants.a && a.name !== null)
+        .sort(newestFirst((a) => a.id))
+        .slice(0, 100);
+      expect(tile.truncatedAt).toBe(100);
+      expect(readMvt(tile.bytes)['assets'].features.map((f) => f.properties['id'])).toEqual(expected.map((a) => a.id));
+    });
+
     it('an empty tile (nothing there) is empty bytes', async () => {
       const tile = await queries.tile('assets', tenants.a, tileOf(10, -70, -20), roomy);
       expect(tile.bytes.length).toBe(0);
@@ -354,6 +371,24 @@ describe('TileQueries (real PostGIS)', () => {
       expect(layers['meta'].features[0].geometry).toEqual([[[2048, 2048]]]);
     });
 
+    it('the cap keeps the newest fixes (ts descending, then asset_id): the same tile every time', async () => {
+      const t0 = { z: 0, x: 0, y: 0 };
+      const limits = { maxFeatures: 5000, maxBytes: roomy.maxBytes };
+      const key = (assetId: unknown, ts: unknown): string => `${String(assetId)}@${String(ts)}`;
+      const expected = fixes
+        .filter((f) => f.tenantId === tenants.a && f.ts >= dayStart(1) && f.ts < dayStart(2))
+        .sort(newestFirst((f) => f.assetId))
+        .slice(0, 5000)
+        .map((f) => key(f.assetId, f.ts));
+      const tile = await queries.tile('positions', tenants.a, t0, limits, window);
+      const kept = readMvt(tile.bytes)['positions'].features.map((f) =>
+        key(f.properties['asset_id'], f.properties['ts']),
+      );
+      expect(kept).toEqual(expected);
+      const again = await queries.tile('positions', tenants.a, t0, limits, window);
+      expect(again.bytes.equals(tile.bytes)).toBe(true);
+    });
+
     it('zoom 0 under the cap is whole and has no meta layer', async () => {
       const t0 = { z: 0, x: 0, y: 0 };
       const expected = fixes.filter(
@@ -375,6 +410,12 @@ describe('TileQueries (real PostGIS)', () => {
       const layers = readMvt(tile.bytes);
       expect(layers['positions'].features).toHaveLength(tile.truncatedAt ?? -1);
       expect(layers['meta'].features[0].properties['limit']).toBe(BigInt(tile.truncatedAt ?? -1));
+      const newest = fixes
+        .filter((f) => f.tenantId === tenants.a && f.ts >= dayStart(1) && f.ts < dayStart(2))
+        .sort(newestFirst((f) => f.assetId))
+        .slice(0, tile.truncatedAt ?? 0)
+        .map((f) => BigInt(f.ts));
+      expect(layers['positions'].features.map((f) => f.properties['ts'])).toEqual(newest);
 
       const refused = queries.tile('positions', tenants.a, t0, { maxFeatures: 20_000, maxBytes: 8 }, window);
       await expect(refused).rejects.toBeInstanceOf(CodedError);
@@ -399,6 +440,20 @@ describe('TileQueries (real PostGIS)', () => {
         kind: expected[0].kind,
         version: BigInt(expected[0].version),
       });
+    });
+
+    it('past the cap: the live zones of the tile with the lowest ids, in id order', async () => {
+      const [w, s, e, n] = tileBounds(tile9.z, tile9.x, tile9.y);
+      const expected = zones
+        .filter((z) => z.tenantId === tenants.a && !z.archived)
+        .filter((z) => z.lon <= e && z.lon + z.size >= w && z.lat <= n && z.lat + z.size >= s)
+        .map((z) => z.id)
+        .sort();
+      expect(expected.length).toBeGreaterThan(6);
+      const limits = { maxFeatures: 5, maxBytes: roomy.maxBytes };
+      const tile = await queries.tile('zones', tenants.a, tile9, limits);
+      expect(tile.truncatedAt).toBe(5);
+      expect(readMvt(tile.bytes)['zones'].features.map((f) => f.properties['id'])).toEqual(expected.slice(0, 5));
     });
 
     it('zoom 0 holds the live zones large enough to cover a grid unit (smaller ones vanish)', async () => {

@@ -1,5 +1,5 @@
 import { latLngToCell } from 'h3-js';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** The resolution of `position_cells.coarse`: what a bbox is turned into before the index is asked. */
 export const COARSE_RESOLUTION = 3;
@@ -73,7 +73,7 @@ export interface CellFix {
 /**
  * Fix counts per tenant, resolution, cell and hour of a set of stored fixes: the cell of each fix at
  * each resolution (`latLngToCell`: H3 cells do not nest exactly, so a parent is not the cell of the
- * point at the coarser resolution); `coarse` is the resolution-3 parent of the finest. Pure.
+ * point at the coarser resolution); `coarse` is the cell's resolution-3 parent. Pure.
  */
 export function countCells(fixes: readonly CellFix[], resolutions: readonly number[]): CellCount[] {
   if (resolutions.length === 0 || fixes.length === 0) return [];
@@ -81,10 +81,11 @@ export function countCells(fixes: readonly CellFix[], resolutions: readonly numb
   const counts = new Map<string, { count: CellCount; fixes: number }>();
   for (const fix of fixes) {
     const hour = Math.floor(Date.parse(fix.ts) / HOUR_MS) * HOUR_MS;
-    let coarse: string | undefined;
     for (const resolution of sorted) {
       const cell = halvesOf(latLngToCell(fix.lat, fix.lon, resolution));
-      coarse ??= decimalOf(parentOf(cell, COARSE_RESOLUTION));
+      // Each (resolution, cell) always has the same coarse key: its own resolution-3 parent (or
+      // itself, below resolution 3, where queries do not use the key).
+      const coarse = decimalOf(resolution < COARSE_RESOLUTION ? cell : parentOf(cell, COARSE_RESOLUTION));
       const id = decimalOf(cell);
       const key = `${fix.tenantId}|${resolution}|${hour}|${id}`;
       const seen = counts.get(key);
@@ -111,4 +112,78 @@ export async function insertCellCounts(client: Pick<PoolClient, 'query'>, counts
       counts.map((c) => c.fixes),
     ],
   );
+}
+
+const COMPACTION_LOCK = `hashtext('meridian.position_cells.compaction')`;
+
+/**
+ * Merges the rows each batch appended to `position_cells` into one row per (tenant, resolution,
+ * cell) for every closed hour not merged yet, oldest first, at most `maxHours` per call: one
+ * transaction per hour (delete the hour's rows, insert their sums), so a reader sees the hour
+ * before or after, never half. Hours are closed `closedAfterMs` after they end; a late fix that
+ * lands in a merged hour appends a row the sums still count. Replicas take turns (advisory lock).
+ * Looks `lookBackHours` back for hours not merged yet. Returns the hours merged.
+ */
+export async function compactCells(
+  pool: Pool,
+  options: {
+    readonly now: number;
+    readonly closedAfterMs: number;
+    readonly maxHours: number;
+    readonly lookBackHours: number;
+  },
+): Promise<{ hours: number; rowsBefore: number; rowsAfter: number }> {
+  const client = await pool.connect();
+  let hours = 0;
+  let rowsBefore = 0;
+  let rowsAfter = 0;
+  try {
+    const { rows: locked } = await client.query<{ ok: boolean }>(
+      `SELECT pg_try_advisory_lock(${COMPACTION_LOCK}) AS ok`,
+    );
+    if (!locked[0].ok) return { hours, rowsBefore, rowsAfter };
+    try {
+      const closedBefore = Math.floor((options.now - options.closedAfterMs) / HOUR_MS) * HOUR_MS - HOUR_MS;
+      const first = Math.floor(options.now / HOUR_MS) * HOUR_MS - options.lookBackHours * HOUR_MS;
+      const { rows: open } = await client.query<{ hour: Date }>(
+        `SELECT h AS hour FROM generate_series($1::timestamptz, $2::timestamptz, interval '1 hour') h
+         WHERE NOT EXISTS (SELECT 1 FROM read.position_cells_compacted c WHERE c.hour = h)
+         ORDER BY h LIMIT $3`,
+        [new Date(first).toISOString(), new Date(closedBefore).toISOString(), options.maxHours],
+      );
+      for (const { hour: start } of open) {
+        const hour = start.getTime();
+        hours++;
+        const at = new Date(hour).toISOString();
+        await client.query('BEGIN');
+        try {
+          const { rows } = await client.query<{ before: number; after: number }>(
+            `WITH moved AS (DELETE FROM read.position_cells WHERE hour = $1 RETURNING *),
+             merged AS (
+               INSERT INTO read.position_cells (tenant_id, resolution, coarse, hour, cell, fixes)
+               SELECT tenant_id, resolution, coarse, hour, cell, sum(fixes)::int FROM moved
+               GROUP BY tenant_id, resolution, coarse, hour, cell
+               RETURNING 1
+             )
+             SELECT (SELECT count(*) FROM moved)::int AS before, (SELECT count(*) FROM merged)::int AS after`,
+            [at],
+          );
+          await client.query(`INSERT INTO read.position_cells_compacted (hour) VALUES ($1) ON CONFLICT DO NOTHING`, [
+            at,
+          ]);
+          await client.query('COMMIT');
+          rowsBefore += rows[0].before;
+          rowsAfter += rows[0].after;
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      }
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${COMPACTION_LOCK})`);
+    }
+  } finally {
+    client.release();
+  }
+  return { hours, rowsBefore, rowsAfter };
 }

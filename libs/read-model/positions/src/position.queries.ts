@@ -1,15 +1,19 @@
 import {
   cellToBoundary,
   cellToLatLng,
+  getHexagonEdgeLengthAvg,
   gridDisk,
   latLngToCell,
   POLYGON_TO_CELLS_FLAGS,
   polygonToCellsExperimental,
+  UNITS,
 } from 'h3-js';
 import type { Pool } from 'pg';
 import type { AssetFeature, AssetPage, HeatCell, Heatmap, TrackFeature } from '@meridian/contracts/assets';
 import { CodedError, type Bbox } from '@meridian/contracts/core';
 import { cellHex, COARSE_RESOLUTION, parentHex } from './cells';
+import { isoMicros, utcInstant } from './instants';
+import { epochMicros } from './positions.writes';
 
 /** Errors these queries refuse with (declared with their HTTP status in `@meridian/contracts/assets`). */
 export interface PositionQueryLimits {
@@ -31,6 +35,10 @@ const HOUR_MS = 3_600_000;
 /** More resolution-3 cells than this in a bbox: ask the index by tenant and hour only (a continent-sized bbox). */
 const MAX_COARSE_CELLS = 2_000;
 const MIN_UUID = '00000000-0000-0000-0000-000000000000';
+/** Widest `at` window read from the fixes in it; wider ones go asset by asset (see `at`). */
+const FEW_FIXES_WINDOW_S = 3_600;
+/** Average area of a resolution-3 cell (km²): a bbox much larger than this many of them is not worth listing. */
+const COARSE_CELL_KM2 = 12_393;
 
 interface AtRow {
   asset_id: string;
@@ -40,7 +48,8 @@ interface AtRow {
   version: number;
   lon: number;
   lat: number;
-  ts: Date;
+  /** `to_json(ts)`: RFC 3339 with the offset and up to microseconds. */
+  ts: string;
   speed: number | null;
   heading: number | null;
 }
@@ -49,7 +58,7 @@ interface TrackRow {
   seg: number;
   lon: number;
   lat: number;
-  /** Milliseconds after `from`. */
+  /** Microseconds after `from`. */
   m: number;
   /** Fixes in the window (before simplification). */
   n: number;
@@ -68,10 +77,15 @@ export class PositionQueries {
   ) {}
 
   /**
-   * Where each asset was at `at`: its last fix in `(at − maxAge, at]`, inside `bbox` if given. An
-   * asset whose last fix lies in the bbox has a fix in the window and the bbox (that fix), so the
-   * candidates come from the window (BRIN on ts, or GiST on geom with a bbox; partitions pruned) and
-   * each candidate's last fix is one probe of (asset_id, ts). Keyset-paged by asset id.
+   * Where each asset was at `at`: its last fix in `(at − maxAge, at]`, inside `bbox` if given, one
+   * page in asset id order. Two plans, by the width of the window:
+   *
+   * - up to `FEW_FIXES_WINDOW_S`: an asset whose last fix lies in the bbox has a fix in the window
+   *   and the bbox (that fix), so the candidates are the assets with a fix in the window (BRIN on
+   *   ts, or GiST on geom with a bbox; only the window's partitions) — few rows for a short window;
+   * - wider: the tenant's assets in id order (asset_latest's tenant index), stopping at the page.
+   *
+   * Either way each candidate's last fix is one backwards probe of (asset_id, ts).
    */
   async at(
     tenantId: string,
@@ -82,14 +96,18 @@ export class PositionQueries {
     after?: string,
   ): Promise<AssetPage> {
     const envelope = bbox ? 'ST_MakeEnvelope($6, $7, $8, $9, 4326)' : null;
+    const candidates =
+      maxAgeSeconds <= FEW_FIXES_WINDOW_S
+        ? `SELECT DISTINCT asset_id FROM read.positions
+           WHERE tenant_id = $1 AND ts <= $2::timestamptz AND ts > $2::timestamptz - make_interval(secs => $3)
+             AND asset_id > $4::uuid ${envelope ? `AND geom && ${envelope}` : ''}`
+        : `SELECT asset_id FROM read.asset_latest
+           WHERE tenant_id = $1 AND asset_id > $4::uuid AND name IS NOT NULL
+             AND ts > $2::timestamptz - make_interval(secs => $3)`;
     const { rows } = await this.pool.query<AtRow>(
-      `WITH candidates AS (
-         SELECT DISTINCT asset_id FROM read.positions
-         WHERE tenant_id = $1 AND ts <= $2::timestamptz AND ts > $2::timestamptz - make_interval(secs => $3)
-           AND asset_id > $4::uuid ${envelope ? `AND geom && ${envelope}` : ''}
-       )
+      `WITH candidates AS (${candidates})
        SELECT a.asset_id, a.name, a.kind, a.status, a.version, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
-              f.ts, f.speed, f.heading
+              to_json(f.ts) #>> '{}' AS ts, f.speed, f.heading
        FROM candidates c
        CROSS JOIN LATERAL (
          SELECT p.ts, p.geom, p.speed, p.heading FROM read.positions p
@@ -113,7 +131,7 @@ export class PositionQueries {
           name: r.name,
           kind: r.kind,
           status: r.status,
-          lastSeen: r.ts.toISOString(),
+          lastSeen: utcInstant(r.ts),
           speed: r.speed,
           heading: r.heading,
           version: r.version,
@@ -127,7 +145,7 @@ export class PositionQueries {
    * The track of an asset in `[from, to)`. Fixes come by (asset_id, ts) across the partitions the
    * window touches; a new line starts after a gap longer than `gapSeconds`; each line is simplified
    * (Douglas–Peucker, `ST_Simplify`) in the UTM zone of the first fix, so `simplifyMeters` is metres,
-   * and keeps each kept vertex's time (as its M value, milliseconds after `from`). A lone fix between
+   * and keeps each kept vertex's time (as its M value, microseconds after `from`). A lone fix between
    * two gaps is a line of two equal vertices (GeoJSON lines need two). `null` geometry: no fixes.
    */
   async track(
@@ -155,7 +173,7 @@ export class PositionQueries {
        lines AS (
          SELECT seg, ST_MakeLine(
                   ST_SetSRID(
-                    ST_MakePointM(ST_X(geom), ST_Y(geom), extract(epoch FROM ts - $3::timestamptz) * 1000), 4326
+                    ST_MakePointM(ST_X(geom), ST_Y(geom), extract(epoch FROM ts - $3::timestamptz) * 1000000), 4326
                   )
                   ORDER BY ts
                 ) AS line
@@ -197,7 +215,7 @@ export class PositionQueries {
     window: { readonly from: string; readonly to: string },
     resolution: number,
   ): Promise<Heatmap> {
-    const stored = [...this.cellResolutions].sort((a, b) => a - b).find((r) => r >= resolution);
+    const stored = this.storedAtOrFiner(resolution);
     const counts =
       stored === undefined
         ? await this.countFixes(tenantId, bbox, window, resolution)
@@ -220,6 +238,33 @@ export class PositionQueries {
     };
   }
 
+  /**
+   * Fix counts per cell (centre in `bbox`) from the hourly counts kept at ingest, with each cell's
+   * centre — for aggregated map layers; null when `resolution` is finer than every stored one.
+   * The window is widened to whole hours (`from`, `to` say which).
+   */
+  async cellCounts(
+    tenantId: string,
+    bbox: Bbox,
+    window: { readonly from: string; readonly to: string },
+    resolution: number,
+  ): Promise<{ cells: { cell: string; lon: number; lat: number; count: number }[]; from: string; to: string } | null> {
+    const stored = this.storedAtOrFiner(resolution);
+    if (stored === undefined) return null;
+    const counts = await this.sumCells(tenantId, bbox, window, resolution, stored);
+    const cells: { cell: string; lon: number; lat: number; count: number }[] = [];
+    for (const [cell, count] of counts.cells) {
+      const [lat, lon] = cellToLatLng(cell);
+      if (inside(lon, lat, bbox)) cells.push({ cell, lon, lat, count });
+    }
+    return { cells, from: counts.from, to: counts.to };
+  }
+
+  /** The coarsest stored resolution at or finer than `resolution` (its counts roll up exactly to parents). */
+  private storedAtOrFiner(resolution: number): number | undefined {
+    return [...this.cellResolutions].sort((a, b) => a - b).find((r) => r >= resolution);
+  }
+
   private async sumCells(
     tenantId: string,
     bbox: Bbox,
@@ -229,7 +274,7 @@ export class PositionQueries {
   ): Promise<{ cells: Map<string, number>; from: string; to: string }> {
     const from = Math.floor(Date.parse(window.from) / HOUR_MS) * HOUR_MS;
     const to = Math.ceil(Date.parse(window.to) / HOUR_MS) * HOUR_MS;
-    const coarse = coarseCells(bbox);
+    const coarse = coarseCells(bbox, resolution);
     const { rows } = await this.pool.query<{ cell: string; fixes: number }>(
       `SELECT cell::text AS cell, sum(fixes)::int AS fixes FROM read.position_cells
        WHERE tenant_id = $1 AND resolution = $2 AND hour >= $3 AND hour < $4
@@ -251,12 +296,14 @@ export class PositionQueries {
     window: { readonly from: string; readonly to: string },
     resolution: number,
   ): Promise<{ cells: Map<string, number>; from: string; to: string }> {
+    // A cell whose centre is in the bbox may reach beyond it: read its fixes there too, so it is
+    // counted whole, as the hourly counts count it.
     const { rows } = await this.pool.query<{ lon: number; lat: number }>(
       `SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM read.positions
        WHERE tenant_id = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz
          AND geom && ST_MakeEnvelope($4, $5, $6, $7, 4326)
        LIMIT $8`,
-      [tenantId, window.from, window.to, ...bbox, this.limits.maxHeatmapFixes + 1],
+      [tenantId, window.from, window.to, ...widened(bbox, resolution), this.limits.maxHeatmapFixes + 1],
     );
     if (rows.length > this.limits.maxHeatmapFixes) {
       throw new CodedError(
@@ -276,10 +323,15 @@ export class PositionQueries {
 }
 
 /** The resolution-3 cells a bbox overlaps (decimal), or null when there are too many to be worth it. */
-function coarseCells(bbox: Bbox): string[] | null {
+function coarseCells(bbox: Bbox, resolution: number): string[] | null {
   const [minLon, minLat, maxLon, maxLat] = bbox;
-  // A bbox wider than a hemisphere is not a polygon H3 reads the way the caller means it.
-  if (maxLon - minLon >= 180) return null;
+  // A bbox wider than a hemisphere is not a polygon H3 reads the way the caller means it; cells
+  // coarser than the coarse ones reach beyond their resolution-3 neighbours.
+  if (maxLon - minLon >= 180 || resolution < COARSE_RESOLUTION) return null;
+  // Estimated before listing: listing a continent's cells costs tens of milliseconds.
+  const midLat = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
+  const km2 = (maxLon - minLon) * 111.32 * midLat * (maxLat - minLat) * 110.57;
+  if (km2 / COARSE_CELL_KM2 > MAX_COARSE_CELLS / 2) return null;
   const ring = [
     [minLon, minLat],
     [maxLon, minLat],
@@ -300,9 +352,26 @@ function coarseCells(bbox: Bbox): string[] | null {
   return [...near].map((hex) => BigInt(`0x${hex}`).toString());
 }
 
-function centreIn(hex: string, [minLon, minLat, maxLon, maxLat]: Bbox): boolean {
+/** A bbox grown by about one cell of `resolution` on every side (clamped to the globe). */
+function widened([minLon, minLat, maxLon, maxLat]: Bbox, resolution: number): Bbox {
+  const km = 1.2 * getHexagonEdgeLengthAvg(resolution, UNITS.km);
+  const dLat = km / 110.57;
+  const cos = Math.max(0.01, Math.cos((Math.max(Math.abs(minLat), Math.abs(maxLat)) * Math.PI) / 180));
+  const dLon = km / (111.32 * cos);
+  return [
+    Math.max(-180, minLon - dLon),
+    Math.max(-90, minLat - dLat),
+    Math.min(180, maxLon + dLon),
+    Math.min(90, maxLat + dLat),
+  ];
+}
+
+const inside = (lon: number, lat: number, [minLon, minLat, maxLon, maxLat]: Bbox): boolean =>
+  lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
+
+function centreIn(hex: string, bbox: Bbox): boolean {
   const [lat, lon] = cellToLatLng(hex);
-  return lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
+  return inside(lon, lat, bbox);
 }
 
 const heatCell = (hex: string, count: number): HeatCell => ({
@@ -320,7 +389,7 @@ export function trackFeature(
   simplifyMeters: number,
   gapSeconds: number,
 ): TrackFeature {
-  const fromMs = Date.parse(window.from);
+  const fromMicros = epochMicros(window.from);
   const lines: { coordinates: [number, number][]; times: string[] }[] = [];
   let current: { coordinates: [number, number][]; times: string[] } | undefined;
   let seg = -1;
@@ -331,7 +400,7 @@ export function trackFeature(
       seg = r.seg;
     }
     current.coordinates.push([r.lon, r.lat]);
-    current.times.push(new Date(fromMs + Math.round(r.m)).toISOString());
+    current.times.push(isoMicros(fromMicros + Math.round(r.m)));
   }
   for (const line of lines) {
     if (line.coordinates.length === 1) {

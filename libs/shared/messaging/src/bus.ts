@@ -263,6 +263,7 @@ export class MessageBus {
         configEntries: [
           { name: 'cleanup.policy', value: d.cleanupPolicy },
           { name: 'retention.ms', value: String(d.retentionMs) },
+          ...(d.maxMessageBytes ? [{ name: 'max.message.bytes', value: String(d.maxMessageBytes) }] : []),
         ],
       })),
     });

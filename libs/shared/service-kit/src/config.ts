@@ -39,7 +39,14 @@ export const baseConfigSchema = z.object({
     .string()
     .default('5,7')
     .transform((s) => (s.trim() === '' ? [] : s.split(',').map((r) => Number(r.trim()))))
-    .pipe(z.array(z.number().int().min(0).max(15)).max(4)),
+    .pipe(
+      z
+        .array(z.number().int().min(0).max(15))
+        .max(4)
+        .refine((rs) => new Set(rs).size === rs.length, 'each resolution once')
+        // Each count row carries its resolution-3 parent, the bbox index's key.
+        .refine((rs) => rs.length === 0 || Math.max(...rs) >= 3, 'the finest resolution must be 3 or more'),
+    ),
   HOST: z.string().default('127.0.0.1'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });

@@ -5,3 +5,4 @@ export * from './fault-proxy';
 export * from './explain';
 export * from './failure-log';
 export * from './mvt';
+export * from './sse';

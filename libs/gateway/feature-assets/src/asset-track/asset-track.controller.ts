@@ -9,20 +9,21 @@ import {
 } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
 import { ServiceBus } from '@meridian/gateway/data-access';
-import { GEOJSON_TYPE, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { GEOJSON_TYPE, numericParam, parseOr400, Tenant } from '@meridian/gateway/util-http';
 import { historyWindow, historyWindowParams } from '../position-window';
 
 export const TrackParams = z.strictObject({
   ...historyWindowParams,
   /** Douglas–Peucker tolerance in metres; 0 keeps every fix. */
-  simplify: z.coerce.number().min(0).max(100_000).default(0),
+  simplify: numericParam(z.number().min(0).max(100_000)).default(0),
   /** Seconds between fixes past which the track is split into separate lines. */
-  gap: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(86_400 * 7)
-    .default(TRACK_GAP_DEFAULT_SECONDS),
+  gap: numericParam(
+    z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400 * 7),
+  ).default(TRACK_GAP_DEFAULT_SECONDS),
 });
 
 @Controller('v1/assets')

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type HeatCell, Heatmap, HEATMAP_WINDOW_MAX_DAYS, HeatmapV1 } from '@meridian/contracts/assets';
 import { ServiceBus } from '@meridian/gateway/data-access';
-import { GEOJSON_TYPE, parseBbox, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { GEOJSON_TYPE, numericParam, parseBbox, parseOr400, Tenant } from '@meridian/gateway/util-http';
 import { historyWindow, historyWindowParams, missing } from '../position-window';
 
 export const HEATMAP_RESOLUTION_DEFAULT = 7;
@@ -11,7 +11,7 @@ export const HEATMAP_RESOLUTION_DEFAULT = 7;
 export const HeatmapParams = z.strictObject({
   bbox: z.string().optional(),
   ...historyWindowParams,
-  resolution: z.coerce.number().int().min(0).max(15).default(HEATMAP_RESOLUTION_DEFAULT),
+  resolution: numericParam(z.number().int().min(0).max(15)).default(HEATMAP_RESOLUTION_DEFAULT),
 });
 
 export interface HeatmapCollection {

@@ -16,6 +16,7 @@ import {
   type FeatureCollectionPage,
   GEOJSON_TYPE,
   invalid,
+  numericParam,
   pageParams,
   parseBbox,
   parseOr400,
@@ -28,7 +29,7 @@ export const ListAssetsParams = z.strictObject({
   /** Where each asset was at this instant (RFC 3339 with an offset). */
   at: z.iso.datetime({ offset: true }).optional(),
   /** With `at`: how old (seconds) the last fix before `at` may be. */
-  maxAge: z.coerce.number().int().min(1).max(MAX_AGE_MAX_SECONDS).optional(),
+  maxAge: numericParam(z.number().int().min(1).max(MAX_AGE_MAX_SECONDS)).optional(),
   ...pageParams,
 });
 

@@ -12,12 +12,12 @@ import {
 } from '@meridian/contracts/assets';
 import { Latitude, Longitude } from '@meridian/contracts/core';
 import { ServiceBus } from '@meridian/gateway/data-access';
-import { GEOJSON_TYPE, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { GEOJSON_TYPE, numericParam, parseOr400, Tenant } from '@meridian/gateway/util-http';
 
 export const NearestParams = z.strictObject({
-  lon: z.coerce.number().pipe(Longitude),
-  lat: z.coerce.number().pipe(Latitude),
-  k: z.coerce.number().int().min(1).max(NEAREST_MAX_K).default(NEAREST_DEFAULT_K),
+  lon: numericParam(Longitude),
+  lat: numericParam(Latitude),
+  k: numericParam(z.number().int().min(1).max(NEAREST_MAX_K)).default(NEAREST_DEFAULT_K),
   kind: AssetKind.optional(),
   status: AssetStatus.optional(),
 });

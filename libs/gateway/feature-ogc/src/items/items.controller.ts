@@ -34,10 +34,23 @@ export function defaultDatetime(collection: OgcCollectionId, now: number): OgcDa
 export interface FeatureCollectionBody {
   readonly type: 'FeatureCollection';
   readonly timeStamp: string;
-  readonly numberMatched: number;
+  /** Left out when more features match than geo-query counts (OGC API – Features Part 1 allows it). */
+  readonly numberMatched?: number;
   readonly numberReturned: number;
   readonly features: OgcFeature[];
   readonly links: OgcLink[];
+}
+
+/** The items body: `numberMatched` only when geo-query counted every match (null: more than its cap). */
+export function featureCollection(page: OgcItemsPage, links: OgcLink[], now: Date): FeatureCollectionBody {
+  return {
+    type: 'FeatureCollection',
+    timeStamp: now.toISOString(),
+    ...(page.numberMatched === null ? {} : { numberMatched: page.numberMatched }),
+    numberReturned: page.items.length,
+    features: page.items,
+    links,
+  };
 }
 
 const ITEMS_PARAMS = ['bbox', 'bbox-crs', 'datetime', 'limit', 'cursor'];
@@ -117,14 +130,7 @@ export class ItemsController {
     if (page.before) links.push(pageLink('prev', page.before));
     links.push({ rel: 'collection', type: JSON_TYPE, title, href: this.hrefs.href(`/collections/${collection}`) });
 
-    const body: FeatureCollectionBody = {
-      type: 'FeatureCollection',
-      timeStamp: new Date().toISOString(),
-      numberMatched: page.numberMatched,
-      numberReturned: page.items.length,
-      features: page.items,
-      links,
-    };
+    const body = featureCollection(page, links, new Date());
     return send(reply, format, GEOJSON_TYPE, `${title}: features`, body);
   }
 }

@@ -20,6 +20,3 @@ export function compareEntryIds(a: string, b: string): number {
   if (x[1] !== y[1]) return x[1] < y[1] ? -1 : 1;
   return 0;
 }
-
-/** The time part of an id (ms since the epoch). */
-export const entryIdTime = (value: string): number => Number(parseEntryId(value)?.[0] ?? 0n);

@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Redis from 'ioredis';
 import { ProblemException } from '@meridian/gateway/util-http';
-import { FaultProxy } from '@meridian/shared/testing';
+import { FaultProxy, readSse, SseParser } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
 import type { TenantEvent } from '../stream-event';
 import { StreamLog } from '../stream-log';
 import { LiveStreams } from './live-streams';
-import { SseParser } from './sse';
 import type { SseClient } from './sse-client';
-import { readSse } from './sse-reader';
 import { parseLastEventId, parseStreamQuery } from './stream-filter';
-import { StreamHub } from './stream-hub';
+import { type HubOptions, StreamHub } from './stream-hub';
 
 const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const RETENTION_MS = 60_000;
@@ -30,12 +27,21 @@ interface Gateway {
 const opened: Gateway[] = [];
 const connections: Redis[] = [];
 
+interface GatewayOptions {
+  readonly bufferBytes?: number;
+  readonly redis?: Redis;
+  /** Replaces the instance's StreamLog (e.g. to hold a call while a client leaves). */
+  readonly streams?: (connection: Redis) => StreamLog;
+  readonly hub?: HubOptions;
+}
+
 /** A "gateway instance": its own Redis connection, hub and HTTP server, using LiveStreams as the controller does. */
-async function gateway(bufferBytes = 1024 * 1024, redis?: Redis): Promise<Gateway> {
+async function gateway(bufferBytes = 1024 * 1024, redis?: Redis, options: GatewayOptions = {}): Promise<Gateway> {
   const connection = redis ?? new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   connections.push(connection);
-  const streams = new StreamLog(connection, { retentionMs: RETENTION_MS, maxEvents: 100_000 });
-  const hub = new StreamHub(connection, streams, silentLog);
+  const streams =
+    options.streams?.(connection) ?? new StreamLog(connection, { retentionMs: RETENTION_MS, maxEvents: 100_000 });
+  const hub = new StreamHub(connection, streams, silentLog, options.hub);
   const live = new LiveStreams(
     hub,
     streams,
@@ -50,7 +56,10 @@ async function gateway(bufferBytes = 1024 * 1024, redis?: Redis): Promise<Gatewa
         const { tenant: tenantId = '', ...query } = Object.fromEntries(url.searchParams);
         const filter = parseStreamQuery(query);
         const lastEventId = parseLastEventId(req.headers['last-event-id']);
-        const start = await live.prepare({ tenantId, filter, lastEventId });
+        // As the controller does: a client leaving while the stream is prepared aborts it.
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        const start = await live.prepare({ tenantId, filter, lastEventId }, gone.signal);
         clients.push(start(res, {}));
       } catch (err) {
         res.writeHead(err instanceof ProblemException ? err.status : 500).end(String(err));
@@ -87,6 +96,95 @@ afterAll(async () => {
   connections.forEach((c) => c.disconnect());
   writer.disconnect();
 });
+
+/** A StreamLog whose first `state` call waits until `release()`: a stream held in its preparation. */
+class HeldStreamLog extends StreamLog {
+  private releaseIt: () => void = () => undefined;
+  private readonly released = new Promise<void>((r) => (this.releaseIt = r));
+  private enteredIt: () => void = () => undefined;
+  /** Resolves once `state` was called (the request is being prepared). */
+  readonly entered = new Promise<void>((r) => (this.enteredIt = r));
+  private held = false;
+
+  override async state(tenantId: string): ReturnType<StreamLog['state']> {
+    if (!this.held) {
+      this.held = true;
+      this.enteredIt();
+      await this.released;
+    }
+    return super.state(tenantId);
+  }
+
+  release(): void {
+    this.releaseIt();
+  }
+}
+
+const heldLog = (): { streams: (c: Redis) => StreamLog; log: () => HeldStreamLog } => {
+  let made: HeldStreamLog | null = null;
+  return {
+    streams: (c) => (made = new HeldStreamLog(c, { retentionMs: RETENTION_MS, maxEvents: 100_000 })),
+    log: () => {
+      if (!made) throw new Error('no gateway made yet');
+      return made;
+    },
+  };
+};
+
+/** Waits until `probe()` holds (a state the code reaches by itself); fails after 20 s. */
+const until = async (probe: () => boolean, what: string): Promise<void> => {
+  const deadline = Date.now() + 20_000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/**
+ * A TCP proxy to Redis that can go half-open: `stall()` stops passing anything on the connections
+ * open now, in both directions, without closing them (no error, no reply); new connections pass.
+ */
+class StallingProxy {
+  private readonly server = createNetServer((client) => {
+    const upstream = connect(this.targetPort, this.targetHost);
+    const pair = { stalled: false };
+    this.pairs.push(pair);
+    client.on('data', (d: Buffer) => {
+      if (!pair.stalled) upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      if (!pair.stalled) client.write(d);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+    this.sockets.push(client, upstream);
+  });
+  private readonly pairs: { stalled: boolean }[] = [];
+  private readonly sockets: Socket[] = [];
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  stall(): void {
+    this.pairs.forEach((p) => (p.stalled = true));
+  }
+
+  async stop(): Promise<void> {
+    this.sockets.forEach((s) => s.destroy());
+    await new Promise((r) => this.server.close(r));
+  }
+}
 
 const position = (tenantId: string, n: number, lon: number, lat: number): TenantEvent => ({
   tenantId,
@@ -256,6 +354,90 @@ describe('live streams over Redis (two gateway instances)', () => {
     await client.until(() => client.ended);
     const refused = await fetch(`${g.url}/?tenant=${t}`);
     expect(refused.status).toBe(503);
+    await proxy.stop();
+  });
+
+  it('a client that leaves while its stream is prepared is detached: no client left, the reader stops', async () => {
+    const t = tenant();
+    const held = heldLog();
+    const g = await gateway(1024 * 1024, undefined, { streams: held.streams });
+    const socket = connect(Number(new URL(g.url).port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`GET /?tenant=${t} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await held.log().entered; // the reader is reading the stream's state: prepare is waiting
+    expect(g.hub.clients).toBe(1);
+    socket.destroy();
+    await until(() => g.hub.clients === 0, 'the client is detached');
+    held.log().release();
+    await until(() => g.hub.tenantsRead === 0, 'the reader stops');
+    // Nothing was started for it: a later client of the tenant gets a reader of its own.
+    const next = await readSse(`${g.url}/?tenant=${t}`);
+    await log.append([position(t, 1, 1, 1)]);
+    await next.until((e) => ofType(e, 'position').length === 1);
+    expect(g.hub.clients).toBe(1);
+    next.close();
+  });
+
+  it('shutting down: a stream being prepared and every later request get a 503 problem, not a stream', async () => {
+    const t = tenant();
+    const held = heldLog();
+    const g = await gateway(1024 * 1024, undefined, { streams: held.streams });
+    const pending = fetch(`${g.url}/?tenant=${t}`);
+    await held.log().entered;
+    g.hub.close();
+    held.log().release();
+    const res = await pending;
+    expect(res.status).toBe(503);
+    expect(g.hub.tenantsRead).toBe(0);
+    expect((await fetch(`${g.url}/?tenant=${t}`)).status).toBe(503);
+    expect(g.hub.clients).toBe(0);
+  });
+
+  it('refuses clients past the instance cap with a 503, and takes them again once one left', async () => {
+    const t = tenant();
+    const g = await gateway(1024 * 1024, undefined, { hub: { maxClients: 2 } });
+    const [one, two] = [await readSse(`${g.url}/?tenant=${t}`), await readSse(`${g.url}/?tenant=${tenant()}`)];
+    expect([one.status, two.status]).toEqual([200, 200]);
+    const refused = await fetch(`${g.url}/?tenant=${t}`);
+    expect(refused.status).toBe(503);
+    one.close();
+    await until(() => g.hub.clients === 1, 'the first client left');
+    const three = await readSse(`${g.url}/?tenant=${t}`);
+    expect(three.status).toBe(200);
+    two.close();
+    three.close();
+  });
+
+  it('a Last-Event-ID newer than anything, on a stream that does not exist, says `gap` and goes live', async () => {
+    const t = tenant(); // no stream key at all
+    const g = await gateway();
+    const future = `${Date.now() + 3_600_000}-0`;
+    const client = await readSse(`${g.url}/?tenant=${t}`, { 'last-event-id': future });
+    await log.append([position(t, 1, 1, 1)]);
+    const events = await client.until((e) => ofType(e, 'position').length === 1);
+    expect(events.map((e) => e.event)).toEqual(['gap', 'position']);
+    client.close();
+  });
+
+  it('a half-open Redis connection (no reply, no error) is replaced: the clients miss nothing', async () => {
+    const t = tenant();
+    const target = new URL(redisUrl);
+    const proxy = new StallingProxy(target.hostname, Number(target.port || 6379));
+    const port = await proxy.start();
+    const viaProxy = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+    viaProxy.on('error', () => undefined);
+    const g = await gateway(1024 * 1024, viaProxy, { hub: { blockMs: 200 } });
+    const client = await readSse(`${g.url}/?tenant=${t}`);
+    await log.append([position(t, 1, 1, 1)]);
+    await client.until((e) => ofType(e, 'position').length === 1);
+    proxy.stall(); // the reader's XREAD now never returns
+    await log.append([position(t, 2, 1, 1)]);
+    const events = await client.until((e) => ofType(e, 'position').length === 2);
+    expect(g.hub.readerReconnects).toBe(1);
+    expect(ofType(events, 'unavailable')).toHaveLength(0);
+    expect(ofType(events, 'position').map((e) => Number(dataOf(e).assetId.slice(-1)))).toEqual([1, 2]);
+    client.close();
+    viaProxy.disconnect();
     await proxy.stop();
   });
 });

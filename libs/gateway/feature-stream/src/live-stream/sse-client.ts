@@ -45,8 +45,18 @@ export class SseClient {
     this.lastId = resumeFrom;
   }
 
-  /** Takes the response: status, headers, the `retry:` hint and keep-alives. */
-  open(res: ServerResponse, headers: Record<string, string>): void {
+  /**
+   * Takes the response: status, headers, the `retry:` hint and keep-alives. False, and nothing
+   * started, when the client is gone already (its request was aborted, or it was closed while the
+   * stream was being prepared): Node does not emit `close` twice, so nothing else would clean up.
+   */
+  open(res: ServerResponse, headers: Record<string, string>): boolean {
+    if (this.closed || res.destroyed) {
+      this.close();
+      // A last resort: LiveStreams answers a client closed during its preparation with a problem.
+      if (!res.destroyed) res.writeHead(503, { 'cache-control': 'no-store' }).end();
+      return false;
+    }
     this.res = res;
     res.writeHead(200, {
       ...headers,
@@ -60,6 +70,7 @@ export class SseClient {
     this.write(sseRetry(this.limits.retryMs));
     this.keepAlive = setInterval(() => this.write(sseComment('ping')), this.limits.keepAliveMs);
     this.keepAlive.unref();
+    return true;
   }
 
   onClose(listener: () => void): void {
@@ -103,10 +114,14 @@ export class SseClient {
     this.end();
   }
 
-  /** Waits until the socket took what was written (or the client went), at most `ms`; false on timeout. */
+  /**
+   * Waits until the socket took what was written (or the client went), at most `ms`; false on
+   * timeout. 'drain' is only emitted after a write was refused (`writableNeedDrain`), so a response
+   * below its high-water mark is ready at once, however many bytes are still on their way.
+   */
   async drained(ms: number): Promise<boolean> {
     const res = this.res;
-    if (!res || this.closed || res.writableLength === 0) return true;
+    if (!res || this.closed || !res.writableNeedDrain) return true;
     return new Promise((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { SseParser, sseComment, sseFrame, sseRetry } from './sse';
+import { SseParser } from '@meridian/shared/testing';
+import { sseComment, sseFrame, sseRetry } from './sse';
 
 describe('SSE framing', () => {
   it('writes id, event and data, ending with a blank line', () => {

@@ -1,4 +1,7 @@
-/** Server-Sent Events framing (WHATWG HTML §9.2): what the gateway writes and what tests read. */
+/**
+ * Server-Sent Events framing (WHATWG HTML §9.2): what the gateway writes. Tests read it with
+ * `SseParser` and `readSse` of @meridian/shared/testing.
+ */
 
 export interface SseMessage {
   readonly id?: string;
@@ -24,45 +27,3 @@ export const sseComment = (text: string): string => `: ${text}\n\n`;
 
 /** The reconnection delay a client should use. */
 export const sseRetry = (ms: number): string => `retry: ${ms}\n\n`;
-
-/**
- * Incremental parser: feed it chunks as they arrive, get the complete events. Comments and
- * `retry:` are skipped; `lastEventId` keeps the last `id:` seen, as a browser's EventSource does.
- */
-export class SseParser {
-  private buffer = '';
-  private data: string[] = [];
-  private event: string | undefined;
-  private id: string | undefined;
-  lastEventId: string | undefined;
-
-  push(chunk: string): SseMessage[] {
-    this.buffer += chunk;
-    const out: SseMessage[] = [];
-    for (let end = this.buffer.search(/\r\n|\r|\n/); end >= 0; end = this.buffer.search(/\r\n|\r|\n/)) {
-      const line = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + (this.buffer.startsWith('\r\n', end) ? 2 : 1));
-      if (line === '') {
-        if (this.data.length > 0) {
-          out.push({
-            data: this.data.join('\n'),
-            ...(this.event ? { event: this.event } : {}),
-            ...(this.id !== undefined ? { id: this.id } : {}),
-          });
-        }
-        this.data = [];
-        this.event = undefined;
-        this.id = undefined;
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const name = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (name === 'data') this.data.push(value);
-      else if (name === 'event') this.event = value;
-      else if (name === 'id') this.id = this.lastEventId = value;
-    }
-    return out;
-  }
-}

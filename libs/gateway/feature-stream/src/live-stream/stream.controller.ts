@@ -29,7 +29,14 @@ export class StreamController {
   ): Promise<void> {
     const filter = parseStreamQuery(query);
     const lastEventId = parseLastEventId(lastEventIdHeader);
-    const start = await this.live.prepare({ tenantId, filter, ...(lastEventId ? { lastEventId } : {}) });
+    // A client that leaves while the stream is prepared is detached at once: Node emits the
+    // response's 'close' only once, and the stream's own listener comes later.
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    reply.raw.once('close', onClose);
+    const start = await this.live
+      .prepare({ tenantId, filter, ...(lastEventId ? { lastEventId } : {}) }, gone.signal)
+      .finally(() => reply.raw.off('close', onClose));
     reply.hijack();
     start(reply.raw, headersOf(reply));
   }

@@ -35,8 +35,8 @@ const fix = (assetId: string, secondsAgo: number, lon = 1, lat = 2) => ({
   lat,
   speed: 3,
 });
-const entries = async (): Promise<{ e: string; d: Record<string, unknown> }[]> =>
-  ((await redis.xrange(streamKey(tenant), '-', '+')) as [string, string[]][]).map(([, f]) => ({
+const entries = async (t = tenant): Promise<{ e: string; d: Record<string, unknown> }[]> =>
+  ((await redis.xrange(streamKey(t), '-', '+')) as [string, string[]][]).map(([, f]) => ({
     e: f[1],
     d: JSON.parse(f[3]) as Record<string, unknown>,
   }));
@@ -48,6 +48,35 @@ const until = async <T>(probe: () => Promise<T>, accept: (v: T) => boolean): Pro
     await new Promise((r) => setTimeout(r, 100));
   }
 };
+
+/** A relay of its own on topics of its own (one partition each), so a test may stop and restart it. */
+const ownRelay = (topics: { positions: string; events: string }, groupId: string, positionIntervalMs: number) =>
+  new StreamRelay(bus, new StreamLog(redis, { retentionMs: 60_000, maxEvents: 10_000 }), {
+    groupId,
+    positionsTopic: topics.positions,
+    eventsTopic: topics.events,
+    positionIntervalMs,
+    retentionMs: 60_000,
+    log: silentLog,
+  });
+/** Starts a relay and waits until it joined; a group of its own starts at offset 0 (not at "latest", resolved late). */
+const startJoined = async (r: StreamRelay, fresh?: { groupId: string; topics: readonly string[] }): Promise<void> => {
+  if (fresh) {
+    const admin = await bus.admin();
+    for (const topic of fresh.topics) {
+      await admin.setOffsets({ groupId: fresh.groupId, topic, partitions: [{ partition: 0, offset: '0' }] });
+    }
+  }
+  await r.start();
+  while (!bus.consumersJoined()) await new Promise((res) => setTimeout(res, 100));
+};
+const ownTopics = async () => {
+  const topics = { positions: uniqueTopic('stream-positions'), events: uniqueTopic('stream-events') };
+  await createTopics(bus, [topics.positions, topics.events], 1);
+  created.push(topics.positions, topics.events);
+  return topics;
+};
+const created: string[] = [];
 
 beforeAll(async () => {
   bus = createTestBus('stream-relay');
@@ -69,7 +98,7 @@ afterAll(async () => {
   await relay.stop();
   await redis.del(streamKey(tenant));
   redis.disconnect();
-  await deleteTopics(bus, [positionsTopic, eventsTopic]);
+  await deleteTopics(bus, [positionsTopic, eventsTopic, ...created]);
   await bus.close();
 });
 
@@ -113,5 +142,65 @@ describe('StreamRelay (Kafka → per-tenant Redis streams)', () => {
       ['geofence.entered', 13],
     ]);
     expect(got[2]?.d).toEqual(geofence);
+  });
+
+  it('appends the positions it holds when it stops: the last position of an asset is not lost', async () => {
+    const t = `t-${randomBytes(5).toString('hex')}`;
+    const topics = await ownTopics();
+    const groupId = `test.stream-relay.${randomUUID()}`;
+    const own = ownRelay(topics, groupId, 60_000);
+    await startJoined(own, { groupId, topics: [topics.positions, topics.events] });
+    const a = randomUUID();
+    await bus.send(topics.positions, [toWire(envelope(PositionReportedV1.type, fix(a, 2, 10), t), a)]);
+    await until(
+      () => entries(t),
+      (e) => e.length >= 1,
+    );
+    // Within the interval: held for the trailing send, its offset committed.
+    await bus.send(topics.positions, [toWire(envelope(PositionReportedV1.type, fix(a, 1, 11), t), a)]);
+    await until(
+      async () => own.held,
+      (held) => held === 1,
+    );
+    await own.stop();
+    expect((await entries(t)).map((e) => e.d['lon'])).toEqual([10, 11]);
+    await redis.del(streamKey(t));
+  });
+
+  it('a batch delivered again after its offsets were lost is not appended twice', async () => {
+    const t = `t-${randomBytes(5).toString('hex')}`;
+    const topics = await ownTopics();
+    const groupId = `test.stream-relay.${randomUUID()}`;
+    const first = ownRelay(topics, groupId, 0);
+    await startJoined(first, { groupId, topics: [topics.positions, topics.events] });
+    const assets = [randomUUID(), randomUUID(), randomUUID()];
+    await bus.send(
+      topics.positions,
+      assets.map((a, i) => toWire(envelope(PositionReportedV1.type, fix(a, 5, 20 + i), t), a)),
+    );
+    await until(
+      () => entries(t),
+      (e) => e.length >= 3,
+    );
+    await first.stop();
+    // The crash between the MULTI and the Kafka commit: the group reads the partition again.
+    const admin = await bus.admin();
+    await admin.setOffsets({ groupId, topic: topics.positions, partitions: [{ partition: 0, offset: '0' }] });
+    expect(await admin.fetchOffsets({ groupId, topics: [topics.positions] })).toMatchObject([
+      { partitions: [{ partition: 0, offset: '0' }] },
+    ]);
+    const second = ownRelay(topics, groupId, 0);
+    await startJoined(second);
+    const late = randomUUID();
+    await bus.send(topics.positions, [toWire(envelope(PositionReportedV1.type, fix(late, 0, 30), t), late)]);
+    // One partition: once the new record is in, the redelivered ones before it were handled.
+    const got = await until(
+      () => entries(t),
+      (e) => e.some((x) => x.d['lon'] === 30),
+    );
+    expect(got.map((e) => e.d['lon'])).toEqual([20, 21, 22, 30]);
+    expect(second.duplicates).toBe(3);
+    await second.stop();
+    await redis.del(streamKey(t));
   });
 });

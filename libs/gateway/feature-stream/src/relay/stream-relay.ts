@@ -1,7 +1,7 @@
 import type { Envelope } from '@meridian/contracts/core';
-import { type MessageBus, Subscription } from '@meridian/shared/messaging';
+import { type MessageBus, type Origin, Subscription } from '@meridian/shared/messaging';
 import type { Log } from '@meridian/shared/util';
-import type { StreamLog } from '../stream-log';
+import { type RelayedMark, relayedKey, type StreamLog } from '../stream-log';
 import type { TenantEvent } from '../stream-event';
 import { type PositionData, type RelayRecord, relayRecordOf } from './relay-records';
 import { type Offered, Throttle } from './throttle';
@@ -21,9 +21,12 @@ const positionEvent = (tenantId: string, data: PositionData): TenantEvent => ({ 
 /**
  * Kafka → the tenants' Redis streams. One consumer group shared by every gateway instance, so each
  * record is relayed once; offsets are committed only after the MULTI that appends its events
- * succeeded (Redis away: the batch is retried until it passes, nothing acknowledged is lost). A
- * record that breaks its contract is skipped, logged and counted; it never stalls a partition.
- * Positions are throttled per asset (`Throttle`); the trailing ones go out from a timer.
+ * succeeded (Redis away: the batch is retried until it passes, nothing acknowledged is lost). The
+ * same MULTI records each partition's highest offset appended, and records at or below it are
+ * skipped: a batch redelivered because the process died between the MULTI and the Kafka commit is
+ * not appended twice. A record that breaks its contract is skipped, logged and counted; it never
+ * stalls a partition. Positions are throttled per asset (`Throttle`); the trailing ones go out
+ * from a timer, and everything still held goes out when the relay stops.
  */
 export class StreamRelay {
   private readonly throttle: Throttle<TenantEvent>;
@@ -33,6 +36,8 @@ export class StreamRelay {
   private turn: Promise<void> = Promise.resolve();
   skipped = 0;
   relayed = 0;
+  /** Records not appended again because their partition's recorded offset was at or past them. */
+  duplicates = 0;
 
   constructor(
     private readonly bus: MessageBus,
@@ -58,14 +63,27 @@ export class StreamRelay {
     }
     await this.subscription.runBatch(
       (envelope) => this.parse(envelope),
-      (records) => this.inTurn(() => this.relay(records)),
+      (records, origins) => this.inTurn(() => this.relay(records, origins)),
     );
   }
 
+  /**
+   * Held positions belong to records whose offsets are committed, so they are appended before the
+   * relay lets go of its partitions (and once more after, for what the last batch held); Redis
+   * away then, they are lost, as in a crash (logged).
+   */
   async stop(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    await this.inTurn(() => this.flushAll());
     await this.subscription?.stop();
     await this.turn;
+    await this.inTurn(() => this.flushAll());
+  }
+
+  /** Positions held for a trailing send. */
+  get held(): number {
+    return this.throttle.held;
   }
 
   private parse(envelope: Envelope): RelayRecord | null {
@@ -78,10 +96,23 @@ export class StreamRelay {
     }
   }
 
-  private async relay(records: readonly (RelayRecord | null)[]): Promise<void> {
+  private async relay(records: readonly (RelayRecord | null)[], origins: readonly Origin[]): Promise<void> {
+    const keyOf = (o: Origin) => relayedKey(this.options.groupId, o.topic, o.partition);
+    const done = await this.streams.relayedOffsets([...new Set(origins.map(keyOf))]);
+    const marks = new Map<string, bigint>();
     const offered: Offered<TenantEvent>[] = [];
     const events: TenantEvent[] = [];
-    for (const record of records) {
+    for (const [i, record] of records.entries()) {
+      const origin = origins[i];
+      if (!origin) continue;
+      const key = keyOf(origin);
+      const offset = BigInt(origin.offset);
+      const upTo = done.get(key);
+      if (upTo !== undefined && offset <= upTo) {
+        this.duplicates++;
+        continue;
+      }
+      if (offset > (marks.get(key) ?? -1n)) marks.set(key, offset);
       if (!record) continue;
       events.push(...record.events);
       for (const p of record.positions) {
@@ -93,7 +124,8 @@ export class StreamRelay {
       }
     }
     const decision = this.throttle.offer(offered, Date.now());
-    await this.streams.append([...decision.send, ...events]);
+    const relayed: RelayedMark[] = [...marks].map(([key, offset]) => ({ key, offset }));
+    await this.streams.append([...decision.send, ...events], Date.now(), relayed);
     decision.apply();
     this.relayed += decision.send.length + events.length;
   }
@@ -115,6 +147,21 @@ export class StreamRelay {
         );
       }
     });
+  }
+
+  private async flushAll(): Promise<void> {
+    const decision = this.throttle.all(Date.now());
+    if (decision.send.length === 0) return;
+    try {
+      await this.streams.append(decision.send);
+      decision.apply();
+      this.relayed += decision.send.length;
+    } catch (err) {
+      this.options.log.warn(
+        { err: String(err), held: decision.send.length },
+        'stream relay: held positions not appended at stop',
+      );
+    }
   }
 
   private inTurn(work: () => Promise<void>): Promise<void> {

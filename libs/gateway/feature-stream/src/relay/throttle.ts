@@ -54,6 +54,12 @@ export class Throttle<T> {
     };
   }
 
+  /** Every held item, whatever its interval (the relay is stopping). */
+  all(now: number): Decision<T> {
+    const send = [...this.pending.values()];
+    return { send: send.map((s) => s.value), apply: () => this.sent(send, now) };
+  }
+
   /** Held items whose key's interval has ended. */
   due(now: number): Decision<T> {
     const send = [...this.pending.values()].filter((p) => this.open(p.key, now));

@@ -60,6 +60,27 @@ describe('tileQuery', () => {
       to: '2025-04-30T23:00:00.000Z',
     });
   });
+
+  it.each([
+    ['year 0000, which PostgreSQL refuses', { from: '0000-01-01T00:00:00Z' }],
+    ['a default `from` in year 0000', { to: '0001-01-01T00:30:00Z' }],
+    ['an offset that moves year 0001 back to year 0000', { from: '0001-01-01T00:30:00+01:00' }],
+    ['a default `to` past year 9999', { from: '9999-12-31T23:30:00Z' }],
+    ['an offset that moves year 9999 past it', { from: '9999-12-31T20:00:00Z', to: '9999-12-31T23:00:00-05:00' }],
+  ])('%s is TILE.WINDOW_INVALID', (_, window) => {
+    expect(codeOf(() => tileQuery(p('positions', '0', '0', '0.mvt'), window, now))).toBe(TileErrors.tileWindowInvalid);
+  });
+
+  it('the first and last instants of years 0001–9999 are a window', () => {
+    const positions = p('positions', '0', '0', '0.mvt');
+    expect(tileQuery(positions, { from: '0001-01-01T00:00:00Z' }, now)).toMatchObject({
+      from: '0001-01-01T00:00:00Z',
+      to: '0001-01-01T01:00:00.000Z',
+    });
+    expect(tileQuery(positions, { to: '9999-12-31T23:59:59.999Z' }, now)).toMatchObject({
+      from: '9999-12-31T22:59:59.999Z',
+    });
+  });
 });
 
 describe('cacheControl', () => {

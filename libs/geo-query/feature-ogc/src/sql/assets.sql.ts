@@ -2,6 +2,7 @@ import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 import type { OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
 import {
   bboxCondition,
+  cappedCount,
   bboxOf,
   type ExtentRow,
   instantCondition,
@@ -61,12 +62,9 @@ export const assetsSql: OgcCollectionSql = {
     return { text, values: p.values };
   },
 
-  count(tenantId, filter): Statement {
+  count(tenantId, filter, cap): Statement {
     const p = new Params();
-    return {
-      text: `SELECT count(*)::int AS n FROM read.asset_latest WHERE ${where(p, tenantId, filter)}`,
-      values: p.values,
-    };
+    return cappedCount(p, 'read.asset_latest', where(p, tenantId, filter), cap);
   },
 
   feature(tenantId, featureId): Statement | null {

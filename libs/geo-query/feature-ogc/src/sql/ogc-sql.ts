@@ -58,11 +58,28 @@ export interface FeaturePage {
   readonly more: boolean;
 }
 
+/**
+ * `n`: the rows matching `where` in `table`, counted up to `cap + 1` (a LIMIT under the count): more
+ * than `cap` means "more than cap", and the count stops there instead of reading the whole window.
+ */
+export function cappedCount(p: Params, table: string, where: string, cap: number): Statement {
+  return {
+    text: `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE ${where} LIMIT ${p.add(cap + 1)}) matched`,
+    values: p.values,
+  };
+}
+
 /** What a collection answers: pages (keyset on the feature id's order), counts, one feature, its extent. */
 export interface OgcCollectionSql {
+  /**
+   * Rows whose size has no useful bound (zone polygons): pages are read through a cursor that stops
+   * at the byte budget, not `limit + 1` rows at once.
+   */
+  readonly variableRowSize?: boolean;
   /** `limit + 1` features after `key` in the collection's order, or (`prev`) before it, nearest first. */
   page(tenantId: string, filter: ItemsFilter, limit: number, key?: string, direction?: Direction): Statement;
-  count(tenantId: string, filter: ItemsFilter): Statement;
+  /** The matches counted up to `cap + 1` (see `cappedCount`). */
+  count(tenantId: string, filter: ItemsFilter, cap: number): Statement;
   /** null when the id cannot name a feature of this collection (then it is not found). */
   feature(tenantId: string, featureId: string): Statement | null;
   extent(tenantId: string): Statement;

@@ -2,6 +2,7 @@ import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 import type { OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
 import {
   bboxCondition,
+  cappedCount,
   type ExtentRow,
   instantCondition,
   iso,
@@ -72,12 +73,9 @@ export const positionsSql: OgcCollectionSql = {
     return { text, values: p.values };
   },
 
-  count(tenantId, filter): Statement {
+  count(tenantId, filter, cap): Statement {
     const p = new Params();
-    return {
-      text: `SELECT count(*)::int AS n FROM read.positions WHERE ${where(p, tenantId, filter)}`,
-      values: p.values,
-    };
+    return cappedCount(p, 'read.positions', where(p, tenantId, filter), cap);
   },
 
   feature(tenantId, featureId): Statement | null {

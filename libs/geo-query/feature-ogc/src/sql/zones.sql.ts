@@ -2,6 +2,7 @@ import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 import type { OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
 import {
   bboxCondition,
+  cappedCount,
   bboxOf,
   type ExtentRow,
   iso,
@@ -45,8 +46,13 @@ function where(p: Params, tenantId: string, filter: ItemsFilter): string {
   return sql;
 }
 
-/** `zones`: the tenant's live zones, in zone id order. */
+/**
+ * `zones`: the tenant's live zones, in zone id order. A polygon's GeoJSON can be hundreds of KB, so
+ * pages are read through a cursor up to the byte budget (`OgcReads`), never `limit + 1` at once.
+ */
 export const zonesSql: OgcCollectionSql = {
+  variableRowSize: true,
+
   page(tenantId, filter, limit, after, direction): Statement {
     if (after !== undefined && !UUID.test(after)) throw new CodedError(ErrorCodes.cursorInvalid, 'not a zone cursor');
     const p = new Params();
@@ -59,9 +65,9 @@ export const zonesSql: OgcCollectionSql = {
     return { text, values: p.values };
   },
 
-  count(tenantId, filter): Statement {
+  count(tenantId, filter, cap): Statement {
     const p = new Params();
-    return { text: `SELECT count(*)::int AS n FROM read.zones WHERE ${where(p, tenantId, filter)}`, values: p.values };
+    return cappedCount(p, 'read.zones', where(p, tenantId, filter), cap);
   },
 
   feature(tenantId, featureId): Statement | null {

@@ -110,10 +110,14 @@ describe('GetTileHandler (Nest module over the read model)', () => {
     expect(tile['assets'].features.map((f) => f.properties['name']).sort()).toEqual(['Heron 1', 'Heron 2']);
   });
 
-  it('answers a positions tile of the window, cut at the configured cap with a meta layer saying so', async () => {
+  it('answers a positions tile of the window, cut at the configured cap (newest fixes kept), saying so', async () => {
     const data = { layer: 'positions' as const, z: 0, x: 0, y: 0, from: at(0), to: at(60) };
     const tile = readMvt(tileOf(await handler.get(request(tenants.owner, data))));
-    expect(tile['positions'].features).toHaveLength(3);
+    expect(tile['positions'].features.map((f) => [f.properties['asset_id'], f.properties['ts']])).toEqual([
+      [ids.b, BigInt(Date.parse(at(10)))],
+      [ids.a, BigInt(Date.parse(at(4)))],
+      [ids.a, BigInt(Date.parse(at(3)))],
+    ]);
     expect(tile['meta'].features[0].properties).toEqual({ layer: 'positions', truncated: true, limit: 3n });
 
     const narrow = { ...data, from: at(10), to: at(11) };
@@ -140,5 +144,15 @@ describe('GetTileHandler (Nest module over the read model)', () => {
     expect(GetTileV1.schema.safeParse({ layer: 'assets', z: 23, x: 0, y: 0 }).success).toBe(false);
     expect(GetTileV1.schema.safeParse({ layer: 'positions', z: 0, x: 0, y: 0 }).success).toBe(false);
     expect(GetTileV1.schema.safeParse({ layer: 'assets', z: 22, x: 2 ** 22 - 1, y: 0 }).success).toBe(true);
+  });
+
+  it('the contract refuses a reversed window, one over 7 days, or one outside years 0001–9999', () => {
+    const positions = (from: string, to: string) =>
+      GetTileV1.schema.safeParse({ layer: 'positions', z: 0, x: 0, y: 0, from, to }).success;
+    expect(positions(at(0), at(60))).toBe(true);
+    expect(positions(at(60), at(0))).toBe(false);
+    expect(positions('2025-01-01T00:00:00Z', '2025-01-08T00:00:00.001Z')).toBe(false);
+    expect(positions('0000-01-01T00:00:00Z', '0000-01-01T01:00:00Z')).toBe(false);
+    expect(positions('9999-12-31T23:00:00Z', '9999-12-31T23:30:00-05:00')).toBe(false);
   });
 });

@@ -9,7 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `position_cells`, fix counts per H3 cell per hour at the configured resolutions, written at
  *   ingest in the fixes' transaction (only for fixes actually stored, so a redelivery counts
  *   nothing twice). Append-only: each batch adds its own per-cell counts and a query sums them, so
- *   concurrent batches never wait on one another's rows. `coarse` is the cell's resolution-3
+ *   concurrent batches never wait on one another's rows; projection merges each closed hour's rows
+ *   into one per cell (`compactCells`, `position_cells_compacted`). `coarse` is the cell's resolution-3
  *   parent: a bbox becomes a handful of coarse cells, and the index finds only the rows inside them.
  */
 export class PositionQueries1764460800005 implements MigrationInterface {
@@ -32,6 +33,14 @@ export class PositionQueries1764460800005 implements MigrationInterface {
       `CREATE INDEX IF NOT EXISTS position_cells_lookup
          ON read.position_cells (tenant_id, resolution, coarse, hour) INCLUDE (cell, fixes)`,
     );
+    // Compaction merges a closed hour's rows (all tenants) into one per cell: found by hour.
+    await q.query(`CREATE INDEX IF NOT EXISTS position_cells_hour ON read.position_cells USING brin (hour)`);
+    await q.query(
+      `CREATE TABLE IF NOT EXISTS read.position_cells_compacted (
+        hour timestamptz PRIMARY KEY,
+        compacted_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
     await q.query(
       `CREATE INDEX IF NOT EXISTS position_cells_window
          ON read.position_cells (tenant_id, resolution, hour) INCLUDE (cell, fixes)`,
@@ -39,6 +48,7 @@ export class PositionQueries1764460800005 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE IF EXISTS read.position_cells_compacted`);
     await q.query(`DROP TABLE IF EXISTS read.position_cells`);
     await q.query(`DROP INDEX IF EXISTS read.positions_geom`);
     await q.query(`DROP INDEX IF EXISTS read.asset_latest_geog`);

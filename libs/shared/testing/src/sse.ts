@@ -1,4 +1,56 @@
-import { type SseMessage, SseParser } from './sse';
+/**
+ * Reading Server-Sent Events in tests (WHATWG HTML §9.2): an incremental parser and a `fetch`
+ * reader, as a browser reads a stream with headers (Authorization). Test-only: the gateway's
+ * framing is in libs/gateway/feature-stream/src/live-stream/sse.ts.
+ */
+
+export interface SseMessage {
+  readonly id?: string;
+  readonly event?: string;
+  readonly data: string;
+}
+
+/**
+ * Incremental parser: feed it chunks as they arrive, get the complete events. Comments and
+ * `retry:` are skipped; `lastEventId` keeps the last `id:` seen, as a browser's EventSource does.
+ */
+export class SseParser {
+  private buffer = '';
+  private data: string[] = [];
+  private event: string | undefined;
+  private id: string | undefined;
+  lastEventId: string | undefined;
+
+  push(chunk: string): SseMessage[] {
+    this.buffer += chunk;
+    const out: SseMessage[] = [];
+    for (let end = this.buffer.search(/\r\n|\r|\n/); end >= 0; end = this.buffer.search(/\r\n|\r|\n/)) {
+      const line = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + (this.buffer.startsWith('\r\n', end) ? 2 : 1));
+      if (line === '') {
+        if (this.data.length > 0) {
+          out.push({
+            data: this.data.join('\n'),
+            ...(this.event ? { event: this.event } : {}),
+            ...(this.id !== undefined ? { id: this.id } : {}),
+          });
+        }
+        this.data = [];
+        this.event = undefined;
+        this.id = undefined;
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const name = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (name === 'data') this.data.push(value);
+      else if (name === 'event') this.event = value;
+      else if (name === 'id') this.id = this.lastEventId = value;
+    }
+    return out;
+  }
+}
 
 /** A stream read with `fetch`, as a browser reads it (headers such as Authorization allowed). */
 export interface SseReader {
