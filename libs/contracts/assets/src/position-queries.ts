@@ -20,7 +20,7 @@ export const NEAREST_MAX_K = 100;
 export const HEATMAP_MAX_CELLS = 10_000;
 export const HEATMAP_WINDOW_MAX_DAYS = 31;
 /** Fixes a heatmap finer than the resolutions counted at ingest may count. */
-export const HEATMAP_MAX_FIXES = 200_000;
+export const HEATMAP_MAX_FIXES = 100_000;
 
 export const AssetsAtV1 = defineMessage(
   'meridian.geo-query.assets.at.v1',
