@@ -72,6 +72,8 @@ log "infrastructure for tests..."
 "$S/redis.sh" start
 "$S/kafka.sh" install
 "$S/kafka.sh" start
+# GDAL's ogrinfo reads /ogc in the OGC API – Features e2e test (Debian gdal-bin, first run only).
+"$S/gdal.sh" ensure >/dev/null
 export KAFKA_BROKERS="127.0.0.1:${MERIDIAN_KAFKA_PORT}"
 pg="postgres://${MERIDIAN_PG_USER:-postgres}@${MERIDIAN_PG_HOST:-127.0.0.1}:${MERIDIAN_PG_PORT:-5432}"
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-$pg/meridian_test}"
