@@ -34,6 +34,7 @@ function tileOf(z: number, lon: number, lat: number): string {
 }
 
 const spot = { lon: 8.5417, lat: 47.3769 };
+const sum = (values: readonly unknown[]): number => values.reduce<number>((a, b) => a + Number(b), 0);
 const ids = (t: Tile, layer: string, key = 'id'): string[] =>
   t.status === 200 ? (readMvt(t.bytes)[layer]?.features ?? []).map((f) => String(f.properties[key])).sort() : [];
 
@@ -125,6 +126,29 @@ describe('vector tiles through the gateway', () => {
     const old = await tile(`/v1/tiles/positions/${tileOf(12, spot.lon, spot.lat)}.mvt?${before}`, tenant);
     expect(old.status).toBe(204);
     expect(old.headers.get('cache-control')).toBe('private, max-age=86400');
+  });
+
+  it('a zoom-0 positions tile holds fix counts per H3 cell, and its meta layer says it is aggregated', async () => {
+    const t = await eventually(
+      () => tile(`/v1/tiles/positions/0/0/0.mvt?${window}`, tenant),
+      (r) =>
+        r.status === 200 && sum(readMvt(r.bytes)['positions']?.features.map((f) => f.properties['count']) ?? []) === 2,
+    );
+    const layers = readMvt(t.bytes);
+    const counts = layers['positions'].features.map((f) => f.properties['count']);
+    expect(sum(counts)).toBe(2);
+    expect(layers['positions'].features.map((f) => Object.keys(f.properties).sort())).toEqual(
+      counts.map(() => ['cell', 'count']),
+    );
+    const hour = (ms: number): string => new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
+    const from = Date.parse(decodeURIComponent(window.slice('from='.length)));
+    expect(layers['meta'].features[0].properties).toEqual({
+      layer: 'positions',
+      aggregated: true,
+      resolution: 1n,
+      from: hour(from),
+      to: hour(from + 3_600_000 + 3_599_999),
+    });
   });
 
   it('a zones tile holds the live zone with id, name, kind and version, cached for 60 s', async () => {

@@ -24,6 +24,7 @@ export class GeoQueryModule {
         GeoQueryTilesModule.forRoot({
           maxFeatures: config.GEO_QUERY_TILE_MAX_FEATURES,
           maxBytes: config.GEO_QUERY_TILE_MAX_BYTES,
+          aggregateBelowZoom: config.GEO_QUERY_TILE_AGGREGATE_BELOW_ZOOM,
         }),
       ],
     };

@@ -6,6 +6,9 @@ export const geoQueryConfigSchema = baseConfigSchema.extend({
   // Vector tiles (ADR 0020): features per layer per tile before the tile is capped (and says so in
   // its `meta` layer), and bytes per tile, which must stay below the 768 KiB of one produce request.
   GEO_QUERY_TILE_MAX_FEATURES: z.coerce.number().int().min(1).max(200_000).default(10_000),
+  // Positions tiles at zooms below this hold fix counts per H3 cell from the hourly counts (ADR 0020);
+  // 0 never aggregates.
+  GEO_QUERY_TILE_AGGREGATE_BELOW_ZOOM: z.coerce.number().int().min(0).max(23).default(10),
   GEO_QUERY_TILE_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -1,11 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { cellToLatLng, cellToParent, latLngToCell } from 'h3-js';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodedError } from '@meridian/contracts/core';
 import { TileErrors, type TileLayer, type TileWindow } from '@meridian/contracts/tiles';
-import { partitionName, PositionPartitions } from '@meridian/read-model/positions';
-import { type LonLatBounds, TileQueries, tileBounds } from '@meridian/read-model/tiles';
+import {
+  countCells,
+  insertCellCounts,
+  partitionName,
+  PositionPartitions,
+  PositionQueries,
+} from '@meridian/read-model/positions';
+import { aggregateResolution, type LonLatBounds, TileQueries, tileBounds } from '@meridian/read-model/tiles';
 import { describePlanNode, explainPlan, type MvtLayer, readMvt, testDatabaseUrl } from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
@@ -33,6 +40,9 @@ const region: LonLatBounds = [5, 45, 15, 55];
 /** One asset of each tenant sits exactly here (and the zoom-22 tile is the one around it). */
 const spot = { lon: 8.5417, lat: 47.3769 };
 const roomy = { maxFeatures: 20_000, maxBytes: 640 * 1024 };
+/** The H3 resolutions counted per hour at ingest (H3_RESOLUTIONS' default), and the aggregation zoom. */
+const STORED = [5, 7];
+const AGGREGATE_BELOW_ZOOM = 10;
 
 /** The XYZ tile containing a point. */
 function tileOf(z: number, lon: number, lat: number): { z: number; x: number; y: number } {
@@ -244,6 +254,13 @@ describe('TileQueries (real PostGIS)', () => {
         col(zones, 'size'),
       ],
     );
+    // The hourly counts per H3 cell that ingest keeps with the fixes (PositionsWriter does the same).
+    const cells = countCells(
+      fixes.map((f) => ({ tenantId: f.tenantId, ts: new Date(f.ts).toISOString(), lon: f.lon, lat: f.lat })),
+      STORED,
+    );
+    for (let i = 0; i < cells.length; i += 10_000) await insertCellCounts(pool, cells.slice(i, i + 10_000));
+    await pool.query('ANALYZE read.position_cells');
     await pool.query('ANALYZE read.asset_latest');
     await pool.query('ANALYZE read.positions');
     await pool.query('ANALYZE read.zones');
@@ -254,6 +271,7 @@ describe('TileQueries (real PostGIS)', () => {
     if (pool) {
       await pool.query(`DELETE FROM read.asset_latest WHERE tenant_id LIKE $1`, [`tile-${run}-%`]);
       await pool.query(`DELETE FROM read.zones WHERE tenant_id LIKE $1`, [`tile-${run}-%`]);
+      await pool.query(`DELETE FROM read.position_cells WHERE tenant_id LIKE $1`, [`tile-${run}-%`]);
       for (let i = 0; i < SPAN_DAYS; i++) await pool.query(`DROP TABLE IF EXISTS read.${partitionName(base + i)}`);
     }
     await dataSource?.destroy();
@@ -420,6 +438,162 @@ describe('TileQueries (real PostGIS)', () => {
       const refused = queries.tile('positions', tenants.a, t0, { maxFeatures: 20_000, maxBytes: 8 }, window);
       await expect(refused).rejects.toBeInstanceOf(CodedError);
       await expect(refused).rejects.toMatchObject({ code: TileErrors.tileTooLarge });
+    });
+  });
+
+  // Below the aggregation zoom a positions tile holds fix counts per H3 cell from the hourly counts,
+  // and its meta layer says so; at and above it, fixes (ADR 0020).
+  describe('aggregated positions (below the zoom threshold)', () => {
+    let aggregating: TileQueries;
+    const positionQueries = (resolutions: number[]): PositionQueries =>
+      new PositionQueries(
+        pool,
+        {
+          maxTrackVertices: 10_000,
+          maxHeatmapCells: 50_000,
+          maxHeatmapFixes: 100_000,
+          codes: { trackTooManyVertices: 'T', heatmapTooManyCells: 'C', heatmapTooManyFixes: 'F' },
+        },
+        resolutions,
+      );
+    beforeAll(() => {
+      aggregating = new TileQueries(pool, {
+        counter: positionQueries(STORED),
+        resolutions: STORED,
+        belowZoom: AGGREGATE_BELOW_ZOOM,
+      });
+    });
+
+    /**
+     * What the tile must hold: the tenant's fixes in `[from, to)`, each in its cell at the stored
+     * resolution rolled up to `resolution`, for the cells whose centre lies in the tile and its buffer.
+     */
+    const expectedCells = (
+      tenantId: string,
+      t: { z: number; x: number; y: number },
+      resolution: number,
+      from: number,
+      to: number,
+    ): Map<string, number> => {
+      const stored = STORED.find((r) => r >= resolution) ?? resolution;
+      const bounds = tileBounds(t.z, t.x, t.y);
+      const counts = new Map<string, number>();
+      for (const f of fixes) {
+        if (f.tenantId !== tenantId || f.ts < from || f.ts >= to) continue;
+        const cell = cellToParent(latLngToCell(f.lat, f.lon, stored), resolution);
+        const [lat, lon] = cellToLatLng(cell);
+        if (inBounds(bounds, lon, lat)) counts.set(cell, (counts.get(cell) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const cellsOf = (layers: Record<string, MvtLayer>): Map<string, number> =>
+      new Map(layers['positions'].features.map((f) => [String(f.properties['cell']), Number(f.properties['count'])]));
+    const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
+    it('zoom 0: counts per resolution-1 cell adding up to every fix of the window; meta says so', async () => {
+      const t0 = { z: 0, x: 0, y: 0 };
+      const tile = await aggregating.tile('positions', tenants.a, t0, roomy, window);
+      const layers = readMvt(tile.bytes);
+      expect(aggregateResolution(0, STORED)).toBe(1);
+      const expected = expectedCells(tenants.a, t0, 1, dayStart(1), dayStart(2));
+      const all = fixes.filter((f) => f.tenantId === tenants.a && f.ts >= dayStart(1) && f.ts < dayStart(2));
+      expect(sum(expected)).toBe(all.length);
+      expect(cellsOf(layers)).toEqual(expected);
+      expect(sum(cellsOf(layers))).toBe(all.length);
+      expect(Object.keys(layers['positions'].features[0].properties).sort()).toEqual(['cell', 'count']);
+      expect(layers['meta'].features.map((f) => f.properties)).toEqual([
+        { layer: 'positions', aggregated: true, resolution: 1n, from: window.from, to: window.to },
+      ]);
+      expect(tile.aggregated).toEqual({ resolution: 1, from: window.from, to: window.to });
+      expect(tile.truncatedAt).toBeNull();
+    });
+
+    it('the window is widened to whole hours, and the meta layer says which were counted', async () => {
+      const t0 = { z: 0, x: 0, y: 0 };
+      const from = dayStart(1) + 90 * 60_000 + 17_000;
+      const to = dayStart(1) + 5 * 3_600_000 + 1;
+      const w = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+      const hours = { from: dayStart(1) + 3_600_000, to: dayStart(1) + 6 * 3_600_000 };
+      const layers = readMvt((await aggregating.tile('positions', tenants.a, t0, roomy, w)).bytes);
+      expect(cellsOf(layers)).toEqual(expectedCells(tenants.a, t0, 1, hours.from, hours.to));
+      expect(layers['meta'].features[0].properties).toMatchObject({
+        from: new Date(hours.from).toISOString(),
+        to: new Date(hours.to).toISOString(),
+      });
+    });
+
+    it('zoom 9 (the threshold − 1): counts per resolution-7 cell of the fixes in the tile', async () => {
+      expect(aggregateResolution(AGGREGATE_BELOW_ZOOM - 1, STORED)).toBe(7);
+      const layers = readMvt((await aggregating.tile('positions', tenants.a, tile9, roomy, window)).bytes);
+      const expected = expectedCells(tenants.a, tile9, 7, dayStart(1), dayStart(2));
+      expect(sum(expected)).toBeGreaterThan(20);
+      expect(cellsOf(layers)).toEqual(expected);
+      // Fixes near the edge may sit in a cell whose centre is in the next tile: the sum is the tile's fixes ± those.
+      const inside = fixes
+        .filter((f) => f.tenantId === tenants.a && f.ts >= dayStart(1) && f.ts < dayStart(2))
+        .filter(inTile(tile9)).length;
+      expect(Math.abs(sum(cellsOf(layers)) - inside)).toBeLessThanOrEqual(Math.ceil(inside * 0.1));
+      expect(layers['meta'].features[0].properties).toMatchObject({ aggregated: true, resolution: 7n });
+      // Every cell point lies in the tile or its buffer.
+      for (const f of layers['positions'].features) {
+        const [[x, y]] = f.geometry[0];
+        expect(Math.min(x, y)).toBeGreaterThanOrEqual(-64);
+        expect(Math.max(x, y)).toBeLessThanOrEqual(4096 + 64);
+      }
+    });
+
+    it('zoom 10 (the threshold): fixes, as before', async () => {
+      const t10 = { z: 10, x: tile9.x * 2, y: tile9.y * 2 };
+      const tile = await aggregating.tile('positions', tenants.a, t10, roomy, window);
+      const layers = readMvt(tile.bytes);
+      const expected = fixes
+        .filter((f) => f.tenantId === tenants.a && f.ts >= dayStart(1) && f.ts < dayStart(2))
+        .filter(inTile(t10));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(tile.aggregated).toBeNull();
+      expect(Object.keys(layers)).toEqual(['positions']);
+      expect(layers['positions'].features.map((f) => String(f.properties['asset_id'])).sort()).toEqual(
+        expected.map((f) => f.assetId).sort(),
+      );
+    });
+
+    it("counts only the tenant's own fixes", async () => {
+      const t0 = { z: 0, x: 0, y: 0 };
+      const b = readMvt((await aggregating.tile('positions', tenants.b, t0, roomy, window)).bytes);
+      const bFixes = fixes.filter((f) => f.tenantId === tenants.b && f.ts >= dayStart(1) && f.ts < dayStart(2));
+      expect(cellsOf(b)).toEqual(expectedCells(tenants.b, t0, 1, dayStart(1), dayStart(2)));
+      expect(sum(cellsOf(b))).toBe(bFixes.length);
+      const at = { from: new Date(dayStart(1)).toISOString(), to: new Date(dayStart(1) + 3_600_000).toISOString() };
+      // At the spot, one fix of each tenant in that hour: resolution 7 at zoom 9 shows each its own.
+      const t9 = tileOf(9, spot.lon, spot.lat);
+      const spotCell = latLngToCell(spot.lat, spot.lon, 7);
+      for (const tenantId of [tenants.a, tenants.b]) {
+        const cells = cellsOf(readMvt((await aggregating.tile('positions', tenantId, t9, roomy, at)).bytes));
+        expect(cells.get(spotCell)).toBe(
+          expectedCells(tenantId, t9, 7, dayStart(1), dayStart(1) + 3_600_000).get(spotCell),
+        );
+      }
+    });
+
+    it('over the byte budget: made again one resolution coarser, and the meta layer names it', async () => {
+      const fine = await aggregating.tile('positions', tenants.a, tile9, roomy, window);
+      const limits = { maxFeatures: roomy.maxFeatures, maxBytes: fine.bytes.length - 1 };
+      const coarser = await aggregating.tile('positions', tenants.a, tile9, limits, window);
+      expect(coarser.aggregated?.resolution).toBe(6);
+      expect(cellsOf(readMvt(coarser.bytes))).toEqual(expectedCells(tenants.a, tile9, 6, dayStart(1), dayStart(2)));
+      expect(coarser.bytes.length).toBeLessThanOrEqual(limits.maxBytes);
+    });
+
+    it('with no stored resolution, a zoom-0 tile reads the fixes (capped, saying so)', async () => {
+      const none = new TileQueries(pool, { counter: positionQueries([]), resolutions: [], belowZoom: 10 });
+      const limits = { maxFeatures: 100, maxBytes: roomy.maxBytes };
+      const tile = await none.tile('positions', tenants.a, { z: 0, x: 0, y: 0 }, limits, window);
+      expect(tile.aggregated).toBeNull();
+      expect(readMvt(tile.bytes)['meta'].features[0].properties).toEqual({
+        layer: 'positions',
+        truncated: true,
+        limit: 100n,
+      });
     });
   });
 

@@ -1,2 +1,3 @@
+export * from './tile-aggregation';
 export * from './tile-bounds';
 export * from './tile.queries';

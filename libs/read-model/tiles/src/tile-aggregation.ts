@@ -29,7 +29,7 @@ export function aggregateResolution(z: number, stored: readonly number[]): numbe
 }
 
 /** One H3 cell's fix count, placed at the cell's centre. */
-export interface CellCount {
+export interface TileCellCount {
   readonly cell: string;
   readonly lon: number;
   readonly lat: number;
@@ -47,7 +47,7 @@ export interface CellCounter {
     bbox: Bbox,
     window: TileWindow,
     resolution: number,
-  ): Promise<{ cells: CellCount[]; from: string; to: string } | null>;
+  ): Promise<{ cells: TileCellCount[]; from: string; to: string } | null>;
 }
 
 /** Aggregation of the positions layer: below `belowZoom` a tile holds counts per cell, not fixes. */

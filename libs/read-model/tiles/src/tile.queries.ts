@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { CodedError } from '@meridian/contracts/core';
 import { TileErrors, type TileLayer, type TileWindow } from '@meridian/contracts/tiles';
 import { TILE_BUFFER, TILE_EXTENT, tileBounds } from './tile-bounds';
+import { aggregateResolution, type TileCellCount, type TileAggregation } from './tile-aggregation';
 
 export interface TileAddress {
   readonly z: number;
@@ -23,6 +24,14 @@ export interface Tile {
   readonly features: number;
   /** Set when more features matched than the tile holds: the cap it was cut to. */
   readonly truncatedAt: number | null;
+  /** Set when the positions layer holds fix counts per H3 cell: their resolution and whole-hour window. */
+  readonly aggregated: AggregatedWindow | null;
+}
+
+export interface AggregatedWindow {
+  readonly resolution: number;
+  readonly from: string;
+  readonly to: string;
 }
 
 /**
@@ -116,6 +125,29 @@ const sqlByLayer: Readonly<Record<TileLayer, string>> = {
   zones: tileSql('zones'),
 };
 
+/**
+ * An aggregated positions tile: `$1..$3` z/x/y, `$4..$7` the cells (centre lon/lat, count, H3
+ * index), `$8` the resolution, `$9`/`$10` the whole-hour window counted. One point per cell at its
+ * centre with `{cell, count}`, in cell order (the same counts always give the same bytes), and a
+ * `meta` layer saying `{layer: 'positions', aggregated: true, resolution, from, to}`.
+ */
+const aggregatedSql = `
+  WITH cells AS MATERIALIZED (
+    SELECT c.cell, c.count,
+      ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326), 3857), ${tileEnvelope},
+        ${TILE_EXTENT}, ${TILE_BUFFER}) AS geom
+    FROM unnest($4::float8[], $5::float8[], $6::int[], $7::text[]) AS c(lon, lat, count, cell)
+  ),
+  kept AS MATERIALIZED (SELECT cell, count, geom FROM cells WHERE geom IS NOT NULL ORDER BY cell COLLATE "C")
+  SELECT (SELECT count(*)::int FROM kept) AS features,
+    CASE WHEN EXISTS (SELECT 1 FROM kept) THEN
+      (SELECT ST_AsMVT(t, 'positions', ${TILE_EXTENT}, 'geom') FROM kept t)
+      || (SELECT ST_AsMVT(m, 'meta', ${TILE_EXTENT}, 'geom') FROM (
+        SELECT ST_AsMVTGeom(ST_Centroid(${tileEnvelope}), ${tileEnvelope}) AS geom,
+          'positions'::text AS layer, true AS aggregated, $8::int AS resolution, $9::text AS "from", $10::text AS "to"
+      ) m)
+    ELSE ''::bytea END AS tile`;
+
 /** A tile is retried with fewer features at most this often before it is refused as too large. */
 const SHRINK_ATTEMPTS = 3;
 
@@ -124,7 +156,14 @@ const SHRINK_ATTEMPTS = 3;
  * `positions` only reads the day partitions of its window.
  */
 export class TileQueries {
-  constructor(private readonly pool: Pool) {}
+  /**
+   * `aggregation`: when given, positions tiles below its zoom hold fix counts per H3 cell (from the
+   * hourly counts kept at ingest) instead of fixes; without it every positions tile holds fixes.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly aggregation?: TileAggregation,
+  ) {}
 
   /** The SQL text and parameters of one attempt (exported for EXPLAIN tests). */
   statement(
@@ -145,6 +184,8 @@ export class TileQueries {
   /**
    * The tile, its features capped at `limits.maxFeatures`. A tile over `limits.maxBytes` is made
    * again with proportionally fewer features (and says so); one still too large is TILE.TOO_LARGE.
+   * A positions tile below the aggregation zoom holds counts per H3 cell instead (see
+   * `aggregatedTile`), unless no stored resolution can serve it.
    */
   async tile(
     layer: TileLayer,
@@ -153,6 +194,10 @@ export class TileQueries {
     limits: TileLimits,
     window?: TileWindow,
   ): Promise<Tile> {
+    if (layer === 'positions' && window && this.aggregation && address.z < this.aggregation.belowZoom) {
+      const aggregated = await this.aggregatedTile(this.aggregation, tenantId, address, limits, window);
+      if (aggregated) return aggregated;
+    }
     let limit = limits.maxFeatures;
     for (let attempt = 0; attempt <= SHRINK_ATTEMPTS; attempt++) {
       const { text, values } = this.statement(layer, tenantId, address, limit, window);
@@ -160,13 +205,67 @@ export class TileQueries {
       const { matched, features, tile } = rows[0];
       const truncated = matched > limit;
       if (tile.length <= limits.maxBytes) {
-        return { bytes: tile, features, truncatedAt: truncated ? limit : null };
+        return { bytes: tile, features, truncatedAt: truncated ? limit : null, aggregated: null };
       }
       limit = Math.max(1, Math.floor((Math.min(limit, matched) * limits.maxBytes * 0.8) / tile.length));
     }
     throw new CodedError(
       TileErrors.tileTooLarge,
       `the ${layer} tile ${address.z}/${address.x}/${address.y} exceeds ${limits.maxBytes} bytes with few features`,
+    );
+  }
+
+  /** The SQL text and parameters of an aggregated positions tile over `cells` (exported for tests). */
+  aggregatedStatement(
+    { z, x, y }: TileAddress,
+    cells: readonly TileCellCount[],
+    counted: AggregatedWindow,
+  ): { text: string; values: unknown[] } {
+    return {
+      text: aggregatedSql,
+      values: [
+        z,
+        x,
+        y,
+        cells.map((c) => c.lon),
+        cells.map((c) => c.lat),
+        cells.map((c) => c.count),
+        cells.map((c) => c.cell),
+        counted.resolution,
+        counted.from,
+        counted.to,
+      ],
+    };
+  }
+
+  /**
+   * A positions tile of fix counts per H3 cell: the resolution chosen for the zoom
+   * (`aggregateResolution`), the counts of the cells whose centre lies in the tile and its buffer,
+   * over the window widened to whole hours. A tile over the byte budget is made again one
+   * resolution coarser; null when no stored resolution can serve (the caller reads the fixes).
+   */
+  private async aggregatedTile(
+    aggregation: TileAggregation,
+    tenantId: string,
+    address: TileAddress,
+    limits: TileLimits,
+    window: TileWindow,
+  ): Promise<Tile | null> {
+    const finest = aggregateResolution(address.z, aggregation.resolutions);
+    if (finest === null) return null;
+    const [w, s, e, n] = tileBounds(address.z, address.x, address.y);
+    for (let resolution = finest; resolution >= 0; resolution--) {
+      const counts = await aggregation.counter.cellCounts(tenantId, [w, s, e, n], window, resolution);
+      if (!counts) return null;
+      const counted = { resolution, from: counts.from, to: counts.to };
+      const { text, values } = this.aggregatedStatement(address, counts.cells, counted);
+      const { rows } = await this.pool.query<{ features: number; tile: Buffer }>(text, values);
+      const { features, tile } = rows[0];
+      if (tile.length <= limits.maxBytes) return { bytes: tile, features, truncatedAt: null, aggregated: counted };
+    }
+    throw new CodedError(
+      TileErrors.tileTooLarge,
+      `the aggregated positions tile ${address.z}/${address.x}/${address.y} exceeds ${limits.maxBytes} bytes`,
     );
   }
 }

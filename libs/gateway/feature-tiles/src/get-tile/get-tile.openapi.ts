@@ -20,7 +20,13 @@ registerOperation('/v1/tiles/{layer}/{z}/{x}/{y}.mvt', 'get', () => ({
     '`positions` (fixes in `[from, to)`: asset_id, ts in epoch ms, speed) and `zones` (live zones: id, name, kind, ' +
     'version). A tile holds at most `GEO_QUERY_TILE_MAX_FEATURES` (default 10,000) features and 640 KiB; past ' +
     'either it holds fewer and carries a second layer `meta` with one point at the tile centre whose properties ' +
-    'are `{layer, truncated: true, limit}`. Features smaller than a tile grid unit (a small zone at zoom 0) vanish.',
+    'are `{layer, truncated: true, limit}`. Features smaller than a tile grid unit (a small zone at zoom 0) vanish. ' +
+    'Below zoom `GEO_QUERY_TILE_AGGREGATE_BELOW_ZOOM` (default 10) the `positions` layer is aggregated: one point ' +
+    'per H3 cell at its centre with `cell` (H3 index, hex) and `count` (fixes in the cell over the window), from ' +
+    'the hourly counts kept at ingest, at a resolution chosen for the zoom (a cell a few to a few tens of pixels ' +
+    'across; at most the finest of `H3_RESOLUTIONS`), for the cells whose centre lies in the tile or its buffer; ' +
+    'the window is widened to whole hours, and the `meta` layer says so: `{layer: "positions", aggregated: true, ' +
+    'resolution, from, to}` (`from`/`to`: the hours counted). With no stored resolution those tiles hold fixes.',
   operationId: 'getTile',
   parameters: [
     tenantHeader,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { cellToParent, latLngToCell } from 'h3-js';
 import { Global, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Pool } from 'pg';
@@ -21,11 +22,14 @@ const run = randomBytes(3).toString('hex');
 const tenants = { owner: `gqt${run}-owner`, other: `gqt${run}-other` };
 const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
 const at = (minutes: number): string => new Date(hour.getTime() + minutes * 60_000).toISOString();
+/** The H3 cell (hex) holding a point at `resolution`, as the hourly counts roll it up from resolution 5 or 7. */
+const cellOf = (lon: number, lat: number, resolution: number): string =>
+  cellToParent(latLngToCell(lat, lon, resolution <= 5 ? 5 : 7), resolution);
 
 @Global()
 @Module({
   providers: [
-    { provide: CONFIG, useValue: { DATABASE_URL: testDatabaseUrl(), DATABASE_POOL_SIZE: 4 } },
+    { provide: CONFIG, useValue: { DATABASE_URL: testDatabaseUrl(), DATABASE_POOL_SIZE: 4, H3_RESOLUTIONS: [5, 7] } },
     { provide: SERVICE_NAME, useValue: 'geo-query-tiles-spec' },
     { provide: LOGGER, useValue: pino({ level: 'silent' }) },
   ],
@@ -33,12 +37,16 @@ const at = (minutes: number): string => new Date(hour.getTime() + minutes * 60_0
 })
 class TestCoreModule {}
 
-/** geo-query's wiring of this feature, with a small cap so that a tile of a few fixes is cut. */
+/**
+ * geo-query's wiring of this feature, with a small cap so that a tile of a few fixes is cut, and
+ * positions aggregated below zoom 9 (the fixes' zoom-8 tile is aggregated, their zoom-9 tiles not).
+ */
+const AGGREGATE_BELOW_ZOOM = 9;
 @Module({
   imports: [
     TestCoreModule,
     ReadModelModule.forRoot({ migrate: true }),
-    GeoQueryTilesModule.forRoot({ maxFeatures: 3 }),
+    GeoQueryTilesModule.forRoot({ maxFeatures: 3, aggregateBelowZoom: AGGREGATE_BELOW_ZOOM }),
   ],
 })
 class TestGeoQueryModule {}
@@ -92,7 +100,7 @@ describe('GetTileHandler (Nest module over the read model)', () => {
     ] as const) {
       await assets.applyRegistration({ assetId, tenantId, name, kind: 'drone', status: 'available', version: 1 });
     }
-    await new PositionsWriter(pool).write([
+    await new PositionsWriter(pool, [5, 7]).write([
       ...[0, 1, 2, 3, 4].map((m) => ({ tenantId: tenants.owner, assetId: ids.a, ts: at(m), lon: 9.5, lat: 47.5 })),
       { tenantId: tenants.owner, assetId: ids.b, ts: at(10), lon: 9.6, lat: 47.6, speed: 7.5 },
       { tenantId: tenants.other, assetId: ids.theirs, ts: at(10), lon: 9.6, lat: 47.6 },
@@ -101,6 +109,7 @@ describe('GetTileHandler (Nest module over the read model)', () => {
 
   afterAll(async () => {
     await pool?.query(`DELETE FROM read.positions WHERE tenant_id LIKE $1`, [`gqt${run}-%`]);
+    await pool?.query(`DELETE FROM read.position_cells WHERE tenant_id LIKE $1`, [`gqt${run}-%`]);
     await pool?.query(`DELETE FROM read.asset_latest WHERE tenant_id LIKE $1`, [`gqt${run}-%`]);
     await app?.close();
   });
@@ -111,22 +120,51 @@ describe('GetTileHandler (Nest module over the read model)', () => {
   });
 
   it('answers a positions tile of the window, cut at the configured cap (newest fixes kept), saying so', async () => {
-    const data = { layer: 'positions' as const, z: 0, x: 0, y: 0, from: at(0), to: at(60) };
+    // Zoom 9 (the threshold) holds fixes: the tile of asset a's five fixes, cut at 3.
+    const data = { layer: 'positions' as const, z: AGGREGATE_BELOW_ZOOM, x: 269, y: 179, from: at(0), to: at(60) };
     const tile = readMvt(tileOf(await handler.get(request(tenants.owner, data))));
     expect(tile['positions'].features.map((f) => [f.properties['asset_id'], f.properties['ts']])).toEqual([
-      [ids.b, BigInt(Date.parse(at(10)))],
       [ids.a, BigInt(Date.parse(at(4)))],
       [ids.a, BigInt(Date.parse(at(3)))],
+      [ids.a, BigInt(Date.parse(at(2)))],
     ]);
     expect(tile['meta'].features[0].properties).toEqual({ layer: 'positions', truncated: true, limit: 3n });
 
-    const narrow = { ...data, from: at(10), to: at(11) };
+    const narrow = { ...data, y: 178, from: at(10), to: at(11) };
     const one = readMvt(tileOf(await handler.get(request(tenants.owner, narrow))));
     expect(one['positions'].features.map((f) => f.properties)).toEqual([
       { asset_id: ids.b, ts: BigInt(Date.parse(at(10))), speed: 7.5 },
     ]);
     expect(one['meta']).toBeUndefined();
   });
+
+  it.each([
+    ['zoom 0', { z: 0, x: 0, y: 0 }, 1, { [cellOf(9.5, 47.5, 1)]: 6n }],
+    [
+      'zoom 8, below the threshold',
+      { z: AGGREGATE_BELOW_ZOOM - 1, x: 134, y: 89 },
+      7,
+      { [cellOf(9.5, 47.5, 7)]: 5n, [cellOf(9.6, 47.6, 7)]: 1n },
+    ],
+  ])(
+    'answers a positions tile at %s as fix counts per H3 cell, saying so in its meta layer',
+    async (_, address, resolution, counts) => {
+      const data = { layer: 'positions' as const, ...address, from: at(0), to: at(30) };
+      const tile = readMvt(tileOf(await handler.get(request(tenants.owner, data))));
+      const cells = Object.fromEntries(
+        tile['positions'].features.map((f) => [f.properties['cell'], f.properties['count']]),
+      );
+      expect(cells).toEqual(counts);
+      expect(tile['meta'].features.map((f) => f.properties)).toEqual([
+        { layer: 'positions', aggregated: true, resolution: BigInt(resolution), from: at(0), to: at(60) },
+      ]);
+      // The other tenant's fix at the same place is theirs alone.
+      const theirs = readMvt(tileOf(await handler.get(request(tenants.other, data))));
+      expect(theirs['positions'].features.map((f) => f.properties)).toEqual([
+        { cell: cellOf(9.6, 47.6, resolution), count: 1n },
+      ]);
+    },
+  );
 
   it('answers an empty tile as an empty value', async () => {
     const body = await handler.get(request(tenants.owner, { layer: 'zones', z: 3, x: 1, y: 1 }));
