@@ -12,6 +12,7 @@ import {
   type SentQuery,
   sentQuery,
   testDatabaseUrl,
+  seededRandom,
 } from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
@@ -36,17 +37,6 @@ interface Seed {
   readonly heading: number | null;
 }
 
-/** Deterministic coordinates (mulberry32), so a failing plan can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const run = randomBytes(3).toString('hex');
 /** Every tenant of this file starts with `geoq-`, so leftovers of an interrupted run can be removed. */
 const tenantPrefix = `geoq-${run}-`;
@@ -57,7 +47,7 @@ const backgroundTenants = Array.from({ length: 10 }, (_, i) => `${tenantPrefix}f
 const region: Bbox = [5, 45, 15, 55];
 
 function seedRows(layout: 'few-tenants' | 'many-tenants'): Seed[] {
-  const random = prng(layout === 'few-tenants' ? 20250301 : 20250302);
+  const random = seededRandom(layout === 'few-tenants' ? 20250301 : 20250302);
   const statuses: AssetStatus[] = ['registered', 'available', 'assigned', 'maintenance'];
   const rows: Seed[] = [];
   const add = (tenantId: string, n: number, area: Bbox, opts: { registered?: boolean; fix?: boolean } = {}): void => {

@@ -14,6 +14,7 @@ import {
   type PlanNode,
   sentQuery,
   testDatabaseUrl,
+  seededRandom,
 } from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
@@ -50,19 +51,9 @@ interface Asset {
   readonly status: 'available' | 'assigned';
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Vehicle-like tracks: a smooth heading, ~10 m/s, one fix a minute; even assets pause 23:30–23:45. */
 function generate(assets: readonly Asset[], seed: number): PositionRow[] {
-  const random = mulberry(seed);
+  const random = seededRandom(seed);
   const rows: PositionRow[] = [];
   assets.forEach((asset, i) => {
     let lon = 8 + (i % 20) * 0.05;

@@ -13,7 +13,14 @@ import {
   PositionQueries,
 } from '@meridian/read-model/positions';
 import { aggregateResolution, type LonLatBounds, TileQueries, tileBounds } from '@meridian/read-model/tiles';
-import { describePlanNode, explainPlan, type MvtLayer, readMvt, testDatabaseUrl } from '@meridian/shared/testing';
+import {
+  describePlanNode,
+  explainPlan,
+  type MvtLayer,
+  readMvt,
+  seededRandom,
+  testDatabaseUrl,
+} from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
 /*
@@ -21,16 +28,6 @@ import { createReadModelDataSource, migrateReadModel, poolOf } from './data-sour
  * thousand assets, tens of thousands of fixes over three day partitions and thousands of zones.
  * Tiles are decoded with a small MVT reader and compared with what the seed says they must hold.
  */
-
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const run = randomBytes(3).toString('hex');
 const tenants = { a: `tile-${run}-a`, b: `tile-${run}-b` };
@@ -135,7 +132,7 @@ describe('TileQueries (real PostGIS)', () => {
     }
     await new PositionPartitions(pool).ensure(Array.from({ length: SPAN_DAYS }, (_, i) => base + i));
 
-    const random = prng(20250401);
+    const random = seededRandom(20250401);
     const inRegion = (): [number, number] => [
       region[0] + random() * (region[2] - region[0]),
       region[1] + random() * (region[3] - region[1]),

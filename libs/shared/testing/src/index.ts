@@ -6,3 +6,4 @@ export * from './explain';
 export * from './failure-log';
 export * from './mvt';
 export * from './sse';
+export * from './random';

@@ -1,0 +1,13 @@
+/**
+ * A deterministic random number generator (mulberry32) in [0, 1): seeded test data is the same on
+ * every run, so a failing plan or answer can be reproduced.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
