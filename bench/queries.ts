@@ -27,10 +27,12 @@ import {
 } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
 // Not exported from the library's index (yet): the class geo-query's OGC handlers read with.
-import { OgcReads } from '../libs/geo-query/feature-ogc/src/ogc-reads';
+import { OgcReads } from '@meridian/geo-query/feature-ogc';
 import { AssetQueries } from '@meridian/read-model/assets';
+import { READ_MODEL_SESSION_OPTIONS } from '@meridian/read-model/data-source';
 import { PositionQueries } from '@meridian/read-model/positions';
-import { TileQueries } from '@meridian/read-model/tiles';
+import { type TileLimits, TileQueries } from '@meridian/read-model/tiles';
+import { geoQueryConfigSchema } from '../apps/geo-query/src/config';
 import type { ServiceName } from '../tools/stack';
 import { type CommandsEnvironment, type CommandsSystem, settle } from './commands-stack';
 import { type BenchResult, fmt, median, now, percentile, result, round, say } from './harness';
@@ -83,6 +85,7 @@ const DAY_MS = 86_400_000;
 
 /** The read-model classes geo-query answers with, on the benchmark's own pool. */
 interface Direct {
+  readonly pool: Pool;
   readonly positions: PositionQueries;
   readonly assets: AssetQueries;
   readonly tiles: TileQueries;
@@ -153,7 +156,8 @@ const qs = (params: Record<string, string | number>): string =>
     .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
     .join('&');
 
-const TILE_LIMITS = { maxFeatures: 20_000, maxBytes: 640 * 1024 };
+/** geo-query's tile limits (GEO_QUERY_TILE_MAX_FEATURES/BYTES), set when the benchmark starts. */
+let tileLimits: TileLimits = { maxFeatures: 10_000, maxBytes: 640 * 1024 };
 const EUROPE: Bbox = [-11, 35, 25, 61];
 
 function cases(fleet: Fleet): QueryCase[] {
@@ -167,6 +171,24 @@ function cases(fleet: Fleet): QueryCase[] {
     }
   };
   return [
+    {
+      // Not an issue 8 query: the floor — what the request–reply path costs around a primary-key lookup.
+      name: 'get-asset',
+      title: 'GET /v1/assets/{id} — one asset by id (the floor: request–reply around a key lookup)',
+      targetMs: TARGET_P99_MS,
+      make: (random) => {
+        const asset = pickOf(random, fleet.assets);
+        return {
+          path: `/v1/assets/${asset.id}`,
+          direct: (d, tenant) =>
+            d.pool.query(
+              `SELECT asset_id, tenant_id, name, kind, status, version, geom, ts, speed, heading
+               FROM read.asset_latest WHERE asset_id = $1 AND tenant_id = $2 AND name IS NOT NULL`,
+              [asset.id, tenant],
+            ),
+        };
+      },
+    },
     {
       name: 'at-bbox',
       title: 'GET /v1/assets?bbox&at&maxAge — where was everything at T (city view)',
@@ -298,7 +320,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const t = tileOf(p.lon, p.lat, 12);
         return {
           path: `/v1/tiles/assets/${t.z}/${t.x}/${t.y}.mvt`,
-          direct: (d, tenant) => d.tiles.tile('assets', tenant, t, TILE_LIMITS),
+          direct: (d, tenant) => d.tiles.tile('assets', tenant, t, tileLimits),
         };
       },
     },
@@ -314,13 +336,14 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(Math.max(fleet.start, from)), to: iso(Math.min(fleet.end, from + DAY_MS)) };
         return {
           path: `/v1/tiles/positions/${t.z}/${t.x}/${t.y}.mvt?${qs(window)}`,
-          direct: (d, tenant) => d.tiles.tile('positions', tenant, t, TILE_LIMITS, window),
+          direct: (d, tenant) => d.tiles.tile('positions', tenant, t, tileLimits, window),
         };
       },
     },
     {
       name: 'tile-positions-z8',
-      title: 'GET /v1/tiles/positions/{z}/{x}/{y}.mvt?from&to — zoom 8 (a whole metro), one day',
+      title:
+        'GET /v1/tiles/positions/{z}/{x}/{y}.mvt?from&to — zoom 8 (a whole metro), one day (aggregated below zoom 10)',
       targetMs: TARGET_TILE_P99_MS,
       make: (random) => {
         const metro = metroOf(random);
@@ -329,7 +352,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(Math.max(fleet.start, from)), to: iso(Math.min(fleet.end, from + DAY_MS)) };
         return {
           path: `/v1/tiles/positions/${t.z}/${t.x}/${t.y}.mvt?${qs(window)}`,
-          direct: (d, tenant) => d.tiles.tile('positions', tenant, t, TILE_LIMITS, window),
+          direct: (d, tenant) => d.tiles.tile('positions', tenant, t, tileLimits, window),
         };
       },
     },
@@ -342,7 +365,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const t = tileOf(p.lon, p.lat, 12);
         return {
           path: `/v1/tiles/zones/${t.z}/${t.x}/${t.y}.mvt`,
-          direct: (d, tenant) => d.tiles.tile('zones', tenant, t, TILE_LIMITS),
+          direct: (d, tenant) => d.tiles.tile('zones', tenant, t, tileLimits),
         };
       },
     },
@@ -570,21 +593,39 @@ export async function queriesBenchmark(
     connectionString: system.databaseUrl,
     max: maxConcurrency * 2, // OGC items runs its page and its count at once
     application_name: 'meridian-bench-queries',
+    // The same session settings as the services' read pools, so "direct" runs the same plans.
+    options: READ_MODEL_SESSION_OPTIONS,
   });
+  // Configured as geo-query configures them (its settings, read from the same environment).
+  const geoQuery = geoQueryConfigSchema
+    .pick({
+      GEO_QUERY_TILE_MAX_FEATURES: true,
+      GEO_QUERY_TILE_MAX_BYTES: true,
+      GEO_QUERY_TILE_AGGREGATE_BELOW_ZOOM: true,
+      GEO_QUERY_OGC_COUNT_CAP: true,
+    })
+    .parse(process.env);
+  tileLimits = { maxFeatures: geoQuery.GEO_QUERY_TILE_MAX_FEATURES, maxBytes: geoQuery.GEO_QUERY_TILE_MAX_BYTES };
+  const positions = new PositionQueries(
+    pool,
+    {
+      maxTrackVertices: TRACK_MAX_VERTICES,
+      maxHeatmapCells: HEATMAP_MAX_CELLS,
+      maxHeatmapFixes: HEATMAP_MAX_FIXES,
+      codes: PositionQueryErrors,
+    },
+    info.resolutions,
+  );
   const direct: Direct = {
-    positions: new PositionQueries(
-      pool,
-      {
-        maxTrackVertices: TRACK_MAX_VERTICES,
-        maxHeatmapCells: HEATMAP_MAX_CELLS,
-        maxHeatmapFixes: HEATMAP_MAX_FIXES,
-        codes: PositionQueryErrors,
-      },
-      info.resolutions,
-    ),
+    pool,
+    positions,
     assets: new AssetQueries(pool),
-    tiles: new TileQueries(pool),
-    ogc: new OgcReads(pool),
+    tiles: new TileQueries(pool, {
+      counter: positions,
+      resolutions: info.resolutions,
+      belowZoom: geoQuery.GEO_QUERY_TILE_AGGREGATE_BELOW_ZOOM,
+    }),
+    ogc: new OgcReads(pool, { countCap: geoQuery.GEO_QUERY_OGC_COUNT_CAP }),
   };
   const measured: QueryMeasurement[] = [];
   const loadStart = Math.round(loadavg()[0] * 100) / 100;

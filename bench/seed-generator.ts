@@ -17,7 +17,7 @@
 import { stableUuid } from '@meridian/shared/util';
 import type { PositionRow } from '@meridian/read-model/positions';
 
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const SEED = 20_251_201;
 
 export const DAY_MS = 86_400_000;
@@ -233,13 +233,19 @@ function planTrips(asset: SeedAsset, random: () => number, start: number, end: n
     trips.push({ start: 0, fixes: Math.min(n, left) });
     left -= Math.min(n, left);
   }
-  const days = Math.round((end - start) / DAY_MS);
+  // Days counted from the UTC midnight before the window, so local hours are local hours.
+  const base = Math.floor(start / DAY_MS) * DAY_MS;
+  const days = Math.ceil((end - base) / DAY_MS);
   for (const trip of trips) {
-    // Weekdays busier than weekends (day 0 of the window is whatever weekday it is; fine).
-    let day = Math.floor(random() * days);
-    if (day % 7 >= 5 && random() < 0.5) day = Math.floor(random() * days);
-    const localMs = startHour(random) * HOUR_MS - asset.metro.utcOffset * HOUR_MS;
-    trip.start = start + day * DAY_MS + localMs;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      // Weekends quieter: a weekend day is kept only half of the time.
+      let day = Math.floor(random() * days);
+      if (new Date(base + day * DAY_MS).getUTCDay() % 6 === 0 && random() < 0.5) day = Math.floor(random() * days);
+      const localMs = startHour(random) * HOUR_MS - asset.metro.utcOffset * HOUR_MS;
+      trip.start = base + day * DAY_MS + localMs;
+      // Drawn again when it would begin before the window or end after it (the partial first and last days).
+      if (trip.start >= start && trip.start + (trip.fixes - 1) * asset.intervalS * 1000 < end) break;
+    }
   }
   trips.sort((a, b) => a.start - b.start);
   const duration = (t: Trip): number => (t.fixes - 1) * asset.intervalS * 1000;

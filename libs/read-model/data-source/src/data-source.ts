@@ -30,6 +30,13 @@ export interface ReadModelDataSourceOptions {
 }
 
 /**
+ * Session settings of every read-model connection: no JIT compilation. Read-model statements are
+ * short index lookups and batch writes; on 10 M positions some plans cross `jit_above_cost` and
+ * spend more compiling (up to 70 ms measured) than running (`docs/performance-queries.md`).
+ */
+export const READ_MODEL_SESSION_OPTIONS = '-c jit=off';
+
+/**
  * The read side's TypeORM DataSource: entities with PostGIS geometry columns and the migrations
  * of the read schema. Never `synchronize`: the schema changes only through migrations.
  */
@@ -48,6 +55,7 @@ export function readModelOptions(options: ReadModelDataSourceOptions): DataSourc
     applicationName: options.applicationName ?? 'meridian-read-model',
     extra: {
       max: options.poolSize ?? 10,
+      options: READ_MODEL_SESSION_OPTIONS,
       ...(options.idleInTransactionTimeoutMs
         ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
         : {}),
