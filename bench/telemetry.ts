@@ -72,7 +72,8 @@ CREATE TABLE ${s}.positions (
 ) PARTITION BY RANGE (ts);
 CREATE UNIQUE INDEX positions_asset_ts ON ${s}.positions (asset_id, ts);
 CREATE INDEX positions_ts_brin ON ${s}.positions USING brin (ts);
-CREATE INDEX positions_ingest_seq_brin ON ${s}.positions USING brin (ingest_seq);`;
+CREATE INDEX positions_ingest_seq_brin ON ${s}.positions USING brin (ingest_seq);
+CREATE INDEX positions_geom ON ${s}.positions USING gist (geom);`;
 
 /** Columns, partition key and index definitions of `<schema>.positions`, schema name removed. */
 export async function tableShape(pool: Pool, schema: string): Promise<string> {
