@@ -1,4 +1,10 @@
-import { type BeforeApplicationShutdown, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Topics } from '@meridian/contracts/core';
@@ -11,25 +17,41 @@ import { StreamHub } from './live-stream/stream-hub';
 import { StreamRelay } from './relay/stream-relay';
 import { STREAM_SETTINGS, type StreamSettings, streamSettingsOf } from './stream.config';
 import { StreamLog } from './stream-log';
+import { WatchingTenants } from './watching-tenants';
 
 /** Every gateway instance joins this group: each Kafka record is relayed to Redis once. */
 export const STREAM_RELAY_GROUP = 'gateway.stream';
+/** How often each relay re-reads the watched tenants. */
+const WATCHING_POLL_MS = 250;
 
 /** Starts the relay with the application and stops it, and this instance's readers, before the connections close. */
 @Injectable()
 export class StreamLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private marking: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly relay: StreamRelay,
     private readonly hub: StreamHub,
+    private readonly watching: WatchingTenants,
+    @Inject(STREAM_SETTINGS) private readonly settings: StreamSettings,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.watching.start();
+    // Tenants with clients here stay watched while they have them (and the retention after).
+    this.marking = setInterval(
+      () => void Promise.all(this.hub.tenants().map((t) => this.watching.mark(t))).catch(() => undefined),
+      Math.max(1000, Math.floor(this.settings.retentionMs / 3)),
+    );
+    this.marking.unref();
     await this.relay.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.marking) clearInterval(this.marking);
     this.hub.close();
     await this.relay.stop();
+    this.watching.stop();
   }
 }
 
@@ -51,8 +73,14 @@ export class StreamLifecycle implements OnApplicationBootstrap, BeforeApplicatio
       inject: [REDIS, StreamLog, STREAM_SETTINGS, LOGGER],
     },
     {
+      provide: WatchingTenants,
+      useFactory: (redis: Redis, s: StreamSettings, logger: Logger) =>
+        new WatchingTenants(redis, { ttlMs: s.retentionMs, pollMs: WATCHING_POLL_MS, log: logger }),
+      inject: [REDIS, STREAM_SETTINGS, LOGGER],
+    },
+    {
       provide: LiveStreams,
-      useFactory: (hub: StreamHub, streams: StreamLog, s: StreamSettings, logger: Logger) =>
+      useFactory: (hub: StreamHub, streams: StreamLog, s: StreamSettings, logger: Logger, w: WatchingTenants) =>
         new LiveStreams(
           hub,
           streams,
@@ -63,12 +91,13 @@ export class StreamLifecycle implements OnApplicationBootstrap, BeforeApplicatio
             retentionMs: s.retentionMs,
           },
           logger,
+          w,
         ),
-      inject: [StreamHub, StreamLog, STREAM_SETTINGS, LOGGER],
+      inject: [StreamHub, StreamLog, STREAM_SETTINGS, LOGGER, WatchingTenants],
     },
     {
       provide: StreamRelay,
-      useFactory: (bus: MessageBus, streams: StreamLog, s: StreamSettings, logger: Logger) =>
+      useFactory: (bus: MessageBus, streams: StreamLog, s: StreamSettings, logger: Logger, w: WatchingTenants) =>
         new StreamRelay(bus, streams, {
           groupId: STREAM_RELAY_GROUP,
           positionsTopic: Topics.telemetryPositions,
@@ -76,8 +105,9 @@ export class StreamLifecycle implements OnApplicationBootstrap, BeforeApplicatio
           positionIntervalMs: s.positionIntervalMs,
           retentionMs: s.retentionMs,
           log: logger,
+          watching: w,
         }),
-      inject: [BUS, StreamLog, STREAM_SETTINGS, LOGGER],
+      inject: [BUS, StreamLog, STREAM_SETTINGS, LOGGER, WatchingTenants],
     },
     StreamLifecycle,
   ],

@@ -5,8 +5,8 @@ import type { EventName, StoredEvent, TenantEvent } from './stream-event';
 export const streamKey = (tenantId: string): string => `meridian:gateway:stream:${tenantId}`;
 
 /** A relay group's highest appended offset of one partition: a record at or below it is not appended again. */
-export const relayedKey = (groupId: string, topic: string, partition: number): string =>
-  `meridian:gateway:stream-relayed:${groupId}:${topic}:${partition}`;
+export const relayedKey = (scope: string, topic: string, partition: number): string =>
+  `meridian:gateway:stream-relayed:${scope}:${topic}:${partition}`;
 
 /** Recorded in the MULTI of an append: the records up to `offset` of the partition behind `key` are in the streams. */
 export interface RelayedMark {

@@ -34,6 +34,11 @@ export interface SubscribeOptions {
   readonly deadLetter?: boolean;
   /** false: never commit offsets, so every start reads from the beginning (in-memory directories). */
   readonly commitOffsets?: boolean;
+  /**
+   * `runBatch` only: a record whose headers this refuses is passed over before it is decoded (its
+   * offset is committed with the batch): for consumers that want a cheap subset of a busy topic.
+   */
+  readonly accept?: (headers: Readonly<Record<string, string>>) => boolean;
   readonly log: Log;
 }
 
@@ -239,10 +244,13 @@ export class Subscription {
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         const rows: Row<T>[] = [];
+        const accept = this.options.accept;
         for (const message of batch.messages) {
           const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
           try {
-            rows.push({ item: parse(fromWire(toWireMessage(message))), origin, message });
+            const wire = toWireMessage(message);
+            if (accept && !accept(wire.headers)) continue;
+            rows.push({ item: parse(fromWire(wire)), origin, message });
           } catch (err) {
             await this.deadLetter(origin, message, err, heartbeat);
           }

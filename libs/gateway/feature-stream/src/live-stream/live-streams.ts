@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { WatchingTenants } from '../watching-tenants';
 import { ErrorCodes } from '@meridian/contracts/core';
 import { problemFromCode } from '@meridian/gateway/util-http';
 import type { Log } from '@meridian/shared/util';
@@ -35,6 +36,8 @@ export class LiveStreams {
     private readonly streams: StreamLog,
     private readonly limits: ClientLimits & { readonly retentionMs: number },
     private readonly log: Log,
+    /** When given, a tenant is marked watched (so the relay relays it) before its stream starts. */
+    private readonly watching?: WatchingTenants,
   ) {}
 
   async prepare(request: StreamRequest, signal?: AbortSignal): Promise<StartStream> {
@@ -46,6 +49,11 @@ export class LiveStreams {
     let gap = false;
     let resumeFrom = lastEventId;
     try {
+      // A tenant nobody watched until now: wait until every relay has seen the mark, so the stream
+      // starts with every event from then on.
+      if (this.watching && (await this.watching.mark(tenantId))) {
+        await new Promise((r) => setTimeout(r, this.watching?.settleMs));
+      }
       if (!client.closed) await this.hub.attach(tenantId, client);
       if (lastEventId !== undefined && !client.closed) {
         const state = await this.streams.state(tenantId);

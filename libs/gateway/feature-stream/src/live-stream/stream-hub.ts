@@ -174,6 +174,11 @@ export class StreamHub {
     this.blockMs = options.blockMs ?? BLOCK_MS;
   }
 
+  /** Tenants with a reader on this instance (clients connected now). */
+  tenants(): string[] {
+    return [...this.readers.keys()];
+  }
+
   /**
    * Adds the client to its tenant's reader, starting one if needed; rejects when Redis is away,
    * with `StreamHubClosing` once shutdown began and `StreamCapacityReached` past `maxClients`.

@@ -50,7 +50,12 @@ const until = async <T>(probe: () => Promise<T>, accept: (v: T) => boolean): Pro
 };
 
 /** A relay of its own on topics of its own (one partition each), so a test may stop and restart it. */
-const ownRelay = (topics: { positions: string; events: string }, groupId: string, positionIntervalMs: number) =>
+const ownRelay = (
+  topics: { positions: string; events: string },
+  groupId: string,
+  positionIntervalMs: number,
+  watching?: { has(tenantId: string): boolean },
+) =>
   new StreamRelay(bus, new StreamLog(redis, { retentionMs: 60_000, maxEvents: 10_000 }), {
     groupId,
     positionsTopic: topics.positions,
@@ -58,6 +63,7 @@ const ownRelay = (topics: { positions: string; events: string }, groupId: string
     positionIntervalMs,
     retentionMs: 60_000,
     log: silentLog,
+    ...(watching ? { watching } : {}),
   });
 /** Starts a relay and waits until it joined; a group of its own starts at offset 0 (not at "latest", resolved late). */
 const startJoined = async (r: StreamRelay, fresh?: { groupId: string; topics: readonly string[] }): Promise<void> => {
@@ -202,5 +208,29 @@ describe('StreamRelay (Kafka → per-tenant Redis streams)', () => {
     expect(second.duplicates).toBe(3);
     await second.stop();
     await redis.del(streamKey(t));
+  });
+
+  it('passes over the records of tenants nobody watches, undecoded, and relays the watched ones', async () => {
+    const [watched, unwatched] = [`t-${randomBytes(5).toString('hex')}`, `t-${randomBytes(5).toString('hex')}`];
+    const topics = await ownTopics();
+    const groupId = `test.stream-relay.${randomUUID()}`;
+    const own = ownRelay(topics, groupId, 0, { has: (t) => t === watched });
+    await startJoined(own, { groupId, topics: [topics.positions, topics.events] });
+    const a = randomUUID();
+    await bus.send(topics.positions, [
+      toWire(envelope(PositionReportedV1.type, fix(a, 1, 40), unwatched), a),
+      // Broken data of an unwatched tenant: never decoded, so never counted as skipped.
+      toWire(envelope(PositionBatchReportedV1.type, { fixes: [{ assetId: a, lon: 500 }] }, unwatched), a),
+      toWire(envelope(PositionReportedV1.type, fix(a, 2, 41), watched), a),
+    ]);
+    const got = await until(
+      () => entries(watched),
+      (e) => e.length >= 1,
+    );
+    expect(got.map((e) => e.d['lon'])).toEqual([41]);
+    expect(await entries(unwatched)).toEqual([]);
+    expect(own.skipped).toBe(0);
+    await own.stop();
+    await redis.del(streamKey(watched));
   });
 });

@@ -1,4 +1,4 @@
-import type { Envelope } from '@meridian/contracts/core';
+import { type Envelope, MeridianHeaders } from '@meridian/contracts/core';
 import { type MessageBus, type Origin, Subscription } from '@meridian/shared/messaging';
 import type { Log } from '@meridian/shared/util';
 import { type RelayedMark, relayedKey, type StreamLog } from '../stream-log';
@@ -14,7 +14,17 @@ export interface RelayOptions {
   /** Records older than this (by their CloudEvents time) are not relayed: they could never be resumed. */
   readonly retentionMs: number;
   readonly log: Log;
+  /** Tenants to relay; records of others are passed over undecoded. Without it, every tenant. */
+  readonly watching?: { has(tenantId: string): boolean };
 }
+
+/** A record of a tenant nobody watches is skipped; one without a tenant goes on, to be refused as poison. */
+const acceptWatched =
+  (watching: { has(tenantId: string): boolean }) =>
+  (headers: Readonly<Record<string, string>>): boolean => {
+    const tenantId = headers[MeridianHeaders.tenantId];
+    return tenantId === undefined || watching.has(tenantId);
+  };
 
 const positionEvent = (tenantId: string, data: PositionData): TenantEvent => ({ tenantId, event: 'position', data });
 
@@ -31,6 +41,8 @@ const positionEvent = (tenantId: string, data: PositionData): TenantEvent => ({ 
 export class StreamRelay {
   private readonly throttle: Throttle<TenantEvent>;
   private subscription: Subscription | null = null;
+  /** Kafka cluster id and consumer group: the scope of the relayed-offset marks. */
+  private markScope = '';
   private flushTimer: NodeJS.Timeout | null = null;
   /** Batches and trailing flushes take turns: the throttle's two phases must not interleave. */
   private turn: Promise<void> = Promise.resolve();
@@ -48,6 +60,10 @@ export class StreamRelay {
   }
 
   async start(): Promise<void> {
+    // Offsets mean something only within one Kafka cluster: the marks are kept per cluster, so a
+    // Redis shared by two clusters (or a cluster rebuilt) never takes one's offsets for the other's.
+    const { clusterId } = await (await this.bus.admin()).describeCluster();
+    this.markScope = `${clusterId}:${this.options.groupId}`;
     this.subscription = new Subscription(this.bus, {
       groupId: this.options.groupId,
       topics: [this.options.positionsTopic, this.options.eventsTopic],
@@ -55,6 +71,7 @@ export class StreamRelay {
       fromBeginning: false,
       deadLetter: false,
       log: this.options.log,
+      ...(this.options.watching ? { accept: acceptWatched(this.options.watching) } : {}),
     });
     if (this.options.positionIntervalMs > 0) {
       const every = Math.max(50, Math.min(this.options.positionIntervalMs, 250));
@@ -97,7 +114,7 @@ export class StreamRelay {
   }
 
   private async relay(records: readonly (RelayRecord | null)[], origins: readonly Origin[]): Promise<void> {
-    const keyOf = (o: Origin) => relayedKey(this.options.groupId, o.topic, o.partition);
+    const keyOf = (o: Origin) => relayedKey(this.markScope, o.topic, o.partition);
     const done = await this.streams.relayedOffsets([...new Set(origins.map(keyOf))]);
     const marks = new Map<string, bigint>();
     const offered: Offered<TenantEvent>[] = [];
