@@ -29,6 +29,8 @@ export class PositionQueries1764460800005 implements MigrationInterface {
         cell bigint NOT NULL,
         fixes integer NOT NULL
       )`);
+    // One index only (each costs a write per row at ingest): a bbox too large for coarse keys reads
+    // the tenant's rows of a resolution through its prefix, which a continent-wide heatmap reads anyway.
     await q.query(
       `CREATE INDEX IF NOT EXISTS position_cells_lookup
          ON read.position_cells (tenant_id, resolution, coarse, hour) INCLUDE (cell, fixes)`,
@@ -40,10 +42,6 @@ export class PositionQueries1764460800005 implements MigrationInterface {
         hour timestamptz PRIMARY KEY,
         compacted_at timestamptz NOT NULL DEFAULT now()
       )`,
-    );
-    await q.query(
-      `CREATE INDEX IF NOT EXISTS position_cells_window
-         ON read.position_cells (tenant_id, resolution, hour) INCLUDE (cell, fixes)`,
     );
   }
 
