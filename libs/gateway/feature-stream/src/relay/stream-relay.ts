@@ -149,35 +149,23 @@ export class StreamRelay {
 
   private async flushHeld(): Promise<void> {
     if (this.throttle.held === 0) return;
-    await this.inTurn(async () => {
-      const decision = this.throttle.due(Date.now());
-      if (decision.send.length === 0) return;
-      try {
-        await this.streams.append(decision.send);
-        decision.apply();
-        this.relayed += decision.send.length;
-      } catch (err) {
-        // Held positions stay held (a newer fix may replace them); the next tick tries again.
-        this.options.log.warn(
-          { err: String(err), held: decision.send.length },
-          'stream relay: trailing positions not appended',
-        );
-      }
-    });
+    // Held positions stay held when Redis refuses (a newer fix may replace them); the next tick tries again.
+    await this.inTurn(() => this.appendHeld(this.throttle.due(Date.now()), 'trailing positions not appended'));
   }
 
-  private async flushAll(): Promise<void> {
-    const decision = this.throttle.all(Date.now());
+  private flushAll(): Promise<void> {
+    return this.appendHeld(this.throttle.all(Date.now()), 'held positions not appended at stop');
+  }
+
+  /** Appends the positions a throttle decision releases; a Redis failure is logged, not thrown. */
+  private async appendHeld(decision: ReturnType<Throttle<TenantEvent>['all']>, failure: string): Promise<void> {
     if (decision.send.length === 0) return;
     try {
       await this.streams.append(decision.send);
       decision.apply();
       this.relayed += decision.send.length;
     } catch (err) {
-      this.options.log.warn(
-        { err: String(err), held: decision.send.length },
-        'stream relay: held positions not appended at stop',
-      );
+      this.options.log.warn({ err: String(err), held: decision.send.length }, `stream relay: ${failure}`);
     }
   }
 
