@@ -20,7 +20,7 @@ import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { eventStoreMigrations, migrate, PgEventStore } from '@meridian/shared/event-store';
 import { handle } from '@meridian/shared/decider';
-import { assetDecider, assetKinds, assetStreamId } from '@meridian/workflow/domain';
+import { assetDecider, assetKinds, assetStreamId, SYSTEM_ACCESS } from '@meridian/workflow/domain';
 import {
   type AbortableCall,
   type CallResult,
@@ -83,6 +83,9 @@ function storeCommand(store: PgEventStore, tenantId: string): (i: number) => Pro
           tenantId,
           name: `Bench asset ${i}`,
           kind: assetKinds[i % assetKinds.length],
+          sensitivity: 0,
+          team: null,
+          access: SYSTEM_ACCESS,
           now: new Date().toISOString(),
         },
       },

@@ -39,7 +39,7 @@ import { handle } from '@meridian/shared/decider';
 import { eventStoreMigrations, migrate, PgEventStore } from '@meridian/shared/event-store';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
 import { stableUuid } from '@meridian/shared/util';
-import { assetDecider, assetStreamId } from '@meridian/workflow/domain';
+import { assetDecider, assetStreamId, SYSTEM_ACCESS } from '@meridian/workflow/domain';
 import { migrateReadModels } from '../tools/migrate';
 import { type BenchResult, fmt, now, result, round, runWorkers, say } from './harness';
 import { databaseUrl, ensureDatabase, recreateDatabase } from './infra';
@@ -310,7 +310,16 @@ async function registerFleet(pool: Pool, fleet: readonly SeedAsset[]): Promise<v
       assetStreamId(a.id),
       {
         type: 'RegisterAsset',
-        data: { assetId: a.id, tenantId: QUERIES_TENANT, name: a.name, kind: a.kind, now: registeredAt.toISOString() },
+        data: {
+          assetId: a.id,
+          tenantId: QUERIES_TENANT,
+          name: a.name,
+          kind: a.kind,
+          sensitivity: 0,
+          team: null,
+          access: SYSTEM_ACCESS,
+          now: registeredAt.toISOString(),
+        },
       },
       { commandId, metadata: metadata(commandId) },
     );
@@ -323,7 +332,7 @@ async function registerFleet(pool: Pool, fleet: readonly SeedAsset[]): Promise<v
         assetStreamId(a.id),
         {
           type: 'ChangeAssetStatus',
-          data: { assetId: a.id, tenantId: QUERIES_TENANT, to, now: registeredAt.toISOString() },
+          data: { assetId: a.id, tenantId: QUERIES_TENANT, to, access: SYSTEM_ACCESS, now: registeredAt.toISOString() },
         },
         { commandId: changeId, metadata: metadata(changeId) },
       );

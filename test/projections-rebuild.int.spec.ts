@@ -14,9 +14,17 @@ import { Client, type Pool, type PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type DataOf, type Envelope, parseData } from '@meridian/contracts/core';
-import { AssetRegisteredV1, AssetStatusChangedV1 } from '@meridian/contracts/assets';
+import { AssetRegisteredV2, AssetStatusChangedV1, RegisterAssetV2 } from '@meridian/contracts/assets';
 import type { PositionBatchReportedV1 } from '@meridian/contracts/telemetry';
-import { ZoneArchivedV1, ZoneCreatedV1, type ZoneGeometry, ZoneReplacedV1 } from '@meridian/contracts/zones';
+import {
+  ArchiveZoneV1,
+  CreateZoneV2,
+  ReplaceZoneV2,
+  ZoneArchivedV1,
+  ZoneCreatedV2,
+  type ZoneGeometry,
+  ZoneReplacedV2,
+} from '@meridian/contracts/zones';
 import { AssetEventsProjector } from '@meridian/projection/feature-assets';
 import { PositionsIngestor } from '@meridian/projection/feature-telemetry';
 import { ZoneEventsProjector } from '@meridian/projection/feature-zones';
@@ -38,12 +46,14 @@ import {
   type Queryable,
   START,
 } from '@meridian/shared/event-store';
-import { assetDecider, assetStreamId } from '@meridian/workflow/domain';
+import { assetDecider, assetStreamId, SYSTEM_ACCESS } from '@meridian/workflow/domain';
 import { registerAsset } from '@meridian/workflow/feature-assets';
 import { archiveZone, createZone, replaceZone } from '@meridian/workflow/feature-zones';
 import { toWorkflowIntegrationEvent } from '../apps/workflow/src/app.module';
 import { type ReadModelName, rebuild, type RebuildArgs } from '../tools/projections';
 import { onDatabase, testDatabaseUrl } from './test-env';
+// Relative until @meridian/shared/testing exports it (libs/shared/testing/src/index.ts is the integrator's).
+import { testPrincipal } from '../libs/shared/testing/src/principal';
 import { squarePolygon } from '@meridian/shared/geometry';
 
 const root = resolve(__dirname, '..');
@@ -125,6 +135,7 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
     data,
     correlationId: randomUUID(),
     tenantId: TENANT,
+    principal: testPrincipal(TENANT),
   });
 
   let read = 0;
@@ -170,11 +181,11 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
     const m = toWorkflowIntegrationEvent(e);
     if (!m) return;
     const env = envelope(m.type, m.data);
-    if (m.type === ZoneCreatedV1.type) await zonesProjector.created({ ...env, data: parseData(ZoneCreatedV1, env) });
-    if (m.type === ZoneReplacedV1.type) await zonesProjector.replaced({ ...env, data: parseData(ZoneReplacedV1, env) });
+    if (m.type === ZoneCreatedV2.type) await zonesProjector.created({ ...env, data: parseData(ZoneCreatedV2, env) });
+    if (m.type === ZoneReplacedV2.type) await zonesProjector.replaced({ ...env, data: parseData(ZoneReplacedV2, env) });
     if (m.type === ZoneArchivedV1.type) await zonesProjector.archived({ ...env, data: parseData(ZoneArchivedV1, env) });
-    if (m.type === AssetRegisteredV1.type) {
-      await assetsProjector.registered({ ...env, data: parseData(AssetRegisteredV1, env) });
+    if (m.type === AssetRegisteredV2.type) {
+      await assetsProjector.registered({ ...env, data: parseData(AssetRegisteredV2, env) });
     }
     if (m.type === AssetStatusChangedV1.type) {
       await assetsProjector.statusChanged({ ...env, data: parseData(AssetStatusChangedV1, env) });
@@ -190,7 +201,7 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
         await createZone(
           store,
           settings,
-          envelope('meridian.workflow.zone.create.v1', {
+          envelope(CreateZoneV2.type, {
             zoneId,
             kind: 'geofence' as const,
             name: `zone ${zoneId.slice(0, 4)}`,
@@ -198,6 +209,7 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
             validFrom: window[0] === null ? null : iso(window[0]),
             validTo: window[1] === null ? null : iso(window[1]),
             sensitivity: 1,
+            team: null,
           }),
           at(s),
         ),
@@ -207,26 +219,33 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
         await replaceZone(
           store,
           settings,
-          envelope('meridian.workflow.zone.replace.v1', {
+          envelope(ReplaceZoneV2.type, {
             zoneId,
             name,
             geometry,
             validFrom: null,
             validTo: null,
             sensitivity: 2,
+            team: 'ops',
           }),
           at(s),
         ),
       ),
     archive: async (zoneId: string, s: number) =>
-      accepted(await archiveZone(store, envelope('meridian.workflow.zone.archive.v1', { zoneId }), at(s))),
+      accepted(await archiveZone(store, envelope(ArchiveZoneV1.type, { zoneId }), at(s))),
   };
   const asset = {
     register: async (assetId: string, s: number) =>
       accepted(
         await registerAsset(
           store,
-          envelope('meridian.workflow.asset.register.v1', { assetId, name: 'drone', kind: 'drone' as const }),
+          envelope(RegisterAssetV2.type, {
+            assetId,
+            name: 'drone',
+            kind: 'drone' as const,
+            sensitivity: 1,
+            team: 'ops',
+          }),
           at(s),
         ),
       ),
@@ -235,7 +254,7 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
         store,
         assetDecider,
         assetStreamId(assetId),
-        { type: 'ChangeAssetStatus', data: { assetId, tenantId: TENANT, to, now: iso(s) } },
+        { type: 'ChangeAssetStatus', data: { assetId, tenantId: TENANT, to, now: iso(s), access: SYSTEM_ACCESS } },
         { commandId: randomUUID(), metadata: { tenantId: TENANT, correlationId: randomUUID() } },
       );
       expect(result.ok).toBe(true);
@@ -375,6 +394,8 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
 
     expect(live).toHaveLength(4);
     expect(shadow).toEqual(live);
+    // The access attributes are rebuilt too: the replaced zone took sensitivity 2 and team ops.
+    expect(live.find((r) => r['zone_id'] === ids.moved)).toMatchObject({ sensitivity: 2, team: 'ops' });
     // 4 created, 2 replaced, 1 archived; the asset events are read and passed over.
     expect(summary).toMatchObject({ phase: 'done', rowsChanged: 7, refused: 0, swapAttempts: 1 });
     expect(await rowsOf(pool, 'read.zones', 'zone_id')).toEqual(live);
@@ -398,7 +419,7 @@ describe('rebuildable projections: zones and asset-latest (real PostGIS)', () =>
     expect(shadow).toEqual(live);
     const late = live.find((r) => r['asset_id'] === ids.lateFixes) ?? {};
     // Newest t50 came in the batch [t40, t50]; the batch before brought t30; late t35 and t45 moved nothing.
-    expect(late).toMatchObject({ status: 'assigned', version: 3 });
+    expect(late).toMatchObject({ status: 'assigned', version: 3, sensitivity: 1, team: 'ops' });
     expect([Date.parse(String(late['ts'])), Date.parse(String(late['previous_ts']))]).toEqual([
       at(50).getTime(),
       at(30).getTime(),

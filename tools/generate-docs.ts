@@ -11,11 +11,13 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
   AssetRegisteredV1,
+  AssetRegisteredV2,
   AssetsExistV1,
   AssetStatusChangedV1,
   GetAssetV1,
   ListAssetsInBboxV1,
   RegisterAssetV1,
+  RegisterAssetV2,
 } from '@meridian/contracts/assets';
 import {
   type CatalogueEntry,
@@ -110,11 +112,15 @@ const keyByType: Readonly<Record<string, Json>> = {
     'Asset id (the id the gateway chose for the new asset): commands of one asset stay in order.',
   ),
   [AssetRegisteredV1.type]: uuidKey('Asset id: the events of one asset stay in order.'),
+  [RegisterAssetV2.type]: uuidKey(
+    'Asset id (the id the gateway chose for the new asset): commands of one asset stay in order.',
+  ),
+  [AssetRegisteredV2.type]: uuidKey('Asset id: the events of one asset stay in order.'),
   [AssetStatusChangedV1.type]: uuidKey('Asset id: the events of one asset stay in order.'),
   [PositionReportedV1.type]: uuidKey('Asset id: the fixes of one asset stay in order.'),
   [RegisterTenantV1.type]: {
     ...tenantKey,
-    description: 'Tenant id (DESIGN §2: the aggregate id). No producer sends this command yet.',
+    description: 'Tenant id (DESIGN §2: the aggregate id).',
   },
   [TenantRegisteredV1.type]: tenantKey,
 };

@@ -1,10 +1,11 @@
 /**
  * `npm run ogc:conformance`: the OGC API – Features Part 1 test suite (ets-ogcapi-features10) against
- * a running stack's /ogc, through a loopback proxy that adds the tenant header the suite cannot send.
+ * a running stack's /ogc, through a loopback proxy that adds the bearer token the suite cannot send.
  *
  *   OGC_BASE_URL   the gateway (default http://127.0.0.1:8080)
  *   OGC_PUBLIC_URL the gateway's GATEWAY_PUBLIC_URL if it differs from OGC_BASE_URL (links to rewrite)
- *   OGC_TENANT     the tenant to test (default demo); sample data is added if a collection is empty
+ *   OGC_TOKEN      an access token (required) of an operator of the tenant to test: the tenant is the
+ *                  token's; sample data is added if a collection is empty
  *   OGC_ETS_JAR    the suite's all-in-one jar (default ../shared/tools/ets-ogcapi-features10-aio.jar)
  *   OGC_ETS_OUT    where the suite writes its results, a new run-* folder each run (default .local/ogc-ets)
  *
@@ -21,19 +22,21 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 async function run(): Promise<number> {
   const base = (process.env.OGC_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  const tenant = process.env.OGC_TENANT ?? 'demo';
+  const token = process.env.OGC_TOKEN;
+  if (!token) throw new Error('OGC_TOKEN: an access token of an operator of the tenant to test is required');
+  const authorization = `Bearer ${token}`;
   const jar = resolve(process.env.OGC_ETS_JAR ?? join(ROOT, '..', 'shared', 'tools', 'ets-ogcapi-features10-aio.jar'));
   const outDir = resolve(process.env.OGC_ETS_OUT ?? join(ROOT, '.local', 'ogc-ets'));
 
-  const sample = await ensureSampleData(base, tenant);
-  say(`[ogc] tenant ${tenant}: sample data added ${JSON.stringify(sample)}`);
+  const sample = await ensureSampleData(base, authorization);
+  say(`[ogc] sample data added ${JSON.stringify(sample)}`);
   const proxy = await startHeaderProxy({
     target: base,
     publicUrl: process.env.OGC_PUBLIC_URL ?? base,
-    headers: { 'x-tenant-id': tenant },
+    authorization,
   });
   try {
-    say(`[ogc] running ${jar} against ${proxy.url}/ogc/ (proxy → ${base}, X-Tenant-Id: ${tenant})`);
+    say(`[ogc] running ${jar} against ${proxy.url}/ogc/ (proxy → ${base}, with the bearer token)`);
     const result = await runEts({ jar, iut: `${proxy.url}/ogc/`, outDir });
     say(`[ogc] results: ${result.resultsFile} (${(result.durationMs / 1000).toFixed(1)} s)`);
     for (const t of result.tests.filter((x) => x.status === 'FAIL')) {

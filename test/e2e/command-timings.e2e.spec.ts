@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { api, type E2eSystem, http, startSystem } from './e2e-stack';
+import { api, authHeaders, type E2eSystem, http, startSystem } from './e2e-stack';
 
 interface Summary {
   count: number;
@@ -57,7 +57,7 @@ async function register(name: string): Promise<{ correlationId: string; sentAt: 
   const sentAt = wallNow();
   const res = await fetch(`${api}/v1/assets`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-tenant-id': tenant },
+    headers: { 'content-type': 'application/json', ...(await authHeaders(tenant)) },
     body: JSON.stringify({ name, kind: 'drone' }),
   });
   await res.arrayBuffer();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import { MessageBus } from '@meridian/shared/messaging';
+import { TokenSource } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
 import { ROOT, type ServiceName, type Stack, startStack } from '../../tools/stack';
 import { onDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from '../test-env';
@@ -19,6 +20,35 @@ export const E2E_PORTS: Record<ServiceName, number> = {
 };
 
 export const api = `http://127.0.0.1:${E2E_PORTS.gateway}`;
+/** identity's OpenID Connect server (its protocol port; E2E_PORTS holds the management ports). */
+export const OIDC_PORT = 18086;
+export const issuer = `http://127.0.0.1:${OIDC_PORT}`;
+/** Every bootstrap tenant gets a service account `<tenant>-admin` (role admin) with this secret. */
+export const TENANT_ADMIN_SECRET = 'e2e-tenant-admin-secret';
+export const PLATFORM_SECRET = 'e2e-platform-secret';
+
+const tokenSources = new Map<string, TokenSource>();
+
+/** A client of the API the way an integrator's service is one: client credentials for a service account. */
+export function tokenSource(clientId: string, clientSecret: string): TokenSource {
+  let source = tokenSources.get(clientId);
+  if (!source) {
+    source = new TokenSource({ issuer, clientId, clientSecret });
+    tokenSources.set(clientId, source);
+  }
+  return source;
+}
+
+/** `Authorization` for the tenant's bootstrap administrator (`<tenant>-admin`). */
+export const authHeaders = (tenant: string): Promise<Record<string, string>> =>
+  tokenSource(`${tenant}-admin`, TENANT_ADMIN_SECRET).headers();
+
+/** The platform administrator's `Authorization` (POST /v1/tenants). */
+export const platformHeaders = (): Promise<Record<string, string>> =>
+  tokenSource('platform-admin', PLATFORM_SECRET).headers();
+
+/** The tenant `http` acts as when a call names none: the first of the running system's tenants. */
+let defaultTenant: string | undefined;
 export const brokers = testKafkaBrokers();
 // The e2e database lives on the test database's server (TEST_DATABASE_URL or MERIDIAN_PG_*).
 const adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? onDatabase(testDatabaseUrl(), 'postgres');
@@ -116,7 +146,10 @@ async function bootSystem(tenants: readonly string[]): Promise<E2eSystem> {
       REDIS_URL: redisUrl,
       INSTANCE_ID: instanceId,
       IDENTITY_BOOTSTRAP_TENANTS: tenants.join(','),
-      GATEWAY_DEFAULT_TENANT: tenants[0],
+      IDENTITY_OIDC_PORT: String(OIDC_PORT),
+      OIDC_ISSUER: issuer,
+      IDENTITY_BOOTSTRAP_ADMIN_SECRET: TENANT_ADMIN_SECRET,
+      IDENTITY_PLATFORM_CLIENT_SECRET: PLATFORM_SECRET,
       GATEWAY_BODY_LIMIT_BYTES: String(512 * 1024),
       LOG_LEVEL: 'info',
     },
@@ -124,6 +157,7 @@ async function bootSystem(tenants: readonly string[]): Promise<E2eSystem> {
     logDir: join(ROOT, '.local', 'logs', 'e2e'),
     progress: (line) => process.stderr.write(`[e2e] ${line.trim()}\n`),
   });
+  defaultTenant = tenants[0];
   try {
     await waitForTenants(tenants);
   } catch (err) {
@@ -133,12 +167,16 @@ async function bootSystem(tenants: readonly string[]): Promise<E2eSystem> {
   return { stack, tenants, instanceId, stop: () => stack.stop() };
 }
 
-/** Tenants registered at identity's start reach the gateway through Kafka; wait until it admits them. */
+/**
+ * Tenants and their administrators registered at identity's start reach the gateway through Kafka
+ * (principal snapshots, signing keys); wait until each administrator's token is admitted.
+ */
 async function waitForTenants(tenants: readonly string[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (const tenant of tenants) {
     for (;;) {
-      const res = await fetch(`${api}/v1/assets?limit=1`, { headers: { 'x-tenant-id': tenant } });
+      const headers = await authHeaders(tenant).catch(() => null);
+      const res = headers ? await fetch(`${api}/v1/assets?limit=1`, { headers }) : { status: 0 };
       if (res.status === 200) break;
       if (Date.now() > deadline)
         throw new Error(`tenant ${tenant} never became known to the gateway (last HTTP ${res.status})`);
@@ -156,10 +194,19 @@ export interface HttpResult<T = unknown> {
 export async function http<T = unknown>(
   method: string,
   path: string,
-  options: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; tenant?: string } = {},
+  options: {
+    body?: unknown;
+    raw?: string | Buffer;
+    headers?: Record<string, string>;
+    /** Acts as this tenant's administrator; the system's first tenant when absent. */
+    tenant?: string;
+    /** Sends no token (unless `headers` carries one). */
+    anonymous?: boolean;
+  } = {},
 ): Promise<HttpResult<T>> {
+  const tenant = options.tenant ?? defaultTenant;
   const headers: Record<string, string> = {
-    ...(options.tenant ? { 'x-tenant-id': options.tenant } : {}),
+    ...(!options.anonymous && tenant ? await authHeaders(tenant) : {}),
     ...options.headers,
   };
   let payload: string | Buffer | undefined;

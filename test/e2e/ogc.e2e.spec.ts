@@ -7,7 +7,7 @@ import { runEts } from '../../tools/ogc/ets';
 import { startHeaderProxy } from '../../tools/ogc/header-proxy';
 import { ensureSampleData } from '../../tools/ogc/sample-data';
 import { ROOT } from '../../tools/stack';
-import { api, type E2eSystem, http, startSystem } from './e2e-stack';
+import { api, authHeaders, type E2eSystem, http, startSystem } from './e2e-stack';
 
 /*
  * OGC API – Features at /ogc through the whole system: a client's walk from the landing page to
@@ -16,7 +16,7 @@ import { api, type E2eSystem, http, startSystem } from './e2e-stack';
  */
 
 const run = promisify(execFile);
-// Not the gateway's default tenant: only the X-Tenant-Id header (or the proxy) reaches its data.
+// Not the first tenant: only its administrator's token (or the proxy adding it) reaches its data.
 const idle = `e2e-ogc0-${randomUUID().slice(0, 6)}`;
 const tenant = `e2e-ogc-${randomUUID().slice(0, 6)}`;
 let system: E2eSystem;
@@ -36,7 +36,7 @@ interface Items {
 }
 
 const get = async <T>(url: string, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { headers: { 'x-tenant-id': tenant, ...headers } });
+  const res = await fetch(url, { headers: { ...(await authHeaders(tenant)), ...headers } });
   const text = await res.text();
   return {
     status: res.status,
@@ -163,7 +163,7 @@ describe('OGC API – Features at /ogc', () => {
   });
 
   it('passes the OGC test suite (ets-ogcapi-features10 1.9) through the tenant-header proxy: 0 failed', async () => {
-    const proxy = await startHeaderProxy({ target: api, headers: { 'x-tenant-id': tenant } });
+    const proxy = await startHeaderProxy({ target: api, authorization: (await authHeaders(tenant)).authorization });
     try {
       const jar = process.env.OGC_ETS_JAR ?? join(ROOT, '..', 'shared', 'tools', 'ets-ogcapi-features10-aio.jar');
       const result = await runEts({ jar, iut: `${proxy.url}/ogc/`, outDir: join(ROOT, '.local', 'ogc-ets-e2e') });
@@ -180,9 +180,10 @@ describe('OGC API – Features at /ogc', () => {
     }
   }, 300_000);
 
-  it("lists and reads every collection with GDAL's ogrinfo (OAPIF driver, tenant in GDAL_HTTP_HEADERS)", async () => {
+  it("lists and reads every collection with GDAL's ogrinfo (OAPIF driver, GDAL_HTTP_AUTH=BEARER)", async () => {
     await run('bash', [join(ROOT, 'infra', 'scripts', 'gdal.sh'), 'ensure'], { timeout: 600_000 });
-    const env = { ...process.env, GDAL_HTTP_HEADERS: `X-Tenant-Id: ${tenant}` };
+    const bearer = (await authHeaders(tenant)).authorization.slice('Bearer '.length);
+    const env = { ...process.env, GDAL_HTTP_AUTH: 'BEARER', GDAL_HTTP_BEARER: bearer };
     const list = await run('ogrinfo', ['-ro', `OAPIF:${api}/ogc`], { env });
     expect(list.stdout).toMatch(/1: assets \(title: Assets\) \(Point\)/);
     expect(list.stdout).toMatch(/2: zones \(title: Zones\) \(Polygon\)/);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@meridian/shared/testing';
-import { api, e2eDatabaseUrl, type E2eSystem, http, pool, startSystem } from './e2e-stack';
+import { api, authHeaders, e2eDatabaseUrl, type E2eSystem, http, pool, startSystem } from './e2e-stack';
 
 interface Feature {
   type: 'Feature';
@@ -174,7 +174,7 @@ afterAll(async () => {
 }, 120_000);
 
 async function get<T>(url: string, inTenant = tenant): Promise<{ status: number; contentType: string; body: T }> {
-  const res = await fetch(url, { headers: { 'x-tenant-id': inTenant } });
+  const res = await fetch(url, { headers: await authHeaders(inTenant) });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: (await res.json()) as T };
 }
 

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   api,
+  authHeaders,
   e2eDatabaseUrl,
   type E2eSystem,
   eventually,
@@ -308,14 +309,19 @@ describe('bad input', () => {
       'oversize body',
       413,
       'REQUEST.TOO_LARGE',
-      () =>
+      async () =>
         postOversize('/v1/telemetry', Buffer.alloc(600 * 1024, 'a'), {
           'content-type': 'application/json',
-          'x-tenant-id': tenantA,
+          ...(await authHeaders(tenantA)),
         }),
     ],
-    ['unknown tenant', 404, 'TENANT.UNKNOWN', () => http('GET', '/v1/assets', { tenant: 'nobody-here' })],
-    ['invalid tenant', 400, 'TENANT.INVALID', () => http('GET', '/v1/assets', { tenant: 'NOT VALID' })],
+    ['no token', 401, 'AUTH.TOKEN_MISSING', () => http('GET', '/v1/assets', { anonymous: true })],
+    [
+      'a forged token',
+      401,
+      'AUTH.TOKEN_INVALID',
+      () => http('GET', '/v1/assets', { anonymous: true, headers: { authorization: 'Bearer e30.e30.c2ln' } }),
+    ],
     ['bad bbox', 400, 'QUERY.BBOX_INVALID', () => http('GET', '/v1/assets?bbox=1,2,3', { tenant: tenantA })],
     ['limit out of range', 400, 'REQUEST.INVALID', () => http('GET', '/v1/assets?limit=0', { tenant: tenantA })],
     ['inverted bbox', 400, 'QUERY.BBOX_INVALID', () => http('GET', '/v1/assets?bbox=10,10,0,0', { tenant: tenantA })],
@@ -426,7 +432,11 @@ describe('operability', () => {
     const correlationId = `e2e-corr-${randomUUID()}`;
     const res = await fetch(`${api}/v1/assets`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-tenant-id': tenantA, 'x-correlation-id': correlationId },
+      headers: {
+        'content-type': 'application/json',
+        ...(await authHeaders(tenantA)),
+        'x-correlation-id': correlationId,
+      },
       body: JSON.stringify({ name: 'traced', kind: 'drone' }),
     });
     expect(res.status).toBe(201);

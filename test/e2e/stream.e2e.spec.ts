@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { squarePolygon } from '@meridian/shared/geometry';
 import { readSse, type SseMessage, type SseReader } from '@meridian/shared/testing';
-import { api, type E2eSystem, eventually, http, registerAssets, startSystem } from './e2e-stack';
+import { api, authHeaders, type E2eSystem, eventually, http, registerAssets, startSystem } from './e2e-stack';
 
 /*
  * The live stream through the whole system: fixes posted to the gateway reach projection (geofence
@@ -27,9 +27,9 @@ interface Data {
 const dataOf = (m: SseMessage): Data => JSON.parse(m.data) as Data;
 const named = (events: readonly SseMessage[], name: string) => events.filter((e) => e.event === name);
 
-const open = (bbox: string | null, headers: Record<string, string> = {}): Promise<SseReader> =>
+const open = async (bbox: string | null, headers: Record<string, string> = {}): Promise<SseReader> =>
   readSse(`${api}/v1/stream?${bbox === null ? '' : `bbox=${bbox}&`}types=position,geofence`, {
-    'x-tenant-id': tenant,
+    ...(await authHeaders(tenant)),
     ...headers,
   });
 

@@ -10,7 +10,7 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@meridian/shared/testing';
-import { api, e2eDatabaseUrl, type E2eSystem, http, postOversize, registerAssets, startSystem } from './e2e-stack';
+import { api, authHeaders, e2eDatabaseUrl, type E2eSystem, http, postOversize, registerAssets, startSystem } from './e2e-stack';
 
 interface TelemetryResult {
   accepted: number;
@@ -69,7 +69,7 @@ const ndjson = (lines: readonly unknown[]): string =>
 async function ingest(body: string | Buffer, headers: Record<string, string>, inTenant: string) {
   const res = await fetch(`${api}/v1/telemetry`, {
     method: 'POST',
-    headers: { 'x-tenant-id': inTenant, ...headers },
+    headers: { ...(await authHeaders(inTenant)), ...headers },
     body,
   });
   const text = await res.text();
@@ -188,7 +188,7 @@ describe('telemetry ingest: content encoding', () => {
       const res = await postOversize('/v1/telemetry', Buffer.from(JSON.stringify({ fixes: [] })), {
         'content-type': 'application/json',
         'content-encoding': coding,
-        'x-tenant-id': tenant,
+        ...(await authHeaders(tenant)),
       });
       expect(res.status).toBe(415);
       expect(res.contentType).toContain('application/problem+json');
@@ -203,9 +203,8 @@ describe('telemetry ingest: content encoding', () => {
   ])('answers a gzip bomb, %s, with 413 REQUEST.TOO_LARGE in bounded memory', async (_name, headers, fill) => {
     const body = await bomb(fill, 200 * MIB);
     expect(body.length).toBeLessThan(WIRE_LIMIT);
-    const { result, growth } = await rssGrowthDuring(() =>
-      postOversize('/v1/telemetry', body, { ...headers, 'x-tenant-id': tenant }),
-    );
+    const auth = await authHeaders(tenant);
+    const { result, growth } = await rssGrowthDuring(() => postOversize('/v1/telemetry', body, { ...headers, ...auth }));
     expect(result.status).toBe(413);
     expect(result.body).toMatchObject({ code: 'REQUEST.TOO_LARGE' });
     // Decoding holds a few stream buffers (measured: under 20 MiB, buffers awaiting GC included);

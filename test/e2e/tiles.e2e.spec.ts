@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { squarePolygon } from '@meridian/shared/geometry';
 import { readMvt } from '@meridian/shared/testing';
-import { api, type E2eSystem, eventually, http, registerAssets, startSystem } from './e2e-stack';
+import { api, authHeaders, type E2eSystem, eventually, http, registerAssets, startSystem } from './e2e-stack';
 
 /*
  * Vector tiles through the gateway: assets registered and moved by telemetry, a zone drawn, then
@@ -20,7 +20,7 @@ interface Tile {
 }
 
 async function tile(path: string, tenantId: string, headers: Record<string, string> = {}): Promise<Tile> {
-  const res = await fetch(`${api}${path}`, { headers: { 'x-tenant-id': tenantId, ...headers } });
+  const res = await fetch(`${api}${path}`, { headers: { ...(await authHeaders(tenantId)), ...headers } });
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 

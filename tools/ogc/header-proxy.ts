@@ -1,6 +1,7 @@
 /**
- * A loopback HTTP proxy that adds headers to every request (today `X-Tenant-Id`; a bearer token
- * once identity issues them) for clients that cannot send their own, such as the OGC test suite.
+ * A loopback HTTP proxy that adds `Authorization` to every request, for clients that cannot send
+ * a bearer token themselves, such as the OGC test suite. The caller gets the token (the proxy
+ * never asks identity for one) and passes the header's value.
  * Links in responses name the gateway's public URL; the proxy rewrites them (bodies of text
  * types and `Location`) to its own origin, so a client that follows them stays behind it.
  */
@@ -18,7 +19,8 @@ export interface HeaderProxyOptions {
   readonly target: string;
   /** The origin links in responses carry (the gateway's public URL), if not `target`. */
   readonly publicUrl?: string;
-  readonly headers: Readonly<Record<string, string>>;
+  /** The `Authorization` value every request gets, e.g. `Bearer eyJ…` (replacing any the client sent). */
+  readonly authorization: string;
   readonly port?: number;
 }
 
@@ -39,7 +41,10 @@ export async function startHeaderProxy(options: HeaderProxyOptions): Promise<Hea
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readAll(req);
-      const headers: Record<string, string | string[] | undefined> = { ...req.headers, ...options.headers };
+      const headers: Record<string, string | string[] | undefined> = {
+        ...req.headers,
+        authorization: options.authorization,
+      };
       headers.host = target.host;
       // Uncompressed answers, so links in them can be rewritten.
       delete headers['accept-encoding'];

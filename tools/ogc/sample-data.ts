@@ -2,6 +2,8 @@
  * Makes sure a tenant has something in each OGC collection, through the public API: the OGC test
  * suite and `ogrinfo` need features to read. Adds assets (one never reports a position: geometry
  * null), a short track per positioned asset in the last hour, and a zone, when the tenant has none.
+ * The tenant is the access token's: `authorization` is the header value, `Bearer <token>`, of a
+ * principal that may write assets, telemetry and zones (an operator).
  */
 export interface SampleData {
   readonly assets: number;
@@ -16,8 +18,8 @@ interface Page {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function ensureSampleData(baseUrl: string, tenant: string, now = Date.now()): Promise<SampleData> {
-  const headers = { 'x-tenant-id': tenant, 'content-type': 'application/json' };
+export async function ensureSampleData(baseUrl: string, authorization: string, now = Date.now()): Promise<SampleData> {
+  const headers = { authorization, 'content-type': 'application/json' };
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
@@ -83,7 +85,7 @@ export async function ensureSampleData(baseUrl: string, tenant: string, now = Da
     for (let tries = 0; ; tries++) {
       const n = await matched(collection);
       if ((collection === 'positions' && n >= added.fixes) || (collection !== 'positions' && n > 0)) break;
-      if (tries > 300) throw new Error(`${collection} of tenant ${tenant} stayed empty`);
+      if (tries > 300) throw new Error(`${collection} stayed empty`);
       await sleep(200);
     }
   }

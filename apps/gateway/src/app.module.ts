@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GatewayDataAccessModule } from '@meridian/gateway/data-access';
 import { GatewayAssetsModule } from '@meridian/gateway/feature-assets';
+import { GatewayAuditModule } from '@meridian/gateway/feature-audit';
 import { GatewayOgcModule } from '@meridian/gateway/feature-ogc';
 import { GatewayStreamModule } from '@meridian/gateway/feature-stream';
 import { GatewayTelemetryModule } from '@meridian/gateway/feature-telemetry';
@@ -18,6 +19,7 @@ export const gatewayFeatures = [
   GatewayStreamModule,
   GatewayTilesModule,
   GatewayOgcModule,
+  GatewayAuditModule,
 ];
 
 @Module({})

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TenantId } from '@meridian/contracts/identity';
+import { API_AUDIENCE, TenantId } from '@meridian/contracts/identity';
 import type { GatewaySettings } from '@meridian/gateway/data-access';
 import { streamEnv } from '@meridian/gateway/feature-stream';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
@@ -8,10 +8,35 @@ const DAY_MS = 86_400_000;
 
 const MIB = 1024 * 1024;
 
+const RateLimit = z.strictObject({
+  ratePerSecond: z.number().positive().max(1_000_000),
+  burst: z.number().int().min(1).max(10_000_000),
+});
+
+/** Clock skew tolerated on a token's `exp` and `nbf`. */
+const TOKEN_CLOCK_TOLERANCE_S = 5;
+
 const gatewayEnvSchema = baseConfigSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   GATEWAY_PUBLIC_URL: z.url().optional(),
-  GATEWAY_DEFAULT_TENANT: TenantId.default('demo'),
+  // The issuer of access tokens (identity's OpenID Connect provider): `iss`, and whose keys verify them.
+  OIDC_ISSUER: z.url().default('http://127.0.0.1:8090'),
+  // Requests per principal (a token bucket in Redis, keyed principal:<tenant>/<subject>); over: 429.
+  GATEWAY_RATE_REQUESTS_PER_S: z.coerce.number().positive().max(1_000_000).default(5000),
+  GATEWAY_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // Per-tenant overrides of the two above, JSON: {"<tenant>": {"ratePerSecond": n, "burst": n}}.
+  GATEWAY_RATE_TENANT_OVERRIDES: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(TenantId, RateLimit)),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -49,7 +74,6 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export const publicUrlOf = (c: GatewayConfig): string => c.GATEWAY_PUBLIC_URL ?? `http://${c.HOST}:${c.GATEWAY_PORT}`;
 
 export const settingsOf = (c: GatewayConfig): GatewaySettings => ({
-  defaultTenant: c.GATEWAY_DEFAULT_TENANT,
   commandTimeoutMs: c.GATEWAY_COMMAND_TIMEOUT_MS,
   queryTimeoutMs: c.GATEWAY_QUERY_TIMEOUT_MS,
   maxFixesPerRequest: c.GATEWAY_MAX_FIXES_PER_REQUEST,
@@ -59,4 +83,7 @@ export const settingsOf = (c: GatewayConfig): GatewaySettings => ({
   ingestBurstFixes: c.GATEWAY_INGEST_BURST_FIXES,
   instanceId: c.INSTANCE_ID,
   publicUrl: publicUrlOf(c),
+  auth: { issuer: c.OIDC_ISSUER, audience: API_AUDIENCE, clockToleranceSeconds: TOKEN_CLOCK_TOLERANCE_S },
+  requestRate: { ratePerSecond: c.GATEWAY_RATE_REQUESTS_PER_S, burst: c.GATEWAY_RATE_BURST },
+  requestRateOverrides: c.GATEWAY_RATE_TENANT_OVERRIDES,
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { resolveTenant, TenantDirectory } from '@meridian/gateway/data-access';
 import { readNdjson } from '@meridian/gateway/feature-telemetry';
-import { buildOpenApi, NDJSON_TYPE, sendProblem, type TenantRequest, toProblem } from '@meridian/gateway/util-http';
+import { Authentication } from '@meridian/gateway/util-auth';
+import { buildOpenApi, NDJSON_TYPE, sendProblem, toProblem } from '@meridian/gateway/util-http';
 import { logContext } from '@meridian/shared/service-kit';
 import { type GatewayConfig, publicUrlOf } from './config';
 import { checkContentLength, codingOf, contentEncodingHook } from './content-encoding';
@@ -11,13 +11,19 @@ import { checkContentLength, codingOf, contentEncodingHook } from './content-enc
 const CORRELATION_HEADER = 'x-correlation-id';
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
-/**
- * Fastify-level wiring: correlation ids, tenant, gzip bodies, NDJSON, problem+json for errors Nest's
- * filters do not see.
- */
+/** Everything `main.ts` configures before listening: the request pipeline, then /docs. */
 export function configureHttp(app: NestFastifyApplication, config: GatewayConfig): void {
+  configureRequests(app, config);
+  configureDocs(app, config);
+}
+
+/**
+ * Fastify-level wiring: correlation ids, authentication (the tenant is the token's), gzip bodies,
+ * NDJSON, problem+json for errors Nest's filters do not see.
+ */
+export function configureRequests(app: NestFastifyApplication, config: GatewayConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
-  const tenants = app.get(TenantDirectory);
+  const auth = app.get(Authentication);
 
   const limits = { wireBytes: config.GATEWAY_BODY_LIMIT_BYTES, decodedBytes: config.GATEWAY_DECOMPRESSED_LIMIT_BYTES };
   fastify.addHook('preParsing', contentEncodingHook(limits));
@@ -39,25 +45,33 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayConfig
     );
   });
 
+  // Before routing to Nest and before the body is read: an unauthenticated request costs no parsing.
   fastify.addHook('onRequest', async (request, reply) => {
     const given = headerValue(request.headers[CORRELATION_HEADER]);
     const correlationId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     void reply.header(CORRELATION_HEADER, correlationId);
-    let tenantId: string | undefined;
-    // /ogc (OGC API – Features) is tenant-scoped like /v1.
-    if (request.url.startsWith('/v1/') || /^\/ogc(\/|\?|$)/.test(request.url)) {
-      try {
-        tenantId = resolveTenant(request, config.GATEWAY_DEFAULT_TENANT, tenants);
-        (request as TenantRequest).tenantId = tenantId;
-      } catch (err) {
-        sendProblem(reply, request, toProblem(err));
-        return reply;
-      }
+    // Entered before the first await, so that the rest of the request runs in it; the tenant is
+    // added once the token is verified. `authenticate` enters the acting principal's scope the same way.
+    const context: { correlationId: string; tenantId?: string } = { correlationId };
+    logContext.enterWith(context);
+    try {
+      const principal = await auth.authenticate(request, reply);
+      if (principal) context.tenantId = principal.tenantId;
+    } catch (err) {
+      sendProblem(reply, request, toProblem(err));
+      return reply;
     }
-    logContext.enterWith({ correlationId, ...(tenantId ? { tenantId } : {}) });
     return undefined;
   });
+}
 
+/** The OpenAPI document at /openapi.json and /openapi.yaml, and Swagger UI at /docs (public paths). */
+export function configureDocs(app: NestFastifyApplication, config: GatewayConfig): void {
   const document = buildOpenApi(publicUrlOf(config)) as unknown as OpenAPIObject;
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  // /docs: "Authorize" takes an access token and sends it with every "Try it out".
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { persistAuthorization: true },
+  });
 }

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GeoQueryAssetsModule } from '@meridian/geo-query/feature-assets';
+import { GeoQueryAuditModule } from '@meridian/geo-query/feature-audit';
 import { GeoQueryOgcModule } from '@meridian/geo-query/feature-ogc';
 import { GeoQueryPositionsModule } from '@meridian/geo-query/feature-positions';
 import { GeoQueryTilesModule } from '@meridian/geo-query/feature-tiles';
@@ -18,6 +19,7 @@ export class GeoQueryModule {
         CoreModule.forRoot({ service: 'geo-query', config, logger }),
         ReadModelModule.forRoot({ migrate: false }),
         GeoQueryAssetsModule,
+        GeoQueryAuditModule,
         GeoQueryZonesModule,
         GeoQueryOgcModule.forRoot({ countCap: config.GEO_QUERY_OGC_COUNT_CAP }),
         GeoQueryPositionsModule,

@@ -1,9 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Topics } from '@meridian/contracts/core';
+import { IdentityDataAccessModule } from '@meridian/identity/data-access';
+import { IdentityServiceAccountsModule, serviceAccountIntegrationEvent } from '@meridian/identity/feature-service-accounts';
 import { IdentityTenantsModule, tenantIntegrationEvent } from '@meridian/identity/feature-tenants';
+import { IdentityUsersModule, userIntegrationEvent } from '@meridian/identity/feature-users';
+import type { RecordedEvent } from '@meridian/shared/decider';
+import type { IntegrationMessage } from '@meridian/shared/messaging';
 import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
 import type { IdentityConfig } from './config';
+
+/** Each identity event's public form: the first feature that knows its type maps it. */
+const toIdentityIntegrationEvent = (event: RecordedEvent): IntegrationMessage | null =>
+  tenantIntegrationEvent(event) ?? userIntegrationEvent(event) ?? serviceAccountIntegrationEvent(event);
 
 @Module({})
 export class IdentityModule {
@@ -12,8 +21,11 @@ export class IdentityModule {
       module: IdentityModule,
       imports: [
         CoreModule.forRoot({ service: 'identity', config, logger }),
-        EventSourcingModule.forRoot({ schema: 'identity', topic: Topics.identityEvents, map: tenantIntegrationEvent }),
+        EventSourcingModule.forRoot({ schema: 'identity', topic: Topics.identityEvents, map: toIdentityIntegrationEvent }),
+        IdentityDataAccessModule.forRoot(),
         IdentityTenantsModule.forRoot(config.IDENTITY_BOOTSTRAP_TENANTS),
+        IdentityUsersModule.forRoot(config),
+        IdentityServiceAccountsModule.forRoot(config),
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TenantId } from '@meridian/contracts/identity';
+import { identityAccountsEnv } from '@meridian/identity/data-access';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
 
 export const identityConfigSchema = baseConfigSchema.extend({
@@ -15,5 +16,7 @@ export const identityConfigSchema = baseConfigSchema.extend({
         .filter(Boolean),
     )
     .pipe(z.array(TenantId)),
+  // Accounts: the platform administrator, each bootstrap tenant's administrator, demo users.
+  ...identityAccountsEnv,
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ProjectionAssetsModule } from '@meridian/projection/feature-assets';
+import { ProjectionAuditModule } from '@meridian/projection/feature-audit';
 import { ProjectionTelemetryModule } from '@meridian/projection/feature-telemetry';
 import { ProjectionZonesModule, toGeofenceIntegrationEvent } from '@meridian/projection/feature-zones';
 import { ReadModelModule } from '@meridian/read-model/data-source';
@@ -25,6 +26,7 @@ export class ProjectionModule {
           map: toGeofenceIntegrationEvent,
         }),
         ProjectionAssetsModule,
+        ProjectionAuditModule,
         ProjectionZonesModule.forRoot({
           validityIntervalMs: config.PROJECTION_ZONE_VALIDITY_INTERVAL_MS,
           index: config.PROJECTION_GEOFENCE_INDEX,

@@ -6,6 +6,7 @@ import { toIntegrationEvent, WorkflowAssetsModule } from '@meridian/workflow/fea
 import { toZoneIntegrationEvent, WorkflowZonesModule } from '@meridian/workflow/feature-zones';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import type { IntegrationMessage } from '@meridian/shared/messaging';
+import { workflowUpcasters } from '@meridian/workflow/domain';
 import type { WorkflowConfig } from './config';
 
 /** Every workflow aggregate's domain events → the integration contract (null: stays internal). */
@@ -23,6 +24,7 @@ export class WorkflowModule {
           schema: 'workflow',
           topic: Topics.workflowEvents,
           map: toWorkflowIntegrationEvent,
+          upcasters: workflowUpcasters,
         }),
         WorkflowAssetsModule,
         WorkflowZonesModule.forRoot({ maxVertices: config.ZONE_MAX_VERTICES }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Bbox, defineMessage, PageLimit, pageOf, PointGeometry } from '@meridian/contracts/core';
-import { AssetKind, AssetStatus } from './assets';
+import { AssetKind, AssetSensitivity, AssetStatus, AssetTeam } from './assets';
 
 /** Query: gateway → geo-query (`meridian.geo-query.requests`). */
 export const GetAssetV1 = defineMessage(
@@ -37,6 +37,9 @@ export const AssetFeature = z.object({
     speed: z.number().nullable(),
     heading: z.number().nullable(),
     version: z.number().int(),
+    /** Access attributes: what a principal's clearance and teams are compared with. */
+    sensitivity: AssetSensitivity,
+    team: AssetTeam,
   }),
 });
 export type AssetFeature = z.infer<typeof AssetFeature>;

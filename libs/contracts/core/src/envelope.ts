@@ -6,6 +6,10 @@ export const MeridianHeaders = {
   correlationId: 'correlation-id',
   causationId: 'causation-id',
   tenantId: 'tenant-id',
+  /** The acting principal (JSON, contracts/identity `Principal`), set by the gateway on commands and queries. */
+  principal: 'meridian-principal',
+  /** Who caused an event: the subject of the principal whose command it records (audit). */
+  actor: 'meridian-actor',
   replyTo: 'reply-to',
   replyKey: 'reply-key',
   error: 'meridian-error',
@@ -32,6 +36,13 @@ export interface Envelope<T = unknown> {
   readonly correlationId: string;
   readonly causationId?: string;
   readonly tenantId?: string;
+  /**
+   * Who acts: the gateway's authenticated principal as JSON (roles and attributes, never a token or
+   * secret). Services decide commands and filter query rows with it (docs/permissions.md).
+   */
+  readonly principal?: string;
+  /** On events: the subject of the principal whose command the event records, or `system`. */
+  readonly actor?: string;
   readonly traceparent?: string;
   readonly replyTo?: string;
   /** Set by the requester, echoed in the reply: matches replies to requests (never client-controlled). */
@@ -49,6 +60,8 @@ const extraHeaders = (e: Envelope): Record<string, string> => {
   const h: Record<string, string> = { [MeridianHeaders.correlationId]: e.correlationId };
   if (e.causationId) h[MeridianHeaders.causationId] = e.causationId;
   if (e.tenantId) h[MeridianHeaders.tenantId] = e.tenantId;
+  if (e.principal) h[MeridianHeaders.principal] = e.principal;
+  if (e.actor) h[MeridianHeaders.actor] = e.actor;
   if (e.traceparent) h[MeridianHeaders.traceparent] = e.traceparent;
   if (e.replyTo) h[MeridianHeaders.replyTo] = e.replyTo;
   if (e.replyKey) h[MeridianHeaders.replyKey] = e.replyKey;
@@ -156,6 +169,8 @@ export function fromWire(message: WireMessage): Envelope<unknown> {
     correlationId,
     ...(h[MeridianHeaders.causationId] ? { causationId: h[MeridianHeaders.causationId] } : {}),
     ...(h[MeridianHeaders.tenantId] ? { tenantId: h[MeridianHeaders.tenantId] } : {}),
+    ...(h[MeridianHeaders.principal] ? { principal: h[MeridianHeaders.principal] } : {}),
+    ...(h[MeridianHeaders.actor] ? { actor: h[MeridianHeaders.actor] } : {}),
     ...(h[MeridianHeaders.traceparent] ? { traceparent: h[MeridianHeaders.traceparent] } : {}),
     ...(h[MeridianHeaders.replyTo] ? { replyTo: h[MeridianHeaders.replyTo] } : {}),
     ...(h[MeridianHeaders.replyKey] ? { replyKey: h[MeridianHeaders.replyKey] } : {}),

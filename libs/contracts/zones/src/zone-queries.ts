@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Bbox, defineMessage, PageLimit, pageOf } from '@meridian/contracts/core';
-import { Sensitivity, ZoneGeometry, ZoneId, ZoneKind } from './zones';
+import { Sensitivity, ZoneGeometry, ZoneId, ZoneKind, ZoneTeam } from './zones';
 
 const Instant = z.iso.datetime({ offset: true });
 
@@ -53,6 +53,7 @@ export const ZoneFeature = z.object({
     validFrom: z.string().nullable(),
     validTo: z.string().nullable(),
     sensitivity: Sensitivity,
+    team: ZoneTeam,
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),

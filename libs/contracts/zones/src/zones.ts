@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineMessage, DisplayName } from '@meridian/contracts/core';
+import { Clearance, TeamName } from '@meridian/contracts/identity';
 
 export const zoneKinds = ['geofence', 'restricted', 'area_of_interest'] as const;
 export const ZoneKind = z.enum(zoneKinds);
@@ -7,7 +8,10 @@ export type ZoneKind = z.infer<typeof ZoneKind>;
 
 export const ZoneId = z.uuid();
 export const ZoneName = DisplayName;
-export const Sensitivity = z.number().int().min(0).max(4);
+/** 0 (public) to 4: a principal's clearance must reach it (docs/permissions.md). */
+export const Sensitivity = Clearance;
+/** The owning team; a team-restricted principal must belong to it. Null: no team, visible to every team. */
+export const ZoneTeam = TeamName.nullable();
 const Instant = z.iso.datetime({ offset: true });
 
 const Position = z.array(z.number()).min(2).max(3);
@@ -32,6 +36,15 @@ export const ZoneContent = z.strictObject({
   sensitivity: Sensitivity,
 });
 
+/** v2 of the zone content: v1 plus the owning team. */
+export const ZoneContentV2 = ZoneContent.extend({ team: ZoneTeam });
+
+/** What a v2 command carries: the access attributes may be left out (sensitivity 0, no team). */
+const ZoneCommandContentV2 = ZoneContent.extend({
+  sensitivity: Sensitivity.default(0),
+  team: ZoneTeam.default(null),
+});
+
 /**
  * `expectedVersion`: the zone stream version the caller read (`If-Match`); a zone at another version
  * refuses with REQUEST.PRECONDITION_FAILED.
@@ -43,14 +56,34 @@ export const CreateZoneV1 = defineMessage(
   'meridian.workflow.zone.create.v1',
   'command',
   ZoneContent.extend({ zoneId: ZoneId, kind: ZoneKind }),
-  'Create a zone in the tenant given by the tenant-id header.',
+  'Create a zone in the tenant given by the tenant-id header. Superseded by v2; workflow still accepts it as v2 ' +
+    'without a team.',
+);
+
+export const CreateZoneV2 = defineMessage(
+  'meridian.workflow.zone.create.v2',
+  'command',
+  ZoneCommandContentV2.extend({ zoneId: ZoneId, kind: ZoneKind }),
+  'Create a zone in the tenant given by the tenant-id header, with its sensitivity (0–4, default 0) and owning ' +
+    'team (default none). The acting principal needs `zones:write`, a clearance of at least the sensitivity, ' +
+    'membership of the team when team-restricted, and a region (if limited to one) that the geometry intersects.',
 );
 
 export const ReplaceZoneV1 = defineMessage(
   'meridian.workflow.zone.replace.v1',
   'command',
   ZoneContent.extend({ zoneId: ZoneId, expectedVersion: ExpectedVersion }),
-  "Replace a zone's name, geometry, validity window and sensitivity (its kind stays).",
+  "Replace a zone's name, geometry, validity window and sensitivity (its kind stays). Superseded by v2; workflow " +
+    'still accepts it as v2 without a team.',
+);
+
+export const ReplaceZoneV2 = defineMessage(
+  'meridian.workflow.zone.replace.v2',
+  'command',
+  ZoneCommandContentV2.extend({ zoneId: ZoneId, expectedVersion: ExpectedVersion }),
+  "Replace a zone's name, geometry, validity window, sensitivity and team (its kind stays); left out, " +
+    'sensitivity is 0 and the team none. The acting principal must be allowed `zones:write` on the zone as it is ' +
+    'and as it will be.',
 );
 
 export const ArchiveZoneV1 = defineMessage(
@@ -67,14 +100,30 @@ export const ZoneCreatedV1 = defineMessage(
   'meridian.workflow.zone.created.v1',
   'event',
   ZoneContent.extend({ ...eventBase, kind: ZoneKind, createdAt: Instant }),
-  'A zone was created. `version` is the zone stream version after the event; geometry is RFC 7946-wound.',
+  'A zone was created. `version` is the zone stream version after the event; geometry is RFC 7946-wound. ' +
+    'Superseded by v2: workflow publishes v2 only, also for zones created before v2 (no team).',
+);
+
+export const ZoneCreatedV2 = defineMessage(
+  'meridian.workflow.zone.created.v2',
+  'event',
+  ZoneContentV2.extend({ ...eventBase, kind: ZoneKind, createdAt: Instant }),
+  'A zone was created, with its sensitivity and owning team (null: none). `version` is the zone stream version ' +
+    'after the event; geometry is RFC 7946-wound.',
 );
 
 export const ZoneReplacedV1 = defineMessage(
   'meridian.workflow.zone.replaced.v1',
   'event',
   ZoneContent.extend({ ...eventBase, replacedAt: Instant }),
-  "A zone's name, geometry, validity or sensitivity changed (the whole new content).",
+  "A zone's name, geometry, validity or sensitivity changed (the whole new content). Superseded by v2.",
+);
+
+export const ZoneReplacedV2 = defineMessage(
+  'meridian.workflow.zone.replaced.v2',
+  'event',
+  ZoneContentV2.extend({ ...eventBase, replacedAt: Instant }),
+  "A zone's name, geometry, validity, sensitivity or team changed (the whole new content).",
 );
 
 export const ZoneArchivedV1 = defineMessage(

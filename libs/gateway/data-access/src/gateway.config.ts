@@ -1,6 +1,8 @@
+import type { AuthSettings } from '@meridian/gateway/util-auth';
+import type { BucketLimit } from './rate-limit';
+
 /** Gateway settings the feature needs (validated in apps/gateway/src/config.ts). */
 export interface GatewaySettings {
-  readonly defaultTenant: string;
   readonly commandTimeoutMs: number;
   readonly queryTimeoutMs: number;
   readonly maxFixesPerRequest: number;
@@ -12,6 +14,11 @@ export interface GatewaySettings {
   readonly instanceId: string;
   /** Base of absolute links (`next`), e.g. http://127.0.0.1:8080. */
   readonly publicUrl: string;
+  /** Access tokens: issuer, audience, clock tolerance. */
+  readonly auth: AuthSettings;
+  /** Requests per principal (token bucket in Redis), unless its tenant has an override. */
+  readonly requestRate: BucketLimit;
+  readonly requestRateOverrides: Readonly<Record<string, BucketLimit>>;
 }
 
 export const GATEWAY_SETTINGS = Symbol('meridian.gateway-settings');

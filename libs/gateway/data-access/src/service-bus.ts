@@ -13,10 +13,17 @@ import {
   Topics,
   type WireMessage,
 } from '@meridian/contracts/core';
+import { actingPrincipalJson } from '@meridian/gateway/util-auth';
 import { problemFromCode } from '@meridian/gateway/util-http';
 import { type MessageBus, MeridianClientProxy, type Timing } from '@meridian/shared/messaging';
 import { BUS, LOGGER, logContext } from '@meridian/shared/service-kit';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
+
+/** The acting principal, when the request has one, as the request pattern's `principal`. */
+const principalHeader = (): { principal?: string } => {
+  const principal = actingPrincipalJson();
+  return principal === undefined ? {} : { principal };
+};
 
 export type CommandOutcome = CommandReply | { readonly outcome: 'pending'; readonly correlationId: string };
 
@@ -27,7 +34,11 @@ export interface CommandOptions {
 
 /**
  * The gateway's side of request–reply, through the Nest ClientProxy of the Meridian transport:
- * commands to workflow, queries to geo-query, and telemetry onto its topic.
+ * commands to workflow, queries to geo-query, and telemetry onto its topic. Every command and
+ * query carries the acting principal (`principal`: JSON of `Principal`, the `meridian-principal`
+ * header), taken from the request's acting scope (util-auth `actingPrincipalJson`), which the
+ * authentication hook fills: controllers pass the tenant as before and cannot forget the principal.
+ * Outside an authenticated request there is none, and services refuse such a request.
  */
 @Injectable()
 export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -72,6 +83,7 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
           topic: Topics.workflowCommands,
           key,
           tenantId,
+          ...principalHeader(),
           id: commandId,
           correlationId: this.correlation(commandId),
           timeoutMs: this.settings.commandTimeoutMs,
@@ -117,6 +129,7 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
           topic: Topics.geoQueryRequests,
           key: null,
           tenantId,
+          ...principalHeader(),
           ...(correlationId ? { correlationId } : {}),
           timeoutMs: this.settings.queryTimeoutMs,
         },

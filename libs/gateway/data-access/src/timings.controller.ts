@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode } from '@nestjs/common';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { CommandTimings, type TimingsSnapshot } from './command-timings';
 import './timings.openapi';
 
@@ -7,6 +8,7 @@ import './timings.openapi';
  * `/v1`: an operator's tool, not part of the public API, and it belongs to no tenant.
  */
 @Controller('internal/timings')
+@RequirePermission('audit:read')
 export class TimingsController {
   constructor(private readonly timings: CommandTimings) {}
 

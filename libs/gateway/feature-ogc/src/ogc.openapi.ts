@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@meridian/contracts/core';
 import { OgcErrors } from '@meridian/contracts/ogc';
-import { errorResponses, type Json, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, type Json, PUBLIC_SECURITY, registerOperation } from '@meridian/gateway/util-http';
 import { ogcParameters } from './api-document/ogc-openapi-document';
 import { GEOJSON_TYPE, HTML_TYPE, JSON_TYPE, OPENAPI_TYPE } from './ogc-links';
 
@@ -9,7 +9,7 @@ import { GEOJSON_TYPE, HTML_TYPE, JSON_TYPE, OPENAPI_TYPE } from './ogc-links';
  * description, in OpenAPI 3.0 as OGC clients read it, is served at /ogc/api.
  */
 
-const inline = (names: string[]): Json[] => [tenantHeader, ...names.map((n) => ogcParameters[n])];
+const inline = (names: string[]): Json[] => names.map((n) => ogcParameters[n]);
 const body = (type: string, description: string): Json => ({
   description,
   content: { [type]: { schema: { type: 'object' } }, [HTML_TYPE]: { schema: { type: 'string' } } },
@@ -34,6 +34,7 @@ registerOperation('/ogc/conformance', 'get', () => ({
   summary: 'OGC conformance classes implemented',
   description: see,
   operationId: 'ogcConformance',
+  security: PUBLIC_SECURITY,
   parameters: inline(['f']),
   responses: {
     '200': body(JSON_TYPE, '`conformsTo`'),
@@ -45,7 +46,8 @@ registerOperation('/ogc/api', 'get', () => ({
   tags,
   summary: 'The OpenAPI 3.0 document of /ogc',
   operationId: 'ogcApiDefinition',
-  parameters: [tenantHeader],
+  security: PUBLIC_SECURITY,
+  parameters: [],
   responses: {
     '200': { description: 'OpenAPI 3.0', content: { [OPENAPI_TYPE]: { schema: { type: 'object' } } } },
     ...errorResponses(OgcErrors.parameterUnknown),

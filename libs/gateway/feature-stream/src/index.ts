@@ -7,6 +7,7 @@ export * from './live-stream/sse-client';
 export * from './live-stream/stream-hub';
 export * from './live-stream/live-streams';
 export * from './live-stream/stream-filter';
+export * from './live-stream/stream-visibility';
 export * from './live-stream/event-id';
 export * from './relay/stream-relay';
 export * from './relay/throttle';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CommandOutcome } from '@meridian/gateway/data-access';
 import { ErrorCodes } from '@meridian/contracts/core';
-import { Sensitivity, ZoneErrors, ZoneGeometry, ZoneKind, ZoneName } from '@meridian/contracts/zones';
+import { Sensitivity, ZoneErrors, ZoneGeometry, ZoneKind, ZoneName, ZoneTeam } from '@meridian/contracts/zones';
 import { invalid, problemFromCode } from '@meridian/gateway/util-http';
 
 const Instant = z.iso.datetime({ offset: true });
@@ -14,12 +14,13 @@ export const ZoneContentBody = z.strictObject({
   validFrom: Instant.nullable().optional(),
   validTo: Instant.nullable().optional(),
   sensitivity: Sensitivity.optional(),
+  team: ZoneTeam.optional(),
 });
 export const CreateZoneBody = ZoneContentBody.extend({ kind: ZoneKind });
 export type ZoneContentBody = z.infer<typeof ZoneContentBody>;
 
 /**
- * The command content of a body: absent validity ends are open (null), sensitivity 0. A geometry
+ * The command content of a body: absent validity ends are open (null), sensitivity 0, no team. A geometry
  * that is not even a Polygon or MultiPolygon is ZONE.GEOMETRY_INVALID here, as any other geometry
  * fault is from workflow.
  */
@@ -37,6 +38,7 @@ export function zoneContent(body: ZoneContentBody) {
     validFrom: body.validFrom ?? null,
     validTo: body.validTo ?? null,
     sensitivity: body.sensitivity ?? 0,
+    team: body.team ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ErrorCode, errorDefinition, ErrorCodes } from '@meridian/contracts/core';
+import { AuthErrors } from '@meridian/contracts/identity';
 
 export type Json = Record<string, unknown>;
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -31,11 +32,19 @@ const problemResponse = (description: string): Json => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-/** Codes every /v1 operation can answer with: validation, tenant checks, unavailable dependencies. */
+/**
+ * Codes every operation can answer with: validation, authentication (401), the coarse permission
+ * check (403), the per-principal rate limit (429), unavailable dependencies.
+ */
 export const COMMON_CODES: readonly ErrorCode[] = [
   ErrorCodes.requestInvalid,
-  'TENANT.INVALID',
-  'TENANT.UNKNOWN',
+  AuthErrors.tokenMissing,
+  AuthErrors.tokenInvalid,
+  AuthErrors.tokenExpired,
+  AuthErrors.principalUnknown,
+  AuthErrors.forbiddenRole,
+  AuthErrors.outsideHours,
+  ErrorCodes.rateLimited,
   ErrorCodes.upstreamUnavailable,
 ];
 
@@ -55,13 +64,23 @@ export function errorResponses(...codes: ErrorCode[]): Json {
   );
 }
 
-export const tenantHeader: Json = {
-  name: 'X-Tenant-Id',
-  in: 'header',
-  required: false,
-  description: 'Tenant of the request until OpenID Connect tokens carry it; defaults to the configured tenant.',
-  schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,62}$' },
+/** The scheme every operation uses unless it says `security: []` (public). */
+export const BEARER_SCHEME = 'bearer';
+
+const securitySchemes: Record<string, Json> = {
+  [BEARER_SCHEME]: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An access token from identity (OpenID Connect: authorization code + PKCE for people, client credentials ' +
+      'for services), sent as `Authorization: Bearer <token>`. The tenant, roles and attributes are the ' +
+      "token subject's (docs/permissions.md); there is no tenant header.",
+  },
 };
+
+/** An operation served without a token (its `security`). */
+export const PUBLIC_SECURITY: readonly Json[] = [];
 
 /** `limit` and `cursor`, as every list takes them (DESIGN §5). */
 export const pageParameters: readonly Json[] = [
@@ -114,7 +133,7 @@ const baseSchemas: Record<string, Json> = {
 };
 
 /** Version of the HTTP API (info.version): bumped when the API changes, independent of the package. */
-export const API_VERSION = '0.4.0';
+export const API_VERSION = '0.5.0';
 
 /** The whole document, from every registered operation and schema. */
 export function buildOpenApi(serverUrl: string): Json {
@@ -130,11 +149,13 @@ export function buildOpenApi(serverUrl: string): Json {
       title: 'Meridian API',
       version: API_VERSION,
       description:
-        'Geospatial operations: assets, telemetry and spatial queries. Errors are application/problem+json with a ' +
+        'Geospatial operations: assets, telemetry and spatial queries. Every operation but the public ones needs ' +
+        '`Authorization: Bearer <access token>` (Authorize in /docs). Errors are application/problem+json with a ' +
         'stable `code` (docs/errors.md). Lists page with `limit` and an opaque `cursor` from the `next` link.',
     },
     servers: [{ url: serverUrl }],
+    security: [{ [BEARER_SCHEME]: [] }],
     paths,
-    components: { schemas: { ...baseSchemas, ...registered } },
+    components: { securitySchemes, schemas: { ...baseSchemas, ...registered } },
   };
 }

@@ -2,10 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool, type QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { requirePrincipal } from '@meridian/contracts/identity';
 import type { OgcBbox, OgcCollectionId, OgcDatetime, OgcItemsPage } from '@meridian/contracts/ogc';
+import { readScope } from '@meridian/read-model/assets';
 import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
 import { dayOf, PositionPartitions } from '@meridian/read-model/positions';
 import { describePlanNode, explainPlan, testDatabaseUrl } from '@meridian/shared/testing';
+import { testPrincipal } from '../../../shared/testing/src/principal';
 import { OgcReads, withinBudget } from './ogc-reads';
 import { collectionSql } from './sql/collections';
 import type { ItemsFilter } from './sql/ogc-sql';
@@ -28,6 +31,9 @@ const HOUR = 3_600_000;
 const ASSETS = 120;
 const FIXES_PER_ASSET = 72; // one per hour for three days: 8,640 fixes per tenant
 const at = (h: number) => new Date(DAY0 + h * HOUR).toISOString();
+
+/** An unrestricted administrator of the tenant (restricted principals: ogc-row-filter.int.spec.ts). */
+const as = (tenantId: string) => readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId) }));
 
 interface Fix {
   readonly asset: string;
@@ -62,7 +68,7 @@ describe('OGC collections over the read model (real PostGIS)', () => {
   }
 
   const page = (c: OgcCollectionId, filter: ItemsFilter, limit: number, after?: string, dir?: 'next' | 'prev') =>
-    reads.items(fleet, c, filter, limit, after, dir);
+    reads.items(as(fleet), c, filter, limit, after, dir);
 
   async function all(c: OgcCollectionId, filter: ItemsFilter, limit: number): Promise<OgcItemsPage[]> {
     const pages: OgcItemsPage[] = [];
@@ -194,8 +200,8 @@ describe('OGC collections over the read model (real PostGIS)', () => {
   it('states numberMatched up to the count cap and leaves it out above, paging on either way', async () => {
     const filter = { datetime: { start: at(24), end: at(47) } };
     const matches = ASSETS * 24;
-    const atCap = await new OgcReads(pool, { countCap: matches }).items(fleet, 'positions', filter, 100);
-    const overCap = await new OgcReads(pool, { countCap: matches - 1 }).items(fleet, 'positions', filter, 100);
+    const atCap = await new OgcReads(pool, { countCap: matches }).items(as(fleet), 'positions', filter, 100);
+    const overCap = await new OgcReads(pool, { countCap: matches - 1 }).items(as(fleet), 'positions', filter, 100);
     expect([atCap.numberMatched, overCap.numberMatched]).toEqual([matches, null]);
     expect(overCap.items.map((f) => f.id)).toEqual(atCap.items.map((f) => f.id));
     expect(overCap.after).toBe(atCap.after);
@@ -228,7 +234,7 @@ describe('OGC collections over the read model (real PostGIS)', () => {
       const rows: number[] = [];
       let after: string | undefined;
       do {
-        const p = await budgeted.items(big, 'zones', {}, 10_000, after);
+        const p = await budgeted.items(as(big), 'zones', {}, 10_000, after);
         pages.push(p);
         rows.push(await fetchedRows());
         after = p.after ?? undefined;
@@ -252,7 +258,7 @@ describe('OGC collections over the read model (real PostGIS)', () => {
       expect(rows[0]).toBeLessThan(BIG_ZONES);
       // The page before the last one's key is the page before it, cut from the key's side.
       const last = pages[pages.length - 1];
-      const back = await budgeted.items(big, 'zones', {}, 10_000, last.before ?? undefined, 'prev');
+      const back = await budgeted.items(as(big), 'zones', {}, 10_000, last.before ?? undefined, 'prev');
       expect(back.items.map((f) => f.id)).toEqual(pages[pages.length - 2].items.map((f) => f.id));
       expect(withinBudget(back.items, budget)).toHaveLength(2);
     } finally {
@@ -303,11 +309,11 @@ describe('OGC collections over the read model (real PostGIS)', () => {
   it('reads one position by its id, and not by a malformed id or as another tenant', async () => {
     const f = fixes[500];
     const id = `${f.asset}~${(DAY0 + f.h * HOUR) * 1000}`;
-    const feature = await reads.feature(fleet, 'positions', id);
+    const feature = await reads.feature(as(fleet), 'positions', id);
     expect(feature).toMatchObject({ id, geometry: { type: 'Point', coordinates: [f.lon, f.lat] } });
-    expect(await reads.feature(other, 'positions', id)).toBeNull();
-    expect(await reads.feature(fleet, 'positions', `${f.asset}~1`)).toBeNull();
-    expect(await reads.feature(fleet, 'positions', 'nonsense')).toBeNull();
+    expect(await reads.feature(as(other), 'positions', id)).toBeNull();
+    expect(await reads.feature(as(fleet), 'positions', `${f.asset}~1`)).toBeNull();
+    expect(await reads.feature(as(fleet), 'positions', 'nonsense')).toBeNull();
   });
 
   it('lists assets with a null geometry before their first fix, and filters them out by bbox or datetime', async () => {
@@ -335,14 +341,14 @@ describe('OGC collections over the read model (real PostGIS)', () => {
   });
 
   it('states extents: assets and zones from their rows, positions up to the newest fix', async () => {
-    const { collections } = await reads.extents(fleet);
+    const { collections } = await reads.extents(as(fleet));
     const byId = Object.fromEntries(collections.map((c) => [c.id, c]));
     expect(byId.assets.bbox).toEqual([-179.5, 47, 179.5, expect.any(Number)]);
     expect(byId.assets.interval).toEqual([at(71), at(71.5)]);
     expect(byId.zones.interval).toEqual([null, null]);
     expect(byId.positions.bbox).toEqual([-180, -90, 180, 90]);
     expect(byId.positions.interval?.[1]).toBe(at(71.5));
-    const none = await reads.extents(`${prefix}empty`);
+    const none = await reads.extents(as(`${prefix}empty`));
     expect(none.collections.map((c) => [c.id, c.bbox, c.interval])).toEqual([
       ['assets', null, null],
       ['zones', null, null],
@@ -370,9 +376,9 @@ describe('OGC collections over the read model (real PostGIS)', () => {
     const sql = collectionSql[c];
     const key = c === 'positions' ? `${assets[40]}~${DAY0 * 1000}` : assets[40];
     for (const statement of [
-      sql.page(fleet, filter, 10),
-      sql.page(fleet, filter, 10, key),
-      sql.count(fleet, filter, 100_000),
+      sql.page(as(fleet), filter, 10),
+      sql.page(as(fleet), filter, 10, key),
+      sql.count(as(fleet), filter, 100_000),
     ]) {
       const plan = (await explainPlan(pool, statement)).map(describePlanNode);
       expect({ plan, indexed: plan.some((p) => index.test(p) && / using /.test(p)) }).toEqual({ plan, indexed: true });
@@ -387,7 +393,7 @@ describe('OGC collections over the read model (real PostGIS)', () => {
       ['positions', `${assets[3]}~${(DAY0 + 5 * HOUR) * 1000}`, /positions_\d+_asset_id_ts_idx|positions_asset_ts/],
     ];
     for (const [c, id, index] of cases) {
-      const statement = collectionSql[c].feature(fleet, id);
+      const statement = collectionSql[c].feature(as(fleet), id);
       if (!statement) throw new Error(`no statement for ${c}`);
       const plan = (await explainPlan(pool, statement)).map(describePlanNode);
       expect({ plan, ok: plan.some((p) => index.test(p)) }).toEqual({ plan, ok: true });

@@ -7,6 +7,7 @@ import {
   type OgcFeature,
   type OgcItemsPage,
 } from '@meridian/contracts/ogc';
+import type { ReadScope } from '@meridian/read-model/assets';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { defaultOgcReadLimits, OGC_READ_LIMITS, type OgcReadLimits } from './ogc-settings';
 import { collectionSql } from './sql/collections';
@@ -34,7 +35,11 @@ export function withinBudget(
 const FIRST_FETCH = 4;
 const MAX_FETCH = 1000;
 
-/** The OGC collections over the read model: pages with their (capped) count, single features, extents. */
+/**
+ * The OGC collections over the read model: pages with their (capped) count, single features,
+ * extents — of the rows the scope may see (assets: `assets:read`, zones: `zones:read`, positions:
+ * `positions:read`), so `numberMatched` counts those only.
+ */
 @Injectable()
 export class OgcReads {
   private readonly limits: OgcReadLimits;
@@ -52,7 +57,7 @@ export class OgcReads {
    * more than `countCap` features match.
    */
   async items(
-    tenantId: string,
+    scope: ReadScope,
     collection: OgcCollectionId,
     filter: ItemsFilter,
     limit: number,
@@ -61,8 +66,8 @@ export class OgcReads {
   ): Promise<OgcItemsPage> {
     const sql = collectionSql[collection];
     const { countCap, replyBudgetBytes } = this.limits;
-    const page = sql.page(tenantId, filter, limit, key, direction);
-    const count = sql.count(tenantId, filter, countCap);
+    const page = sql.page(scope, filter, limit, key, direction);
+    const count = sql.count(scope, filter, countCap);
     // Two statements on two connections, at once: the count does not wait for the page.
     const [rows, counted] = await Promise.all([
       sql.variableRowSize ? this.readWithinBudget(sql, page, limit + 1) : this.readAll(sql, page),
@@ -133,19 +138,19 @@ export class OgcReads {
     }
   }
 
-  async feature(tenantId: string, collection: OgcCollectionId, featureId: string): Promise<OgcFeature | null> {
+  async feature(scope: ReadScope, collection: OgcCollectionId, featureId: string): Promise<OgcFeature | null> {
     const sql = collectionSql[collection];
-    const statement = sql.feature(tenantId, featureId);
+    const statement = sql.feature(scope, featureId);
     if (!statement) return null;
     const { rows } = await this.pool.query<Record<string, unknown>>(statement.text, statement.values);
     return rows[0] ? sql.toFeature(rows[0]) : null;
   }
 
-  async extents(tenantId: string): Promise<OgcExtents> {
+  async extents(scope: ReadScope): Promise<OgcExtents> {
     const collections = await Promise.all(
       ogcCollectionIds.map(async (id) => {
         const sql = collectionSql[id];
-        const statement = sql.extent(tenantId);
+        const statement = sql.extent(scope);
         const { rows } = await this.pool.query<Record<string, unknown>>(statement.text, statement.values);
         return sql.toExtent(rows[0]);
       }),

@@ -9,15 +9,19 @@ import {
 import type { Logger } from 'pino';
 import { type DataOf, type Envelope, Topics } from '@meridian/contracts/core';
 import { RegisterTenantV1 } from '@meridian/contracts/identity';
+import { bootstrapTenantCommandId } from '@meridian/identity/data-access';
+import { PLATFORM_TENANT } from '@meridian/identity/domain';
 import type { EventStore } from '@meridian/shared/decider';
 import { CommandHandler, type ReplyBody } from '@meridian/shared/messaging';
 import { EVENT_STORE, LOGGER } from '@meridian/shared/service-kit';
-import { stableUuid } from '@meridian/shared/util';
 import { registerTenant, registerTenantRoute } from './register-tenant/register-tenant.handler';
 
 const BOOTSTRAP_TENANTS = Symbol('meridian.bootstrap-tenants');
 
-/** Ensures the configured tenants exist (idempotently) before commands are served. */
+/**
+ * Ensures the reserved tenant `platform` (its platform administrator's) and the configured tenants
+ * exist, idempotently, before commands are served.
+ */
 @Injectable()
 export class BootstrapTenants implements OnApplicationBootstrap {
   constructor(
@@ -27,8 +31,8 @@ export class BootstrapTenants implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const tenantId of this.tenants) {
-      const commandId = stableUuid(`bootstrap-tenant:${tenantId}`);
+    for (const tenantId of new Set([PLATFORM_TENANT, ...this.tenants])) {
+      const commandId = bootstrapTenantCommandId(tenantId);
       const result = await registerTenant(this.store, tenantId, tenantId, commandId, new Date());
       if (result.ok && !result.duplicate) this.logger.info({ tenantId }, 'bootstrap tenant registered');
     }

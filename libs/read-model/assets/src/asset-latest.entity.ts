@@ -27,6 +27,14 @@ export class AssetLatest {
   @Column({ type: 'int', default: 0 })
   version!: number;
 
+  /** Access attributes (docs/permissions.md): 0–4, which a principal's clearance must reach. */
+  @Column({ type: 'smallint', default: 0 })
+  sensitivity!: number;
+
+  /** The owning team; null: none, visible to every team. */
+  @Column({ type: 'text', nullable: true })
+  team!: string | null;
+
   @Index('asset_latest_geom', { spatial: true })
   @Column({ type: 'geometry', spatialFeatureType: 'Point', srid: 4326, nullable: true })
   geom!: Point | null;

@@ -10,6 +10,9 @@ export interface AssetRegistration {
   readonly kind: string;
   readonly status: string;
   readonly version: number;
+  /** Access attributes (asset.registered.v2); a v1 registration has none: sensitivity 0, no team. */
+  readonly sensitivity?: number;
+  readonly team?: string | null;
 }
 
 export interface StatusChange {
@@ -71,10 +74,11 @@ export class AssetLatestWriter {
 
   private async register(batch: readonly AssetRegistration[], via: Queryable): Promise<boolean[]> {
     const { rows } = await via.query<{ asset_id: string }>(
-      `INSERT INTO ${this.table} AS l (asset_id, tenant_id, name, kind, status, version)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+      `INSERT INTO ${this.table} AS l (asset_id, tenant_id, name, kind, status, version, sensitivity, team)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::smallint[],
+                            $8::text[])
        ON CONFLICT (asset_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, status = EXCLUDED.status,
-         version = EXCLUDED.version, updated_at = now()
+         version = EXCLUDED.version, sensitivity = EXCLUDED.sensitivity, team = EXCLUDED.team, updated_at = now()
        WHERE l.version < EXCLUDED.version AND l.tenant_id = EXCLUDED.tenant_id
        RETURNING asset_id`,
       [
@@ -84,6 +88,8 @@ export class AssetLatestWriter {
         batch.map((r) => r.kind),
         batch.map((r) => r.status),
         batch.map((r) => r.version),
+        batch.map((r) => r.sensitivity ?? 0),
+        batch.map((r) => r.team ?? null),
       ],
     );
     return appliedOf(batch, rows);

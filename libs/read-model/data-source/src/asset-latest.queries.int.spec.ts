@@ -4,7 +4,8 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetFeature, type AssetKind, AssetPage, type AssetStatus, assetKinds } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
-import { AssetQueries } from '@meridian/read-model/assets';
+import { requirePrincipal } from '@meridian/contracts/identity';
+import { AssetQueries, readScope } from '@meridian/read-model/assets';
 import {
   createTestPool,
   describePlanNode,
@@ -14,6 +15,7 @@ import {
   testDatabaseUrl,
   seededRandom,
 } from '@meridian/shared/testing';
+import { testPrincipal } from '../../../shared/testing/src/principal';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
 /*
@@ -45,6 +47,22 @@ const tenants = { big: `${tenantPrefix}big`, other: `${tenantPrefix}other`, smal
 const backgroundTenants = Array.from({ length: 10 }, (_, i) => `${tenantPrefix}fleet${i}`);
 
 const region: Bbox = [5, 45, 15, 55];
+
+/** An unrestricted administrator of the tenant, or one with `overrides` (region, clearance, teams). */
+const as = (tenantId: string, overrides: Parameters<typeof testPrincipal>[1] = {}) =>
+  readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId, overrides) }));
+/** The western half of `region`, as a triangle: a region-restricted dispatcher's allowed area. */
+const westTriangle = {
+  type: 'Polygon' as const,
+  coordinates: [
+    [
+      [5, 45],
+      [15, 45],
+      [5, 55],
+      [5, 45],
+    ] as [number, number][],
+  ],
+};
 
 function seedRows(layout: 'few-tenants' | 'many-tenants'): Seed[] {
   const random = seededRandom(layout === 'few-tenants' ? 20250301 : 20250302);
@@ -100,6 +118,8 @@ const feature = (r: Seed): AssetFeature => ({
     speed: r.speed,
     heading: r.heading,
     version: r.version,
+    sensitivity: 0,
+    team: null,
   },
 });
 
@@ -132,28 +152,42 @@ const afterInRegion = (seeded: readonly Seed[], index: number): string =>
     .sort(byId)[index - 1].assetId;
 
 const planCases = {
-  bboxSmall: { name: 'inBbox, a small box', call: (q) => q.inBbox(tenants.big, [9, 49, 10, 50], 1000) },
+  bboxSmall: { name: 'inBbox, a small box', call: (q) => q.inBbox(as(tenants.big), [9, 49, 10, 50], 1000) },
   bboxFirstPage: {
     name: 'inBbox, the whole region, first page of 100',
-    call: (q) => q.inBbox(tenants.big, region, 100),
+    call: (q) => q.inBbox(as(tenants.big), region, 100),
   },
   bboxMiddlePage: {
     name: 'inBbox, the whole region, the page of 100 after the 1000th asset',
-    call: (q, seeded) => q.inBbox(tenants.big, region, 100, afterInRegion(seeded, 1000)),
+    call: (q, seeded) => q.inBbox(as(tenants.big), region, 100, afterInRegion(seeded, 1000)),
   },
   bboxQuarterPage: {
     name: 'inBbox, a quarter of the region, first page of 250',
-    call: (q) => q.inBbox(tenants.other, [10, 50, 15, 55], 250),
+    call: (q) => q.inBbox(as(tenants.other), [10, 50, 15, 55], 250),
   },
-  bboxCluster: { name: "inBbox, a small tenant's cluster", call: (q) => q.inBbox(tenants.small, [5, 45, 6, 46], 1000) },
-  bboxEmpty: { name: 'inBbox, a box with no assets', call: (q) => q.inBbox(tenants.big, [-80, -10, -70, 0], 10) },
+  bboxCluster: { name: "inBbox, a small tenant's cluster", call: (q) => q.inBbox(as(tenants.small), [5, 45, 6, 46], 1000) },
+  bboxEmpty: { name: 'inBbox, a box with no assets', call: (q) => q.inBbox(as(tenants.big), [-80, -10, -70, 0], 10) },
   bboxWholeRegion: {
     name: 'inBbox, the whole region, a page of 1000 (zoomed-out map)',
-    call: (q) => q.inBbox(tenants.big, region, 1000),
+    call: (q) => q.inBbox(as(tenants.big), region, 1000),
   },
   bboxWorld: {
     name: 'inBbox, the world, limit 1000 (the most GET /assets asks for)',
-    call: (q) => q.inBbox(tenants.big, [-180, -90, 180, 90], 1000),
+    call: (q) => q.inBbox(as(tenants.big), [-180, -90, 180, 90], 1000),
+  },
+  // A principal limited to half the region, and one below full clearance in two teams: the filter is
+  // one more predicate on the rows the same index finds (docs/permissions.md).
+  bboxRegionRestricted: {
+    name: 'inBbox, the whole region, first page of 100, a region-restricted viewer',
+    call: (q) => q.inBbox(as(tenants.big, { roles: ['viewer'], region: westTriangle }), region, 100),
+  },
+  bboxSmallRegionRestricted: {
+    name: 'inBbox, a small box, a region-restricted viewer',
+    call: (q) => q.inBbox(as(tenants.big, { roles: ['viewer'], region: westTriangle }), [9, 49, 10, 50], 1000),
+  },
+  bboxClearanceTeams: {
+    name: 'inBbox, the whole region, first page of 100, clearance 1 and two teams',
+    call: (q) => q.inBbox(as(tenants.big, { clearance: 1, teams: ['red', 'blue'] }), region, 100),
   },
   existing10: { name: 'existing, 10 ids', call: (q, seeded) => q.existing(tenants.big, idsOf(seeded, 10)) },
   existing60: { name: 'existing, 60 ids', call: (q, seeded) => q.existing(tenants.big, idsOf(seeded, 60)) },
@@ -276,7 +310,7 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
 
     it.each(cases)("returns a page of the tenant's registered assets in the box, by id: $name", async (c) => {
       const tenantId = tenants[c.tenant];
-      const result = await queries.inBbox(tenantId, c.bbox, c.limit);
+      const result = await queries.inBbox(as(tenantId), c.bbox, c.limit);
 
       expect(result).toEqual(pageOf(matching(tenantId, c.bbox), c.limit));
       expect(AssetPage.parse(result)).toEqual(result);
@@ -293,9 +327,9 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
 
     it('continues after `after`: the page after the 1000th match, and the last page (after = null)', async () => {
       const all = matching(tenants.big, region);
-      expect(await queries.inBbox(tenants.big, region, 100, all[999].assetId)).toEqual(pageOf(all, 100, 1000));
+      expect(await queries.inBbox(as(tenants.big), region, 100, all[999].assetId)).toEqual(pageOf(all, 100, 1000));
 
-      const last = await queries.inBbox(tenants.big, region, 1000, all[all.length - 11].assetId);
+      const last = await queries.inBbox(as(tenants.big), region, 1000, all[all.length - 11].assetId);
       expect(last).toEqual({ items: all.slice(-10).map(feature), after: null });
     });
 
@@ -304,15 +338,15 @@ describe('AssetQueries on read.asset_latest (real PostGIS)', () => {
       const gone = randomUUID();
       const from = all.findIndex((r) => r.assetId > gone);
 
-      expect(await queries.inBbox(tenants.big, region, 50, gone)).toEqual(pageOf(all, 50, from));
+      expect(await queries.inBbox(as(tenants.big), region, 50, gone)).toEqual(pageOf(all, 50, from));
     });
 
     it("never returns another tenant's asset, even one exactly on the box edge", async () => {
       const edge = ofTenant(tenants.other, (r) => r.name !== null && r.lon !== null)[0];
       const bbox: Bbox = [edge.lon ?? 0, edge.lat ?? 0, (edge.lon ?? 0) + 0.5, (edge.lat ?? 0) + 0.5];
-      expect((await queries.inBbox(tenants.other, bbox, 1000)).items.map((f) => f.id)).toContain(edge.assetId);
+      expect((await queries.inBbox(as(tenants.other), bbox, 1000)).items.map((f) => f.id)).toContain(edge.assetId);
 
-      const result = await queries.inBbox(tenants.big, bbox, 1000);
+      const result = await queries.inBbox(as(tenants.big), bbox, 1000);
       const otherIds = new Set(seeded.filter((r) => r.tenantId !== tenants.big).map((r) => r.assetId));
       expect(result.items.filter((f) => otherIds.has(f.id))).toEqual([]);
       expect(result.items.map((f) => f.id)).toEqual(matching(tenants.big, bbox).map((r) => r.assetId));

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AssetLatest, AssetLatest1764460800001 } from '@meridian/read-model/assets';
+import { Audit1764460800007 } from '@meridian/read-model/audit';
 import {
   Position,
   PositionQueries1764460800005,
@@ -8,6 +9,7 @@ import {
   TelemetryWritePath1764460800004,
 } from '@meridian/read-model/positions';
 import { Zones1764460800003 } from '@meridian/read-model/zones';
+import { AccessAttributes1764460800006 } from './migrations/1764460800006-access-attributes';
 
 export const READ_SCHEMA = 'read';
 
@@ -19,6 +21,8 @@ export const readModelMigrations = [
   Zones1764460800003,
   TelemetryWritePath1764460800004,
   PositionQueries1764460800005,
+  AccessAttributes1764460800006,
+  Audit1764460800007,
 ];
 
 export interface ReadModelDataSourceOptions {

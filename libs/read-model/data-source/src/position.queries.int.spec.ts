@@ -5,7 +5,8 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetPage, Heatmap, NearestFeature, TrackFeature } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
-import { AssetQueries } from '@meridian/read-model/assets';
+import { requirePrincipal } from '@meridian/contracts/identity';
+import { AssetQueries, readScope } from '@meridian/read-model/assets';
 import { compactCells, type PositionRow, PositionQueries, PositionsWriter } from '@meridian/read-model/positions';
 import {
   createTestPool,
@@ -16,6 +17,7 @@ import {
   testDatabaseUrl,
   seededRandom,
 } from '@meridian/shared/testing';
+import { testPrincipal } from '../../../shared/testing/src/principal';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
 /*
@@ -86,6 +88,9 @@ const inBbox = (lon: number, lat: number, [minLon, minLat, maxLon, maxLat]: Bbox
   lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
 
 const INDEX_NODES = ['Index Scan', 'Index Only Scan', 'Bitmap Index Scan'];
+
+/** An unrestricted administrator of the tenant (restricted principals: geo-query's row-filter tests). */
+const as = (tenantId: string) => readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId) }));
 
 describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
   let dataSource: DataSource;
@@ -188,7 +193,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     const pages: AssetPage[] = [];
     let after: string | undefined;
     do {
-      const page = AssetPage.parse(await positions.at(tenantA, at, maxAge, bbox, limit, after));
+      const page = AssetPage.parse(await positions.at(as(tenantA), at, maxAge, bbox, limit, after));
       pages.push(page);
       after = page.after ?? undefined;
     } while (after);
@@ -226,8 +231,8 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     });
 
     it('answers nothing before the first fix, and never another tenant', async () => {
-      expect((await positions.at(tenantA, new Date(START - 1).toISOString(), 600, undefined, 100)).items).toEqual([]);
-      const b = await positions.at(tenantB, new Date(START + 60 * STEP_MS).toISOString(), 600, undefined, 1000);
+      expect((await positions.at(as(tenantA), new Date(START - 1).toISOString(), 600, undefined, 100)).items).toEqual([]);
+      const b = await positions.at(as(tenantB), new Date(START + 60 * STEP_MS).toISOString(), 600, undefined, 1000);
       expect(new Set(b.items.map((f) => f.id))).toEqual(new Set(assetsB.map((a) => a.id)));
     });
 
@@ -240,15 +245,15 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
 
     it('plans start from an index on positions', async () => {
       await expectIndexPlans(
-        () => positions.at(tenantA, new Date(START + 60 * STEP_MS).toISOString(), 600, undefined, 100),
+        () => positions.at(as(tenantA), new Date(START + 60 * STEP_MS).toISOString(), 600, undefined, 100),
         /^positions_/,
       );
       await expectIndexPlans(
-        () => positions.at(tenantA, new Date(START + 60 * STEP_MS).toISOString(), 600, [8.2, 47.05, 8.7, 47.3], 100),
+        () => positions.at(as(tenantA), new Date(START + 60 * STEP_MS).toISOString(), 600, [8.2, 47.05, 8.7, 47.3], 100),
         /^positions_/,
       );
       await expectIndexPlans(
-        () => positions.at(tenantA, new Date(START + 60 * STEP_MS).toISOString(), 86_400, undefined, 100),
+        () => positions.at(as(tenantA), new Date(START + 60 * STEP_MS).toISOString(), 86_400, undefined, 100),
         /^asset_latest/,
       );
     });
@@ -260,7 +265,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     it('splits at gaps, times per vertex, across midnight and the day partition', async () => {
       const asset = assetsA[0];
       const fixes = fixesOf(asset.id);
-      const track = TrackFeature.parse(await positions.track(tenantA, asset.id, window, 0, 300));
+      const track = TrackFeature.parse(await positions.track(as(tenantA), asset.id, window, 0, 300));
       expect(track.geometry?.type).toBe('MultiLineString');
       const lines = track.geometry?.type === 'MultiLineString' ? track.geometry.coordinates : [];
       const times = track.properties.times as string[][];
@@ -279,7 +284,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     });
 
     it('an odd asset without pauses is one LineString', async () => {
-      const track = await positions.track(tenantA, assetsA[1].id, window, 0, 300);
+      const track = await positions.track(as(tenantA), assetsA[1].id, window, 0, 300);
       expect(track.geometry?.type).toBe('LineString');
       expect(track.properties.times).toHaveLength(STEPS);
     });
@@ -288,8 +293,8 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
       const asset = assetsA[1];
       const fixes = fixesOf(asset.id);
       const times = new Map(fixes.map((f) => [f.ts, f]));
-      const coarse = await positions.track(tenantA, asset.id, window, 200, 300);
-      const fine = await positions.track(tenantA, asset.id, window, 5, 300);
+      const coarse = await positions.track(as(tenantA), asset.id, window, 200, 300);
+      const fine = await positions.track(as(tenantA), asset.id, window, 5, 300);
       const coarseTimes = coarse.properties.times as string[];
       expect(coarseTimes.length).toBeLessThan((fine.properties.times as string[]).length);
       expect(coarseTimes.length).toBeLessThan(fixes.length);
@@ -304,8 +309,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     });
 
     it('an empty window is a null geometry; too many vertices is refused with its code', async () => {
-      const empty = await positions.track(
-        tenantA,
+      const empty = await positions.track(as(tenantA),
         assetsA[1].id,
         { from: '2025-02-01T00:00:00Z', to: '2025-02-02T00:00:00Z' },
         0,
@@ -314,18 +318,18 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
       expect(empty.geometry).toBeNull();
       expect(empty.properties.fixes).toBe(0);
       const tight = new PositionQueries(queriesPool, { ...limits, maxTrackVertices: 100 }, RESOLUTIONS);
-      await expect(tight.track(tenantA, assetsA[1].id, window, 0, 300)).rejects.toMatchObject({
+      await expect(tight.track(as(tenantA), assetsA[1].id, window, 0, 300)).rejects.toMatchObject({
         code: codes.trackTooManyVertices,
       });
     });
 
     it("never reads another tenant's fixes of the same asset id", async () => {
-      const track = await positions.track(tenantB, assetsA[1].id, window, 0, 300);
+      const track = await positions.track(as(tenantB), assetsA[1].id, window, 0, 300);
       expect(track.geometry).toBeNull();
     });
 
     it('plans read by (asset_id, ts)', async () => {
-      await expectIndexPlans(() => positions.track(tenantA, assetsA[1].id, window, 10, 300), /^positions_/);
+      await expectIndexPlans(() => positions.track(as(tenantA), assetsA[1].id, window, 10, 300), /^positions_/);
     });
   });
 
@@ -341,7 +345,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     }
 
     it('answers the k nearest, nearest first, with their distance in metres', async () => {
-      const got = (await assetQueries.nearest(tenantA, { lon: 8.4, lat: 47.2 }, 10)).map((f) =>
+      const got = (await assetQueries.nearest(as(tenantA), { lon: 8.4, lat: 47.2 }, 10)).map((f) =>
         NearestFeature.parse(f),
       );
       expect(got.map((f) => f.id)).toEqual((await byDistance(8.4, 47.2)).slice(0, 10));
@@ -351,20 +355,20 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     });
 
     it('filters by kind and status, and answers the whole fleet when k exceeds it', async () => {
-      const drones = await assetQueries.nearest(tenantA, { lon: 8.4, lat: 47.2 }, 5, {
+      const drones = await assetQueries.nearest(as(tenantA), { lon: 8.4, lat: 47.2 }, 5, {
         kind: 'drone',
         status: 'assigned',
       });
       expect(drones.map((f) => f.id)).toEqual(
         (await byDistance(8.4, 47.2, `kind = 'drone' AND status = 'assigned'`)).slice(0, 5),
       );
-      const all = await assetQueries.nearest(tenantB, { lon: 0, lat: 0 }, 100);
+      const all = await assetQueries.nearest(as(tenantB), { lon: 0, lat: 0 }, 100);
       expect(all).toHaveLength(assetsB.length);
     });
 
     it('plans are a KNN scan of the geography index', async () => {
       sent.mockClear();
-      await assetQueries.nearest(tenantA, { lon: 8.4, lat: 47.2 }, 10);
+      await assetQueries.nearest(as(tenantA), { lon: 8.4, lat: 47.2 }, 10);
       const nodes = await explainPlan(pool, sentQuery(sent.mock.calls[0]));
       expect(nodes.map(describePlanNode)).toContain('Index Scan using asset_latest_geog on asset_latest');
     });
@@ -394,7 +398,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     it.each([{ res: 7 }, { res: 5 }, { res: 4, via: 5 }, { res: 6, via: 7 }])(
       'sums the hourly counts kept at ingest (resolution $res)',
       async ({ res, via }: { res: number; via?: number }) => {
-        const heatmap = Heatmap.parse(await positions.heatmap(tenantA, bbox, window, res));
+        const heatmap = Heatmap.parse(await positions.heatmap(as(tenantA), bbox, window, res));
         expect(heatmap.source).toBe('rollup');
         const expected = expectedCells(res, Date.parse(window.from), Date.parse(window.to), via);
         const got = countsOf(heatmap);
@@ -412,8 +416,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     );
 
     it('widens the window to whole hours with the rollup and says so', async () => {
-      const heatmap = await positions.heatmap(
-        tenantA,
+      const heatmap = await positions.heatmap(as(tenantA),
         bbox,
         { from: '2025-03-01T22:30:00Z', to: '2025-03-01T23:10:00Z' },
         7,
@@ -427,7 +430,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     it('counts the fixes themselves at a resolution finer than the stored ones, over the exact window', async () => {
       const w = { from: '2025-03-01T22:30:00Z', to: '2025-03-01T22:50:00Z' };
       const small: Bbox = [8.2, 47.0, 8.6, 47.2];
-      const heatmap = await positions.heatmap(tenantA, small, w, 9);
+      const heatmap = await positions.heatmap(as(tenantA), small, w, 9);
       expect(heatmap.source).toBe('fixes');
       const expected = expectedCells(9, Date.parse(w.from), Date.parse(w.to));
       // Every cell whose centre is in the bbox, counted whole (also its fixes just outside the bbox).
@@ -442,9 +445,9 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     });
 
     it('a fix stored twice (a redelivered batch) is counted once', async () => {
-      const before = countsOf(await positions.heatmap(tenantA, bbox, window, 7));
+      const before = countsOf(await positions.heatmap(as(tenantA), bbox, window, 7));
       await new PositionsWriter(pool, RESOLUTIONS).write(fixesA.slice(0, 3000));
-      expect(countsOf(await positions.heatmap(tenantA, bbox, window, 7))).toEqual(before);
+      expect(countsOf(await positions.heatmap(as(tenantA), bbox, window, 7))).toEqual(before);
     });
 
     it('refuses answers past its limits with their codes; an empty window is an empty collection', async () => {
@@ -453,16 +456,15 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
         { ...limits, maxHeatmapCells: 5, maxHeatmapFixes: 10 },
         RESOLUTIONS,
       );
-      await expect(tight.heatmap(tenantA, bbox, window, 7)).rejects.toMatchObject({ code: codes.heatmapTooManyCells });
-      await expect(tight.heatmap(tenantA, bbox, window, 10)).rejects.toMatchObject({ code: codes.heatmapTooManyFixes });
-      const empty = await positions.heatmap(
-        tenantA,
+      await expect(tight.heatmap(as(tenantA), bbox, window, 7)).rejects.toMatchObject({ code: codes.heatmapTooManyCells });
+      await expect(tight.heatmap(as(tenantA), bbox, window, 10)).rejects.toMatchObject({ code: codes.heatmapTooManyFixes });
+      const empty = await positions.heatmap(as(tenantA),
         bbox,
         { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' },
         7,
       );
       expect(empty.items).toEqual([]);
-      expect((await positions.heatmap(tenantB, [-10, -10, -5, -5], window, 7)).items).toEqual([]);
+      expect((await positions.heatmap(as(tenantB), [-10, -10, -5, -5], window, 7)).items).toEqual([]);
     });
 
     it('merging closed hours leaves one row per cell and hour, and every count as it was', async () => {
@@ -472,8 +474,8 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
             tenantA,
           ])
         ).rows[0].n;
-      const before = countsOf(await positions.heatmap(tenantA, bbox, window, 7));
-      const coarse = countsOf(await positions.heatmap(tenantA, bbox, window, 5));
+      const before = countsOf(await positions.heatmap(as(tenantA), bbox, window, 7));
+      const coarse = countsOf(await positions.heatmap(as(tenantA), bbox, window, 5));
       const rowsBefore = await rowsOf();
       // Hours of 2025-03-01 22:00 to 2025-03-02 03:00; the compactor starts 6 hours before "now".
       let merged = 0;
@@ -496,16 +498,15 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
         [tenantA],
       );
       expect(dupes).toEqual([]);
-      expect(countsOf(await positions.heatmap(tenantA, bbox, window, 7))).toEqual(before);
-      expect(countsOf(await positions.heatmap(tenantA, bbox, window, 5))).toEqual(coarse);
+      expect(countsOf(await positions.heatmap(as(tenantA), bbox, window, 7))).toEqual(before);
+      expect(countsOf(await positions.heatmap(as(tenantA), bbox, window, 5))).toEqual(coarse);
     });
 
     it('plans read position_cells by coarse cell and hour, and fixes by envelope', async () => {
-      await expectIndexPlans(() => positions.heatmap(tenantA, bbox, window, 7), /^position_cells/);
+      await expectIndexPlans(() => positions.heatmap(as(tenantA), bbox, window, 7), /^position_cells/);
       await expectIndexPlans(
         () =>
-          positions.heatmap(
-            tenantA,
+          positions.heatmap(as(tenantA),
             [8.2, 47.0, 8.6, 47.2],
             { from: '2025-03-01T22:30:00Z', to: '2025-03-01T22:50:00Z' },
             9,

@@ -4,7 +4,9 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodedError } from '@meridian/contracts/core';
+import { requirePrincipal } from '@meridian/contracts/identity';
 import { TileErrors, type TileLayer, type TileWindow } from '@meridian/contracts/tiles';
+import { readScope } from '@meridian/read-model/assets';
 import {
   countCells,
   insertCellCounts,
@@ -21,6 +23,7 @@ import {
   seededRandom,
   testDatabaseUrl,
 } from '@meridian/shared/testing';
+import { testPrincipal } from '../../../shared/testing/src/principal';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
 /*
@@ -40,6 +43,10 @@ const roomy = { maxFeatures: 20_000, maxBytes: 640 * 1024 };
 /** The H3 resolutions counted per hour at ingest (H3_RESOLUTIONS' default), and the aggregation zoom. */
 const STORED = [5, 7];
 const AGGREGATE_BELOW_ZOOM = 10;
+
+/** An unrestricted administrator of the tenant, or one with `overrides` (region, clearance, teams). */
+const as = (tenantId: string, overrides: Parameters<typeof testPrincipal>[1] = {}) =>
+  readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId, overrides) }));
 
 /** The XYZ tile containing a point. */
 function tileOf(z: number, lon: number, lat: number): { z: number; x: number; y: number } {
@@ -111,7 +118,7 @@ describe('TileQueries (real PostGIS)', () => {
     t: { z: number; x: number; y: number },
     w?: TileWindow,
     limits = roomy,
-  ): Promise<Record<string, MvtLayer>> => readMvt((await queries.tile(layer, tenantId, t, limits, w)).bytes);
+  ): Promise<Record<string, MvtLayer>> => readMvt((await queries.tile(layer, as(tenantId), t, limits, w)).bytes);
 
   beforeAll(async () => {
     dataSource = await createReadModelDataSource({ url: testDatabaseUrl(), poolSize: 4 }).initialize();
@@ -321,7 +328,7 @@ describe('TileQueries (real PostGIS)', () => {
 
     it('zoom 0: every registered, positioned asset of the tenant, and nothing is cut', async () => {
       const t0 = { z: 0, x: 0, y: 0 };
-      const tile = await queries.tile('assets', tenants.a, t0, roomy);
+      const tile = await queries.tile('assets', as(tenants.a), t0, roomy);
       const expected = assets.filter((a) => a.tenantId === tenants.a && a.name !== null);
       expect(tile.truncatedAt).toBeNull();
       const layers = readMvt(tile.bytes);
@@ -331,7 +338,7 @@ describe('TileQueries (real PostGIS)', () => {
 
     it('past the cap: the assets heard from most recently, newest first', async () => {
       const limits = { maxFeatures: 100, maxBytes: roomy.maxBytes };
-      const tile = await queries.tile('assets', tenants.a, { z: 0, x: 0, y: 0 }, limits);
+      const tile = await queries.tile('assets', as(tenants.a), { z: 0, x: 0, y: 0 }, limits);
       const expected = assets
         .filter((a) => a.tenantId === tenants.a && a.name !== null)
         .sort(newestFirst((a) => a.id))
@@ -341,7 +348,7 @@ describe('TileQueries (real PostGIS)', () => {
     });
 
     it('an empty tile (nothing there) is empty bytes', async () => {
-      const tile = await queries.tile('assets', tenants.a, tileOf(10, -70, -20), roomy);
+      const tile = await queries.tile('assets', as(tenants.a), tileOf(10, -70, -20), roomy);
       expect(tile.bytes.length).toBe(0);
       expect(tile.features).toBe(0);
     });
@@ -370,13 +377,13 @@ describe('TileQueries (real PostGIS)', () => {
       const excluding = { from: new Date(at - 1000).toISOString(), to: new Date(at).toISOString() };
       const hit = (await layersOf('positions', tenants.a, t22, including))['positions'].features;
       expect(hit.map((f) => f.properties)).toEqual([{ asset_id: assets[0].id, ts: BigInt(at), speed: 3.5 }]);
-      expect((await queries.tile('positions', tenants.a, t22, roomy, excluding)).bytes.length).toBe(0);
+      expect((await queries.tile('positions', as(tenants.a), t22, roomy, excluding)).bytes.length).toBe(0);
     });
 
     it('zoom 0 past the cap: the tile holds `limit` fixes and a meta layer that says so', async () => {
       const t0 = { z: 0, x: 0, y: 0 };
       const limits = { maxFeatures: 5000, maxBytes: roomy.maxBytes };
-      const tile = await queries.tile('positions', tenants.a, t0, limits, window);
+      const tile = await queries.tile('positions', as(tenants.a), t0, limits, window);
       expect(tile.truncatedAt).toBe(5000);
       const layers = readMvt(tile.bytes);
       expect(layers['positions'].features).toHaveLength(5000);
@@ -395,12 +402,12 @@ describe('TileQueries (real PostGIS)', () => {
         .sort(newestFirst((f) => f.assetId))
         .slice(0, 5000)
         .map((f) => key(f.assetId, f.ts));
-      const tile = await queries.tile('positions', tenants.a, t0, limits, window);
+      const tile = await queries.tile('positions', as(tenants.a), t0, limits, window);
       const kept = readMvt(tile.bytes)['positions'].features.map((f) =>
         key(f.properties['asset_id'], f.properties['ts']),
       );
       expect(kept).toEqual(expected);
-      const again = await queries.tile('positions', tenants.a, t0, limits, window);
+      const again = await queries.tile('positions', as(tenants.a), t0, limits, window);
       expect(again.bytes.equals(tile.bytes)).toBe(true);
     });
 
@@ -409,7 +416,7 @@ describe('TileQueries (real PostGIS)', () => {
       const expected = fixes.filter(
         (f) => f.tenantId === tenants.b && f.ts >= dayStart(1) && f.ts < dayStart(2),
       ).length;
-      const tile = await queries.tile('positions', tenants.b, t0, roomy, window);
+      const tile = await queries.tile('positions', as(tenants.b), t0, roomy, window);
       const layers = readMvt(tile.bytes);
       expect(tile.truncatedAt).toBeNull();
       expect(layers['positions'].features).toHaveLength(expected);
@@ -419,7 +426,7 @@ describe('TileQueries (real PostGIS)', () => {
     it('over the byte budget: made again with fewer fixes, saying so; hopelessly small is TILE.TOO_LARGE', async () => {
       const t0 = { z: 0, x: 0, y: 0 };
       const limits = { maxFeatures: 20_000, maxBytes: 64 * 1024 };
-      const tile = await queries.tile('positions', tenants.a, t0, limits, window);
+      const tile = await queries.tile('positions', as(tenants.a), t0, limits, window);
       expect(tile.bytes.length).toBeLessThanOrEqual(64 * 1024);
       expect(tile.truncatedAt).not.toBeNull();
       const layers = readMvt(tile.bytes);
@@ -432,7 +439,7 @@ describe('TileQueries (real PostGIS)', () => {
         .map((f) => BigInt(f.ts));
       expect(layers['positions'].features.map((f) => f.properties['ts'])).toEqual(newest);
 
-      const refused = queries.tile('positions', tenants.a, t0, { maxFeatures: 20_000, maxBytes: 8 }, window);
+      const refused = queries.tile('positions', as(tenants.a), t0, { maxFeatures: 20_000, maxBytes: 8 }, window);
       await expect(refused).rejects.toBeInstanceOf(CodedError);
       await expect(refused).rejects.toMatchObject({ code: TileErrors.tileTooLarge });
     });
@@ -489,7 +496,7 @@ describe('TileQueries (real PostGIS)', () => {
 
     it('zoom 0: counts per resolution-1 cell adding up to every fix of the window; meta says so', async () => {
       const t0 = { z: 0, x: 0, y: 0 };
-      const tile = await aggregating.tile('positions', tenants.a, t0, roomy, window);
+      const tile = await aggregating.tile('positions', as(tenants.a), t0, roomy, window);
       const layers = readMvt(tile.bytes);
       expect(aggregateResolution(0, STORED)).toBe(1);
       const expected = expectedCells(tenants.a, t0, 1, dayStart(1), dayStart(2));
@@ -511,7 +518,7 @@ describe('TileQueries (real PostGIS)', () => {
       const to = dayStart(1) + 5 * 3_600_000 + 1;
       const w = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
       const hours = { from: dayStart(1) + 3_600_000, to: dayStart(1) + 6 * 3_600_000 };
-      const layers = readMvt((await aggregating.tile('positions', tenants.a, t0, roomy, w)).bytes);
+      const layers = readMvt((await aggregating.tile('positions', as(tenants.a), t0, roomy, w)).bytes);
       expect(cellsOf(layers)).toEqual(expectedCells(tenants.a, t0, 1, hours.from, hours.to));
       expect(layers['meta'].features[0].properties).toMatchObject({
         from: new Date(hours.from).toISOString(),
@@ -521,7 +528,7 @@ describe('TileQueries (real PostGIS)', () => {
 
     it('zoom 9 (the threshold − 1): counts per resolution-7 cell of the fixes in the tile', async () => {
       expect(aggregateResolution(AGGREGATE_BELOW_ZOOM - 1, STORED)).toBe(7);
-      const layers = readMvt((await aggregating.tile('positions', tenants.a, tile9, roomy, window)).bytes);
+      const layers = readMvt((await aggregating.tile('positions', as(tenants.a), tile9, roomy, window)).bytes);
       const expected = expectedCells(tenants.a, tile9, 7, dayStart(1), dayStart(2));
       expect(sum(expected)).toBeGreaterThan(20);
       expect(cellsOf(layers)).toEqual(expected);
@@ -541,7 +548,7 @@ describe('TileQueries (real PostGIS)', () => {
 
     it('zoom 10 (the threshold): fixes, as before', async () => {
       const t10 = { z: 10, x: tile9.x * 2, y: tile9.y * 2 };
-      const tile = await aggregating.tile('positions', tenants.a, t10, roomy, window);
+      const tile = await aggregating.tile('positions', as(tenants.a), t10, roomy, window);
       const layers = readMvt(tile.bytes);
       const expected = fixes
         .filter((f) => f.tenantId === tenants.a && f.ts >= dayStart(1) && f.ts < dayStart(2))
@@ -556,7 +563,7 @@ describe('TileQueries (real PostGIS)', () => {
 
     it("counts only the tenant's own fixes", async () => {
       const t0 = { z: 0, x: 0, y: 0 };
-      const b = readMvt((await aggregating.tile('positions', tenants.b, t0, roomy, window)).bytes);
+      const b = readMvt((await aggregating.tile('positions', as(tenants.b), t0, roomy, window)).bytes);
       const bFixes = fixes.filter((f) => f.tenantId === tenants.b && f.ts >= dayStart(1) && f.ts < dayStart(2));
       expect(cellsOf(b)).toEqual(expectedCells(tenants.b, t0, 1, dayStart(1), dayStart(2)));
       expect(sum(cellsOf(b))).toBe(bFixes.length);
@@ -565,7 +572,7 @@ describe('TileQueries (real PostGIS)', () => {
       const t9 = tileOf(9, spot.lon, spot.lat);
       const spotCell = latLngToCell(spot.lat, spot.lon, 7);
       for (const tenantId of [tenants.a, tenants.b]) {
-        const cells = cellsOf(readMvt((await aggregating.tile('positions', tenantId, t9, roomy, at)).bytes));
+        const cells = cellsOf(readMvt((await aggregating.tile('positions', as(tenantId), t9, roomy, at)).bytes));
         expect(cells.get(spotCell)).toBe(
           expectedCells(tenantId, t9, 7, dayStart(1), dayStart(1) + 3_600_000).get(spotCell),
         );
@@ -573,9 +580,9 @@ describe('TileQueries (real PostGIS)', () => {
     });
 
     it('over the byte budget: made again one resolution coarser, and the meta layer names it', async () => {
-      const fine = await aggregating.tile('positions', tenants.a, tile9, roomy, window);
+      const fine = await aggregating.tile('positions', as(tenants.a), tile9, roomy, window);
       const limits = { maxFeatures: roomy.maxFeatures, maxBytes: fine.bytes.length - 1 };
-      const coarser = await aggregating.tile('positions', tenants.a, tile9, limits, window);
+      const coarser = await aggregating.tile('positions', as(tenants.a), tile9, limits, window);
       expect(coarser.aggregated?.resolution).toBe(6);
       expect(cellsOf(readMvt(coarser.bytes))).toEqual(expectedCells(tenants.a, tile9, 6, dayStart(1), dayStart(2)));
       expect(coarser.bytes.length).toBeLessThanOrEqual(limits.maxBytes);
@@ -584,7 +591,7 @@ describe('TileQueries (real PostGIS)', () => {
     it('with no stored resolution, a zoom-0 tile reads the fixes (capped, saying so)', async () => {
       const none = new TileQueries(pool, { counter: positionQueries([]), resolutions: [], belowZoom: 10 });
       const limits = { maxFeatures: 100, maxBytes: roomy.maxBytes };
-      const tile = await none.tile('positions', tenants.a, { z: 0, x: 0, y: 0 }, limits, window);
+      const tile = await none.tile('positions', as(tenants.a), { z: 0, x: 0, y: 0 }, limits, window);
       expect(tile.aggregated).toBeNull();
       expect(readMvt(tile.bytes)['meta'].features[0].properties).toEqual({
         layer: 'positions',
@@ -622,7 +629,7 @@ describe('TileQueries (real PostGIS)', () => {
         .sort();
       expect(expected.length).toBeGreaterThan(6);
       const limits = { maxFeatures: 5, maxBytes: roomy.maxBytes };
-      const tile = await queries.tile('zones', tenants.a, tile9, limits);
+      const tile = await queries.tile('zones', as(tenants.a), tile9, limits);
       expect(tile.truncatedAt).toBe(5);
       expect(readMvt(tile.bytes)['zones'].features.map((f) => f.properties['id'])).toEqual(expected.slice(0, 5));
     });
@@ -653,10 +660,31 @@ describe('TileQueries (real PostGIS)', () => {
       zones: /^zones$/,
     };
 
-    it.each(['assets', 'positions', 'zones'] as const)(
-      'a zoom-9 %s tile uses the GiST index on geom',
-      async (layer) => {
-        const sql = queries.statement(layer, tenants.a, tile9, roomy.maxFeatures, window);
+    /** The south-east half of the seeded area: the diagonal crosses tile9. */
+    const diagonal = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [5, 45],
+          [15, 45],
+          [15, 55],
+          [5, 45],
+        ] as [number, number][],
+      ],
+    };
+    const principals = {
+      unrestricted: {},
+      'region-restricted': { roles: ['viewer' as const], region: diagonal },
+      'clearance- and team-restricted': { roles: ['viewer' as const], clearance: 1, teams: ['red'] },
+    };
+    const cases = (['assets', 'positions', 'zones'] as const).flatMap((layer) =>
+      Object.entries(principals).map(([who, overrides]) => ({ layer, who, overrides })),
+    );
+
+    it.each(cases)(
+      "a zoom-9 $layer tile, $who principal, uses the GiST index on geom",
+      async ({ layer, overrides }) => {
+        const sql = queries.statement(layer, as(tenants.a, overrides), tile9, roomy.maxFeatures, window);
         const nodes = await explainPlan(pool, sql);
         const plan = nodes.map(describePlanNode).join(' → ');
         const gist = nodes.filter(
@@ -673,8 +701,18 @@ describe('TileQueries (real PostGIS)', () => {
       },
     );
 
+    it('an unrestricted principal adds nothing to a tile\'s SQL; a restricted one adds its filter', () => {
+      const text = (overrides: Parameters<typeof testPrincipal>[1]) =>
+        queries.statement('positions', as(tenants.a, overrides), tile9, 1000, window).text;
+      const plain = text(principals.unrestricted);
+      expect(plain).not.toMatch(/ST_Intersects|asset_latest|sensitivity/);
+      expect(text(principals['region-restricted'])).toMatch(/ST_Intersects\(p\.geom, ST_SetSRID\(ST_GeomFromGeoJSON/);
+      expect(text(principals['region-restricted'])).not.toMatch(/asset_latest/);
+      expect(text(principals['clearance- and team-restricted'])).toMatch(/LEFT JOIN read\.asset_latest a/);
+    });
+
     it('a positions tile reads only the partitions of its window (one day here, of three)', async () => {
-      const nodes = await explainPlan(pool, queries.statement('positions', tenants.a, tile9, 1000, window));
+      const nodes = await explainPlan(pool, queries.statement('positions', as(tenants.a), tile9, 1000, window));
       const partitions = new Set(nodes.map((n) => n['Relation Name'] ?? '').filter((r) => /^positions_\d{8}$/.test(r)));
       expect([...partitions]).toEqual([partitionName(base + 1)]);
     });

@@ -11,6 +11,8 @@ import {
 import type { Pool } from 'pg';
 import type { AssetFeature, AssetPage, HeatCell, Heatmap, TrackFeature } from '@meridian/contracts/assets';
 import { CodedError, type Bbox } from '@meridian/contracts/core';
+import { assetAttributes, attributeColumns, type ReadScope, rowFilter, unfiltered } from '@meridian/read-model/assets';
+import { can, type Permission } from '@meridian/shared/policy';
 import { cellHex, COARSE_RESOLUTION, parentHex } from './cells';
 import { isoMicros, utcInstant } from './instants';
 import { epochMicros } from './positions.writes';
@@ -39,6 +41,8 @@ const MIN_UUID = '00000000-0000-0000-0000-000000000000';
 const FEW_FIXES_WINDOW_S = 3_600;
 /** Average area of a resolution-3 cell (km²): a bbox much larger than this many of them is not worth listing. */
 const COARSE_CELL_KM2 = 12_393;
+/** A fix is what `positions:read` is about: its own point, its asset's sensitivity and team. */
+const READ: Permission = 'positions:read';
 
 interface AtRow {
   asset_id: string;
@@ -52,6 +56,8 @@ interface AtRow {
   ts: string;
   speed: number | null;
   heading: number | null;
+  sensitivity: number;
+  team: string | null;
 }
 
 interface TrackRow {
@@ -65,8 +71,10 @@ interface TrackRow {
 }
 
 /**
- * Reads of position history (read.positions, read.position_cells). Tenant-scoped; each query's plan
- * starts from an index (asserted with EXPLAIN in `libs/read-model/data-source/src/position.queries.int.spec.ts`).
+ * Reads of position history (read.positions, read.position_cells). Tenant-scoped and filtered by the
+ * principal's row filter for `positions:read` (each fix: its own point against the region, its
+ * asset's sensitivity and team); each query's plan starts from an index (asserted with EXPLAIN in
+ * `libs/read-model/data-source/src/position.queries.int.spec.ts`).
  */
 export class PositionQueries {
   constructor(
@@ -85,17 +93,26 @@ export class PositionQueries {
    *   ts, or GiST on geom with a bbox; only the window's partitions) — few rows for a short window;
    * - wider: the tenant's assets in id order (asset_latest's tenant index), stopping at the page.
    *
-   * Either way each candidate's last fix is one backwards probe of (asset_id, ts).
+   * Either way each candidate's last fix is one backwards probe of (asset_id, ts). The row filter
+   * applies to that last fix, where the asset was at `at`: an asset outside the principal's region
+   * then is left out, not shown at an older fix inside it. The answer is assets, so the role must
+   * grant `assets:read` as well.
    */
   async at(
-    tenantId: string,
+    scope: ReadScope,
     at: string,
     maxAgeSeconds: number,
     bbox: Bbox | undefined,
     limit: number,
     after?: string,
   ): Promise<AssetPage> {
+    if (!can(scope.principal, 'assets:read', scope.now)) return { items: [], after: null };
+    const tenantId = scope.principal.tenantId;
+    const values: unknown[] = [tenantId, at, maxAgeSeconds, after ?? MIN_UUID, limit + 1, ...(bbox ?? [])];
+    const filter = rowFilter(scope, READ, { ...attributeColumns('a.'), geom: 'f.geom' }, values.length + 1);
+    values.push(...filter.params);
     const envelope = bbox ? 'ST_MakeEnvelope($6, $7, $8, $9, 4326)' : null;
+    const where = envelope ? `WHERE ST_Intersects(f.geom, ${envelope})${filter.sql}` : filter.sql && `WHERE TRUE${filter.sql}`;
     const candidates =
       maxAgeSeconds <= FEW_FIXES_WINDOW_S
         ? `SELECT DISTINCT asset_id FROM read.positions
@@ -107,7 +124,7 @@ export class PositionQueries {
     const { rows } = await this.pool.query<AtRow>(
       `WITH candidates AS (${candidates})
        SELECT a.asset_id, a.name, a.kind, a.status, a.version, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
-              to_json(f.ts) #>> '{}' AS ts, f.speed, f.heading
+              to_json(f.ts) #>> '{}' AS ts, f.speed, f.heading, a.sensitivity, a.team
        FROM candidates c
        CROSS JOIN LATERAL (
          SELECT p.ts, p.geom, p.speed, p.heading FROM read.positions p
@@ -116,9 +133,9 @@ export class PositionQueries {
          ORDER BY p.ts DESC LIMIT 1
        ) f
        JOIN read.asset_latest a ON a.asset_id = c.asset_id AND a.tenant_id = $1 AND a.name IS NOT NULL
-       ${envelope ? `WHERE ST_Intersects(f.geom, ${envelope})` : ''}
+       ${where}
        ORDER BY c.asset_id LIMIT $5`,
-      [tenantId, at, maxAgeSeconds, after ?? MIN_UUID, limit + 1, ...(bbox ?? [])],
+      values,
     );
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
@@ -135,6 +152,8 @@ export class PositionQueries {
           speed: r.speed,
           heading: r.heading,
           version: r.version,
+          sensitivity: r.sensitivity,
+          team: r.team,
         },
       })),
       after: more ? page[page.length - 1].asset_id : null,
@@ -147,18 +166,22 @@ export class PositionQueries {
    * (Douglas–Peucker, `ST_Simplify`) in the UTM zone of the first fix, so `simplifyMeters` is metres,
    * and keeps each kept vertex's time (as its M value, microseconds after `from`). A lone fix between
    * two gaps is a line of two equal vertices (GeoJSON lines need two). `null` geometry: no fixes.
+   * Only the fixes the row filter lets through are read: a region-restricted principal's track is
+   * its pieces inside the region, split where it left (when away longer than `gapSeconds`).
    */
   async track(
-    tenantId: string,
+    scope: ReadScope,
     assetId: string,
     window: { readonly from: string; readonly to: string },
     simplifyMeters: number,
     gapSeconds: number,
   ): Promise<TrackFeature> {
+    const { columns, join } = assetAttributes(scope.principal, 'p', 'p.geom');
+    const filter = rowFilter(scope, READ, columns, 8);
     const { rows } = await this.pool.query<TrackRow>(
       `WITH fixes AS (
-         SELECT ts, geom FROM read.positions
-         WHERE asset_id = $1 AND tenant_id = $2 AND ts >= $3::timestamptz AND ts < $4::timestamptz
+         SELECT p.ts, p.geom FROM read.positions p${join}
+         WHERE p.asset_id = $1 AND p.tenant_id = $2 AND p.ts >= $3::timestamptz AND p.ts < $4::timestamptz${filter.sql}
        ),
        breaks AS (
          SELECT ts, geom, CASE WHEN ts - lag(ts) OVER (ORDER BY ts) > make_interval(secs => $5) THEN 1 ELSE 0 END AS brk
@@ -190,7 +213,16 @@ export class PositionQueries {
        FROM simplified, LATERAL ST_DumpPoints(line) d
        ORDER BY seg, d.path[1]
        LIMIT $7`,
-      [assetId, tenantId, window.from, window.to, gapSeconds, simplifyMeters, this.limits.maxTrackVertices + 1],
+      [
+        assetId,
+        scope.principal.tenantId,
+        window.from,
+        window.to,
+        gapSeconds,
+        simplifyMeters,
+        this.limits.maxTrackVertices + 1,
+        ...filter.params,
+      ],
     );
     if (rows.length > this.limits.maxTrackVertices) {
       throw new CodedError(
@@ -208,18 +240,35 @@ export class PositionQueries {
    * at ingest: sums of the hourly counts (window widened to whole hours, said in the answer), the
    * bbox turned into resolution-3 cells for the index; finer: counted from the fixes (GiST on geom,
    * partitions pruned), at most `maxHeatmapFixes` of them.
+   *
+   * The hourly counts know neither regions nor their fixes' assets: a principal whose row filter
+   * hides anything (region, clearance, teams) is always counted from the fixes it may see, over the
+   * exact window, each fix in the cell the counts would put it in — so its counts never exceed an
+   * unrestricted principal's. Past `maxHeatmapFixes` that is `heatmapTooManyFixes` (a smaller bbox
+   * or a shorter window), never an unfiltered count.
    */
   async heatmap(
-    tenantId: string,
+    scope: ReadScope,
     bbox: Bbox,
     window: { readonly from: string; readonly to: string },
     resolution: number,
   ): Promise<Heatmap> {
     const stored = this.storedAtOrFiner(resolution);
-    const counts =
-      stored === undefined
-        ? await this.countFixes(tenantId, bbox, window, resolution)
-        : await this.sumCells(tenantId, bbox, window, resolution, stored);
+    const rollup = stored !== undefined && unfiltered(scope, READ);
+    const counts = rollup
+      ? await this.sumCells(scope.principal.tenantId, bbox, window, resolution, stored)
+      : await this.countFixes(scope, bbox, window, resolution, stored);
+    if (counts === null) {
+      const why =
+        stored === undefined
+          ? `finer than the resolutions counted at ingest, ${this.cellResolutions.join(', ') || 'none'}`
+          : "the hourly counts cannot be filtered by the principal's region, clearance or teams";
+      throw new CodedError(
+        this.limits.codes.heatmapTooManyFixes,
+        `more than ${this.limits.maxHeatmapFixes} fixes to count at resolution ${resolution} (${why}): choose a ` +
+          `${stored === undefined ? 'coarser resolution, a ' : ''}smaller bbox or a shorter window`,
+      );
+    }
     const cells = [...counts.cells].filter(([hex]) => centreIn(hex, bbox));
     if (cells.length > this.limits.maxHeatmapCells) {
       throw new CodedError(
@@ -232,7 +281,7 @@ export class PositionQueries {
     return {
       items: cells.map(([hex, count]) => heatCell(hex, count)),
       resolution,
-      source: stored === undefined ? 'fixes' : 'rollup',
+      source: rollup ? 'rollup' : 'fixes',
       from: counts.from,
       to: counts.to,
     };
@@ -241,17 +290,22 @@ export class PositionQueries {
   /**
    * Fix counts per cell (centre in `bbox`) from the hourly counts kept at ingest, with each cell's
    * centre — for aggregated map layers; null when `resolution` is finer than every stored one.
-   * The window is widened to whole hours (`from`, `to` say which).
+   * The window is widened to whole hours (`from`, `to` say which). For a principal whose row filter
+   * hides anything, counted from the fixes it may see over the exact window (see `heatmap`); null
+   * when more than `maxHeatmapFixes` are there (the caller then reads the fixes, capped).
    */
   async cellCounts(
-    tenantId: string,
+    scope: ReadScope,
     bbox: Bbox,
     window: { readonly from: string; readonly to: string },
     resolution: number,
   ): Promise<{ cells: { cell: string; lon: number; lat: number; count: number }[]; from: string; to: string } | null> {
     const stored = this.storedAtOrFiner(resolution);
     if (stored === undefined) return null;
-    const counts = await this.sumCells(tenantId, bbox, window, resolution, stored);
+    const counts = unfiltered(scope, READ)
+      ? await this.sumCells(scope.principal.tenantId, bbox, window, resolution, stored)
+      : await this.countFixes(scope, bbox, window, resolution, stored);
+    if (counts === null) return null;
     const cells: { cell: string; lon: number; lat: number; count: number }[] = [];
     for (const [cell, count] of counts.cells) {
       const [lat, lon] = cellToLatLng(cell);
@@ -290,32 +344,43 @@ export class PositionQueries {
     return { cells, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
   }
 
+  /**
+   * Counts per cell of the fixes the scope may see, at most `maxHeatmapFixes` of them (null past
+   * that). Each fix goes where the hourly counts put it: the parent of its cell at the stored
+   * resolution `stored`, or its own cell at `resolution` when none is stored at or finer.
+   */
   private async countFixes(
-    tenantId: string,
+    scope: ReadScope,
     bbox: Bbox,
     window: { readonly from: string; readonly to: string },
     resolution: number,
-  ): Promise<{ cells: Map<string, number>; from: string; to: string }> {
+    stored: number | undefined,
+  ): Promise<{ cells: Map<string, number>; from: string; to: string } | null> {
+    const { columns, join } = assetAttributes(scope.principal, 'p', 'p.geom');
+    const filter = rowFilter(scope, READ, columns, 9);
     // A cell whose centre is in the bbox may reach beyond it: read its fixes there too, so it is
     // counted whole, as the hourly counts count it.
     const { rows } = await this.pool.query<{ lon: number; lat: number }>(
-      `SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM read.positions
-       WHERE tenant_id = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz
-         AND geom && ST_MakeEnvelope($4, $5, $6, $7, 4326)
+      `SELECT ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat FROM read.positions p${join}
+       WHERE p.tenant_id = $1 AND p.ts >= $2::timestamptz AND p.ts < $3::timestamptz
+         AND p.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326)${filter.sql}
        LIMIT $8`,
-      [tenantId, window.from, window.to, ...widened(bbox, resolution), this.limits.maxHeatmapFixes + 1],
+      [
+        scope.principal.tenantId,
+        window.from,
+        window.to,
+        ...widened(bbox, resolution),
+        this.limits.maxHeatmapFixes + 1,
+        ...filter.params,
+      ],
     );
-    if (rows.length > this.limits.maxHeatmapFixes) {
-      throw new CodedError(
-        this.limits.codes.heatmapTooManyFixes,
-        `more than ${this.limits.maxHeatmapFixes} fixes to count at resolution ${resolution} (finer than the ` +
-          `resolutions counted at ingest, ${this.cellResolutions.join(', ') || 'none'}): choose a coarser ` +
-          'resolution, a smaller bbox or a shorter window',
-      );
-    }
+    if (rows.length > this.limits.maxHeatmapFixes) return null;
     const cells = new Map<string, number>();
     for (const r of rows) {
-      const hex = latLngToCell(r.lat, r.lon, resolution);
+      const hex =
+        stored === undefined || stored === resolution
+          ? latLngToCell(r.lat, r.lon, resolution)
+          : parentHex(latLngToCell(r.lat, r.lon, stored), resolution);
       cells.set(hex, (cells.get(hex) ?? 0) + 1);
     }
     return { cells, from: window.from, to: window.to };

@@ -1,6 +1,7 @@
 import { getHexagonEdgeLengthAvg, UNITS } from 'h3-js';
 import type { Bbox } from '@meridian/contracts/core';
 import type { TileWindow } from '@meridian/contracts/tiles';
+import type { ReadScope } from '@meridian/read-model/assets';
 
 /** Ground size of one pixel of a 256-pixel tile at zoom 0 on the equator (km). */
 const EQUATOR_KM_PER_PIXEL_Z0 = 40_075.016686 / 256;
@@ -39,11 +40,12 @@ export interface TileCellCount {
 /**
  * Fix counts per H3 cell over a window, from the hourly counts kept at ingest (PositionQueries'
  * `cellCounts`): the cells whose centre lies in `bbox`, the window widened to whole hours (`from`,
- * `to`); null when `resolution` is finer than every stored one.
+ * `to`); null when `resolution` is finer than every stored one. For a scope whose row filter hides
+ * anything, counts of the fixes it may see instead (null when too many to count).
  */
 export interface CellCounter {
   cellCounts(
-    tenantId: string,
+    scope: ReadScope,
     bbox: Bbox,
     window: TileWindow,
     resolution: number,

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { CodedError } from '@meridian/contracts/core';
 import { TileErrors, type TileLayer, type TileWindow } from '@meridian/contracts/tiles';
+import { assetAttributes, attributeColumns, type ReadScope, rowFilter } from '@meridian/read-model/assets';
+import type { FilterColumns, Permission, PolicyPrincipal } from '@meridian/shared/policy';
 import { TILE_BUFFER, TILE_EXTENT, tileBounds } from './tile-bounds';
 import { aggregateResolution, type TileCellCount, type TileAggregation } from './tile-aggregation';
 
@@ -36,8 +38,11 @@ export interface AggregatedWindow {
 
 /**
  * One layer's rows: `$1..$3` are z/x/y, `$4` the tenant, `$5..$8` the WGS 84 box, `$9` the cap
- * (the query keeps one more, to know whether the cap cut), `$10`/`$11` the window. Every row is
- * filtered by `geom && box` (the layer's GiST index) first, so no tile reads outside its envelope.
+ * (the query keeps one more, to know whether the cap cut), `$10`/`$11` the window, then the
+ * parameters of the principal's row filter (`filter`: '' or ` AND (…)`, on the columns `access`
+ * names, after the `join` it may need). Every row is filtered by `geom && box` (the layer's GiST
+ * index) first, so no tile reads outside its envelope; the row filter then drops what the principal
+ * may not see before the cap is applied, so a capped tile is the first visible rows.
  *
  * A capped tile keeps the first rows in a total order, so that the same data always gives the
  * same tile (bytes and ETag): the newest first — the latest fixes of a positions window, the
@@ -47,7 +52,10 @@ export interface AggregatedWindow {
  * columns; ids compare as bytes, `COLLATE "C"`, like uuids, whatever the database's locale).
  */
 interface LayerSql {
-  readonly source: string;
+  readonly permission: Permission;
+  /** The row filter's columns, and the join that brings those the layer's table lacks. */
+  readonly access: (principal: PolicyPrincipal) => { readonly columns: FilterColumns; readonly join: string };
+  readonly source: (filter: string, join: string) => string;
   /** The feature properties, from the source row. */
   readonly columns: string;
   readonly order: string;
@@ -64,24 +72,31 @@ const box = 'ST_MakeEnvelope($5, $6, $7, $8, 4326)';
 
 const layerSql: Readonly<Record<TileLayer, LayerSql>> = {
   assets: {
-    source: `SELECT asset_id, name, kind, status, ts, speed, heading, geom FROM read.asset_latest
-      WHERE tenant_id = $4 AND name IS NOT NULL AND geom && ${box}`,
+    permission: 'assets:read',
+    access: () => ({ columns: attributeColumns(), join: '' }),
+    source: (filter) => `SELECT asset_id, name, kind, status, ts, speed, heading, geom FROM read.asset_latest
+      WHERE tenant_id = $4 AND name IS NOT NULL AND geom && ${box}${filter}`,
     columns: 'asset_id::text AS id, name, kind, status, (extract(epoch FROM ts) * 1000)::bigint AS ts, speed, heading',
     order: 'ts DESC NULLS LAST, asset_id',
     tileOrder: 'ts DESC NULLS LAST, id COLLATE "C"',
     points: true,
   },
   positions: {
-    source: `SELECT asset_id, ts, speed, geom FROM read.positions
-      WHERE tenant_id = $4 AND ts >= $10::timestamptz AND ts < $11::timestamptz AND geom && ${box}`,
+    permission: 'positions:read',
+    // Each fix: its own point against the region, its asset's sensitivity and team.
+    access: (principal) => assetAttributes(principal, 'p', 'p.geom'),
+    source: (filter, join) => `SELECT p.asset_id, p.ts, p.speed, p.geom FROM read.positions p${join}
+      WHERE p.tenant_id = $4 AND p.ts >= $10::timestamptz AND p.ts < $11::timestamptz AND p.geom && ${box}${filter}`,
     columns: 'asset_id::text AS asset_id, (extract(epoch FROM ts) * 1000)::bigint AS ts, speed',
     order: 'ts DESC, asset_id',
     tileOrder: 'ts DESC, asset_id COLLATE "C"',
     points: true,
   },
   zones: {
-    source: `SELECT zone_id, name, kind, version, geom FROM read.zones
-      WHERE archived_at IS NULL AND tenant_id = $4 AND geom && ${box}`,
+    permission: 'zones:read',
+    access: () => ({ columns: attributeColumns(), join: '' }),
+    source: (filter) => `SELECT zone_id, name, kind, version, geom FROM read.zones
+      WHERE archived_at IS NULL AND tenant_id = $4 AND geom && ${box}${filter}`,
     columns: 'zone_id::text AS id, name, kind, version',
     order: 'zone_id',
     tileOrder: 'id COLLATE "C"',
@@ -98,8 +113,9 @@ const mvtGeom = `ST_AsMVTGeom(ST_Transform(geom, 3857), ${tileEnvelope}, ${TILE_
  * with `{layer, truncated: true, limit}`. Layers of an MVT are concatenated protobuf fields, so
  * the two ST_AsMVT results are joined with `||`. `hits` holds at most cap + 1 rows.
  */
-const tileSql = (layer: TileLayer): string => {
-  const { source, columns, order, tileOrder, points } = layerSql[layer];
+const tileSql = (layer: TileLayer, filter: string, join: string): string => {
+  const { columns, order, tileOrder, points } = layerSql[layer];
+  const source = layerSql[layer].source(filter, join);
   const hits = points
     ? `SELECT ${columns}, ${mvtGeom} AS geom FROM (${source} ORDER BY ${order} LIMIT $9::int + 1) r`
     : `SELECT * FROM (SELECT ${columns}, ${mvtGeom} AS geom FROM (${source}) r) f
@@ -119,10 +135,11 @@ const tileSql = (layer: TileLayer): string => {
   FROM counted`;
 };
 
+/** The SQL of an unfiltered scope's tiles (the tenant's every row), made once. */
 const sqlByLayer: Readonly<Record<TileLayer, string>> = {
-  assets: tileSql('assets'),
-  positions: tileSql('positions'),
-  zones: tileSql('zones'),
+  assets: tileSql('assets', '', ''),
+  positions: tileSql('positions', '', ''),
+  zones: tileSql('zones', '', ''),
 };
 
 /**
@@ -152,8 +169,10 @@ const aggregatedSql = `
 const SHRINK_ATTEMPTS = 3;
 
 /**
- * Mapbox Vector Tiles of the read models, by ST_AsMVT. Every query is scoped to the tenant;
- * `positions` only reads the day partitions of its window.
+ * Mapbox Vector Tiles of the read models, by ST_AsMVT. Every query is scoped to the tenant and
+ * filtered by the principal's row filter (assets: `assets:read`; positions: `positions:read`, each
+ * fix's point, its asset's sensitivity and team; zones: `zones:read`); `positions` only reads the
+ * day partitions of its window.
  */
 export class TileQueries {
   /**
@@ -168,17 +187,21 @@ export class TileQueries {
   /** The SQL text and parameters of one attempt (exported for EXPLAIN tests). */
   statement(
     layer: TileLayer,
-    tenantId: string,
+    scope: ReadScope,
     { z, x, y }: TileAddress,
     limit: number,
     window?: TileWindow,
   ): { text: string; values: unknown[] } {
-    const values: unknown[] = [z, x, y, tenantId, ...tileBounds(z, x, y), limit];
+    const values: unknown[] = [z, x, y, scope.principal.tenantId, ...tileBounds(z, x, y), limit];
     if (layer === 'positions') {
       if (!window) throw new Error('a positions tile needs a window');
       values.push(window.from, window.to);
     }
-    return { text: sqlByLayer[layer], values };
+    const { permission, access } = layerSql[layer];
+    const { columns, join } = access(scope.principal);
+    const filter = rowFilter(scope, permission, columns, values.length + 1);
+    if (!filter.sql) return { text: sqlByLayer[layer], values };
+    return { text: tileSql(layer, filter.sql, join), values: [...values, ...filter.params] };
   }
 
   /**
@@ -189,18 +212,18 @@ export class TileQueries {
    */
   async tile(
     layer: TileLayer,
-    tenantId: string,
+    scope: ReadScope,
     address: TileAddress,
     limits: TileLimits,
     window?: TileWindow,
   ): Promise<Tile> {
     if (layer === 'positions' && window && this.aggregation && address.z < this.aggregation.belowZoom) {
-      const aggregated = await this.aggregatedTile(this.aggregation, tenantId, address, limits, window);
+      const aggregated = await this.aggregatedTile(this.aggregation, scope, address, limits, window);
       if (aggregated) return aggregated;
     }
     let limit = limits.maxFeatures;
     for (let attempt = 0; attempt <= SHRINK_ATTEMPTS; attempt++) {
-      const { text, values } = this.statement(layer, tenantId, address, limit, window);
+      const { text, values } = this.statement(layer, scope, address, limit, window);
       const { rows } = await this.pool.query<{ matched: number; features: number; tile: Buffer }>(text, values);
       const { matched, features, tile } = rows[0];
       const truncated = matched > limit;
@@ -243,10 +266,12 @@ export class TileQueries {
    * (`aggregateResolution`), the counts of the cells whose centre lies in the tile and its buffer,
    * over the window widened to whole hours. A tile over the byte budget is made again one
    * resolution coarser; null when no stored resolution can serve (the caller reads the fixes).
+   * A scope whose row filter hides anything gets counts of the fixes it may see, over the exact
+   * window (the hourly counts cannot be filtered), or, when there are too many to count, null.
    */
   private async aggregatedTile(
     aggregation: TileAggregation,
-    tenantId: string,
+    scope: ReadScope,
     address: TileAddress,
     limits: TileLimits,
     window: TileWindow,
@@ -255,7 +280,7 @@ export class TileQueries {
     if (finest === null) return null;
     const [w, s, e, n] = tileBounds(address.z, address.x, address.y);
     for (let resolution = finest; resolution >= 0; resolution--) {
-      const counts = await aggregation.counter.cellCounts(tenantId, [w, s, e, n], window, resolution);
+      const counts = await aggregation.counter.cellCounts(scope, [w, s, e, n], window, resolution);
       if (!counts) return null;
       const counted = { resolution, from: counts.from, to: counts.to };
       const { text, values } = this.aggregatedStatement(address, counts.cells, counted);

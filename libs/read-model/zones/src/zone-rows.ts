@@ -9,6 +9,8 @@ interface ZoneContent {
   readonly validFrom: string | null;
   readonly validTo: string | null;
   readonly sensitivity: number;
+  /** The owning team (zone.*.v2); a v1 event has none. */
+  readonly team?: string | null;
   readonly version: number;
 }
 
@@ -39,16 +41,16 @@ export class ZoneRows {
 
   async created(via: Queryable, events: readonly ZoneCreated[]): Promise<boolean[]> {
     const { rows } = await via.query<{ zone_id: string }>(
-      `INSERT INTO ${this.table} AS z (zone_id, tenant_id, name, kind, geom, valid_from, valid_to, sensitivity, version,
-                                      created_at, updated_at)
+      `INSERT INTO ${this.table} AS z (zone_id, tenant_id, name, kind, geom, valid_from, valid_to, sensitivity, team,
+                                      version, created_at, updated_at)
        SELECT e.zone_id, e.tenant_id, e.name, e.kind, ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(e.geometry)), 4326),
-              e.valid_from, e.valid_to, e.sensitivity, e.version, e.at, e.at
+              e.valid_from, e.valid_to, e.sensitivity, e.team, e.version, e.at, e.at
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-                   $8::smallint[], $9::int[], $10::timestamptz[])
-         AS e(zone_id, tenant_id, name, kind, geometry, valid_from, valid_to, sensitivity, version, at)
+                   $8::smallint[], $9::text[], $10::int[], $11::timestamptz[])
+         AS e(zone_id, tenant_id, name, kind, geometry, valid_from, valid_to, sensitivity, team, version, at)
        ON CONFLICT (zone_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, geom = EXCLUDED.geom,
          valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, sensitivity = EXCLUDED.sensitivity,
-         version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+         team = EXCLUDED.team, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
        WHERE z.version < EXCLUDED.version AND z.tenant_id = EXCLUDED.tenant_id
        RETURNING zone_id`,
       [
@@ -60,6 +62,7 @@ export class ZoneRows {
         events.map((e) => e.validFrom),
         events.map((e) => e.validTo),
         events.map((e) => e.sensitivity),
+        events.map((e) => e.team ?? null),
         events.map((e) => e.version),
         events.map((e) => e.createdAt),
       ],
@@ -70,11 +73,11 @@ export class ZoneRows {
   async replaced(via: Queryable, events: readonly ZoneReplaced[]): Promise<boolean[]> {
     const { rows } = await via.query<{ zone_id: string }>(
       `UPDATE ${this.table} z SET name = e.name, geom = ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(e.geometry)), 4326),
-         valid_from = e.valid_from, valid_to = e.valid_to, sensitivity = e.sensitivity, version = e.version,
-         updated_at = e.at
+         valid_from = e.valid_from, valid_to = e.valid_to, sensitivity = e.sensitivity, team = e.team,
+         version = e.version, updated_at = e.at
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-                   $7::smallint[], $8::int[], $9::timestamptz[])
-         AS e(zone_id, tenant_id, name, geometry, valid_from, valid_to, sensitivity, version, at)
+                   $7::smallint[], $8::text[], $9::int[], $10::timestamptz[])
+         AS e(zone_id, tenant_id, name, geometry, valid_from, valid_to, sensitivity, team, version, at)
        WHERE z.zone_id = e.zone_id AND z.tenant_id = e.tenant_id AND z.version < e.version
        RETURNING z.zone_id`,
       [
@@ -85,6 +88,7 @@ export class ZoneRows {
         events.map((e) => e.validFrom),
         events.map((e) => e.validTo),
         events.map((e) => e.sensitivity),
+        events.map((e) => e.team ?? null),
         events.map((e) => e.version),
         events.map((e) => e.replacedAt),
       ],

@@ -37,6 +37,7 @@ export function outboxPublisher(bus: MessageBus, options: { service: string; top
             correlationId: meta.correlationId ?? event.id,
             causationId: meta.causationId ?? event.id,
             ...(meta.tenantId ? { tenantId: meta.tenantId } : {}),
+            ...(meta.actor ? { actor: meta.actor } : {}),
             ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
           },
           m.key,

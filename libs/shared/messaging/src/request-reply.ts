@@ -16,6 +16,8 @@ export interface OutgoingRequest {
   readonly dataschema?: string;
   readonly data: unknown;
   readonly tenantId?: string;
+  /** The acting principal as JSON (Envelope.principal): the replier authorizes with it. */
+  readonly principal?: string;
   readonly correlationId?: string;
   readonly traceparent?: string;
   /**
@@ -164,6 +166,7 @@ export class RequestReplyClient {
           replyTo: this.replyTo,
           replyKey,
           ...(req.tenantId ? { tenantId: req.tenantId } : {}),
+          ...(req.principal ? { principal: req.principal } : {}),
           ...(req.traceparent ? { traceparent: req.traceparent } : {}),
         },
         req.key,

@@ -1,6 +1,12 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
+/**
+ * The development SECRETS_KEY (base64 of the 32 ASCII bytes `meridian-dev-secrets-key-32bytes`):
+ * public, so anything sealed with it is as good as clear text. `secretsKeyOf` refuses it in production.
+ */
+export const DEV_SECRETS_KEY = 'bWVyaWRpYW4tZGV2LXNlY3JldHMta2V5LTMyYnl0ZXM=';
+
 /** Settings every service reads; each service extends this with its own. */
 export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -48,12 +54,30 @@ export const baseConfigSchema = z.object({
         .refine((rs) => rs.length === 0 || Math.max(...rs) >= 3, 'the finest resolution must be 3 or more'),
     ),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * Key that seals secrets at rest and in commands (passwords, password hashes, client secrets;
+   * `@meridian/shared/util` sealSecret/openSecret): base64 of 32 random bytes, e.g.
+   * `openssl rand -base64 32`. The default is a published development key, refused in production.
+   */
+  SECRETS_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 of 32 bytes (44 characters ending in =)')
+    .refine((s) => Buffer.from(s, 'base64').length === 32, 'must decode to 32 bytes')
+    .default(DEV_SECRETS_KEY),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
 export class ConfigError extends Error {}
+
+/** The 32-byte secrets key of a validated config; a ConfigError for the development key in production. */
+export function secretsKeyOf(config: Pick<BaseConfig, 'SECRETS_KEY' | 'NODE_ENV'>): Buffer {
+  if (config.NODE_ENV === 'production' && config.SECRETS_KEY === DEV_SECRETS_KEY) {
+    throw new ConfigError('invalid configuration:\n  SECRETS_KEY: the development key must not be used in production');
+  }
+  return Buffer.from(config.SECRETS_KEY, 'base64');
+}
 
 /** Validates the environment once at start; a missing or bad setting stops the service with every problem listed. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {

@@ -16,6 +16,7 @@ import {
   OutboxRelay,
   PgEventStore,
   type RelayLag,
+  type Upcasters,
 } from '@meridian/shared/event-store';
 import { type IntegrationMapper, type MessageBus, outboxPublisher } from '@meridian/shared/messaging';
 import type { RelayLagProbe } from './health.controller';
@@ -32,6 +33,8 @@ export interface EventSourcingOptions {
   readonly map: IntegrationMapper;
   /** Further migrations of the same schema (read tables of the service itself), after the store's own. */
   readonly migrations?: readonly Migration[];
+  /** Old stored event versions read as the current ones (the domain's upcasters). */
+  readonly upcasters?: Upcasters;
 }
 
 @Injectable()
@@ -89,7 +92,7 @@ export class EventSourcingModule {
       global: true,
       providers: [
         { provide: OPTIONS, useValue: options },
-        { provide: EVENT_STORE, useFactory: (pool: Pool) => new PgEventStore(pool, options.schema), inject: [PG_POOL] },
+        { provide: EVENT_STORE, useFactory: (pool: Pool) => new PgEventStore(pool, options.schema, options.upcasters), inject: [PG_POOL] },
         EventSourcingLifecycle,
         {
           provide: RELAY_LAG,

@@ -7,3 +7,7 @@ export * from './failure-log';
 export * from './mvt';
 export * from './sse';
 export * from './random';
+export * from './keycloak';
+export * from './tokens';
+export * from './principal';
+export * from './oidc-login';

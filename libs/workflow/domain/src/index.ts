@@ -1,3 +1,4 @@
+export * from './access/access';
 export * from './asset/asset.events';
 export * from './asset/asset.state';
 export * from './asset/asset.commands';
@@ -8,3 +9,4 @@ export * from './zone/zone.commands';
 export * from './zone/zone.events';
 export * from './zone/zone.state';
 export * from './zone/zone.decide';
+export * from './upcasters';

@@ -10,6 +10,7 @@ import {
 import { ErrorCodes } from '@meridian/contracts/core';
 import { ServiceBus } from '@meridian/gateway/data-access';
 import { GEOJSON_TYPE, numericParam, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { historyWindow, historyWindowParams } from '../position-window';
 
 export const TrackParams = z.strictObject({
@@ -32,6 +33,7 @@ export class AssetTrackController {
 
   /** The path of one asset in `[from, to)` with the time of every vertex. */
   @Get(':id/track')
+  @RequirePermission('positions:read')
   async track(
     @Tenant() tenantId: string,
     @Param('id') id: string,

@@ -7,7 +7,7 @@ import {
   TrackFeature,
 } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, jsonSchema, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, registerOperation } from '@meridian/gateway/util-http';
 import { historyWindowParameters } from '../position-window.openapi';
 
 registerOperation('/v1/assets/{id}/track', 'get', () => ({
@@ -20,7 +20,6 @@ registerOperation('/v1/assets/{id}/track', 'get', () => ({
     `most ${TRACK_MAX_VERTICES.toLocaleString('en')} vertices (else 422: simplify more).`,
   operationId: 'assetTrack',
   parameters: [
-    tenantHeader,
     { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
     ...historyWindowParameters(TRACK_WINDOW_MAX_DAYS),
     {

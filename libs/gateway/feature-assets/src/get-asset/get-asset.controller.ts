@@ -5,12 +5,14 @@ import { AssetFeature, GetAssetV1 } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
 import { ServiceBus } from '@meridian/gateway/data-access';
 import { GEOJSON_TYPE, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 
 @Controller('v1/assets')
 export class GetAssetController {
   constructor(private readonly bus: ServiceBus) {}
 
   @Get(':id')
+  @RequirePermission('assets:read')
   async get(
     @Tenant() tenantId: string,
     @Param('id') id: string,

@@ -1,11 +1,11 @@
 import { AssetErrors, AssetFeature } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, jsonSchema, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, registerOperation } from '@meridian/gateway/util-http';
 
 registerOperation('/v1/assets/{id}', 'get', () => ({
   summary: 'One asset with its latest position',
   operationId: 'getAsset',
-  parameters: [tenantHeader, { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+  parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
   responses: {
     '200': {
       description: 'GeoJSON Feature; `ETag` is the asset stream version.',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type HeatCell, Heatmap, HEATMAP_WINDOW_MAX_DAYS, HeatmapV1 } from '@meridian/contracts/assets';
 import { ServiceBus } from '@meridian/gateway/data-access';
 import { GEOJSON_TYPE, numericParam, parseBbox, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { historyWindow, historyWindowParams, missing } from '../position-window';
 
 export const HEATMAP_RESOLUTION_DEFAULT = 7;
@@ -30,6 +31,7 @@ export class HeatmapController {
 
   /** Fix counts per H3 cell (centre in `bbox`) over a window, as cell hexagons. */
   @Get()
+  @RequirePermission('positions:read')
   async heatmap(
     @Tenant() tenantId: string,
     @Query() query: Record<string, unknown>,

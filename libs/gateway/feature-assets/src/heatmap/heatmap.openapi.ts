@@ -1,6 +1,6 @@
 import { HeatCell, HEATMAP_MAX_CELLS, HEATMAP_WINDOW_MAX_DAYS, PositionQueryErrors } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, jsonSchema, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, registerOperation } from '@meridian/gateway/util-http';
 import { historyWindowParameters } from '../position-window.openapi';
 
 registerOperation('/v1/heatmap', 'get', () => ({
@@ -13,7 +13,6 @@ registerOperation('/v1/heatmap', 'get', () => ({
     `up to a limit (422 HEATMAP.TOO_MANY_FIXES). At most ${HEATMAP_MAX_CELLS.toLocaleString('en')} cells.`,
   operationId: 'heatmap',
   parameters: [
-    tenantHeader,
     {
       name: 'bbox',
       in: 'query',

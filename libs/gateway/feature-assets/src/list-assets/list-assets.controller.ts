@@ -23,6 +23,7 @@ import {
   servePage,
   Tenant,
 } from '@meridian/gateway/util-http';
+import { RequirePermission, whenQueryHas } from '@meridian/gateway/util-auth';
 
 export const ListAssetsParams = z.strictObject({
   bbox: z.string().optional(),
@@ -50,6 +51,7 @@ export class ListAssetsController {
    * seconds old), and only assets with such a fix.
    */
   @Get()
+  @RequirePermission('assets:read', whenQueryHas('at', 'positions:read'))
   async list(
     @Tenant() tenantId: string,
     @Query() query: Record<string, unknown>,

@@ -1,18 +1,11 @@
 import { AssetFeature, MAX_AGE_DEFAULT_SECONDS, MAX_AGE_MAX_SECONDS } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
-import {
-  errorResponses,
-  jsonSchema,
-  pageParameters,
-  registerOperation,
-  tenantHeader,
-} from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, pageParameters, registerOperation } from '@meridian/gateway/util-http';
 
 registerOperation('/v1/assets', 'get', () => ({
   summary: 'Assets (or those inside a bounding box), now or at an instant, one page at a time',
   operationId: 'listAssets',
   parameters: [
-    tenantHeader,
     {
       name: 'bbox',
       in: 'query',

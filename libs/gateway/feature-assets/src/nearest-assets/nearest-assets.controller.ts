@@ -13,6 +13,7 @@ import {
 import { Latitude, Longitude } from '@meridian/contracts/core';
 import { ServiceBus } from '@meridian/gateway/data-access';
 import { GEOJSON_TYPE, numericParam, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 
 export const NearestParams = z.strictObject({
   lon: numericParam(Longitude),
@@ -34,6 +35,7 @@ export class NearestAssetsController {
 
   /** The k assets nearest to a point by latest position, nearest first, each with `distanceMeters`. */
   @Get('nearest')
+  @RequirePermission('assets:read')
   async nearest(
     @Tenant() tenantId: string,
     @Query() query: Record<string, unknown>,

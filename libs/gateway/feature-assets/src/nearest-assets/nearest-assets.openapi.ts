@@ -1,6 +1,6 @@
 import { AssetKind, AssetStatus, NEAREST_DEFAULT_K, NEAREST_MAX_K, NearestFeature } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, jsonSchema, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, registerOperation } from '@meridian/gateway/util-http';
 
 registerOperation('/v1/assets/nearest', 'get', () => ({
   summary: 'The k assets nearest to a point',
@@ -10,7 +10,6 @@ registerOperation('/v1/assets/nearest', 'get', () => ({
     'features when the fleet (after the filters) is smaller.',
   operationId: 'nearestAssets',
   parameters: [
-    tenantHeader,
     { name: 'lon', in: 'query', required: true, schema: { type: 'number', minimum: -180, maximum: 180 } },
     { name: 'lat', in: 'query', required: true, schema: { type: 'number', minimum: -90, maximum: 90 } },
     {

@@ -3,7 +3,7 @@ import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { AssetKind, AssetName, RegisterAssetV1 } from '@meridian/contracts/assets';
+import { AssetKind, AssetName, AssetSensitivity, AssetTeam, RegisterAssetV2 } from '@meridian/contracts/assets';
 import {
   AssetDirectory,
   CommandTimings,
@@ -14,8 +14,15 @@ import {
 import { type Timing, TimingMarks } from '@meridian/shared/messaging';
 import { parseOr400, problemFromCode, Tenant } from '@meridian/gateway/util-http';
 import { stableUuid } from '@meridian/shared/util';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 
-export const RegisterAssetBody = z.strictObject({ name: AssetName, kind: AssetKind });
+/** Left out, the access attributes are sensitivity 0 and no team. */
+export const RegisterAssetBody = z.strictObject({
+  name: AssetName,
+  kind: AssetKind,
+  sensitivity: AssetSensitivity.default(0),
+  team: AssetTeam.default(null),
+});
 type RegisterAssetBody = z.infer<typeof RegisterAssetBody>;
 
 @Controller('v1/assets')
@@ -29,6 +36,7 @@ export class RegisterAssetController {
 
   /** 201 when workflow accepted, 202 when it did not answer in time (the command may still apply). */
   @Post()
+  @RequirePermission('assets:write')
   async register(
     @Tenant() tenantId: string,
     @Body() body: unknown,
@@ -62,7 +70,7 @@ export class RegisterAssetController {
     commandId: string,
     timing: Timing,
   ): Promise<StoredResponse> {
-    const outcome = await this.bus.command(RegisterAssetV1, assetId, { assetId, ...input }, tenantId, commandId, {
+    const outcome = await this.bus.command(RegisterAssetV2, assetId, { assetId, ...input }, tenantId, commandId, {
       timing,
     });
     switch (outcome.outcome) {

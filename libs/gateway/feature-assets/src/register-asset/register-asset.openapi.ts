@@ -1,13 +1,12 @@
 import { AssetErrors } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, jsonSchema, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, registerOperation } from '@meridian/gateway/util-http';
 import { RegisterAssetBody } from './register-asset.controller';
 
 registerOperation('/v1/assets', 'post', () => ({
   summary: 'Register an asset',
   operationId: 'registerAsset',
   parameters: [
-    tenantHeader,
     {
       name: 'Idempotency-Key',
       in: 'header',

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '@meridian/gateway/data-access';
 import type { Json } from '@meridian/gateway/util-http';
+import { Public } from '@meridian/gateway/util-auth';
 import { OgcHrefs, OPENAPI_TYPE } from '../ogc-links';
 import { refuseUnknown } from '../ogc-params';
 import { ogcOpenApiDocument } from './ogc-openapi-document';
@@ -16,6 +17,7 @@ export class ApiDocumentController {
   }
 
   @Get()
+  @Public()
   api(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Json {
     refuseUnknown(query, ['f']);
     void reply.header('content-type', OPENAPI_TYPE);

@@ -93,7 +93,15 @@ const get = (operationId: string, summary: string, parameters: Json[], responses
   get: { tags: ['OGC API – Features'], operationId, summary, parameters, responses },
 });
 
-const errors = { '400': problem('A parameter is invalid or unknown'), '404': problem('No such collection or feature') };
+const unauthorized = { '401': problem('No valid access token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, …)') };
+const errors = {
+  '400': problem('A parameter is invalid or unknown'),
+  ...unauthorized,
+  '404': problem('No such collection or feature'),
+};
+
+/** An operation served without a token. */
+const open = (operation: Json): Json => ({ get: { ...(operation['get'] as Json), security: [] } });
 
 const linkSchema: Json = {
   type: 'object',
@@ -119,10 +127,14 @@ export function ogcOpenApiDocument(ogcRoot: string): Json {
       title: 'Meridian OGC API – Features',
       version: '1.0.0',
       description:
-        "OGC API – Features Part 1: Core over a tenant's assets, zones and position history. The tenant is the " +
-        "`X-Tenant-Id` header's (as for /v1). GeoJSON by default; HTML with `f=html` or a browser's Accept header.",
+        "OGC API – Features Part 1: Core over a tenant's assets, zones and position history. Send an access " +
+        'token as `Authorization: Bearer <token>` (GDAL: `GDAL_HTTP_AUTH=BEARER`, `GDAL_HTTP_BEARER=<token>`): the ' +
+        "tenant is the token's, and only what its roles and attributes allow is served. The conformance " +
+        "declaration and this document need no token. GeoJSON by default; HTML with `f=html` or a browser's Accept " +
+        'header.',
     },
     servers: [{ url: ogcRoot }],
+    security: [{ bearer: [] }],
     paths: {
       '/': get('getLandingPage', 'Landing page', [ref('f')], {
         '200': ok('Links to the API definition, the conformance declaration and the collections', JSON_TYPE, {
@@ -131,18 +143,23 @@ export function ogcOpenApiDocument(ogcRoot: string): Json {
           properties: { title: { type: 'string' }, description: { type: 'string' }, links },
         }),
         '400': errors['400'],
+        ...unauthorized,
       }),
-      '/conformance': get('getConformanceDeclaration', 'Conformance classes implemented', [ref('f')], {
-        '200': ok('The conformance classes', JSON_TYPE, {
-          type: 'object',
-          required: ['conformsTo'],
-          properties: { conformsTo: { type: 'array', items: { type: 'string' } } },
+      '/conformance': open(
+        get('getConformanceDeclaration', 'Conformance classes implemented', [ref('f')], {
+          '200': ok('The conformance classes', JSON_TYPE, {
+            type: 'object',
+            required: ['conformsTo'],
+            properties: { conformsTo: { type: 'array', items: { type: 'string' } } },
+          }),
+          '400': errors['400'],
         }),
-        '400': errors['400'],
-      }),
-      '/api': get('getApiDefinition', 'This document', [], {
-        '200': { description: 'OpenAPI 3.0', content: { [OPENAPI_TYPE]: { schema: { type: 'object' } } } },
-      }),
+      ),
+      '/api': open(
+        get('getApiDefinition', 'This document', [], {
+          '200': { description: 'OpenAPI 3.0', content: { [OPENAPI_TYPE]: { schema: { type: 'object' } } } },
+        }),
+      ),
       '/collections': get('getCollections', 'The collections', [ref('f')], {
         '200': ok('The collections and links to them', JSON_TYPE, {
           type: 'object',
@@ -150,6 +167,7 @@ export function ogcOpenApiDocument(ogcRoot: string): Json {
           properties: { links, collections: { type: 'array', items: schemaRef('Collection') } },
         }),
         '400': errors['400'],
+        ...unauthorized,
       }),
       '/collections/{collectionId}': get('describeCollection', 'One collection', [ref('collectionId'), ref('f')], {
         '200': ok('The collection', JSON_TYPE, schemaRef('Collection')),
@@ -172,6 +190,7 @@ export function ogcOpenApiDocument(ogcRoot: string): Json {
       ),
     },
     components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       parameters: ogcParameters,
       schemas: {
         Link: linkSchema,

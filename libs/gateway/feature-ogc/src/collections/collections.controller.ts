@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OgcCollectionId, OgcCollectionsV1, OgcErrors, OgcExtents } from '@meridian/contracts/ogc';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import { problemFromCode, Tenant } from '@meridian/gateway/util-http';
+import { readPermissionOfParam, RequirePermission } from '@meridian/gateway/util-auth';
 import { type CollectionDocument, collectionDocument } from '../ogc-collections';
 import { JSON_TYPE, OgcHrefs, type OgcLink } from '../ogc-links';
 import { formatOf, send } from '../ogc-reply';
@@ -27,6 +28,7 @@ export class CollectionsController {
   }
 
   @Get()
+  @RequirePermission('assets:read', 'zones:read', 'positions:read')
   async collections(
     @Tenant() tenantId: string,
     @Req() request: FastifyRequest,
@@ -43,6 +45,7 @@ export class CollectionsController {
   }
 
   @Get(':collectionId')
+  @RequirePermission(readPermissionOfParam('collectionId'))
   async collection(
     @Tenant() tenantId: string,
     @Param('collectionId') id: string,

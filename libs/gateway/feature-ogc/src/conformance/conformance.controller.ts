@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '@meridian/gateway/data-access';
+import { Public } from '@meridian/gateway/util-auth';
 import { JSON_TYPE, OgcHrefs, type OgcLink } from '../ogc-links';
 import { formatOf, send } from '../ogc-reply';
 
@@ -21,6 +22,7 @@ export class ConformanceController {
   }
 
   @Get()
+  @Public()
   conformance(
     @Req() request: FastifyRequest,
     @Query() query: Record<string, unknown>,

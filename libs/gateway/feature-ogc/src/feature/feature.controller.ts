@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OgcErrors, OgcFeature, OgcFeatureV1 } from '@meridian/contracts/ogc';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import { GEOJSON_TYPE, problemFromCode, Tenant } from '@meridian/gateway/util-http';
+import { readPermissionOfParam, RequirePermission } from '@meridian/gateway/util-auth';
 import { collectionIdParam } from '../collections/collections.controller';
 import { collectionInfo } from '../ogc-collections';
 import { JSON_TYPE, OgcHrefs, type OgcLink } from '../ogc-links';
@@ -21,6 +22,7 @@ export class FeatureController {
   }
 
   @Get(':collectionId/items/:featureId')
+  @RequirePermission(readPermissionOfParam('collectionId'))
   async feature(
     @Tenant() tenantId: string,
     @Param('collectionId') id: string,

@@ -9,6 +9,7 @@ import {
 } from '@meridian/contracts/ogc';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import { decodeCursor, encodeCursor, GEOJSON_TYPE, Tenant } from '@meridian/gateway/util-http';
+import { readPermissionOfParam, RequirePermission } from '@meridian/gateway/util-auth';
 import { collectionIdParam } from '../collections/collections.controller';
 import { collectionInfo } from '../ogc-collections';
 import { JSON_TYPE, OgcHrefs, type OgcLink } from '../ogc-links';
@@ -68,6 +69,7 @@ export class ItemsController {
   }
 
   @Get(':collectionId/items')
+  @RequirePermission(readPermissionOfParam('collectionId'))
   async items(
     @Tenant() tenantId: string,
     @Param('collectionId') id: string,

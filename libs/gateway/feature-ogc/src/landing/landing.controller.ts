@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '@meridian/gateway/data-access';
 import { Tenant } from '@meridian/gateway/util-http';
+import { Authenticated } from '@meridian/gateway/util-auth';
 import { HTML_TYPE, JSON_TYPE, OgcHrefs, type OgcLink, OPENAPI_TYPE } from '../ogc-links';
 import { formatOf, send } from '../ogc-reply';
 
@@ -21,6 +22,7 @@ export class LandingController {
   }
 
   @Get()
+  @Authenticated()
   landing(
     @Tenant() tenantId: string,
     @Req() request: FastifyRequest,

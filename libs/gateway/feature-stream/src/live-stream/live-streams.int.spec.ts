@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Polygon } from 'geojson';
 import Redis from 'ioredis';
 import { ProblemException } from '@meridian/gateway/util-http';
+import type { PolicyPrincipal } from '@meridian/shared/policy';
 import { FaultProxy, readSse, SseParser } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
 import type { TenantEvent } from '../stream-event';
@@ -12,10 +14,32 @@ import { LiveStreams } from './live-streams';
 import type { SseClient } from './sse-client';
 import { parseLastEventId, parseStreamQuery } from './stream-filter';
 import { type HubOptions, StreamHub } from './stream-hub';
+import { streamVisibility } from './stream-visibility';
 
 const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const RETENTION_MS = 60_000;
 const tenant = () => `t-${randomBytes(5).toString('hex')}`;
+
+/** The harness's subscriber: a viewer of the tenant, limited to the box 0..10 × 0..10 with `?as=west`. */
+const WEST: Polygon = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [0, 0],
+      [10, 0],
+      [10, 10],
+      [0, 10],
+      [0, 0],
+    ],
+  ],
+};
+const subscriber = (tenantId: string, as: string | undefined): PolicyPrincipal => ({
+  tenantId,
+  subject: 'viewer',
+  roles: ['viewer'],
+  clearance: 4,
+  region: as === 'west' ? WEST : null,
+});
 
 interface Gateway {
   readonly url: string;
@@ -53,8 +77,9 @@ async function gateway(bufferBytes = 1024 * 1024, redis?: Redis, options: Gatewa
     const url = new URL(req.url ?? '/', 'http://x');
     void (async () => {
       try {
-        const { tenant: tenantId = '', ...query } = Object.fromEntries(url.searchParams);
-        const filter = parseStreamQuery(query);
+        const { tenant: tenantId = '', as, ...query } = Object.fromEntries(url.searchParams);
+        const principal = subscriber(tenantId, as);
+        const filter = { ...parseStreamQuery(query), visible: streamVisibility(tenantId, () => principal) };
         const lastEventId = parseLastEventId(req.headers['last-event-id']);
         // As the controller does: a client leaving while the stream is prepared aborts it.
         const gone = new AbortController();
@@ -66,7 +91,8 @@ async function gateway(bufferBytes = 1024 * 1024, redis?: Redis, options: Gatewa
       }
     })();
   });
-  // The tenant travels in the query here only because this harness has no tenant hook.
+  // The tenant (and the subscriber's region) travel in the query only because this harness has no
+  // authentication; the controller takes both from the token's principal.
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const g: Gateway = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -253,6 +279,36 @@ describe('live streams over Redis (two gateway instances)', () => {
     // The same ids on both instances: a client may resume on either.
     expect(ofType(westA, 'position').map((e) => e.id)).toEqual(ofType(westB, 'position').map((e) => e.id));
     clients.forEach((c) => c.close());
+  });
+
+  it('a region-restricted subscriber gets only the events inside its region, whatever its bbox', async () => {
+    const t = tenant();
+    const g = await gateway();
+    const [restricted, everywhere] = [
+      await readSse(`${g.url}/?tenant=${t}&as=west`),
+      await readSse(`${g.url}/?tenant=${t}`),
+    ];
+    await log.append([
+      position(t, 1, 5, 5),
+      position(t, 2, 25, 5),
+      entered(t, 26, 6),
+      entered(t, 9, 9),
+      position(t, 3, 10, 10), // on the region's corner: touching counts
+      position(t, 4, 10.001, 5),
+    ]);
+    const all = await everywhere.until((e) => ofType(e, 'position', 'geofence.entered').length >= 6);
+    // A marker inside the region, after the batch: whatever was to come has come.
+    await log.append([position(t, 9, 1, 1)]);
+    const seen = await restricted.until((e) => ofType(e, 'position').some((x) => dataOf(x).assetId.endsWith('9')));
+    const numbers = (events: readonly { event?: string; data: string }[]) =>
+      ofType(events, 'position').map((e) => Number(dataOf(e).assetId.slice(-2)));
+    expect(numbers(seen)).toEqual([1, 3, 9]);
+    expect(ofType(seen, 'geofence.entered').map((e) => dataOf(e).lon)).toEqual([9]);
+    expect(numbers(all)).toEqual([1, 2, 3, 4]);
+    // The same entry ids: a restricted client resumes on the ids it was sent.
+    expect(ofType(seen, 'position')[0].id).toBe(ofType(all, 'position')[0].id);
+    restricted.close();
+    everywhere.close();
   });
 
   it('resumes after Last-Event-ID on another instance and misses nothing', async () => {

@@ -40,7 +40,8 @@ class PendingResponse extends Writable {
 }
 
 const limits = { bufferBytes: 1024 * 1024, keepAliveMs: 60_000, retryMs: 500 };
-const client = () => new SseClient(parseStreamQuery({}), limits);
+const everything = { ...parseStreamQuery({}), visible: () => true };
+const client = () => new SseClient(everything, limits);
 
 describe('SseClient', () => {
   it('drained() is true at once for a response below its high-water mark, bytes still on their way', async () => {

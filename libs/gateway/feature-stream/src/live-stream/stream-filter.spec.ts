@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ProblemException } from '@meridian/gateway/util-http';
 import type { StreamEvent } from '../stream-event';
 import { compareEntryIds, parseEntryId } from './event-id';
-import { matches, parseLastEventId, parseStreamQuery } from './stream-filter';
+import { asked, matches, parseLastEventId, parseStreamQuery } from './stream-filter';
 
 const problem = (f: () => unknown): ProblemException => {
   try {
@@ -47,20 +47,33 @@ describe('stream query', () => {
   });
 });
 
-describe('matches', () => {
+describe('asked', () => {
   const f = parseStreamQuery({ bbox: '10,50,11,51' });
   it('keeps points in the bbox, edges included, and drops the rest', () => {
-    expect(matches(f, position(10.5, 50.5))).toBe(true);
-    expect(matches(f, position(10, 51))).toBe(true);
-    expect(matches(f, position(11.01, 50.5))).toBe(false);
-    expect(matches(f, entered(10.5, 49.99))).toBe(false);
-    expect(matches(f, entered(10.5, 50.1))).toBe(true);
+    expect(asked(f, position(10.5, 50.5))).toBe(true);
+    expect(asked(f, position(10, 51))).toBe(true);
+    expect(asked(f, position(11.01, 50.5))).toBe(false);
+    expect(asked(f, entered(10.5, 49.99))).toBe(false);
+    expect(asked(f, entered(10.5, 50.1))).toBe(true);
   });
 
   it('keeps only the asked types', () => {
     const geofenceOnly = parseStreamQuery({ types: 'geofence' });
-    expect(matches(geofenceOnly, position(0, 0))).toBe(false);
-    expect(matches(geofenceOnly, { event: 'geofence.exited', data: { lon: 0, lat: 0 } })).toBe(true);
+    expect(asked(geofenceOnly, position(0, 0))).toBe(false);
+    expect(asked(geofenceOnly, { event: 'geofence.exited', data: { lon: 0, lat: 0 } })).toBe(true);
+  });
+});
+
+describe('matches', () => {
+  it('is what was asked for and what the principal may see, both', () => {
+    const seen: StreamEvent[] = [];
+    const west = (e: StreamEvent) => (seen.push(e), e.data.lon < 10.5);
+    const f = { ...parseStreamQuery({ bbox: '10,50,11,51' }), visible: west };
+    expect(matches(f, position(10.2, 50.5))).toBe(true);
+    expect(matches(f, position(10.7, 50.5))).toBe(false); // asked for, not visible
+    expect(matches(f, position(9, 50.5))).toBe(false); // visible, not asked for
+    // The policy is consulted only for what was asked for: the bbox test is the cheap one.
+    expect(seen.map((e) => e.data.lon)).toEqual([10.2, 10.7]);
   });
 });
 

@@ -3,19 +3,25 @@ import { type Bbox, ErrorCodes } from '@meridian/contracts/core';
 import { invalid, parseBbox, parseOr400 } from '@meridian/gateway/util-http';
 import { parseEntryId } from './event-id';
 import { type StreamEvent, type StreamType, streamTypes, typeOfEvent } from '../stream-event';
+import type { Visibility } from './stream-visibility';
 
 /** What one client asked for: an area (none: everywhere) and the kinds of events. */
-export interface StreamFilter {
+export interface StreamQuery {
   readonly bbox?: Bbox;
   readonly types: ReadonlySet<StreamType>;
 }
 
-/** Only these: a token or anything else in the URL is refused (tokens travel in `Authorization`). */
-const StreamQuery = z.strictObject({ bbox: z.string().optional(), types: z.string().optional() });
+/** What one client gets: what it asked for, of what its principal may see. */
+export interface StreamFilter extends StreamQuery {
+  readonly visible: Visibility;
+}
 
-/** `?bbox=&types=` → a filter, or a 400 problem before the stream starts. */
-export function parseStreamQuery(query: unknown): StreamFilter {
-  const params = parseOr400(StreamQuery, query ?? {});
+/** Only these: a token or anything else in the URL is refused (tokens travel in `Authorization`). */
+const StreamParams = z.strictObject({ bbox: z.string().optional(), types: z.string().optional() });
+
+/** `?bbox=&types=` → what the client asked for, or a 400 problem before the stream starts. */
+export function parseStreamQuery(query: unknown): StreamQuery {
+  const params = parseOr400(StreamParams, query ?? {});
   const bbox = parseBbox(params.bbox);
   const names = params.types === undefined ? [...streamTypes] : params.types.split(',').map((t) => t.trim());
   const unknown = names.filter((t) => !(streamTypes as readonly string[]).includes(t));
@@ -41,10 +47,14 @@ export function parseLastEventId(header: string | string[] | undefined): string 
 }
 
 /** Point in bbox (edges included) for both kinds: a position's fix, a geofence event's fix or zone-change point. */
-export function matches(filter: StreamFilter, event: StreamEvent): boolean {
-  if (!filter.types.has(typeOfEvent(event.event))) return false;
-  if (!filter.bbox) return true;
-  const [minLon, minLat, maxLon, maxLat] = filter.bbox;
+export function asked(query: StreamQuery, event: StreamEvent): boolean {
+  if (!query.types.has(typeOfEvent(event.event))) return false;
+  if (!query.bbox) return true;
+  const [minLon, minLat, maxLon, maxLat] = query.bbox;
   const { lon, lat } = event.data;
   return lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
 }
+
+/** Asked for, and visible to the client's principal (the cheap test first). */
+export const matches = (filter: StreamFilter, event: StreamEvent): boolean =>
+  asked(filter, event) && filter.visible(event);

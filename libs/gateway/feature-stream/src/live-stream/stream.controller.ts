@@ -1,8 +1,10 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Tenant } from '@meridian/gateway/util-http';
+import type { Principal } from '@meridian/contracts/identity';
+import { Actor, PRINCIPAL_SOURCE, type PrincipalSource, RequirePermission } from '@meridian/gateway/util-auth';
 import { LiveStreams } from './live-streams';
 import { parseLastEventId, parseStreamQuery } from './stream-filter';
+import { streamVisibility } from './stream-visibility';
 
 const headersOf = (reply: FastifyReply): Record<string, string> =>
   Object.fromEntries(
@@ -12,22 +14,29 @@ const headersOf = (reply: FastifyReply): Record<string, string> =>
   );
 
 /**
- * `GET /v1/stream`: Server-Sent Events of the tenant's positions and geofence events in a bbox.
- * Everything refusable (query, Last-Event-ID, Redis away) is refused as problem+json before the
- * stream starts; then the response is taken from Fastify and written as events arrive.
+ * `GET /v1/stream`: Server-Sent Events of the tenant's positions and geofence events in a bbox,
+ * each one only if the policy lets the principal read it (`streamVisibility`). Everything
+ * refusable (query, Last-Event-ID, Redis away) is refused as problem+json before the stream
+ * starts; then the response is taken from Fastify and written as events arrive.
  */
 @Controller('v1/stream')
 export class StreamController {
-  constructor(private readonly live: LiveStreams) {}
+  constructor(
+    private readonly live: LiveStreams,
+    @Inject(PRINCIPAL_SOURCE) private readonly principals: PrincipalSource,
+  ) {}
 
   @Get()
+  @RequirePermission('positions:read')
   async stream(
-    @Tenant() tenantId: string,
+    @Actor() actor: Principal,
     @Query() query: Record<string, unknown>,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const filter = parseStreamQuery(query);
+    const { tenantId, subject } = actor;
+    const visible = streamVisibility(tenantId, () => this.principals.get(tenantId, subject));
+    const filter = { ...parseStreamQuery(query), visible };
     const lastEventId = parseLastEventId(lastEventIdHeader);
     // A client that leaves while the stream is prepared is detached at once: Node emits the
     // response's 'close' only once, and the stream's own listener comes later.

@@ -1,5 +1,5 @@
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, registerOperation } from '@meridian/gateway/util-http';
 
 const point = { lon: { type: 'number' }, lat: { type: 'number' } };
 const geofence = {
@@ -32,7 +32,6 @@ registerOperation('/v1/stream', 'get', () => ({
     '`Last-Event-ID` to resume. Comments (`: ping`) keep the connection alive.',
   ].join(' '),
   parameters: [
-    tenantHeader,
     {
       name: 'bbox',
       in: 'query',

@@ -22,6 +22,7 @@ import {
   Tenant,
 } from '@meridian/gateway/util-http';
 import { logContext } from '@meridian/shared/service-kit';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { type FixRejection, isRejection, validateFix } from './fix-validation';
 import { groupByPartition } from './fix-messages';
 import { NdjsonFixes } from './ndjson';
@@ -49,6 +50,7 @@ export class IngestTelemetryController {
    * gzip-encoded (decoded before parsing).
    */
   @Post()
+  @RequirePermission('telemetry:ingest')
   @HttpCode(202)
   @Consumes(JSON_TYPE, NDJSON_TYPE)
   async ingest(

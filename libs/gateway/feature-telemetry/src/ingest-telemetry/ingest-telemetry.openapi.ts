@@ -1,14 +1,7 @@
 import { AssetErrors } from '@meridian/contracts/assets';
 import { ErrorCodes } from '@meridian/contracts/core';
 import { Fix, TelemetryErrors } from '@meridian/contracts/telemetry';
-import {
-  errorResponses,
-  type Json,
-  jsonSchema,
-  registerOperation,
-  registerSchema,
-  tenantHeader,
-} from '@meridian/gateway/util-http';
+import { errorResponses, type Json, jsonSchema, registerOperation, registerSchema } from '@meridian/gateway/util-http';
 
 registerSchema('TelemetryResult', () => ({
   type: 'object',
@@ -58,7 +51,6 @@ registerOperation('/v1/telemetry', 'post', () => {
       '`GATEWAY_INGEST_RATE_FIXES_PER_S` fixes per second in bursts of up to `GATEWAY_INGEST_BURST_FIXES`, ' +
       'counted in fixes (valid or not): past that a request is refused whole, 429 with `Retry-After`.',
     parameters: [
-      tenantHeader,
       {
         name: 'Content-Encoding',
         in: 'header',

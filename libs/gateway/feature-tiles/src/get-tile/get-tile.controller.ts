@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { GetTileV1, MVT_MEDIA_TYPE, TileReplyV1 } from '@meridian/contracts/tiles';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import { Tenant } from '@meridian/gateway/util-http';
+import { readPermissionOfParam, RequirePermission } from '@meridian/gateway/util-auth';
 import { cacheControl, etagOf, notModified, tileQuery } from './tile-request';
 
 /**
@@ -18,6 +19,7 @@ export class GetTileController {
 
   // find-my-way cannot end a parameter with a static `.mvt`; `y` keeps it and tileQuery strips it.
   @Get(':layer/:z/:x/:y')
+  @RequirePermission(readPermissionOfParam('layer'))
   async get(
     @Tenant() tenantId: string,
     @Param() params: { layer: string; z: string; x: string; y: string },
@@ -32,7 +34,7 @@ export class GetTileController {
     void reply
       .header('etag', etag)
       .header('cache-control', cacheControl(request, now, this.settings.maxFixAgeMs))
-      .header('vary', 'X-Tenant-Id, Authorization');
+      .header('vary', 'Authorization');
     if (notModified(ifNoneMatch, etag)) {
       await reply.code(304).send();
       return;

@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@meridian/contracts/core';
 import { MAX_TILE_ZOOM, MVT_MEDIA_TYPE, TileErrors, tileLayers } from '@meridian/contracts/tiles';
-import { errorResponses, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, registerOperation } from '@meridian/gateway/util-http';
 
 const cacheHeaders = {
   ETag: { description: 'Strong ETag of the tile bytes; send it back in `If-None-Match`.', schema: { type: 'string' } },
@@ -29,7 +29,6 @@ registerOperation('/v1/tiles/{layer}/{z}/{x}/{y}.mvt', 'get', () => ({
     'resolution, from, to}` (`from`/`to`: the hours counted). With no stored resolution those tiles hold fixes.',
   operationId: 'getTile',
   parameters: [
-    tenantHeader,
     { name: 'layer', in: 'path', required: true, schema: { type: 'string', enum: [...tileLayers] } },
     { name: 'z', in: 'path', required: true, schema: { type: 'integer', minimum: 0, maximum: MAX_TILE_ZOOM } },
     { name: 'x', in: 'path', required: true, schema: { type: 'integer', minimum: 0 }, description: '0 … 2^z − 1' },

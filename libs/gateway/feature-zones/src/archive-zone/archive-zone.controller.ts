@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ArchiveZoneV1 } from '@meridian/contracts/zones';
 import { ServiceBus } from '@meridian/gateway/data-access';
 import { parseIfMatch, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { zoneCommandResponse, zoneIdParam } from '../zone-commands';
 
 @Controller('v1/zones')
@@ -12,6 +13,7 @@ export class ArchiveZoneController {
 
   /** 204 once archived (again: still 204); the zone still reads by id, with `archivedAt`, and leaves lists. */
   @Delete(':id')
+  @RequirePermission('zones:write')
   async archive(
     @Tenant() tenantId: string,
     @Param('id') id: string,

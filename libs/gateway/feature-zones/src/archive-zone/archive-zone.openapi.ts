@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@meridian/contracts/core';
 import { ZoneErrors } from '@meridian/contracts/zones';
-import { errorResponses, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, registerOperation } from '@meridian/gateway/util-http';
 import { ifMatchHeader, zoneIdPath } from '../zone-openapi';
 
 registerOperation('/v1/zones/{id}', 'delete', () => ({
@@ -9,7 +9,7 @@ registerOperation('/v1/zones/{id}', 'delete', () => ({
     'It stops counting for geofencing (assets inside exit) and leaves lists; it still reads by id, with ' +
     '`archivedAt`. Archiving again is answered 204 too.',
   operationId: 'archiveZone',
-  parameters: [tenantHeader, zoneIdPath, ifMatchHeader],
+  parameters: [zoneIdPath, ifMatchHeader],
   responses: {
     '204': { description: 'Archived.' },
     '202': {

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
-import { CreateZoneV1 } from '@meridian/contracts/zones';
+import { CreateZoneV2 } from '@meridian/contracts/zones';
 import { Idempotency, ServiceBus, type StoredResponse } from '@meridian/gateway/data-access';
 import { parseOr400, Tenant } from '@meridian/gateway/util-http';
 import { stableUuid } from '@meridian/shared/util';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { CreateZoneBody, zoneCommandResponse, zoneContent } from '../zone-commands';
 
 @Controller('v1/zones')
@@ -17,6 +18,7 @@ export class CreateZoneController {
 
   /** 201 `{id, version}` once workflow stored the zone; with `Idempotency-Key`, a retry gets the first answer. */
   @Post()
+  @RequirePermission('zones:write')
   async create(
     @Tenant() tenantId: string,
     @Body() body: unknown,
@@ -27,7 +29,7 @@ export class CreateZoneController {
     const content = zoneContent(input);
     const send = (zoneId: string, commandId: string): Promise<StoredResponse> =>
       this.bus
-        .command(CreateZoneV1, zoneId, { ...content, zoneId, kind: input.kind }, tenantId, commandId)
+        .command(CreateZoneV2, zoneId, { ...content, zoneId, kind: input.kind }, tenantId, commandId)
         .then((outcome) => zoneCommandResponse(zoneId, outcome, true));
     const response = key
       ? await this.idempotency.run(tenantId, key, input, () =>

@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@meridian/contracts/core';
 import { ZoneErrors } from '@meridian/contracts/zones';
-import { errorResponses, jsonSchema, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, registerOperation } from '@meridian/gateway/util-http';
 import { zoneCommandErrors } from '../zone-openapi';
 import { CreateZoneBody } from '../zone-commands';
 
@@ -13,7 +13,6 @@ registerOperation('/v1/zones', 'post', () => ({
     'geofencing; `sensitivity` 0–4 (default 0).',
   operationId: 'createZone',
   parameters: [
-    tenantHeader,
     {
       name: 'Idempotency-Key',
       in: 'header',

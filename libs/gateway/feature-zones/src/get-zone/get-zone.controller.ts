@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { GetZoneV1, ZoneFeature } from '@meridian/contracts/zones';
 import { ServiceBus } from '@meridian/gateway/data-access';
 import { GEOJSON_TYPE, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { zoneIdParam } from '../zone-commands';
 
 @Controller('v1/zones')
@@ -11,6 +12,7 @@ export class GetZoneController {
 
   /** A GeoJSON Feature with `properties.version`, and `ETag: "<version>"` for `If-Match`. */
   @Get(':id')
+  @RequirePermission('zones:read')
   async get(
     @Tenant() tenantId: string,
     @Param('id') id: string,

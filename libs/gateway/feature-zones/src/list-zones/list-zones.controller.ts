@@ -13,6 +13,7 @@ import {
   servePage,
   Tenant,
 } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 
 export const ListZonesParams = z.strictObject({ bbox: z.string().optional(), ...pageParams });
 
@@ -29,6 +30,7 @@ export class ListZonesController {
 
   /** One page of the zones that are not archived (intersecting `bbox` when given), in id order. */
   @Get()
+  @RequirePermission('zones:read')
   async list(
     @Tenant() tenantId: string,
     @Query() query: Record<string, unknown>,

@@ -1,12 +1,11 @@
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, pageParameters, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, pageParameters, registerOperation } from '@meridian/gateway/util-http';
 import { zoneFeatureSchema } from '../zone-openapi';
 
 registerOperation('/v1/zones', 'get', () => ({
   summary: 'Zones that are not archived, or those intersecting a bounding box, one page at a time',
   operationId: 'listZones',
   parameters: [
-    tenantHeader,
     {
       name: 'bbox',
       in: 'query',

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, Param, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ReplaceZoneV1 } from '@meridian/contracts/zones';
+import { ReplaceZoneV2 } from '@meridian/contracts/zones';
 import { ServiceBus } from '@meridian/gateway/data-access';
 import { parseIfMatch, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { zoneCommandResponse, zoneContent, ZoneContentBody, zoneIdParam } from '../zone-commands';
 
 @Controller('v1/zones')
@@ -12,6 +13,7 @@ export class ReplaceZoneController {
 
   /** 200 `{id, version}`; `If-Match: "<version>"` makes it conditional (stale → 412 REQUEST.PRECONDITION_FAILED). */
   @Put(':id')
+  @RequirePermission('zones:write')
   async replace(
     @Tenant() tenantId: string,
     @Param('id') id: string,
@@ -23,7 +25,7 @@ export class ReplaceZoneController {
     const expectedVersion = parseIfMatch(ifMatch);
     const content = zoneContent(parseOr400(ZoneContentBody, body));
     const outcome = await this.bus.command(
-      ReplaceZoneV1,
+      ReplaceZoneV2,
       zoneId,
       { ...content, zoneId, ...(expectedVersion === undefined ? {} : { expectedVersion }) },
       tenantId,

@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@meridian/contracts/core';
 import { ZoneErrors } from '@meridian/contracts/zones';
-import { errorResponses, jsonSchema, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, jsonSchema, registerOperation } from '@meridian/gateway/util-http';
 import { ZoneContentBody } from '../zone-commands';
 import { ifMatchHeader, zoneCommandErrors, zoneIdPath } from '../zone-openapi';
 
@@ -8,7 +8,7 @@ registerOperation('/v1/zones/{id}', 'put', () => ({
   summary: "Replace a zone's name, geometry, validity and sensitivity",
   description: 'The kind stays what the zone was created as. Assets the change moves in or out enter or exit.',
   operationId: 'replaceZone',
-  parameters: [tenantHeader, zoneIdPath, ifMatchHeader],
+  parameters: [zoneIdPath, ifMatchHeader],
   requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(ZoneContentBody) } } },
   responses: {
     '200': {

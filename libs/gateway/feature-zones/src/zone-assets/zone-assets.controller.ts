@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AssetsInZoneV1, ZoneVisitPage } from '@meridian/contracts/zones';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import { servePage, JSON_TYPE, type Link, pageParams, parseOr400, Tenant } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { zoneIdParam } from '../zone-commands';
 
 export const ZoneAssetsParams = z.strictObject({ ...pageParams });
@@ -22,6 +23,7 @@ export class ZoneAssetsController {
 
   /** The assets inside the zone now (an open stay) with the time each entered, in asset id order. */
   @Get(':id/assets')
+  @RequirePermission('zones:read', 'positions:read')
   async inside(
     @Tenant() tenantId: string,
     @Param('id') id: string,

@@ -13,6 +13,7 @@ import {
   Tenant,
   windowParams,
 } from '@meridian/gateway/util-http';
+import { RequirePermission } from '@meridian/gateway/util-auth';
 import { zoneIdParam } from '../zone-commands';
 
 export const VisitParams = z.strictObject({ ...windowParams, ...pageParams });
@@ -32,6 +33,7 @@ export class VisitsController {
   ) {}
 
   @Get('zones/:id/visits')
+  @RequirePermission('zones:read', 'positions:read')
   async ofZone(
     @Tenant() tenantId: string,
     @Param('id') id: string,
@@ -44,6 +46,7 @@ export class VisitsController {
   }
 
   @Get('assets/:id/visits')
+  @RequirePermission('positions:read', 'zones:read')
   async ofAsset(
     @Tenant() tenantId: string,
     @Param('id') id: string,

@@ -1,11 +1,11 @@
 import { ErrorCodes } from '@meridian/contracts/core';
-import { errorResponses, pageParameters, registerOperation, tenantHeader } from '@meridian/gateway/util-http';
+import { errorResponses, pageParameters, registerOperation } from '@meridian/gateway/util-http';
 import { listOf, visitSchema, windowParameters, zoneIdPath } from '../zone-openapi';
 
 const visits = (summary: string, operationId: string, idDescription: string) => () => ({
   summary,
   operationId,
-  parameters: [tenantHeader, { ...zoneIdPath, description: idDescription }, ...windowParameters, ...pageParameters],
+  parameters: [{ ...zoneIdPath, description: idDescription }, ...windowParameters, ...pageParameters],
   responses: {
     '200': {
       description: 'Stays overlapping [from, to), by entry time; `exitedAt` is null while inside.',

@@ -7,7 +7,12 @@ import { AssetQueries } from '@meridian/read-model/assets';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 
-/** Which of these ids are assets of the tenant: the gateway's check of telemetry. */
+/**
+ * Which of these ids are assets of the tenant: the gateway's check of telemetry. Tenant-scoped only,
+ * not filtered by the principal's region, clearance or teams: ingest is authorized by role
+ * (`telemetry:ingest`) at the gateway, and a device reports its own asset wherever it is
+ * (docs/permissions.md, "Row filters in queries").
+ */
 @Controller()
 export class AssetsExistHandler {
   private readonly queries: AssetQueries;

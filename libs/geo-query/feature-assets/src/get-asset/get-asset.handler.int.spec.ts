@@ -7,13 +7,14 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetErrors, AssetFeature } from '@meridian/contracts/assets';
 import { type Envelope, QueryReplyV1 } from '@meridian/contracts/core';
-import { IdentityErrors } from '@meridian/contracts/identity';
+import { AuthErrors } from '@meridian/contracts/identity';
 import { AssetLatestWriter } from '@meridian/read-model/assets';
 import { READ_POOL, ReadModelModule } from '@meridian/read-model/data-source';
 import { PositionsWriter } from '@meridian/read-model/positions';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
 import { describePlanNode, explainPlan, type SentQuery, sentQuery, testDatabaseUrl } from '@meridian/shared/testing';
+import { testPrincipal } from '../../../../shared/testing/src/principal';
 import { GeoQueryAssetsModule } from '../geo-query-assets.module';
 import { GetAssetHandler } from './get-asset.handler';
 
@@ -38,15 +39,18 @@ class TestCoreModule {}
 @Module({ imports: [TestCoreModule, ReadModelModule.forRoot({ migrate: true }), GeoQueryAssetsModule] })
 class TestGeoQueryModule {}
 
-const request = (tenantId: string | undefined, assetId: string): Envelope<{ assetId: string }> => ({
-  id: randomUUID(),
-  type: 'meridian.geo-query.asset.get.v1',
-  source: '/meridian/gateway',
-  time: new Date().toISOString(),
-  data: { assetId },
-  correlationId: randomUUID(),
-  ...(tenantId ? { tenantId } : {}),
-});
+/** A request as the gateway sends it: the tenant and its principal (an unrestricted admin unless `principal`). */
+const request = (tenantId: string, assetId: string, principal: string | null = testPrincipal(tenantId)) =>
+  ({
+    id: randomUUID(),
+    type: 'meridian.geo-query.asset.get.v1',
+    source: '/meridian/gateway',
+    time: new Date().toISOString(),
+    data: { assetId },
+    correlationId: randomUUID(),
+    tenantId,
+    ...(principal === null ? {} : { principal }),
+  }) satisfies Envelope<{ assetId: string }>;
 
 /** The result of an `ok` query reply. */
 function resultOf(body: ReplyBody): unknown {
@@ -125,6 +129,8 @@ describe('GetAssetHandler (TypeORM repository on read.asset_latest, Nest module)
         speed: null,
         heading: 90,
         version: 2,
+        sensitivity: 0,
+        team: null,
       },
     });
     expect(AssetFeature.parse(result)).toEqual(result);
@@ -145,6 +151,8 @@ describe('GetAssetHandler (TypeORM repository on read.asset_latest, Nest module)
         speed: null,
         heading: null,
         version: 1,
+        sensitivity: 0,
+        team: null,
       },
     });
   });
@@ -162,24 +170,46 @@ describe('GetAssetHandler (TypeORM repository on read.asset_latest, Nest module)
     });
   });
 
-  it('answers TENANT.INVALID for a request without a valid tenant', async () => {
-    await expect(handler.get(request(undefined, ids.fixed))).rejects.toMatchObject({
-      code: IdentityErrors.tenantInvalid,
+  it('refuses a request without a valid principal (AUTH.PRINCIPAL_UNKNOWN) or with one of another tenant', async () => {
+    await expect(handler.get(request(tenants.owner, ids.fixed, null))).rejects.toMatchObject({
+      code: AuthErrors.principalUnknown,
     });
-    await expect(handler.get(request('Not A Tenant', ids.fixed))).rejects.toMatchObject({
-      code: IdentityErrors.tenantInvalid,
+    await expect(handler.get(request(tenants.owner, ids.fixed, '{"tenantId":'))).rejects.toMatchObject({
+      code: AuthErrors.principalUnknown,
+    });
+    await expect(handler.get(request(tenants.owner, ids.fixed, testPrincipal(tenants.other)))).rejects.toMatchObject({
+      code: AuthErrors.forbiddenTenant,
     });
   });
 
   // DESIGN §5: every query's plan uses an index; here the SQL TypeORM sends for the repository call.
+  // A region over half the fleet: the id, not the region, is what finds the row. (For a region
+  // holding a handful of rows the planner rightly starts from the GiST index on geom instead.)
+  const regional = testPrincipal(tenants.owner, {
+    roles: ['viewer'],
+    region: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [5, 45],
+          [15, 45],
+          [5, 50],
+          [5, 45],
+        ],
+      ],
+    },
+    clearance: 2,
+    teams: ['red'],
+  });
   it.each([
-    ['the owner', tenants.owner],
-    ['another tenant', tenants.other],
-  ])('looks the asset up through an index on its id, asked by %s', async (_name, tenantId) => {
+    ['the owner', tenants.owner, undefined],
+    ['another tenant', tenants.other, undefined],
+    ['a viewer restricted by region, clearance and team', tenants.owner, regional],
+  ])('looks the asset up through an index on its id, asked by %s', async (_name, tenantId, principal) => {
     const sent = jest.spyOn(Client.prototype, 'query');
     let lookups: SentQuery[];
     try {
-      await handler.get(request(tenantId, ids.fixed)).catch(() => undefined);
+      await handler.get(request(tenantId, ids.fixed, principal)).catch(() => undefined);
       lookups = (sent.mock.calls as unknown as unknown[][])
         .filter(([text, values]) => typeof text === 'string' && text.includes('asset_latest') && Array.isArray(values))
         .map(sentQuery);
@@ -191,7 +221,7 @@ describe('GetAssetHandler (TypeORM repository on read.asset_latest, Nest module)
     const plan = (await explainPlan(pool, lookups[0])).map(describePlanNode);
     // An index scan keyed on the asset id: the primary key or (tenant_id, asset_id).
     const byId = /^Index (Only )?Scan using asset_latest_(pkey|tenant) on asset_latest$/;
-    expect(plan.filter((p) => byId.test(p))).toHaveLength(1);
+    expect({ plan, byId: plan.filter((p) => byId.test(p)).length }).toEqual({ plan, byId: 1 });
     expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);
   });
 });

@@ -4,10 +4,11 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AssetPage } from '@meridian/contracts/assets';
 import { type Bbox, type Envelope, QueryReplyV1 } from '@meridian/contracts/core';
-import { IdentityErrors } from '@meridian/contracts/identity';
+import { AuthErrors } from '@meridian/contracts/identity';
 import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { describePlanNode, explainPlan, sentQuery, testDatabaseUrl } from '@meridian/shared/testing';
+import { testPrincipal } from '../../../../shared/testing/src/principal';
 import { ListAssetsHandler } from './list-assets.handler';
 
 const run = randomBytes(3).toString('hex');
@@ -22,15 +23,31 @@ interface ListData {
   readonly after?: string;
 }
 
-const request = (tenantId: string | undefined, data: ListData): Envelope<ListData> => ({
-  id: randomUUID(),
-  type: 'meridian.geo-query.assets.in-bbox.v1',
-  source: '/meridian/gateway',
-  time: new Date().toISOString(),
-  data,
-  correlationId: randomUUID(),
-  ...(tenantId ? { tenantId } : {}),
-});
+/** A request as the gateway sends it: the tenant and its principal (an unrestricted admin unless `principal`). */
+const request = (tenantId: string, data: ListData, principal: string | null = testPrincipal(tenantId)) =>
+  ({
+    id: randomUUID(),
+    type: 'meridian.geo-query.assets.in-bbox.v1',
+    source: '/meridian/gateway',
+    time: new Date().toISOString(),
+    data,
+    correlationId: randomUUID(),
+    tenantId,
+    ...(principal === null ? {} : { principal }),
+  }) satisfies Envelope<ListData>;
+
+/** The western half of the bbox, as a triangle. */
+const westOfBbox = {
+  type: 'Polygon' as const,
+  coordinates: [
+    [
+      [8, 47],
+      [12, 47],
+      [8, 51],
+      [8, 47],
+    ] as [number, number][],
+  ],
+};
 
 /** The page of an `ok` query reply, checked against the contract the gateway reads it with. */
 function pageOf(body: ReplyBody): AssetPage {
@@ -203,9 +220,30 @@ describe('ListAssetsHandler: keyset pages of the assets in a bbox (real PostGIS)
     await pool.query(`DELETE FROM read.asset_latest WHERE asset_id = ANY($1::uuid[])`, [unpositioned]);
   });
 
-  it('answers TENANT.INVALID for a request without a valid tenant', async () => {
-    await expect(handler.list(request(undefined, { bbox, limit: LIMIT }))).rejects.toMatchObject({
-      code: IdentityErrors.tenantInvalid,
+  it("answers a region-restricted principal's page from an index too, the region one more condition", async () => {
+    const regional = testPrincipal(tenants.fleet, { roles: ['viewer'], region: westOfBbox });
+    const sent = jest.spyOn(pool, 'query');
+    let call: unknown[];
+    try {
+      await handler.list(request(tenants.fleet, { bbox, limit: LIMIT, after: inside[999] }, regional));
+      call = sent.mock.calls[0];
+    } finally {
+      sent.mockRestore();
+    }
+    const query = sentQuery(call);
+    expect(query.text).toMatch(/ST_Intersects\(geom, ST_SetSRID\(ST_GeomFromGeoJSON\(\$\d+\)/);
+    const plan = (await explainPlan(pool, query)).map(describePlanNode);
+    expect({ plan, indexed: plan.some((p) => / using asset_latest_/.test(p)) }).toEqual({ plan, indexed: true });
+    expect(plan.filter((p) => p.startsWith('Seq Scan'))).toEqual([]);
+  });
+
+  it('refuses a request without a principal (AUTH.PRINCIPAL_UNKNOWN) or with one of another tenant', async () => {
+    await expect(handler.list(request(tenants.fleet, { bbox, limit: LIMIT }, null))).rejects.toMatchObject({
+      code: AuthErrors.principalUnknown,
+    });
+    const theirs = testPrincipal(tenants.other);
+    await expect(handler.list(request(tenants.fleet, { bbox, limit: LIMIT }, theirs))).rejects.toMatchObject({
+      code: AuthErrors.forbiddenTenant,
     });
   });
 });

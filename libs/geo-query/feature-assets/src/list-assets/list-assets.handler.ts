@@ -2,12 +2,15 @@ import { Controller, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { ListAssetsInBboxV1 } from '@meridian/contracts/assets';
 import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
-import { requireTenant } from '@meridian/contracts/identity';
-import { AssetQueries } from '@meridian/read-model/assets';
+import { requirePrincipal } from '@meridian/contracts/identity';
+import { AssetQueries, readScope } from '@meridian/read-model/assets';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 
-/** One keyset page of the assets in a bbox, or of all of them (raw SQL, EXPLAIN-checked). */
+/**
+ * One keyset page of the assets in a bbox, or of all of them (raw SQL, EXPLAIN-checked), that the
+ * principal may see (`assets:read`: region, clearance, team).
+ */
 @Controller()
 export class ListAssetsHandler {
   private readonly queries: AssetQueries;
@@ -19,10 +22,10 @@ export class ListAssetsHandler {
   @QueryHandler(ListAssetsInBboxV1, Topics.geoQueryRequests)
   async list(request: Envelope<DataOf<typeof ListAssetsInBboxV1>>): Promise<ReplyBody> {
     const { bbox, limit, after } = request.data;
-    const tenantId = requireTenant(request);
+    const scope = readScope(requirePrincipal(request));
     const page = bbox
-      ? await this.queries.inBbox(tenantId, bbox, limit, after)
-      : await this.queries.all(tenantId, limit, after);
+      ? await this.queries.inBbox(scope, bbox, limit, after)
+      : await this.queries.all(scope, limit, after);
     return queryReply({ outcome: 'ok', result: page });
   }
 }

@@ -2,12 +2,12 @@ import { Controller, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { NearestAssetsV1 } from '@meridian/contracts/assets';
 import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
-import { requireTenant } from '@meridian/contracts/identity';
-import { AssetQueries } from '@meridian/read-model/assets';
+import { requirePrincipal } from '@meridian/contracts/identity';
+import { AssetQueries, readScope } from '@meridian/read-model/assets';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 
-/** The k assets nearest to a point, nearest first (KNN on the geography index). */
+/** The k assets the principal may see (`assets:read`) nearest to a point, nearest first (KNN on the geography index). */
 @Controller()
 export class NearestAssetsHandler {
   private readonly queries: AssetQueries;
@@ -19,7 +19,8 @@ export class NearestAssetsHandler {
   @QueryHandler(NearestAssetsV1, Topics.geoQueryRequests)
   async nearest(request: Envelope<DataOf<typeof NearestAssetsV1>>): Promise<ReplyBody> {
     const { lon, lat, k, kind, status } = request.data;
-    const items = await this.queries.nearest(requireTenant(request), { lon, lat }, k, { kind, status });
+    const scope = readScope(requirePrincipal(request));
+    const items = await this.queries.nearest(scope, { lon, lat }, k, { kind, status });
     return queryReply({ outcome: 'ok', result: { items } });
   }
 }

@@ -1,5 +1,6 @@
 import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 import type { OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
+import { attributeColumns, type ReadScope } from '@meridian/read-model/assets';
 import {
   bboxCondition,
   cappedCount,
@@ -28,21 +29,25 @@ interface AssetRow {
   speed: number | null;
   heading: number | null;
   battery: number | null;
+  sensitivity: number;
+  team: string | null;
 }
 
 const columns = `asset_id, name, kind, status, version, ST_X(geom) AS lon, ST_Y(geom) AS lat, ts, alt, speed, heading,
-  battery`;
+  battery, sensitivity, team`;
+
+/** The rows the scope may see of a registered asset of its tenant (see `where`). */
+const visible = (p: Params, scope: ReadScope): string =>
+  `tenant_id = ${p.add(scope.principal.tenantId)} AND name IS NOT NULL` +
+  p.filter(scope, 'assets:read', attributeColumns());
 
 /**
  * Where the collection's rows come from: registered assets (a row whose registration has not been
- * projected yet, name IS NULL, is not an asset to readers), one per asset, its latest fix or none.
+ * projected yet, name IS NULL, is not an asset to readers), one per asset, its latest fix or none;
+ * those the scope may see (`assets:read`).
  */
-function where(p: Params, tenantId: string, filter: ItemsFilter): string {
-  return (
-    `tenant_id = ${p.add(tenantId)} AND name IS NOT NULL` +
-    bboxCondition(p, filter.bbox) +
-    instantCondition(p, filter.datetime, 'ts')
-  );
+function where(p: Params, scope: ReadScope, filter: ItemsFilter): string {
+  return visible(p, scope) + bboxCondition(p, filter.bbox) + instantCondition(p, filter.datetime, 'ts');
 }
 
 /**
@@ -50,10 +55,10 @@ function where(p: Params, tenantId: string, filter: ItemsFilter): string {
  * order. Its time is its last fix: a `datetime` filter keeps the assets last seen within it.
  */
 export const assetsSql: OgcCollectionSql = {
-  page(tenantId, filter, limit, after, direction): Statement {
+  page(scope, filter, limit, after, direction): Statement {
     if (after !== undefined && !UUID.test(after)) throw new CodedError(ErrorCodes.cursorInvalid, 'not an asset cursor');
     const p = new Params();
-    const w = where(p, tenantId, filter);
+    const w = where(p, scope, filter);
     const k = keyset(direction);
     const text =
       `SELECT ${columns} FROM read.asset_latest WHERE ${w}` +
@@ -62,25 +67,25 @@ export const assetsSql: OgcCollectionSql = {
     return { text, values: p.values };
   },
 
-  count(tenantId, filter, cap): Statement {
+  count(scope, filter, cap): Statement {
     const p = new Params();
-    return cappedCount(p, 'read.asset_latest', where(p, tenantId, filter), cap);
+    return cappedCount(p, 'read.asset_latest', where(p, scope, filter), cap);
   },
 
-  feature(tenantId, featureId): Statement | null {
+  feature(scope, featureId): Statement | null {
     if (!UUID.test(featureId)) return null;
-    return {
-      text: `SELECT ${columns} FROM read.asset_latest WHERE asset_id = $1 AND tenant_id = $2 AND name IS NOT NULL`,
-      values: [featureId, tenantId],
-    };
+    const p = new Params();
+    const id = p.add(featureId);
+    return { text: `SELECT ${columns} FROM read.asset_latest WHERE asset_id = ${id} AND ${visible(p, scope)}`, values: p.values };
   },
 
-  extent(tenantId): Statement {
+  extent(scope): Statement {
+    const p = new Params();
     return {
       text: `SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax, first, last
         FROM (SELECT ST_Extent(geom) AS e, min(ts) AS first, max(ts) AS last FROM read.asset_latest
-              WHERE tenant_id = $1 AND name IS NOT NULL) s`,
-      values: [tenantId],
+              WHERE ${visible(p, scope)}) s`,
+      values: p.values,
     };
   },
 
@@ -100,6 +105,8 @@ export const assetsSql: OgcCollectionSql = {
         heading: r.heading,
         battery: r.battery,
         version: r.version,
+        sensitivity: r.sensitivity,
+        team: r.team,
       },
     };
   },

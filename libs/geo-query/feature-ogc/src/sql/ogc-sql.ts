@@ -1,4 +1,6 @@
 import type { OgcBbox, OgcDatetime, OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
+import { type ReadScope, rowFilter } from '@meridian/read-model/assets';
+import type { FilterColumns, Permission } from '@meridian/shared/policy';
 
 /** A statement and its parameters, as `pool.query` takes them (and EXPLAIN tests replay them). */
 export interface Statement {
@@ -19,6 +21,13 @@ export class Params {
   add(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
+  }
+
+  /** The scope's row filter (`''` or ` AND (…)`), its parameters numbered after those added so far. */
+  filter(scope: ReadScope, permission: Permission, columns: FilterColumns): string {
+    const filter = rowFilter(scope, permission, columns, this.values.length + 1);
+    this.values.push(...filter.params);
+    return filter.sql;
   }
 }
 
@@ -69,7 +78,11 @@ export function cappedCount(p: Params, table: string, where: string, cap: number
   };
 }
 
-/** What a collection answers: pages (keyset on the feature id's order), counts, one feature, its extent. */
+/**
+ * What a collection answers: pages (keyset on the feature id's order), counts, one feature, its
+ * extent — each of the rows the scope may see (its row filter in every statement's WHERE), so
+ * `numberMatched` and the extent count and cover only those.
+ */
 export interface OgcCollectionSql {
   /**
    * Rows whose size has no useful bound (zone polygons): pages are read through a cursor that stops
@@ -77,12 +90,12 @@ export interface OgcCollectionSql {
    */
   readonly variableRowSize?: boolean;
   /** `limit + 1` features after `key` in the collection's order, or (`prev`) before it, nearest first. */
-  page(tenantId: string, filter: ItemsFilter, limit: number, key?: string, direction?: Direction): Statement;
+  page(scope: ReadScope, filter: ItemsFilter, limit: number, key?: string, direction?: Direction): Statement;
   /** The matches counted up to `cap + 1` (see `cappedCount`). */
-  count(tenantId: string, filter: ItemsFilter, cap: number): Statement;
+  count(scope: ReadScope, filter: ItemsFilter, cap: number): Statement;
   /** null when the id cannot name a feature of this collection (then it is not found). */
-  feature(tenantId: string, featureId: string): Statement | null;
-  extent(tenantId: string): Statement;
+  feature(scope: ReadScope, featureId: string): Statement | null;
+  extent(scope: ReadScope): Statement;
   toFeature(row: Record<string, unknown>): OgcFeature;
   toExtent(row: Record<string, unknown>): OgcExtent;
 }

@@ -1,5 +1,6 @@
 import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 import type { OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
+import { assetAttributes, attributeColumns, type ReadScope } from '@meridian/read-model/assets';
 import {
   bboxCondition,
   cappedCount,
@@ -28,8 +29,9 @@ interface PositionRow {
 const POSITION_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})~(-?\d{1,17})$/;
 
 /** A fix's instant as microseconds since the epoch (exact: extract returns numeric). */
-const US = `(extract(epoch FROM ts) * 1000000)::bigint::text AS us`;
-const columns = `asset_id, ${US}, ST_X(geom) AS lon, ST_Y(geom) AS lat, alt, speed, heading, battery, accuracy`;
+const US = `(extract(epoch FROM p.ts) * 1000000)::bigint::text AS us`;
+const columns = `p.asset_id, ${US}, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.alt, p.speed, p.heading, p.battery,
+  p.accuracy`;
 
 /** RFC 3339 in UTC with the microseconds the id carries (milliseconds when that is all there is). */
 export function instantOfMicros(us: string): string {
@@ -49,8 +51,20 @@ export function parsePositionId(id: string): { assetId: string; ts: string } | n
   return { assetId: m[1], ts: instantOfMicros(m[2]) };
 }
 
-function where(p: Params, tenantId: string, filter: ItemsFilter): string {
-  return `tenant_id = ${p.add(tenantId)}` + instantCondition(p, filter.datetime, 'ts') + bboxCondition(p, filter.bbox);
+/**
+ * The fixes (`p`) of the scope's tenant it may see (`positions:read`: each fix's point, its asset's
+ * sensitivity and team, asset_latest joined for them only when the filter reads them).
+ */
+function visible(p: Params, scope: ReadScope): { from: string; where: string } {
+  const { columns: filterColumns, join } = assetAttributes(scope.principal, 'p', 'p.geom');
+  const where = `p.tenant_id = ${p.add(scope.principal.tenantId)}` + p.filter(scope, 'positions:read', filterColumns);
+  return { from: `read.positions p${join}`, where };
+}
+
+function where(p: Params, scope: ReadScope, filter: ItemsFilter): { from: string; where: string } {
+  const rows = visible(p, scope);
+  const conditions = instantCondition(p, filter.datetime, 'p.ts') + bboxCondition(p, filter.bbox, 'p.geom');
+  return { from: rows.from, where: rows.where + conditions };
 }
 
 /**
@@ -58,48 +72,54 @@ function where(p: Params, tenantId: string, filter: ItemsFilter): string {
  * positions_asset_ts. The time window prunes day partitions; bbox uses positions_geom (GiST).
  */
 export const positionsSql: OgcCollectionSql = {
-  page(tenantId, filter, limit, after, direction): Statement {
+  page(scope, filter, limit, after, direction): Statement {
     const key = after === undefined ? undefined : parsePositionId(after);
     if (key === null) throw new CodedError(ErrorCodes.cursorInvalid, 'not a position cursor');
     const p = new Params();
-    const w = where(p, tenantId, filter);
+    const w = where(p, scope, filter);
     const k = keyset(direction);
     const text =
-      `SELECT ${columns} FROM read.positions WHERE ${w}` +
+      `SELECT ${columns} FROM ${w.from} WHERE ${w.where}` +
       (key === undefined
         ? ''
-        : ` AND (asset_id, ts) ${k.cmp} (${p.add(key.assetId)}::uuid, ${p.add(key.ts)}::timestamptz)`) +
-      ` ORDER BY asset_id${k.order}, ts${k.order} LIMIT ${p.add(limit + 1)}`;
+        : ` AND (p.asset_id, p.ts) ${k.cmp} (${p.add(key.assetId)}::uuid, ${p.add(key.ts)}::timestamptz)`) +
+      ` ORDER BY p.asset_id${k.order}, p.ts${k.order} LIMIT ${p.add(limit + 1)}`;
     return { text, values: p.values };
   },
 
-  count(tenantId, filter, cap): Statement {
+  count(scope, filter, cap): Statement {
     const p = new Params();
-    return cappedCount(p, 'read.positions', where(p, tenantId, filter), cap);
+    const w = where(p, scope, filter);
+    return cappedCount(p, w.from, w.where, cap);
   },
 
-  feature(tenantId, featureId): Statement | null {
+  feature(scope, featureId): Statement | null {
     const key = parsePositionId(featureId);
     if (!key) return null;
-    return {
-      text: `SELECT ${columns} FROM read.positions WHERE asset_id = $1 AND ts = $2::timestamptz AND tenant_id = $3`,
-      values: [key.assetId, key.ts, tenantId],
-    };
+    const p = new Params();
+    const at = `p.asset_id = ${p.add(key.assetId)} AND p.ts = ${p.add(key.ts)}::timestamptz`;
+    const rows = visible(p, scope);
+    return { text: `SELECT ${columns} FROM ${rows.from} WHERE ${at} AND ${rows.where}`, values: p.values };
   },
 
   /**
    * The time extent runs from the start of the oldest day partition (a bound, not the first fix:
-   * finding that exactly would scan history) to the tenant's newest fix (asset_latest, by tenant).
-   * The spatial extent is the whole world: history can be anywhere, and an exact box would scan it.
+   * finding that exactly would scan history) to the tenant's newest fix (asset_latest, by tenant):
+   * for a principal whose row filter hides anything, the newest fix of the assets whose latest fix
+   * it may see. The spatial extent is the whole world: history can be anywhere, and an exact box
+   * would scan it.
    */
-  extent(tenantId): Statement {
+  extent(scope): Statement {
+    const p = new Params();
+    const tenant = p.add(scope.principal.tenantId);
+    const filter = p.filter(scope, 'positions:read', attributeColumns());
     return {
       text: `SELECT -180 AS xmin, -90 AS ymin, 180 AS xmax, 90 AS ymax, last,
           (SELECT to_date(min(substring(c.relname FROM 'positions_(\\d{8})')), 'YYYYMMDD')::timestamp AT TIME ZONE 'UTC'
              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = 'read.positions'::regclass) AS first
-        FROM (SELECT max(ts) AS last FROM read.asset_latest WHERE tenant_id = $1) s`,
-      values: [tenantId],
+        FROM (SELECT max(ts) AS last FROM read.asset_latest WHERE tenant_id = ${tenant}${filter}) s`,
+      values: p.values,
     };
   },
 

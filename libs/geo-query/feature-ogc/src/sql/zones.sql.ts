@@ -1,5 +1,6 @@
 import { CodedError, ErrorCodes } from '@meridian/contracts/core';
 import type { OgcExtent, OgcFeature } from '@meridian/contracts/ogc';
+import { attributeColumns, type ReadScope } from '@meridian/read-model/assets';
 import {
   bboxCondition,
   cappedCount,
@@ -22,20 +23,26 @@ interface ZoneRow {
   valid_from: Date | null;
   valid_to: Date | null;
   sensitivity: number;
+  team: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-const columns = `zone_id, name, kind, ST_AsGeoJSON(geom) AS geometry, valid_from, valid_to, sensitivity, version,
-  created_at, updated_at`;
+const columns = `zone_id, name, kind, ST_AsGeoJSON(geom) AS geometry, valid_from, valid_to, sensitivity, team,
+  version, created_at, updated_at`;
+
+/** The live zones of the scope's tenant it may see (`zones:read`). */
+const visible = (p: Params, scope: ReadScope): string =>
+  `tenant_id = ${p.add(scope.principal.tenantId)} AND archived_at IS NULL` +
+  p.filter(scope, 'zones:read', attributeColumns());
 
 /**
  * Live zones (not archived). A zone's time is its validity window `[validFrom, validTo)`, either end
  * open: it matches a `datetime` interval it overlaps (an instant: the window contains it).
  */
-function where(p: Params, tenantId: string, filter: ItemsFilter): string {
-  let sql = `tenant_id = ${p.add(tenantId)} AND archived_at IS NULL` + bboxCondition(p, filter.bbox);
+function where(p: Params, scope: ReadScope, filter: ItemsFilter): string {
+  let sql = visible(p, scope) + bboxCondition(p, filter.bbox);
   const d = filter.datetime;
   if (d?.end != null) sql += ` AND (valid_from IS NULL OR valid_from <= ${p.add(d.end)}::timestamptz)`;
   if (d?.start != null) {
@@ -53,10 +60,10 @@ function where(p: Params, tenantId: string, filter: ItemsFilter): string {
 export const zonesSql: OgcCollectionSql = {
   variableRowSize: true,
 
-  page(tenantId, filter, limit, after, direction): Statement {
+  page(scope, filter, limit, after, direction): Statement {
     if (after !== undefined && !UUID.test(after)) throw new CodedError(ErrorCodes.cursorInvalid, 'not a zone cursor');
     const p = new Params();
-    const w = where(p, tenantId, filter);
+    const w = where(p, scope, filter);
     const k = keyset(direction);
     const text =
       `SELECT ${columns} FROM read.zones WHERE ${w}` +
@@ -65,27 +72,27 @@ export const zonesSql: OgcCollectionSql = {
     return { text, values: p.values };
   },
 
-  count(tenantId, filter, cap): Statement {
+  count(scope, filter, cap): Statement {
     const p = new Params();
-    return cappedCount(p, 'read.zones', where(p, tenantId, filter), cap);
+    return cappedCount(p, 'read.zones', where(p, scope, filter), cap);
   },
 
-  feature(tenantId, featureId): Statement | null {
+  feature(scope, featureId): Statement | null {
     if (!UUID.test(featureId)) return null;
-    return {
-      text: `SELECT ${columns} FROM read.zones WHERE zone_id = $1 AND tenant_id = $2 AND archived_at IS NULL`,
-      values: [featureId, tenantId],
-    };
+    const p = new Params();
+    const id = p.add(featureId);
+    return { text: `SELECT ${columns} FROM read.zones WHERE zone_id = ${id} AND ${visible(p, scope)}`, values: p.values };
   },
 
-  extent(tenantId): Statement {
+  extent(scope): Statement {
+    const p = new Params();
     return {
       text: `SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax, n,
           CASE WHEN open_start THEN NULL ELSE first END AS first, CASE WHEN open_end THEN NULL ELSE last END AS last
         FROM (SELECT ST_Extent(geom) AS e, count(*)::int AS n, min(valid_from) AS first, max(valid_to) AS last,
                 bool_or(valid_from IS NULL) AS open_start, bool_or(valid_to IS NULL) AS open_end
-              FROM read.zones WHERE tenant_id = $1 AND archived_at IS NULL) s`,
-      values: [tenantId],
+              FROM read.zones WHERE ${visible(p, scope)}) s`,
+      values: p.values,
     };
   },
 
@@ -101,6 +108,7 @@ export const zonesSql: OgcCollectionSql = {
         validFrom: iso(r.valid_from),
         validTo: iso(r.valid_to),
         sensitivity: r.sensitivity,
+        team: r.team,
         version: r.version,
         createdAt: r.created_at.toISOString(),
         updatedAt: r.updated_at.toISOString(),

@@ -1,11 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { AssetsAtV1 } from '@meridian/contracts/assets';
 import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
-import { requireTenant } from '@meridian/contracts/identity';
+import { requirePrincipal } from '@meridian/contracts/identity';
+import { readScope } from '@meridian/read-model/assets';
 import { PositionQueries } from '@meridian/read-model/positions';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 
-/** Where each asset was at an instant (keyset-paged by asset id). */
+/** Where each asset the principal may see was at an instant (keyset-paged by asset id); see PositionQueries.at. */
 @Controller()
 export class AssetsAtHandler {
   constructor(private readonly positions: PositionQueries) {}
@@ -13,7 +14,8 @@ export class AssetsAtHandler {
   @QueryHandler(AssetsAtV1, Topics.geoQueryRequests)
   async at(request: Envelope<DataOf<typeof AssetsAtV1>>): Promise<ReplyBody> {
     const { at, maxAgeSeconds, bbox, limit, after } = request.data;
-    const page = await this.positions.at(requireTenant(request), at, maxAgeSeconds, bbox, limit, after);
+    const scope = readScope(requirePrincipal(request));
+    const page = await this.positions.at(scope, at, maxAgeSeconds, bbox, limit, after);
     return queryReply({ outcome: 'ok', result: page });
   }
 }

@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodedError, type DataOf, type Envelope, fromWire, toWire } from '@meridian/contracts/core';
-import { IdentityErrors } from '@meridian/contracts/identity';
+import { AuthErrors } from '@meridian/contracts/identity';
 import { GetTileV1, MVT_MEDIA_TYPE, TileReplyV1 } from '@meridian/contracts/tiles';
 import { AssetLatestWriter } from '@meridian/read-model/assets';
 import { READ_POOL, ReadModelModule } from '@meridian/read-model/data-source';
@@ -15,6 +15,7 @@ import { PositionsWriter } from '@meridian/read-model/positions';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
 import { readMvt, testDatabaseUrl } from '@meridian/shared/testing';
+import { testPrincipal } from '../../../../shared/testing/src/principal';
 import { GeoQueryTilesModule } from '../geo-query-tiles.module';
 import { GetTileHandler } from './get-tile.handler';
 
@@ -51,14 +52,20 @@ const AGGREGATE_BELOW_ZOOM = 9;
 })
 class TestGeoQueryModule {}
 
-const request = (tenantId: string | undefined, data: DataOf<typeof GetTileV1>): Envelope<DataOf<typeof GetTileV1>> => ({
+/** A request as the gateway sends it: the tenant and its principal (an unrestricted admin unless `principal`). */
+const request = (
+  tenantId: string,
+  data: DataOf<typeof GetTileV1>,
+  principal: string | null = testPrincipal(tenantId),
+): Envelope<DataOf<typeof GetTileV1>> => ({
   id: randomUUID(),
   type: GetTileV1.type,
   source: '/meridian/gateway',
   time: new Date().toISOString(),
   data,
   correlationId: randomUUID(),
-  ...(tenantId ? { tenantId } : {}),
+  tenantId,
+  ...(principal === null ? {} : { principal }),
 });
 
 /** The tile of a reply, after the trip through the Kafka wire format the reply really takes. */
@@ -171,10 +178,10 @@ describe('GetTileHandler (Nest module over the read model)', () => {
     expect(tileOf(body).length).toBe(0);
   });
 
-  it('refuses a request without a tenant', async () => {
-    const refused = handler.get(request(undefined, { layer: 'assets', z: 0, x: 0, y: 0 }));
+  it('refuses a request without a principal (AUTH.PRINCIPAL_UNKNOWN)', async () => {
+    const refused = handler.get(request(tenants.owner, { layer: 'assets', z: 0, x: 0, y: 0 }, null));
     await expect(refused).rejects.toBeInstanceOf(CodedError);
-    await expect(refused).rejects.toMatchObject({ code: IdentityErrors.tenantInvalid });
+    await expect(refused).rejects.toMatchObject({ code: AuthErrors.principalUnknown });
   });
 
   it('the contract refuses coordinates outside the grid and a positions tile without its window', () => {

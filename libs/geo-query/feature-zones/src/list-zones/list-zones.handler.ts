@@ -1,11 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { type DataOf, type Envelope, queryReply, Topics } from '@meridian/contracts/core';
-import { requireTenant } from '@meridian/contracts/identity';
+import { requirePrincipal } from '@meridian/contracts/identity';
 import { ListZonesV1 } from '@meridian/contracts/zones';
+import { readScope } from '@meridian/read-model/assets';
 import { ZoneQueries } from '@meridian/read-model/zones';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 
-/** One keyset page of the live zones (intersecting a bbox when given). */
+/** One keyset page of the live zones the principal may see (intersecting a bbox when given). */
 @Controller()
 export class ListZonesHandler {
   constructor(private readonly zones: ZoneQueries) {}
@@ -13,7 +14,7 @@ export class ListZonesHandler {
   @QueryHandler(ListZonesV1, Topics.geoQueryRequests)
   async list(request: Envelope<DataOf<typeof ListZonesV1>>): Promise<ReplyBody> {
     const { bbox, limit, after } = request.data;
-    const page = await this.zones.list(requireTenant(request), limit, bbox, after);
+    const page = await this.zones.list(readScope(requirePrincipal(request)), limit, bbox, after);
     return queryReply({ outcome: 'ok', result: page });
   }
 }

@@ -6,7 +6,7 @@ import { PATTERN_EXTRAS_METADATA, PATTERN_METADATA } from '@nestjs/microservices
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { AssetRegisteredV1, AssetStatusChangedV1 } from '@meridian/contracts/assets';
+import { AssetRegisteredV1, AssetRegisteredV2, AssetStatusChangedV1 } from '@meridian/contracts/assets';
 import {
   type DataOf,
   type Envelope,
@@ -55,7 +55,30 @@ const envelope = <C extends MessageContract>(contract: C, data: DataOf<C>, tenan
   tenantId,
 });
 
-const registered = (assetId: string, tenantId: string, version: number, name = `asset ${version}`) =>
+const registered = (
+  assetId: string,
+  tenantId: string,
+  version: number,
+  name = `asset ${version}`,
+  access: { sensitivity: number; team: string | null } = { sensitivity: 0, team: null },
+) =>
+  envelope(
+    AssetRegisteredV2,
+    {
+      assetId,
+      tenantId,
+      name,
+      kind: 'drone',
+      status: 'registered',
+      version,
+      registeredAt: '2025-03-01T10:00:00Z',
+      ...access,
+    },
+    tenantId,
+  );
+
+/** As published before access attributes existed (still on the topic). */
+const registeredV1 = (assetId: string, tenantId: string, version: number, name = `asset ${version}`) =>
   envelope(
     AssetRegisteredV1,
     { assetId, tenantId, name, kind: 'drone', status: 'registered', version, registeredAt: '2025-03-01T10:00:00Z' },
@@ -81,6 +104,8 @@ interface LatestRow {
   lat: number | null;
   ts: string | null;
   speed: number | null;
+  sensitivity: number;
+  team: string | null;
   updated_at: string;
 }
 
@@ -90,9 +115,12 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
   let projector: AssetEventsProjector;
 
   /** Hands an event to the projector's route for its type, as the events server does. */
-  const project = async (event: ReturnType<typeof registered> | ReturnType<typeof statusChanged>): Promise<void> => {
-    if (event.type === AssetRegisteredV1.type) {
+  type Projected = ReturnType<typeof registered> | ReturnType<typeof registeredV1> | ReturnType<typeof statusChanged>;
+  const project = async (event: Projected): Promise<void> => {
+    if (event.type === AssetRegisteredV2.type) {
       await projector.registered(event as ReturnType<typeof registered>);
+    } else if (event.type === AssetRegisteredV1.type) {
+      await projector.registeredV1(event as ReturnType<typeof registeredV1>);
     } else {
       await projector.statusChanged(event as ReturnType<typeof statusChanged>);
     }
@@ -102,7 +130,8 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
     (
       await pool.query<LatestRow>(
         `SELECT asset_id, tenant_id, name, kind, status, version, ST_X(geom) AS lon, ST_Y(geom) AS lat,
-           to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts, speed, updated_at::text
+           to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts, speed, sensitivity, team,
+           updated_at::text
          FROM read.asset_latest WHERE asset_id = $1`,
         [assetId],
       )
@@ -131,6 +160,10 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
 
     it('declares one event route per projected type on the workflow events topic; other types have none', () => {
       expect(route('registered')).toEqual({
+        patterns: [AssetRegisteredV2.type],
+        extras: { topic: Topics.workflowEvents, contract: AssetRegisteredV2 },
+      });
+      expect(route('registeredV1')).toEqual({
         patterns: [AssetRegisteredV1.type],
         extras: { topic: Topics.workflowEvents, contract: AssetRegisteredV1 },
       });
@@ -144,7 +177,7 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
         .map((name) => Reflect.getMetadata(PATTERN_METADATA, Reflect.get(AssetEventsProjector.prototype, name)))
         .filter((p): p is string[] => Array.isArray(p))
         .flat();
-      expect(routed.sort()).toEqual([AssetRegisteredV1.type, AssetStatusChangedV1.type].sort());
+      expect(routed.sort()).toEqual([AssetRegisteredV1.type, AssetRegisteredV2.type, AssetStatusChangedV1.type].sort());
     });
 
     it("rejects, by the route's contract, a registered event that breaks it (CONTRACT.VIOLATION)", () => {
@@ -153,10 +186,12 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
       const good = registered(randomUUID(), tenant('bad-event'), 1);
       expect(parseData(contract, good)).toEqual(good.data);
 
-      const bad = { ...good, data: { ...good.data, kind: 'submarine' } };
-      expect(() => parseData(contract, bad)).toThrow(
-        expect.objectContaining({ name: 'CodedError', code: ErrorCodes.contractViolation }),
-      );
+      for (const broken of [{ kind: 'submarine' }, { sensitivity: 5 }, { team: undefined }]) {
+        const bad = { ...good, data: { ...good.data, ...broken } };
+        expect(() => parseData(contract, bad)).toThrow(
+          expect.objectContaining({ name: 'CodedError', code: ErrorCodes.contractViolation }),
+        );
+      }
     });
   });
 
@@ -184,6 +219,20 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
         status: 'available',
         version: 2,
       });
+    });
+
+    it('stores the access attributes of a registration; one published before them: public, of no team', async () => {
+      const t = tenant('access');
+      const [secret, old] = [randomUUID(), randomUUID()];
+      await project(registered(secret, t, 1, 'Raven', { sensitivity: 3, team: 'recon' }));
+      await project(registeredV1(old, t, 1, 'Old heron'));
+      expect(await latest(secret)).toMatchObject({ name: 'Raven', sensitivity: 3, team: 'recon', version: 1 });
+      expect(await latest(old)).toMatchObject({ name: 'Old heron', sensitivity: 0, team: null, version: 1 });
+
+      // A status change keeps them; a stale v1 redelivery of the registration does not reset them.
+      await project(statusChanged(secret, t, 'available', 2));
+      await project(registeredV1(secret, t, 1, 'Raven'));
+      expect(await latest(secret)).toMatchObject({ status: 'available', sensitivity: 3, team: 'recon', version: 2 });
     });
 
     it('changes nothing when the same events arrive again, or an older version after a newer one', async () => {
@@ -238,11 +287,15 @@ describe('AssetEventsProjector into read.asset_latest (real PostGIS, Nest module
         lon: 7.5,
       });
 
-      await project(registered(id, t, 1, 'Early bird'));
+      expect(await latest(id)).toMatchObject({ sensitivity: 0, team: null });
+
+      await project(registered(id, t, 1, 'Early bird', { sensitivity: 2, team: 'night' }));
 
       expect(await latest(id)).toMatchObject({
         tenant_id: t,
         name: 'Early bird',
+        sensitivity: 2,
+        team: 'night',
         kind: 'drone',
         status: 'registered',
         version: 1,

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { AssetRegisteredV1, AssetStatusChangedV1 } from '@meridian/contracts/assets';
+import { AssetRegisteredV1, AssetRegisteredV2, AssetStatusChangedV1 } from '@meridian/contracts/assets';
 import { type DataOf, type Envelope, Topics } from '@meridian/contracts/core';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { AssetLatestWriter } from '@meridian/read-model/assets';
@@ -19,10 +19,18 @@ export class AssetEventsProjector {
     this.writer = new AssetLatestWriter(pool);
   }
 
+  /** With its access attributes: what the read filters compare with a principal. */
+  @EventHandler(AssetRegisteredV2, Topics.workflowEvents)
+  async registered(event: Envelope<DataOf<typeof AssetRegisteredV2>>): Promise<void> {
+    const { assetId, tenantId, name, kind, status, version, sensitivity, team } = event.data;
+    await this.writer.applyRegistration({ assetId, tenantId, name, kind, status, version, sensitivity, team });
+  }
+
+  /** Published before v2 (still on the topic): a public asset of no team, as workflow reads it now. */
   @EventHandler(AssetRegisteredV1, Topics.workflowEvents)
-  async registered(event: Envelope<DataOf<typeof AssetRegisteredV1>>): Promise<void> {
+  async registeredV1(event: Envelope<DataOf<typeof AssetRegisteredV1>>): Promise<void> {
     const { assetId, tenantId, name, kind, status, version } = event.data;
-    await this.writer.applyRegistration({ assetId, tenantId, name, kind, status, version });
+    await this.writer.applyRegistration({ assetId, tenantId, name, kind, status, version, sensitivity: 0, team: null });
   }
 
   @EventHandler(AssetStatusChangedV1, Topics.workflowEvents)

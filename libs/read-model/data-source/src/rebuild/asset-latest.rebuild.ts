@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { AssetRegisteredV1, AssetStatusChangedV1 } from '@meridian/contracts/assets';
+import { AssetRegisteredV1, AssetRegisteredV2, AssetStatusChangedV1 } from '@meridian/contracts/assets';
 import {
   ASSET_LATEST_TABLE,
   AssetLatestWriter,
@@ -19,11 +19,21 @@ type AssetChange =
 /** An asset event checked against its contract and cut to what AssetEventsProjector passes on; null: not one. */
 function assetChange(e: SourceEvent): AssetChange | 'refused' | null {
   switch (e.type) {
+    case AssetRegisteredV2.type: {
+      const d = checked(AssetRegisteredV2, e);
+      if (!d) return 'refused';
+      const { assetId, tenantId, name, kind, status, version, sensitivity, team } = d;
+      return { kind: 'registered', data: { assetId, tenantId, name, kind, status, version, sensitivity, team } };
+    }
+    // Workflow maps every registration to v2 now; a v1 one is a public asset of no team, as for the projector.
     case AssetRegisteredV1.type: {
       const d = checked(AssetRegisteredV1, e);
       if (!d) return 'refused';
       const { assetId, tenantId, name, kind, status, version } = d;
-      return { kind: 'registered', data: { assetId, tenantId, name, kind, status, version } };
+      return {
+        kind: 'registered',
+        data: { assetId, tenantId, name, kind, status, version, sensitivity: 0, team: null },
+      };
     }
     case AssetStatusChangedV1.type: {
       const d = checked(AssetStatusChangedV1, e);

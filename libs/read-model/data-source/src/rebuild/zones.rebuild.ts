@@ -1,5 +1,11 @@
 import type { PoolClient } from 'pg';
-import { ZoneArchivedV1, ZoneCreatedV1, ZoneReplacedV1 } from '@meridian/contracts/zones';
+import {
+  ZoneArchivedV1,
+  ZoneCreatedV1,
+  ZoneCreatedV2,
+  ZoneReplacedV1,
+  ZoneReplacedV2,
+} from '@meridian/contracts/zones';
 import {
   type ZoneArchived,
   type ZoneCreated,
@@ -17,16 +23,27 @@ type ZoneChange =
   | { readonly kind: 'replaced'; readonly data: ZoneReplaced }
   | { readonly kind: 'archived'; readonly data: ZoneArchived };
 
-/** A zone event checked against its contract; 'refused' when it fails it, null when it is not a zone event. */
+/**
+ * A zone event checked against its contract; 'refused' when it fails it, null when it is not a zone
+ * event. Workflow maps creations and replacements to v2 now; a v1 one is a zone of no team.
+ */
 function zoneChange(e: SourceEvent): ZoneChange | 'refused' | null {
   switch (e.type) {
+    case ZoneCreatedV2.type: {
+      const data = checked(ZoneCreatedV2, e);
+      return data ? { kind: 'created', data } : 'refused';
+    }
     case ZoneCreatedV1.type: {
       const data = checked(ZoneCreatedV1, e);
-      return data ? { kind: 'created', data } : 'refused';
+      return data ? { kind: 'created', data: { ...data, team: null } } : 'refused';
+    }
+    case ZoneReplacedV2.type: {
+      const data = checked(ZoneReplacedV2, e);
+      return data ? { kind: 'replaced', data } : 'refused';
     }
     case ZoneReplacedV1.type: {
       const data = checked(ZoneReplacedV1, e);
-      return data ? { kind: 'replaced', data } : 'refused';
+      return data ? { kind: 'replaced', data: { ...data, team: null } } : 'refused';
     }
     case ZoneArchivedV1.type: {
       const data = checked(ZoneArchivedV1, e);

@@ -28,6 +28,8 @@ export interface MeridianRequest<C extends MessageContract = MessageContract> {
   readonly key: string | null;
   /** Null only for requests that belong to no tenant. */
   readonly tenantId: string | null;
+  /** The acting principal as JSON (Envelope.principal), for the replier's authorization. */
+  readonly principal?: string;
   /** CloudEvents id; a command's id, from which its event ids derive. Random if absent. */
   readonly id?: string;
   readonly correlationId?: string;
@@ -139,6 +141,7 @@ export class MeridianClientProxy
           data: checked(pattern.contract, packet.data),
           ...(pattern.id ? { id: pattern.id } : {}),
           ...(pattern.tenantId ? { tenantId: pattern.tenantId } : {}),
+          ...(pattern.principal ? { principal: pattern.principal } : {}),
           ...(pattern.correlationId ? { correlationId: pattern.correlationId } : {}),
           ...(pattern.traceparent ? { traceparent: pattern.traceparent } : {}),
           ...(pattern.timing ? { timing: pattern.timing } : {}),

@@ -1,14 +1,20 @@
+import type { AccessAttributes, AccessDecision } from '../access/access';
 import type { AssetKind, AssetStatus } from './asset.vocabulary';
 
-/** Time and ids arrive with the command; the decider reads no clock. */
+/**
+ * Time, ids and the access decision arrive with the command; the decider reads no clock and
+ * knows no principal. `access` is the policy's verdict on `assets:write` for this asset (see
+ * workflow/feature-assets `assetWriteAccess`).
+ */
 export type RegisterAsset = {
   readonly type: 'RegisterAsset';
-  readonly data: {
+  readonly data: AccessAttributes & {
     readonly assetId: string;
     readonly tenantId: string;
     readonly name: string;
     readonly kind: AssetKind;
     readonly now: string;
+    readonly access: AccessDecision;
   };
 };
 
@@ -19,6 +25,8 @@ export type ChangeAssetStatus = {
     readonly tenantId: string;
     readonly to: AssetStatus;
     readonly now: string;
+    /** The verdict on `assets:write` for the asset as it is (its sensitivity and team). */
+    readonly access: AccessDecision;
   };
 };
 

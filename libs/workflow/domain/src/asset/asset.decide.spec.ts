@@ -1,5 +1,8 @@
-import { describe, it } from '@jest/globals';
-import { deciderSpec } from '@meridian/shared/decider';
+import { describe, expect, it } from '@jest/globals';
+import { deciderSpec, fold } from '@meridian/shared/decider';
+import type { PolicyDenial } from '@meridian/shared/policy';
+import { type AccessDecision, SYSTEM_ACCESS } from '../access/access';
+import { workflowUpcasters } from '../upcasters';
 import type { AssetCommand } from './asset.commands';
 import { assetDecider } from './asset.decide';
 import type { AssetEvent } from './asset.events';
@@ -13,8 +16,8 @@ type Status = 'registered' | 'available' | 'assigned' | 'maintenance';
 type Target = 'available' | 'assigned' | 'maintenance' | 'retired';
 
 const registered: AssetEvent = {
-  type: 'asset.registered.v1',
-  data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', registeredAt: now },
+  type: 'asset.registered.v2',
+  data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', sensitivity: 0, team: null, registeredAt: now },
 };
 const statusChanged = (from: Status, to: Target): AssetEvent => ({
   type: 'asset.status-changed.v1',
@@ -22,11 +25,16 @@ const statusChanged = (from: Status, to: Target): AssetEvent => ({
 });
 const register: AssetCommand = {
   type: 'RegisterAsset',
-  data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', now },
+  data: { assetId, tenantId, name: 'Drone 1', kind: 'drone', sensitivity: 0, team: null, now, access: SYSTEM_ACCESS },
 };
-const change = (to: Target, tenant = tenantId): AssetCommand => ({
+const change = (to: Target, tenant = tenantId, access: AccessDecision = SYSTEM_ACCESS): AssetCommand => ({
   type: 'ChangeAssetStatus',
-  data: { assetId, tenantId: tenant, to, now },
+  data: { assetId, tenantId: tenant, to, now, access },
+});
+const denied = (code: PolicyDenial, detail: string): AccessDecision => ({
+  allow: false,
+  code,
+  detail,
 });
 
 const asset = deciderSpec(assetDecider);
@@ -36,6 +44,63 @@ const assigned = [...available, statusChanged('available', 'assigned')];
 describe('asset decider', () => {
   it('registers a new asset', () => {
     asset.given([]).when(register).then([registered]);
+  });
+
+  it('registers an asset with its sensitivity and team', () => {
+    const command: AssetCommand = { ...register, data: { ...register.data, sensitivity: 3, team: 'red' } } as const;
+    asset
+      .given([])
+      .when(command)
+      .then([{ type: 'asset.registered.v2', data: { ...registered.data, sensitivity: 3, team: 'red' } }]);
+  });
+
+  it("refuses with the policy's code when the access decision denies, writing nothing", () => {
+    const clearance = denied('AUTH.CLEARANCE', 'sensitivity 3 exceeds clearance 1');
+    asset
+      .given([])
+      .when({ ...register, data: { ...register.data, sensitivity: 3, access: clearance } })
+      .thenRejects('AUTH.CLEARANCE', 'sensitivity 3 exceeds clearance 1');
+    asset
+      .given([])
+      .when({ ...register, data: { ...register.data, team: 'red', access: denied('AUTH.TEAM', 'team red') } })
+      .thenRejects('AUTH.TEAM');
+    // Access before existence: a principal who may not write such an asset learns nothing of this one.
+    asset
+      .given([registered])
+      .when({ ...register, data: { ...register.data, access: denied('AUTH.FORBIDDEN_ROLE', 'viewer') } })
+      .thenRejects('AUTH.FORBIDDEN_ROLE');
+  });
+
+  it('refuses a status change the access decision denies, but only for an asset the tenant has', () => {
+    asset
+      .given([registered])
+      .when(change('available', tenantId, denied('AUTH.TEAM', 'team red')))
+      .thenRejects('AUTH.TEAM', 'team red');
+    // Another tenant's asset is not found, whatever the decision says: a 403 would tell it exists.
+    asset
+      .given([registered])
+      .when(change('available', 'other-tenant', denied('AUTH.FORBIDDEN_TENANT', 'other')))
+      .thenRejects(AssetRejections.notFound);
+  });
+
+  it('reads a v1 registration, upcast, as a public asset without a team', () => {
+    const v1 = { assetId, tenantId, name: 'Old drone', kind: 'drone', registeredAt: now };
+    const upcast = workflowUpcasters['asset.registered.v1@1'](v1);
+    expect(upcast).toEqual({ schemaVersion: 2, data: { ...v1, sensitivity: 0, team: null } });
+    const old = { type: 'asset.registered.v1', data: upcast.data } as AssetEvent;
+    expect(fold(assetDecider, assetDecider.initialState, [old])).toEqual({
+      status: 'registered',
+      assetId,
+      tenantId,
+      name: 'Old drone',
+      kind: 'drone',
+      sensitivity: 0,
+      team: null,
+    });
+    asset
+      .given([old])
+      .when(change('available'))
+      .then([statusChanged('registered', 'available')]);
   });
 
   it('refuses to register the same asset twice', () => {

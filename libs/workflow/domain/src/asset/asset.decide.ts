@@ -1,5 +1,6 @@
-import { AssetRejections, type AssetStatus } from './asset.vocabulary';
 import { accept, type Decider, type Decision, reject } from '@meridian/shared/decider';
+import { refusedAccess } from '../access/access';
+import { AssetRejections, type AssetStatus } from './asset.vocabulary';
 import type { AssetCommand, ChangeAssetStatus, RegisterAsset } from './asset.commands';
 import type { AssetEvent } from './asset.events';
 import { type AssetState, evolveAsset, initialAssetState } from './asset.state';
@@ -15,20 +16,29 @@ const allowed: Readonly<Record<AssetStatus, readonly AssetStatus[]>> = {
 
 export const canTransition = (from: AssetStatus, to: AssetStatus): boolean => allowed[from].includes(to);
 
+/** The principal may not write such an asset at all: that comes before whether this one exists. */
 function register(command: RegisterAsset, state: AssetState): Decision<AssetEvent> {
+  const { assetId, tenantId, name, kind, sensitivity, team, now, access } = command.data;
+  const refused = refusedAccess<AssetEvent>(access);
+  if (refused) return refused;
   if (state.status !== 'none') {
-    return reject(AssetRejections.alreadyRegistered, `asset ${command.data.assetId} is already registered`);
+    return reject(AssetRejections.alreadyRegistered, `asset ${assetId} is already registered`);
   }
-  const { assetId, tenantId, name, kind, now } = command.data;
-  return accept({ type: 'asset.registered.v1', data: { assetId, tenantId, name, kind, registeredAt: now } });
+  return accept({
+    type: 'asset.registered.v2',
+    data: { assetId, tenantId, name, kind, sensitivity, team, registeredAt: now },
+  });
 }
 
 function changeStatus(command: ChangeAssetStatus, state: AssetState): Decision<AssetEvent> {
-  const { assetId, tenantId, to, now } = command.data;
-  // Another tenant's asset does not exist as far as this tenant can tell.
+  const { assetId, tenantId, to, now, access } = command.data;
+  // Another tenant's asset does not exist as far as this tenant can tell: not found before any
+  // access refusal, which would tell it exists.
   if (state.status === 'none' || state.tenantId !== tenantId) {
     return reject(AssetRejections.notFound, `asset ${assetId} not found`);
   }
+  const refused = refusedAccess<AssetEvent>(access);
+  if (refused) return refused;
   if (state.status === to) return accept();
   if (state.status === 'retired') return reject(AssetRejections.retired, `asset ${assetId} is retired`);
   if (!canTransition(state.status, to)) {
@@ -52,7 +62,8 @@ export function decideAsset(command: AssetCommand, state: AssetState): Decision<
 
 export const assetDecider: Decider<AssetCommand, AssetState, AssetEvent> = {
   initialState: initialAssetState,
-  stateVersion: 1,
+  // 2: the state holds sensitivity and team (issue 9); snapshots of version 1 are replayed instead.
+  stateVersion: 2,
   decide: decideAsset,
   evolve: evolveAsset,
 };

@@ -1,23 +1,26 @@
+import type { AccessAttributes } from '../access/access';
 import type { AssetKind, AssetStatus } from './asset.vocabulary';
 import type { AssetEvent } from './asset.events';
 
 export type AssetState =
   | { readonly status: 'none' }
-  | {
+  | (AccessAttributes & {
       readonly status: AssetStatus;
       readonly assetId: string;
       readonly tenantId: string;
       readonly name: string;
       readonly kind: AssetKind;
-    };
+    });
 
 export const initialAssetState: AssetState = { status: 'none' };
 
 export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
   switch (event.type) {
-    case 'asset.registered.v1': {
-      const { assetId, tenantId, name, kind } = event.data;
-      return { status: 'registered', assetId, tenantId, name, kind };
+    // One path: a v1 registration arrives upcast to v2's data (workflowUpcasters).
+    case 'asset.registered.v1':
+    case 'asset.registered.v2': {
+      const { assetId, tenantId, name, kind, sensitivity, team } = event.data;
+      return { status: 'registered', assetId, tenantId, name, kind, sensitivity, team };
     }
     case 'asset.status-changed.v1':
       return state.status === 'none' ? state : { ...state, status: event.data.to };

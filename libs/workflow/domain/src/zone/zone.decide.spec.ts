@@ -1,5 +1,8 @@
-import { describe, it } from '@jest/globals';
-import { deciderSpec } from '@meridian/shared/decider';
+import { describe, expect, it } from '@jest/globals';
+import { deciderSpec, fold } from '@meridian/shared/decider';
+import type { PolicyDenial } from '@meridian/shared/policy';
+import { type AccessDecision, SYSTEM_ACCESS } from '../access/access';
+import { workflowUpcasters } from '../upcasters';
 import type { ZoneCommand, ZoneDefinition } from './zone.commands';
 import { zoneDecider } from './zone.decide';
 import type { ZoneEvent } from './zone.events';
@@ -20,25 +23,35 @@ const definition: ZoneDefinition = {
   validFrom: null,
   validTo: null,
   sensitivity: 0,
+  team: null,
 };
 const { kind: _kind, ...replaceable } = definition;
 
-const created: ZoneEvent = { type: 'zone.created.v1', data: { ...definition, zoneId, tenantId, createdAt: now } };
-const create = (overrides: Partial<ZoneDefinition> = {}): ZoneCommand => ({
+const created: ZoneEvent = { type: 'zone.created.v2', data: { ...definition, zoneId, tenantId, createdAt: now } };
+const create = (overrides: Partial<ZoneDefinition> = {}, access: AccessDecision = SYSTEM_ACCESS): ZoneCommand => ({
   type: 'CreateZone',
-  data: { ...definition, ...overrides, zoneId, tenantId, now },
+  data: { ...definition, ...overrides, zoneId, tenantId, now, access },
 });
-const replace = (overrides: Partial<typeof replaceable> = {}, tenant = tenantId): ZoneCommand => ({
+const replace = (
+  overrides: Partial<typeof replaceable> = {},
+  tenant = tenantId,
+  access: AccessDecision = SYSTEM_ACCESS,
+): ZoneCommand => ({
   type: 'ReplaceZone',
-  data: { ...replaceable, ...overrides, zoneId, tenantId: tenant, now: later },
+  data: { ...replaceable, ...overrides, zoneId, tenantId: tenant, now: later, access },
 });
 const replaced = (overrides: Partial<typeof replaceable>): ZoneEvent => ({
-  type: 'zone.replaced.v1',
+  type: 'zone.replaced.v2',
   data: { ...replaceable, ...overrides, zoneId, replacedAt: later },
 });
-const archive = (tenant = tenantId): ZoneCommand => ({
+const archive = (tenant = tenantId, access: AccessDecision = SYSTEM_ACCESS): ZoneCommand => ({
   type: 'ArchiveZone',
-  data: { zoneId, tenantId: tenant, now: later },
+  data: { zoneId, tenantId: tenant, now: later, access },
+});
+const denied = (code: PolicyDenial, detail: string = code): AccessDecision => ({
+  allow: false,
+  code,
+  detail,
 });
 const archived: ZoneEvent = { type: 'zone.archived.v1', data: { zoneId, archivedAt: later } };
 
@@ -73,7 +86,7 @@ describe('zone decider', () => {
     zone
       .given([])
       .when(create(bounded))
-      .then([{ type: 'zone.created.v1', data: { ...definition, ...bounded, zoneId, tenantId, createdAt: now } }]);
+      .then([{ type: 'zone.created.v2', data: { ...definition, ...bounded, zoneId, tenantId, createdAt: now } }]);
   });
 
   it('refuses a sensitivity outside 0–4 or not whole', () => {
@@ -91,6 +104,83 @@ describe('zone decider', () => {
     zone
       .given([created, replaced(change)])
       .when(replace(change))
+      .then([]);
+  });
+
+  it('creates and replaces the owning team; a change of team alone is a replacement', () => {
+    zone
+      .given([])
+      .when(create({ team: 'red', sensitivity: 2 }))
+      .then([
+        {
+          type: 'zone.created.v2',
+          data: { ...definition, team: 'red', sensitivity: 2, zoneId, tenantId, createdAt: now },
+        },
+      ]);
+    zone
+      .given([created])
+      .when(replace({ team: 'blue' }))
+      .then([replaced({ team: 'blue' })]);
+  });
+
+  it("refuses with the policy's code when the access decision denies, writing nothing", () => {
+    zone
+      .given([])
+      .when(create({ sensitivity: 3 }, denied('AUTH.CLEARANCE', 'sensitivity 3 exceeds clearance 1')))
+      .thenRejects('AUTH.CLEARANCE', 'exceeds clearance 1');
+    zone
+      .given([])
+      .when(create({}, denied('AUTH.OUTSIDE_REGION')))
+      .thenRejects('AUTH.OUTSIDE_REGION');
+    zone
+      .given([created])
+      .when(replace({ team: 'red' }, tenantId, denied('AUTH.TEAM')))
+      .thenRejects('AUTH.TEAM');
+    zone
+      .given([created])
+      .when(archive(tenantId, denied('AUTH.CLEARANCE')))
+      .thenRejects('AUTH.CLEARANCE');
+    // Access comes before the zone's own rules: even a no-op replacement is refused.
+    zone
+      .given([created])
+      .when(replace({}, tenantId, denied('AUTH.TEAM')))
+      .thenRejects('AUTH.TEAM');
+  });
+
+  it("is not found, not forbidden, for another tenant's zone: a 403 would tell it exists", () => {
+    zone
+      .given([created])
+      .when(replace({}, 'other', denied('AUTH.OUTSIDE_REGION')))
+      .thenRejects(ZoneRejections.notFound);
+    zone
+      .given([created])
+      .when(archive('other', denied('AUTH.CLEARANCE')))
+      .thenRejects(ZoneRejections.notFound);
+  });
+
+  it('reads v1 events, upcast, as zones without a team', () => {
+    const { team: _team, ...v1Definition } = definition;
+    const v1Created = { ...v1Definition, zoneId, tenantId, createdAt: now, sensitivity: 2 };
+    const { kind: _k, ...v1Replacement } = v1Definition;
+    const v1Replaced = { ...v1Replacement, name: 'Depot east', zoneId, replacedAt: later };
+    const history = [
+      { type: 'zone.created.v1', data: workflowUpcasters['zone.created.v1@1'](v1Created).data },
+      { type: 'zone.replaced.v1', data: workflowUpcasters['zone.replaced.v1@1'](v1Replaced).data },
+    ] as ZoneEvent[];
+    expect(fold(zoneDecider, zoneDecider.initialState, history)).toMatchObject({
+      status: 'active',
+      name: 'Depot east',
+      sensitivity: 0,
+      team: null,
+    });
+    expect(fold(zoneDecider, zoneDecider.initialState, history.slice(0, 1))).toMatchObject({
+      sensitivity: 2,
+      team: null,
+    });
+    // The same content, stated in v2 terms (no team), is recognised as a no-op.
+    zone
+      .given(history)
+      .when(replace({ name: 'Depot east' }))
       .then([]);
   });
 

@@ -1,4 +1,5 @@
 import { accept, type Decider, type Decision, reject } from '@meridian/shared/decider';
+import { refusedAccess } from '../access/access';
 import type { ArchiveZone, CreateZone, ReplaceZone, ZoneCommand, ZoneDefinition } from './zone.commands';
 import type { ZoneEvent } from './zone.events';
 import { evolveZone, initialZoneState, type ZoneState } from './zone.state';
@@ -28,11 +29,14 @@ function definitionProblem(zoneId: string, d: Definable): Decision<ZoneEvent> | 
   return null;
 }
 
+/** The principal may not write such a zone at all: that comes before whether the id is taken. */
 function create(command: CreateZone, state: ZoneState): Decision<ZoneEvent> {
-  const { now, ...zone } = command.data;
+  const { now, access, ...zone } = command.data;
+  const refused = refusedAccess<ZoneEvent>(access);
+  if (refused) return refused;
   // Another tenant's zone id is taken all the same: ids are global (the caller mints UUIDs).
   if (state.status !== 'none') return reject(ZoneRejections.alreadyExists, `zone ${zone.zoneId} exists`);
-  return definitionProblem(zone.zoneId, zone) ?? accept({ type: 'zone.created.v1', data: { ...zone, createdAt: now } });
+  return definitionProblem(zone.zoneId, zone) ?? accept({ type: 'zone.created.v2', data: { ...zone, createdAt: now } });
 }
 
 const sameContent = (state: ZoneDefinition, d: Omit<ZoneDefinition, 'kind'>): boolean =>
@@ -40,26 +44,32 @@ const sameContent = (state: ZoneDefinition, d: Omit<ZoneDefinition, 'kind'>): bo
   state.validFrom === d.validFrom &&
   state.validTo === d.validTo &&
   state.sensitivity === d.sensitivity &&
+  state.team === d.team &&
   JSON.stringify(state.geometry) === JSON.stringify(d.geometry);
 
 function replace(command: ReplaceZone, state: ZoneState): Decision<ZoneEvent> {
-  const { now, tenantId, ...replacement } = command.data;
-  // Another tenant's zone does not exist as far as this tenant can tell.
+  const { now, tenantId, access, ...replacement } = command.data;
+  // Another tenant's zone does not exist as far as this tenant can tell: not found before any
+  // access refusal, which would tell it exists.
   if (state.status === 'none' || state.tenantId !== tenantId) {
     return reject(ZoneRejections.notFound, `zone ${replacement.zoneId} not found`);
   }
+  const refused = refusedAccess<ZoneEvent>(access);
+  if (refused) return refused;
   if (state.status === 'archived') return reject(ZoneRejections.archived, `zone ${replacement.zoneId} is archived`);
   const problem = definitionProblem(replacement.zoneId, replacement);
   if (problem) return problem;
   // A replay of the same replacement changes nothing (and moves no version).
   if (sameContent(state, replacement)) return accept();
-  return accept({ type: 'zone.replaced.v1', data: { ...replacement, replacedAt: now } });
+  return accept({ type: 'zone.replaced.v2', data: { ...replacement, replacedAt: now } });
 }
 
 function archive(command: ArchiveZone, state: ZoneState): Decision<ZoneEvent> {
-  const { zoneId, tenantId, now } = command.data;
+  const { zoneId, tenantId, now, access } = command.data;
   if (state.status === 'none' || state.tenantId !== tenantId)
     return reject(ZoneRejections.notFound, `zone ${zoneId} not found`);
+  const refused = refusedAccess<ZoneEvent>(access);
+  if (refused) return refused;
   // Archiving twice is archiving once: DELETE is idempotent.
   if (state.status === 'archived') return accept();
   return accept({ type: 'zone.archived.v1', data: { zoneId, archivedAt: now } });
@@ -82,7 +92,8 @@ export function decideZone(command: ZoneCommand, state: ZoneState): Decision<Zon
 
 export const zoneDecider: Decider<ZoneCommand, ZoneState, ZoneEvent> = {
   initialState: initialZoneState,
-  stateVersion: 1,
+  // 2: the state holds the team (issue 9); snapshots of version 1 are replayed instead.
+  stateVersion: 2,
   decide: decideZone,
   evolve: evolveZone,
 };

@@ -1,0 +1,14 @@
+export * from './oidc.config';
+export * from './oidc.migrations';
+export * from './identity-oidc.module';
+export * from './http/oidc-http-server';
+export * from './interactions/federation';
+export { LoginCounters } from './interactions/interaction.routes';
+export * from './keys/signing-key-ring';
+export * from './keys/key-publisher';
+export type { StoredKey } from './keys/signing-key.store';
+export * from './provider/provider-host';
+export { accountIdOf, parseAccountId } from './provider/accounts';
+export { API_SCOPE, CONSOLE_CLIENT_ID } from './provider/clients';
+export type { PrivateSigningJwk, ProviderKeys } from './provider/build-provider';
+export * from './rotate-keys/rotate-signing-key.handler';

@@ -1,0 +1,2 @@
+export * from './projection-audit.module';
+export * from './record-audit/audit-recorder';

@@ -1,0 +1,5 @@
+export * from './roles';
+export * from './principal';
+export * from './decide';
+export * from './sql-filter';
+export { regionIntersects } from './intersects';
