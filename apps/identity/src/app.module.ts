@@ -1,18 +1,27 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Topics } from '@meridian/contracts/core';
 import { IdentityDataAccessModule } from '@meridian/identity/data-access';
+import { IdentityOidcModule, OIDC_READINESS } from '@meridian/identity/feature-oidc';
 import { IdentityServiceAccountsModule, serviceAccountIntegrationEvent } from '@meridian/identity/feature-service-accounts';
 import { IdentityTenantsModule, tenantIntegrationEvent } from '@meridian/identity/feature-tenants';
 import { IdentityUsersModule, userIntegrationEvent } from '@meridian/identity/feature-users';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import type { IntegrationMessage } from '@meridian/shared/messaging';
-import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
+import { CoreModule, EventSourcingModule, READINESS, type ReadinessCheck } from '@meridian/shared/service-kit';
 import type { IdentityConfig } from './config';
 
 /** Each identity event's public form: the first feature that knows its type maps it. */
 const toIdentityIntegrationEvent = (event: RecordedEvent): IntegrationMessage | null =>
   tenantIntegrationEvent(event) ?? userIntegrationEvent(event) ?? serviceAccountIntegrationEvent(event);
+
+/** /health/ready also reports the OpenID Connect server (down until a signing key is active). */
+@Global()
+@Module({
+  providers: [{ provide: READINESS, useFactory: (oidc: ReadinessCheck) => () => oidc(), inject: [OIDC_READINESS] }],
+  exports: [READINESS],
+})
+class IdentityReadinessModule {}
 
 @Module({})
 export class IdentityModule {
@@ -23,6 +32,8 @@ export class IdentityModule {
         CoreModule.forRoot({ service: 'identity', config, logger }),
         EventSourcingModule.forRoot({ schema: 'identity', topic: Topics.identityEvents, map: toIdentityIntegrationEvent }),
         IdentityDataAccessModule.forRoot(),
+        IdentityOidcModule.forRoot(config),
+        IdentityReadinessModule,
         IdentityTenantsModule.forRoot(config.IDENTITY_BOOTSTRAP_TENANTS),
         IdentityUsersModule.forRoot(config),
         IdentityServiceAccountsModule.forRoot(config),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TenantId } from '@meridian/contracts/identity';
 import { identityAccountsEnv } from '@meridian/identity/data-access';
+import { oidcEnv } from '@meridian/identity/feature-oidc';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
 
 export const identityConfigSchema = baseConfigSchema.extend({
@@ -18,5 +19,7 @@ export const identityConfigSchema = baseConfigSchema.extend({
     .pipe(z.array(TenantId)),
   // Accounts: the platform administrator, each bootstrap tenant's administrator, demo users.
   ...identityAccountsEnv,
+  // The OpenID Connect server (its own port), tokens and signing keys.
+  ...oidcEnv,
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;

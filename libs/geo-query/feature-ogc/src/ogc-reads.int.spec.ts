@@ -33,7 +33,27 @@ const FIXES_PER_ASSET = 72; // one per hour for three days: 8,640 fixes per tena
 const at = (h: number) => new Date(DAY0 + h * HOUR).toISOString();
 
 /** An unrestricted administrator of the tenant (restricted principals: ogc-row-filter.int.spec.ts). */
-const as = (tenantId: string) => readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId) }));
+const as = (tenantId: string, overrides: Parameters<typeof testPrincipal>[1] = {}) =>
+  readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId, overrides) }));
+/** Principals whose row filter adds conditions; the region is the south-west half of the fleet's area. */
+const principals = {
+  'an unrestricted': {},
+  'a region-restricted': {
+    roles: ['viewer' as const],
+    region: {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [8, 47],
+          [9.2, 47],
+          [8, 48],
+          [8, 47],
+        ] as [number, number][],
+      ],
+    },
+  },
+  'a clearance- and team-restricted': { roles: ['viewer' as const], clearance: 1, teams: ['red'] },
+};
 
 interface Fix {
   readonly asset: string;
@@ -372,13 +392,19 @@ describe('OGC collections over the read model (real PostGIS)', () => {
     ['zones in a bbox', 'zones', { bbox: [[8.0, 47.0, 8.2, 47.1]] }, /zones_live_/],
   ];
 
-  it.each(plans)('reads %s from an index: page and count (EXPLAIN of the SQL sent)', async (_, c, filter, index) => {
+  const planCases = plans.flatMap(([name, c, filter, index]) =>
+    Object.entries(principals).map(([who, overrides]) => ({ name, who, c, filter, index, overrides })),
+  );
+
+  it.each(planCases)('reads $name for $who principal from an index: page and count (EXPLAIN)', async (p) => {
+    const { c, filter, index } = p;
     const sql = collectionSql[c];
     const key = c === 'positions' ? `${assets[40]}~${DAY0 * 1000}` : assets[40];
+    const scope = as(fleet, p.overrides);
     for (const statement of [
-      sql.page(as(fleet), filter, 10),
-      sql.page(as(fleet), filter, 10, key),
-      sql.count(as(fleet), filter, 100_000),
+      sql.page(scope, filter, 10),
+      sql.page(scope, filter, 10, key),
+      sql.count(scope, filter, 100_000),
     ]) {
       const plan = (await explainPlan(pool, statement)).map(describePlanNode);
       expect({ plan, indexed: plan.some((p) => index.test(p) && / using /.test(p)) }).toEqual({ plan, indexed: true });

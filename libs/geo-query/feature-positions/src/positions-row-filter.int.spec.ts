@@ -158,7 +158,12 @@ describe('position queries filtered by the principal (at, track, heatmap; real P
       `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version, sensitivity, team)
        SELECT a, t, 'asset ' || a, 'vehicle', 'available', 1, s, team
        FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[]) AS r(a, t, s, team)`,
-      [assets.map((a) => a.id), assets.map((a) => a.tenantId), assets.map((a) => a.sensitivity), assets.map((a) => a.team)],
+      [
+        assets.map((a) => a.id),
+        assets.map((a) => a.tenantId),
+        assets.map((a) => a.sensitivity),
+        assets.map((a) => a.team),
+      ],
     );
     const writer = new PositionsWriter(pool, RESOLUTIONS);
     const stream = [...fixes].sort((x, y) => x.t - y.t);
@@ -291,7 +296,9 @@ describe('position queries filtered by the principal (at, track, heatmap; real P
       code: AssetErrors.assetNotFound,
     });
     const heat = Heatmap.parse(
-      resultOf(await heatmap.heatmap(request(tenants.b, { bbox: [8, 47, 11, 49.5], ...window, resolution: 9 }, theirs.header))),
+      resultOf(
+        await heatmap.heatmap(request(tenants.b, { bbox: [8, 47, 11, 49.5], ...window, resolution: 9 }, theirs.header)),
+      ),
     );
     const total = heat.items.reduce((n, c) => n + c.properties.count, 0);
     expect(total).toBe(fixesOf(tenants.b).filter((f) => cellCentreIn(f, 9, [8, 47, 11, 49.5])).length);

@@ -122,14 +122,21 @@ describe('zone queries filtered by the principal (list, get, visits, assets insi
   const now = new Date();
 
   const seesZone = (p: Principal, z: Zone): boolean =>
-    decide(p, 'zones:read', { tenantId: z.tenantId, location: square(z), sensitivity: z.sensitivity, team: z.team }, now)
-      .allow;
+    decide(
+      p,
+      'zones:read',
+      { tenantId: z.tenantId, location: square(z), sensitivity: z.sensitivity, team: z.team },
+      now,
+    ).allow;
   /** A stay's asset: its sensitivity and team (it was in the zone, whose region is checked). */
   const seesAsset = (p: Principal, a: Asset): boolean => decide({ ...p, region: null }, 'zones:read', a, now).allow;
   const seesVisit = (p: Principal, v: Visit): boolean => seesZone(p, v.zone) && seesAsset(p, v.asset);
 
   /** Every page of a paged query, `next(after)` asking for one. */
-  async function pages<T>(next: (after?: string) => Promise<ReplyBody>, parse: (r: unknown) => { items: T[]; after: string | null }) {
+  async function pages<T>(
+    next: (after?: string) => Promise<ReplyBody>,
+    parse: (r: unknown) => { items: T[]; after: string | null },
+  ) {
     const items: T[] = [];
     let after: string | undefined;
     for (let n = 0; n < 200; n++) {
@@ -177,7 +184,9 @@ describe('zone queries filtered by the principal (list, get, visits, assets insi
     }
     for (const zone of zones) {
       const theirs = assets.filter((a) => a.tenantId === zone.tenantId);
-      const picked = new Set(Array.from({ length: 1 + Math.floor(random() * 6) }, () => theirs[Math.floor(random() * theirs.length)]));
+      const picked = new Set(
+        Array.from({ length: 1 + Math.floor(random() * 6) }, () => theirs[Math.floor(random() * theirs.length)]),
+      );
       for (const asset of picked) {
         const entered = DAY + Math.floor(random() * 20) * 3_600_000 + Math.floor(random() * 3600) * 1000;
         visits.push({
@@ -211,7 +220,12 @@ describe('zone queries filtered by the principal (list, get, visits, assets insi
       `INSERT INTO read.asset_latest (asset_id, tenant_id, name, kind, status, version, sensitivity, team)
        SELECT a, t, 'asset ' || a, 'crew', 'available', 1, s, team
        FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[]) AS r(a, t, s, team)`,
-      [assets.map((a) => a.id), assets.map((a) => a.tenantId), assets.map((a) => a.sensitivity), assets.map((a) => a.team)],
+      [
+        assets.map((a) => a.id),
+        assets.map((a) => a.tenantId),
+        assets.map((a) => a.sensitivity),
+        assets.map((a) => a.team),
+      ],
     );
     await pool.query(
       `INSERT INTO read.zone_visits (tenant_id, zone_id, asset_id, entered_at, exited_at)
@@ -272,7 +286,7 @@ describe('zone queries filtered by the principal (list, get, visits, assets insi
       }
     });
 
-    it("lists a zone's stays, an asset's stays and the assets inside now: those whose zone and asset it may see", async () => {
+    it("lists a zone's and an asset's stays and the assets inside: those whose zone and asset it sees", async () => {
       const key = (v: { enteredAt: string }, id: string) => `${v.enteredAt}|${id}`;
       for (const z of zonesOfA().slice(0, 40)) {
         const got = await pages(

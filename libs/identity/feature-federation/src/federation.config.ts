@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  FederationIssuer,
-  GroupRoles,
-  PrincipalAttributes,
-  Roles,
-  TenantId,
-} from '@meridian/contracts/identity';
+import { FederationIssuer, GroupRoles, PrincipalAttributes, Roles, TenantId } from '@meridian/contracts/identity';
 import { type BaseConfig, secretsKeyOf } from '@meridian/shared/service-kit';
 
 /** A tenant's federation configured at start: IDENTITY_FEDERATION is a JSON array of these. */
@@ -21,9 +15,11 @@ export const FederationBootstrap = z.strictObject({
 });
 export type FederationBootstrap = z.infer<typeof FederationBootstrap>;
 
-const fromJson = z.string().transform((text, ctx) => {
+/** JSON text from the environment, or the parsed list when read back from a validated config. */
+const jsonList = z.unknown().transform((value, ctx) => {
+  if (typeof value !== 'string') return value;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(value) as unknown;
   } catch {
     ctx.addIssue({ code: 'custom', message: 'not JSON' });
     return z.NEVER;
@@ -41,15 +37,14 @@ export const federationEnv = {
    * Tenants whose people log in at their organisation's OpenID provider, configured (idempotently)
    * at every start: `[{"tenantId","issuer","clientId","clientSecret","groupRoles","defaultRoles"}]`.
    */
-  IDENTITY_FEDERATION: z
-    .union([fromJson, z.array(z.unknown())])
-    .default([])
+  IDENTITY_FEDERATION: jsonList
     .pipe(
       z
         .array(FederationBootstrap)
         .max(100)
         .refine((list) => new Set(list.map((f) => f.tenantId)).size === list.length, 'one entry per tenant'),
-    ),
+    )
+    .default([]),
   /** How long a login may stay at the external provider (its state and PKCE verifier live this long in Redis). */
   IDENTITY_FEDERATION_SESSION_TTL_S: z.coerce.number().int().min(60).max(3600).default(600),
 };

@@ -137,7 +137,15 @@ export class AssetQueries {
          AND ($5::text IS NULL OR kind = $5) AND ($6::text IS NULL OR status = $6)${rowsFilter.sql}
        ORDER BY geom::geography <-> ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography
        LIMIT $4`,
-      [scope.principal.tenantId, point.lon, point.lat, k, filter.kind ?? null, filter.status ?? null, ...rowsFilter.params],
+      [
+        scope.principal.tenantId,
+        point.lon,
+        point.lat,
+        k,
+        filter.kind ?? null,
+        filter.status ?? null,
+        ...rowsFilter.params,
+      ],
     );
     return rows.map((r) => {
       const feature = toFeature(r);

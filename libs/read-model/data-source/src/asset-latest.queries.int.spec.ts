@@ -165,7 +165,10 @@ const planCases = {
     name: 'inBbox, a quarter of the region, first page of 250',
     call: (q) => q.inBbox(as(tenants.other), [10, 50, 15, 55], 250),
   },
-  bboxCluster: { name: "inBbox, a small tenant's cluster", call: (q) => q.inBbox(as(tenants.small), [5, 45, 6, 46], 1000) },
+  bboxCluster: {
+    name: "inBbox, a small tenant's cluster",
+    call: (q) => q.inBbox(as(tenants.small), [5, 45, 6, 46], 1000),
+  },
   bboxEmpty: { name: 'inBbox, a box with no assets', call: (q) => q.inBbox(as(tenants.big), [-80, -10, -70, 0], 10) },
   bboxWholeRegion: {
     name: 'inBbox, the whole region, a page of 1000 (zoomed-out map)',

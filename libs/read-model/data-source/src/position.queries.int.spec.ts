@@ -90,7 +90,26 @@ const inBbox = (lon: number, lat: number, [minLon, minLat, maxLon, maxLat]: Bbox
 const INDEX_NODES = ['Index Scan', 'Index Only Scan', 'Bitmap Index Scan'];
 
 /** An unrestricted administrator of the tenant (restricted principals: geo-query's row-filter tests). */
-const as = (tenantId: string) => readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId) }));
+const as = (tenantId: string, overrides: Parameters<typeof testPrincipal>[1] = {}) =>
+  readScope(requirePrincipal({ tenantId, principal: testPrincipal(tenantId, overrides) }));
+/** Restricted principals: the row filter is one more condition on the rows the same indexes find. */
+const restricted = {
+  region: {
+    roles: ['viewer' as const],
+    region: {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [8, 46.9],
+          [9.2, 46.9],
+          [8, 47.6],
+          [8, 46.9],
+        ] as [number, number][],
+      ],
+    },
+  },
+  'clearance and teams': { roles: ['viewer' as const], clearance: 1, teams: ['red', 'blue'] },
+};
 
 describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
   let dataSource: DataSource;
@@ -106,8 +125,15 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
   const fixesOf = (assetId: string): PositionRow[] =>
     fixesA.filter((f) => f.assetId === assetId).sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
 
-  /** The plan of the statements a call sent: every one must start from an index and never scan a table whole. */
-  async function expectIndexPlans(call: () => Promise<unknown>, relation: RegExp): Promise<void> {
+  /**
+   * The plan of the statements a call sent: every one must start from an index on `relation` and
+   * never scan a table whole (`relation`'s, or those `noSeqScan` names).
+   */
+  async function expectIndexPlans(
+    call: () => Promise<unknown>,
+    relation: RegExp,
+    noSeqScan: RegExp = relation,
+  ): Promise<void> {
     sent.mockClear();
     await call();
     for (const c of sent.mock.calls) {
@@ -116,7 +142,7 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
       const indexed = nodes.some(
         (n) => INDEX_NODES.includes(n['Node Type']) && relation.test(n['Relation Name'] ?? n['Index Name'] ?? ''),
       );
-      const seqScans = nodes.filter((n) => n['Node Type'] === 'Seq Scan' && relation.test(n['Relation Name'] ?? ''));
+      const seqScans = nodes.filter((n) => n['Node Type'] === 'Seq Scan' && noSeqScan.test(n['Relation Name'] ?? ''));
       expect({ plan, indexed, seqScans: seqScans.map(describePlanNode) }).toEqual({
         plan,
         indexed: true,
@@ -231,7 +257,9 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     });
 
     it('answers nothing before the first fix, and never another tenant', async () => {
-      expect((await positions.at(as(tenantA), new Date(START - 1).toISOString(), 600, undefined, 100)).items).toEqual([]);
+      expect((await positions.at(as(tenantA), new Date(START - 1).toISOString(), 600, undefined, 100)).items).toEqual(
+        [],
+      );
       const b = await positions.at(as(tenantB), new Date(START + 60 * STEP_MS).toISOString(), 600, undefined, 1000);
       expect(new Set(b.items.map((f) => f.id))).toEqual(new Set(assetsB.map((a) => a.id)));
     });
@@ -249,7 +277,8 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
         /^positions_/,
       );
       await expectIndexPlans(
-        () => positions.at(as(tenantA), new Date(START + 60 * STEP_MS).toISOString(), 600, [8.2, 47.05, 8.7, 47.3], 100),
+        () =>
+          positions.at(as(tenantA), new Date(START + 60 * STEP_MS).toISOString(), 600, [8.2, 47.05, 8.7, 47.3], 100),
         /^positions_/,
       );
       await expectIndexPlans(
@@ -309,7 +338,8 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     });
 
     it('an empty window is a null geometry; too many vertices is refused with its code', async () => {
-      const empty = await positions.track(as(tenantA),
+      const empty = await positions.track(
+        as(tenantA),
         assetsA[1].id,
         { from: '2025-02-01T00:00:00Z', to: '2025-02-02T00:00:00Z' },
         0,
@@ -416,7 +446,8 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
     );
 
     it('widens the window to whole hours with the rollup and says so', async () => {
-      const heatmap = await positions.heatmap(as(tenantA),
+      const heatmap = await positions.heatmap(
+        as(tenantA),
         bbox,
         { from: '2025-03-01T22:30:00Z', to: '2025-03-01T23:10:00Z' },
         7,
@@ -456,9 +487,14 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
         { ...limits, maxHeatmapCells: 5, maxHeatmapFixes: 10 },
         RESOLUTIONS,
       );
-      await expect(tight.heatmap(as(tenantA), bbox, window, 7)).rejects.toMatchObject({ code: codes.heatmapTooManyCells });
-      await expect(tight.heatmap(as(tenantA), bbox, window, 10)).rejects.toMatchObject({ code: codes.heatmapTooManyFixes });
-      const empty = await positions.heatmap(as(tenantA),
+      await expect(tight.heatmap(as(tenantA), bbox, window, 7)).rejects.toMatchObject({
+        code: codes.heatmapTooManyCells,
+      });
+      await expect(tight.heatmap(as(tenantA), bbox, window, 10)).rejects.toMatchObject({
+        code: codes.heatmapTooManyFixes,
+      });
+      const empty = await positions.heatmap(
+        as(tenantA),
         bbox,
         { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' },
         7,
@@ -506,13 +542,50 @@ describe('PositionQueries and nearest on stored fixes (real PostGIS)', () => {
       await expectIndexPlans(() => positions.heatmap(as(tenantA), bbox, window, 7), /^position_cells/);
       await expectIndexPlans(
         () =>
-          positions.heatmap(as(tenantA),
+          positions.heatmap(
+            as(tenantA),
             [8.2, 47.0, 8.6, 47.2],
             { from: '2025-03-01T22:30:00Z', to: '2025-03-01T22:50:00Z' },
             9,
           ),
         /^positions_/,
       );
+    });
+  });
+  // The row filter of a restricted principal on the same queries: still from the same indexes, and
+  // asset_latest (joined for the assets' sensitivity and team) read by key, never whole.
+  describe.each(Object.entries(restricted))('plans for a principal restricted by %s', (_, overrides) => {
+    const scope = () => as(tenantA, overrides);
+    const anyTable = /^(positions(_\d{8})?|asset_latest|position_cells)$/;
+
+    it("where-at-T, from the window's fixes and asset by asset", async () => {
+      const at = new Date(START + 60 * STEP_MS).toISOString();
+      await expectIndexPlans(
+        () => positions.at(scope(), at, 600, [8.2, 47.05, 8.7, 47.3], 100),
+        /^positions_/,
+        anyTable,
+      );
+      await expectIndexPlans(() => positions.at(scope(), at, 86_400, undefined, 100), /^asset_latest/, anyTable);
+    });
+
+    it('a track, by (asset_id, ts)', async () => {
+      const window = { from: new Date(START).toISOString(), to: new Date(LONE + 1).toISOString() };
+      await expectIndexPlans(() => positions.track(scope(), assetsA[1].id, window, 10, 300), /^positions_/, anyTable);
+    });
+
+    // The bbox and window of the unrestricted fixes plan above: a heatmap over most of a day
+    // partition's rows is rightly a sequential scan of it.
+    it('a heatmap, counted from the fixes by envelope (never the hourly counts)', async () => {
+      const window = { from: '2025-03-01T22:30:00Z', to: '2025-03-01T22:50:00Z' };
+      await expectIndexPlans(
+        () => positions.heatmap(scope(), [8.2, 47.0, 8.6, 47.2], window, 7),
+        /^positions_/,
+        anyTable,
+      );
+    });
+
+    it('nearest, a KNN scan of the geography index', async () => {
+      await expectIndexPlans(() => assetQueries.nearest(scope(), { lon: 8.4, lat: 47.2 }, 10), /^asset_latest/);
     });
   });
 });

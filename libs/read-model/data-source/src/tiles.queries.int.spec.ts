@@ -682,7 +682,7 @@ describe('TileQueries (real PostGIS)', () => {
     );
 
     it.each(cases)(
-      "a zoom-9 $layer tile, $who principal, uses the GiST index on geom",
+      'a zoom-9 $layer tile, $who principal, uses the GiST index on geom',
       async ({ layer, overrides }) => {
         const sql = queries.statement(layer, as(tenants.a, overrides), tile9, roomy.maxFeatures, window);
         const nodes = await explainPlan(pool, sql);
@@ -701,7 +701,7 @@ describe('TileQueries (real PostGIS)', () => {
       },
     );
 
-    it('an unrestricted principal adds nothing to a tile\'s SQL; a restricted one adds its filter', () => {
+    it("an unrestricted principal adds nothing to a tile's SQL; a restricted one adds its filter", () => {
       const text = (overrides: Parameters<typeof testPrincipal>[1]) =>
         queries.statement('positions', as(tenants.a, overrides), tile9, 1000, window).text;
       const plain = text(principals.unrestricted);

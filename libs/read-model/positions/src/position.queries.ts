@@ -112,7 +112,9 @@ export class PositionQueries {
     const filter = rowFilter(scope, READ, { ...attributeColumns('a.'), geom: 'f.geom' }, values.length + 1);
     values.push(...filter.params);
     const envelope = bbox ? 'ST_MakeEnvelope($6, $7, $8, $9, 4326)' : null;
-    const where = envelope ? `WHERE ST_Intersects(f.geom, ${envelope})${filter.sql}` : filter.sql && `WHERE TRUE${filter.sql}`;
+    const where = envelope
+      ? `WHERE ST_Intersects(f.geom, ${envelope})${filter.sql}`
+      : filter.sql && `WHERE TRUE${filter.sql}`;
     const candidates =
       maxAgeSeconds <= FEW_FIXES_WINDOW_S
         ? `SELECT DISTINCT asset_id FROM read.positions

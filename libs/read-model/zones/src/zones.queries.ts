@@ -50,7 +50,13 @@ interface VisitRow {
   entered_at: string;
   exited_at: string | null;
 }
-const visitColumns = `v.zone_id, v.asset_id, ${micro('v.entered_at')} AS entered_at, ${micro('v.exited_at')} AS exited_at`;
+/** Qualified (`v`): a filtered query joins zones and asset_latest, which have zone_id and asset_id too. */
+const visitColumns = [
+  'v.zone_id',
+  'v.asset_id',
+  `${micro('v.entered_at')} AS entered_at`,
+  `${micro('v.exited_at')} AS exited_at`,
+].join(', ');
 /** Milliseconds when that is all the instant has (as fixes usually are), microseconds otherwise. */
 const shortest = (ts: string): string => ts.replace(/(\.\d{3})000Z$/, '$1Z');
 const toVisit = (r: VisitRow): ZoneVisit => ({

@@ -7,7 +7,7 @@ import { AssetQueries, readScope } from '@meridian/read-model/assets';
 import { READ_POOL } from '@meridian/read-model/data-source';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 
-/** The k assets the principal may see (`assets:read`) nearest to a point, nearest first (KNN on the geography index). */
+/** The k assets nearest to a point that the principal may see (`assets:read`), nearest first (KNN, geography index). */
 @Controller()
 export class NearestAssetsHandler {
   private readonly queries: AssetQueries;

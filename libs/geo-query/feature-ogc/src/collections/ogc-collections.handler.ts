@@ -6,7 +6,7 @@ import { readScope } from '@meridian/read-model/assets';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 import { OgcReads } from '../ogc-reads';
 
-/** The extents of the tenant's collections as the principal sees them (the gateway adds titles, descriptions and links). */
+/** The extents of the collections as the principal sees them (the gateway adds titles, descriptions and links). */
 @Controller()
 export class OgcCollectionsHandler {
   constructor(private readonly reads: OgcReads) {}

@@ -6,7 +6,10 @@ import { readScope } from '@meridian/read-model/assets';
 import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
 import { OgcReads } from '../ogc-reads';
 
-/** One keyset page of a collection's features matching bbox and datetime that the principal may see, with numberMatched. */
+/**
+ * One keyset page of a collection's features matching bbox and datetime that the principal may see,
+ * with numberMatched (of those only).
+ */
 @Controller()
 export class OgcItemsHandler {
   constructor(private readonly reads: OgcReads) {}

@@ -76,7 +76,10 @@ export const assetsSql: OgcCollectionSql = {
     if (!UUID.test(featureId)) return null;
     const p = new Params();
     const id = p.add(featureId);
-    return { text: `SELECT ${columns} FROM read.asset_latest WHERE asset_id = ${id} AND ${visible(p, scope)}`, values: p.values };
+    return {
+      text: `SELECT ${columns} FROM read.asset_latest WHERE asset_id = ${id} AND ${visible(p, scope)}`,
+      values: p.values,
+    };
   },
 
   extent(scope): Statement {

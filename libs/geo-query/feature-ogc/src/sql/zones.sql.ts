@@ -81,7 +81,10 @@ export const zonesSql: OgcCollectionSql = {
     if (!UUID.test(featureId)) return null;
     const p = new Params();
     const id = p.add(featureId);
-    return { text: `SELECT ${columns} FROM read.zones WHERE zone_id = ${id} AND ${visible(p, scope)}`, values: p.values };
+    return {
+      text: `SELECT ${columns} FROM read.zones WHERE zone_id = ${id} AND ${visible(p, scope)}`,
+      values: p.values,
+    };
   },
 
   extent(scope): Statement {

@@ -68,7 +68,10 @@ describe('federation settings decider', () => {
         access: { allow: false, code: 'AUTH.FORBIDDEN_ROLE', detail: 'identity:admin needs the admin role' },
       },
     };
-    federation.given([]).when(refused).thenRejects('AUTH.FORBIDDEN_ROLE', /identity:admin/);
+    federation
+      .given([])
+      .when(refused)
+      .thenRejects('AUTH.FORBIDDEN_ROLE', /identity:admin/);
   });
 
   it('keeps one stream per tenant', () => {

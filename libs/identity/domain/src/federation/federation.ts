@@ -46,8 +46,7 @@ export type ConfigureFederation = {
 export type FederationCommand = ConfigureFederation;
 
 export type FederationState =
-  | { readonly status: 'none' }
-  | (FederationSettings & { readonly status: 'configured'; readonly tenantId: string });
+  { readonly status: 'none' } | (FederationSettings & { readonly status: 'configured'; readonly tenantId: string });
 
 /** Each group's roles in canonical order, so equal mappings compare equal. */
 const canonicalGroupRoles = (groupRoles: GroupRoles): Record<string, PrincipalRole[]> =>

@@ -25,7 +25,10 @@ const USERNAME = /^[a-z0-9._-]{2,64}$/;
 export function federatedUsername(candidates: readonly (string | null | undefined)[]): string | null {
   for (const candidate of candidates) {
     if (typeof candidate !== 'string') continue;
-    const name = candidate.trim().toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+    const name = candidate
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, '-');
     if (USERNAME.test(name)) return name;
   }
   return null;

@@ -55,7 +55,14 @@ export async function configureFederation(
     streamId,
     {
       type: 'ConfigureFederation',
-      data: { ...settings, clientSecret, tenantId, actor: context.actor, access: context.access, now: now.toISOString() },
+      data: {
+        ...settings,
+        clientSecret,
+        tenantId,
+        actor: context.actor,
+        access: context.access,
+        now: now.toISOString(),
+      },
     },
     { commandId: context.commandId, metadata: context.metadata, onStage: markCommandStage },
   );

@@ -73,7 +73,13 @@ export class IdpStrategies {
    * Runs the named strategy on the request: at the start it redirects to the IdP itself;
    * at the callback it calls `done` with the claims, a failure (`false` and why), or an error.
    */
-  authenticate(name: string, req: Request, res: Response, next: NextFunction, done: passport.AuthenticateCallback): void {
+  authenticate(
+    name: string,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    done: passport.AuthenticateCallback,
+  ): void {
     this.passport.authenticate(name, { session: false }, done)(req, res, next);
   }
 

@@ -5,7 +5,11 @@ const IDP = "Your organisation's identity provider";
 
 /** Every way a federated login can stop, with its status: a page for the person, never a 500. */
 export const Problems = {
-  invalidLink: (detail: string): FederationProblem => ({ status: 400, title: 'This sign-in link is not valid', detail }),
+  invalidLink: (detail: string): FederationProblem => ({
+    status: 400,
+    title: 'This sign-in link is not valid',
+    detail,
+  }),
   expired: {
     status: 400,
     title: 'This sign-in is no longer valid',
@@ -23,7 +27,11 @@ export const Problems = {
   },
   unreachable: { status: 502, title: `${IDP} cannot be reached`, detail: 'Try again in a moment.' },
   refused: (detail: string): FederationProblem => ({ status: 403, title: `${IDP} refused the sign-in`, detail }),
-  failed: (detail: string): FederationProblem => ({ status: 502, title: `${IDP} could not complete the sign-in`, detail }),
+  failed: (detail: string): FederationProblem => ({
+    status: 502,
+    title: `${IDP} could not complete the sign-in`,
+    detail,
+  }),
   unverifiable: (detail: string): FederationProblem => ({
     status: 400,
     title: `The answer of ${IDP.toLowerCase()} could not be verified`,
