@@ -1,4 +1,9 @@
-/** Demo assets and a few minutes of telemetry around Zurich, loaded through the public API (idempotent). */
+/**
+ * Demo assets and a few minutes of telemetry around Zurich, loaded through the public API as any
+ * client would: with an access token of the demo tenant's administrator service account (idempotent).
+ */
+import { TokenSource } from '@meridian/shared/testing';
+
 const KINDS = ['drone', 'vehicle', 'sensor', 'crew'] as const;
 const CENTER = { lon: 8.5417, lat: 47.3769 };
 
@@ -15,26 +20,43 @@ async function post(
   return { status: res.status, json: await res.json() };
 }
 
-/** The demo tenant reaches the gateway through identity's events on Kafka: wait until it is admitted. */
-async function waitForTenant(apiUrl: string, timeoutMs = 60_000): Promise<void> {
+/** Who loads the demo data: the demo tenant's administrator (`<tenant>-admin`), by client credentials. */
+export interface DemoClient {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/**
+ * The demo tenant and its administrator reach the gateway through identity's topics on Kafka (principal
+ * snapshots, signing keys): wait until its token is admitted.
+ */
+async function waitForTenant(apiUrl: string, auth: () => Promise<Record<string, string>>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(`${apiUrl}/v1/assets?limit=1`);
+    const headers = await auth().catch(() => ({}));
+    const res = await fetch(`${apiUrl}/v1/assets?limit=1`, { headers });
     if (res.status === 200) return;
     if (Date.now() > deadline) throw new Error(`the demo tenant is not known to the gateway (HTTP ${res.status})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-export async function loadDemoData(apiUrl: string, assets = 24): Promise<{ assets: number; fixes: number }> {
-  await waitForTenant(apiUrl);
+export async function loadDemoData(
+  apiUrl: string,
+  client: DemoClient,
+  assets = 24,
+): Promise<{ assets: number; fixes: number }> {
+  const tokens = new TokenSource(client);
+  const auth = () => tokens.headers();
+  await waitForTenant(apiUrl, auth);
   const ids: string[] = [];
   for (let i = 0; i < assets; i++) {
     const kind = KINDS[i % KINDS.length];
     const { status, json } = await post(
       `${apiUrl}/v1/assets`,
       { name: `Demo ${kind} ${i + 1}`, kind },
-      { 'idempotency-key': `demo-asset-${i}` },
+      { 'idempotency-key': `demo-asset-${i}`, ...(await auth()) },
     );
     if (status !== 201 && status !== 202) throw new Error(`demo asset ${i}: HTTP ${status} ${JSON.stringify(json)}`);
     ids.push((json as { id: string }).id);
@@ -57,7 +79,7 @@ export async function loadDemoData(apiUrl: string, assets = 24): Promise<{ asset
   // Fixes of assets the gateway has not seen projected yet are retried: registration is eventually visible.
   let pending = fixes;
   for (let attempt = 0; pending.length > 0 && attempt < 20; attempt++) {
-    const { status, json } = await post(`${apiUrl}/v1/telemetry`, { fixes: pending });
+    const { status, json } = await post(`${apiUrl}/v1/telemetry`, { fixes: pending }, await auth());
     if (status !== 202) throw new Error(`demo telemetry: HTTP ${status} ${JSON.stringify(json)}`);
     const rejected = new Set((json as { rejected: { index: number }[] }).rejected.map((r) => r.index));
     pending = pending.filter((_, i) => rejected.has(i));

@@ -41,10 +41,18 @@ async function run(): Promise<void> {
 
   const host = process.env.HOST ?? '127.0.0.1';
   const api = `http://${host}:${ports.gateway}`;
+  const issuer = process.env.OIDC_ISSUER ?? `http://${host}:${process.env.IDENTITY_OIDC_PORT ?? 8090}`;
+  // The dev defaults of identity's bootstrap accounts (libs/identity/data-access, accounts.config.ts).
+  const demoAdmin = {
+    issuer,
+    clientId: 'demo-admin',
+    clientSecret: process.env.IDENTITY_BOOTSTRAP_ADMIN_SECRET ?? 'dev-tenant-admin-secret',
+  };
+  const platformSecret = process.env.IDENTITY_PLATFORM_CLIENT_SECRET ?? 'dev-platform-admin-secret';
   if (process.env.MERIDIAN_DEMO_DATA !== 'false') {
     say('[start] loading demo data…');
     try {
-      const demo = await loadDemoData(api);
+      const demo = await loadDemoData(api, demoAdmin);
       say(`[start] demo data: ${demo.assets} assets, ${demo.fixes} fixes (tenant "demo")`);
     } catch (err) {
       await stack.stop();
@@ -54,7 +62,16 @@ async function run(): Promise<void> {
   say('');
   say(`  Meridian API:  ${api}`);
   say(`  API docs:      ${api}/docs   (OpenAPI: ${api}/openapi.json)`);
-  say(`  Try:           curl '${api}/v1/assets?bbox=8.4,47.3,8.7,47.5'`);
+  say(`  Sign-in (OIDC): ${issuer}/.well-known/openid-configuration`);
+  say('');
+  say('  Get a token for the demo service account (role admin, tenant "demo"):');
+  say(`    TOKEN=$(curl -s -u ${demoAdmin.clientId}:${demoAdmin.clientSecret} -d grant_type=client_credentials \\`);
+  say(`      -d scope=api -d resource=urn:meridian:api ${issuer}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`);
+  say(`  Try:           curl -H "Authorization: Bearer $TOKEN" '${api}/v1/assets?bbox=8.4,47.3,8.7,47.5'`);
+  say('  Demo operator (people log in: authorization code + PKCE, client "meridian-console"):');
+  say('                 tenant demo, user demo-operator, password demo-operator-password');
+  say(`  Platform administrator (POST /v1/tenants): client platform-admin, secret ${platformSecret}`);
+  say('  In /docs: "Authorize" and paste the token.');
   say('  Ctrl-C stops the services.');
 
   let stopping = false;

@@ -57,6 +57,12 @@ step=deps
 
 # `npm run lint`: ESLint with @nx/enforce-module-boundaries (after `nx show projects`, which builds
 # the project graph the rule reads), then Prettier.
+# Keycloak (federation tests): downloaded once, then started in the background while lint and tsc
+# run; the tests that need it wait for it (libs/shared/testing/src/keycloak.ts).
+"$S/keycloak.sh" ensure
+mkdir -p "$MERIDIAN_LOCAL/logs"
+("$S/keycloak.sh" start >"$MERIDIAN_LOCAL/logs/keycloak-start.log" 2>&1 &)
+
 log "lint (eslint + @nx/enforce-module-boundaries, prettier)..."
 run_step lint npm run --silent lint
 log "type check (tsc --noEmit, strict)..."

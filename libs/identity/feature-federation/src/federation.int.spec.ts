@@ -280,8 +280,8 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
     });
   });
 
-  it('re-applies the mapping at every login: a role the mapping no longer gives is gone', async () => {
-    // The tenant's administrator maps field-ops to nothing from now on (the command, sealed secret and all).
+  /** The tenant's administrator changes the mapping through the command (the client secret sealed). */
+  async function configureMapping(mapping: Record<string, string[]>): Promise<void> {
     const deps = app.get<FederationDeps>(FEDERATION_DEPS);
     const principal = JSON.stringify(
       Principal.parse({ tenantId: tenant, subject: 'admin-1', kind: 'user', roles: ['admin'] }),
@@ -298,7 +298,7 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
         issuer: kc.issuer,
         clientId: kc.clientId,
         clientSecret: sealSecret(deps.secretsKey, kc.clientSecret),
-        groupRoles: { ...groupRoles, 'field-ops': [] },
+        groupRoles: mapping,
         defaultRoles: [],
       },
     };
@@ -306,14 +306,27 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
       data: { outcome: 'accepted' },
     });
     const { state } = await load(store, federationDecider, federationStreamId(tenant));
-    expect(state).toMatchObject({ status: 'configured', groupRoles: { 'field-ops': [] } });
+    expect(state).toMatchObject({ status: 'configured', groupRoles: mapping });
+  }
 
+  it('re-applies the mapping at every login: a role the mapping no longer gives is gone', async () => {
+    await configureMapping({ ...groupRoles, 'field-ops': [] });
     const { landed } = await federatedLogin('alice');
     expect(landed.searchParams.get('code')).toBeTruthy();
     const aliceId = federatedUserId(tenant, kc.issuer, await keycloakSubject(kc, 'alice'));
     const { state: alice } = await load(store, userDecider, userStreamId(tenant, aliceId));
     expect(alice).toMatchObject({ status: 'active', roles: ['dispatcher'] });
     await eventually(async () => expect(await userRow(aliceId)).toMatchObject({ roles: ['dispatcher'], version: 2 }));
+  });
+
+  it('takes every role from a user none of whose groups is mapped any more, and refuses the login', async () => {
+    await configureMapping({ admins: ['admin'] });
+    const browser = new Browser();
+    const { keycloakUrl } = await toKeycloak(browser);
+    const page = await browser.visit(await keycloakFormLogin(keycloakUrl.toString(), 'alice', 'alice-pass'));
+    expect(page).toMatchObject({ kind: 'page', status: 403 });
+    const aliceId = federatedUserId(tenant, kc.issuer, await keycloakSubject(kc, 'alice'));
+    await eventually(async () => expect(await userRow(aliceId)).toMatchObject({ roles: [], version: 3 }));
   });
 
   it('refuses carol, whom the mapping gives no role, with a page and creates nothing', async () => {

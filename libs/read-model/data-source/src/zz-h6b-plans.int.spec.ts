@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { jest, it, expect } from '@jest/globals';
+import { it, expect } from '@jest/globals';
 import { requirePrincipal } from '@meridian/contracts/identity';
 import { AssetQueries, readScope } from '@meridian/read-model/assets';
 import { PositionQueries, PositionsWriter, type PositionRow } from '@meridian/read-model/positions';
@@ -52,7 +52,13 @@ it('prints plans', async () => {
   const region = { type: 'Polygon' as const, coordinates: [[[5, 45], [15, 45], [5, 55], [5, 45]] as [number, number][]] };
   const who = { unrestricted: {}, region: { roles: ['viewer' as const], region }, 'clearance+teams': { roles: ['viewer' as const], clearance: 1, teams: ['red'] } };
   const limits = { maxTrackVertices: 50000, maxHeatmapCells: 10000, maxHeatmapFixes: 100000, codes: { trackTooManyVertices: 'a', heatmapTooManyCells: 'b', heatmapTooManyFixes: 'c' } };
-  const spy = jest.spyOn(pool, 'query');
+  const sent: [string, unknown[]][] = [];
+  const original = pool.query.bind(pool);
+  const spy = { mockClear: () => void sent.splice(0), mock: { calls: sent }, mockRestore: () => undefined };
+  (pool as unknown as { query: unknown }).query = (text: string, values?: unknown[]) => {
+    sent.push([text, values ?? []]);
+    return original(text, values);
+  };
   const out: string[] = [];
   const aq = new AssetQueries(pool); const pq = new PositionQueries(pool, limits, [5, 7]); const zq = new ZoneQueries(pool);
   const tq = new TileQueries(pool);
@@ -85,9 +91,10 @@ it('prints plans', async () => {
         }
       }
       out.push(`${name} [${w2}]: ${plans.join(' || ')}`);
+      process.stderr.write(`${out[out.length - 1]}\n`);
     }
   }
-  spy.mockRestore();
+  (pool as unknown as { query: unknown }).query = original;
   for (const layer of ['assets', 'positions', 'zones'] as const) for (const [w2, o] of Object.entries(who)) {
     const st = tq.statement(layer, readScope(requirePrincipal({ tenantId: T, principal: testPrincipal(T, o) })), { z: 7, x: 67, y: 44 }, 10000, win);
     out.push(`tile z7 ${layer} [${w2}]: ${(await explainPlan(pool, st)).map(describePlanNode).join(' → ')}`);

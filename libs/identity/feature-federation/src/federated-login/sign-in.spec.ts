@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IDToken } from 'openid-client';
 import { federatedUserId, noAttributes } from '@meridian/identity/domain';
-import { Problems } from '../http/problems';
 import { federatedLoginOf, groupsOf } from './sign-in';
 import type { TenantFederation } from './tenant-federation';
 
@@ -51,10 +50,10 @@ describe('federatedLoginOf', () => {
     });
   });
 
-  it('refuses a person the mapping gives no role (no group mapped, no default roles)', () => {
-    expect(federatedLoginOf(federation, claims({ preferred_username: 'carol' }))).toEqual({
-      ok: false,
-      problem: Problems.noRoles,
+  it('gives a person no role when none of its groups is mapped and there are no default roles', () => {
+    expect(federatedLoginOf(federation, claims({ preferred_username: 'carol' }))).toMatchObject({
+      ok: true,
+      login: { username: 'carol', roles: [] },
     });
   });
 

@@ -14,8 +14,8 @@ import {
   userDecider,
   userStreamId,
 } from '@meridian/identity/domain';
-import { systemContext } from '@meridian/identity/data-access';
-import { type EventStore, handle } from '@meridian/shared/decider';
+import { type StreamOutcome, systemContext } from '@meridian/identity/data-access';
+import { type EventStore, handle, load } from '@meridian/shared/decider';
 import { eventually, type Log, stableUuid } from '@meridian/shared/util';
 import type { FederatedUserLogin, LogInFederated } from '../federation.ports';
 import type { FederationProblem } from '../http/pages';
@@ -46,16 +46,15 @@ export function groupsOf(claims: IDToken): string[] {
 }
 
 /**
- * The Meridian user an external login maps to, or why there is none. Roles come from the
- * tenant's group mapping; a person the mapping gives no role is refused before anything is
- * created. The user id derives from (tenant, issuer, subject), so no lookup is needed.
+ * The Meridian user an external login maps to (its roles from the tenant's group mapping, maybe
+ * none), or why there is none. The user id derives from (tenant, issuer, subject), so no lookup
+ * is needed.
  */
 export function federatedLoginOf(
   federation: TenantFederation,
   claims: IDToken,
 ): { ok: true; login: FederatedUserLogin } | { ok: false; problem: FederationProblem } {
   const roles = rolesForGroups(federation.settings, groupsOf(claims));
-  if (roles.length === 0) return { ok: false, problem: Problems.noRoles };
   const username = federatedUsername([text(claims['preferred_username']), text(claims['email']), claims.sub]);
   if (!username || claims.sub.length > 255) {
     return { ok: false, problem: Problems.refusedAccount('Your organisation account has no usable login name.') };
@@ -103,14 +102,10 @@ export async function signIn(
     return mapped;
   }
   const { login } = mapped;
-  const commandId = randomUUID();
-  const context = { ...systemContext(commandId, login.tenantId, SYSTEM_ACTOR), access: SYSTEM_ACCESS };
-  const outcome = await deps.logInFederated({ store: deps.store }, login, context, now).catch((err: unknown) => {
-    // The tenant was deleted or never registered: for the person, it has no organisation login.
-    if (err instanceof CodedError && err.code === IdentityErrors.tenantUnknown) return null;
-    throw err;
-  });
-  if (!outcome) return { ok: false, problem: Problems.notConfigured(login.tenantId) };
+  if (login.roles.length === 0) return refuseWithoutRoles(deps, login, now);
+  const run = await runLogIn(deps, login, now);
+  if (!run) return { ok: false, problem: Problems.notConfigured(login.tenantId) };
+  const { outcome, commandId } = run;
   if (!outcome.result.ok) {
     const { code } = outcome.result;
     deps.log.warn({ tenantId: login.tenantId, userId: login.userId, code }, 'federated login refused');
@@ -121,6 +116,37 @@ export async function signIn(
   await waitForAccount(deps, login);
   deps.log.info({ tenantId: login.tenantId, userId: login.userId, roles: login.roles, created }, 'federated login');
   return { ok: true, accountId: deps.accountIdOf(login.tenantId, login.userId), login };
+}
+
+/** The federated-login command as identity itself issues it; null when the tenant does not exist (any more). */
+async function runLogIn(
+  deps: SignInDeps,
+  login: FederatedUserLogin,
+  now: Date,
+): Promise<{ outcome: StreamOutcome; commandId: string } | null> {
+  const commandId = randomUUID();
+  const context = { ...systemContext(commandId, login.tenantId, SYSTEM_ACTOR), access: SYSTEM_ACCESS };
+  try {
+    return { outcome: await deps.logInFederated({ store: deps.store }, login, context, now), commandId };
+  } catch (err) {
+    if (err instanceof CodedError && err.code === IdentityErrors.tenantUnknown) return null;
+    throw err;
+  }
+}
+
+/**
+ * A person the mapping gives no role gets no account: nothing is created. One who has an account
+ * already (its groups changed at the IdP) loses the roles it had, so its tokens are refused from
+ * the next principal snapshot on, and is refused as well.
+ */
+async function refuseWithoutRoles(deps: SignInDeps, login: FederatedUserLogin, now: Date): Promise<SignInOutcome> {
+  const { state } = await load(deps.store, userDecider, userStreamId(login.tenantId, login.userId));
+  if (state.status === 'active') await runLogIn(deps, login, now);
+  deps.log.warn(
+    { tenantId: login.tenantId, userId: login.userId, existing: state.status !== 'none' },
+    'federated login refused: the mapping gives no role',
+  );
+  return { ok: false, problem: Problems.noRoles };
 }
 
 /**
