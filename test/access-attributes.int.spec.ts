@@ -34,7 +34,7 @@ import { registerAsset } from '@meridian/workflow/feature-assets';
 import { createZone, replaceZone } from '@meridian/workflow/feature-zones';
 import { toWorkflowIntegrationEvent } from '../apps/workflow/src/app.module';
 // Relative until @meridian/shared/testing exports it (libs/shared/testing/src/index.ts is the integrator's).
-import { testPrincipal } from '../libs/shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 
 const run = randomBytes(3).toString('hex');
 const TENANT = `attrs-${run}`;

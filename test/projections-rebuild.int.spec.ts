@@ -53,7 +53,7 @@ import { toWorkflowIntegrationEvent } from '../apps/workflow/src/app.module';
 import { type ReadModelName, rebuild, type RebuildArgs } from '../tools/projections';
 import { onDatabase, testDatabaseUrl } from './test-env';
 // Relative until @meridian/shared/testing exports it (libs/shared/testing/src/index.ts is the integrator's).
-import { testPrincipal } from '../libs/shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { squarePolygon } from '@meridian/shared/geometry';
 
 const root = resolve(__dirname, '..');

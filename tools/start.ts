@@ -66,7 +66,9 @@ async function run(): Promise<void> {
   say('');
   say('  Get a token for the demo service account (role admin, tenant "demo"):');
   say(`    TOKEN=$(curl -s -u ${demoAdmin.clientId}:${demoAdmin.clientSecret} -d grant_type=client_credentials \\`);
-  say(`      -d scope=api -d resource=urn:meridian:api ${issuer}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`);
+  say(
+    `      -d scope=api -d resource=urn:meridian:api ${issuer}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+  );
   say(`  Try:           curl -H "Authorization: Bearer $TOKEN" '${api}/v1/assets?bbox=8.4,47.3,8.7,47.5'`);
   say('  Demo operator (people log in: authorization code + PKCE, client "meridian-console"):');
   say('                 tenant demo, user demo-operator, password demo-operator-password');

@@ -10,7 +10,16 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@meridian/shared/testing';
-import { api, authHeaders, e2eDatabaseUrl, type E2eSystem, http, postOversize, registerAssets, startSystem } from './e2e-stack';
+import {
+  api,
+  authHeaders,
+  e2eDatabaseUrl,
+  type E2eSystem,
+  http,
+  postOversize,
+  registerAssets,
+  startSystem,
+} from './e2e-stack';
 
 interface TelemetryResult {
   accepted: number;
@@ -204,7 +213,9 @@ describe('telemetry ingest: content encoding', () => {
     const body = await bomb(fill, 200 * MIB);
     expect(body.length).toBeLessThan(WIRE_LIMIT);
     const auth = await authHeaders(tenant);
-    const { result, growth } = await rssGrowthDuring(() => postOversize('/v1/telemetry', body, { ...headers, ...auth }));
+    const { result, growth } = await rssGrowthDuring(() =>
+      postOversize('/v1/telemetry', body, { ...headers, ...auth }),
+    );
     expect(result.status).toBe(413);
     expect(result.body).toMatchObject({ code: 'REQUEST.TOO_LARGE' });
     // Decoding holds a few stream buffers (measured: under 20 MiB, buffers awaiting GC included);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TenantId } from '@meridian/contracts/identity';
 import { identityAccountsEnv } from '@meridian/identity/data-access';
+import { federationEnv } from '@meridian/identity/feature-federation';
 import { oidcEnv } from '@meridian/identity/feature-oidc';
 import { baseConfigSchema } from '@meridian/shared/service-kit';
 
@@ -21,5 +22,7 @@ export const identityConfigSchema = baseConfigSchema.extend({
   ...identityAccountsEnv,
   // The OpenID Connect server (its own port), tokens and signing keys.
   ...oidcEnv,
+  // Log in at an organisation's own identity provider (IDENTITY_FEDERATION), docs/identity.md.
+  ...federationEnv,
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;

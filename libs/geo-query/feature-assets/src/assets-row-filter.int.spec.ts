@@ -10,7 +10,7 @@ import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/r
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { decide } from '@meridian/shared/policy';
 import { seededRandom, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { GetAssetHandler } from './get-asset/get-asset.handler';
 import { ListAssetsHandler } from './list-assets/list-assets.handler';
 import { NearestAssetsHandler } from './nearest-assets/nearest-assets.handler';

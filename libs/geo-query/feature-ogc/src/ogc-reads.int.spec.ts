@@ -8,7 +8,7 @@ import { readScope } from '@meridian/read-model/assets';
 import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
 import { dayOf, PositionPartitions } from '@meridian/read-model/positions';
 import { describePlanNode, explainPlan, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { OgcReads, withinBudget } from './ogc-reads';
 import { collectionSql } from './sql/collections';
 import type { ItemsFilter } from './sql/ogc-sql';

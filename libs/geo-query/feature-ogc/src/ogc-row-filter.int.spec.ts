@@ -17,7 +17,7 @@ import { PositionsWriter } from '@meridian/read-model/positions';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { decide, type Permission, type PolicyResource } from '@meridian/shared/policy';
 import { seededRandom, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { OgcCollectionsHandler } from './collections/ogc-collections.handler';
 import { OgcFeatureHandler } from './feature/ogc-feature.handler';
 import { OgcItemsHandler } from './items/ogc-items.handler';

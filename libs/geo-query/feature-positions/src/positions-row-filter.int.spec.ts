@@ -12,7 +12,7 @@ import { type PositionQueryLimits, PositionQueries, PositionsWriter } from '@mer
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { decide } from '@meridian/shared/policy';
 import { seededRandom, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { AssetTrackHandler } from './asset-track/asset-track.handler';
 import { AssetsAtHandler } from './assets-at/assets-at.handler';
 import { HeatmapHandler } from './heatmap/heatmap.handler';

@@ -10,7 +10,7 @@ import { ZoneQueries } from '@meridian/read-model/zones';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { decide } from '@meridian/shared/policy';
 import { seededRandom, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { AssetVisitsHandler } from './asset-visits/asset-visits.handler';
 import { AssetsInZoneHandler } from './assets-in-zone/assets-in-zone.handler';
 import { GetZoneHandler } from './get-zone/get-zone.handler';

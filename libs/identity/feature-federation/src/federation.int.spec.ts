@@ -143,6 +143,7 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
           clientSecret: kc.clientSecret,
           groupRoles,
           defaultRoles: [],
+          attributes: { clearance: 2, teams: ['north'] },
         },
       ]),
     });
@@ -231,12 +232,21 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
     /^s:([^.]+)\./.exec(decodeURIComponent(browser.cookie(issuer, 'meridian.federation') ?? ''))?.[1];
 
   async function userRow(userId: string) {
-    const { rows } = await db.query<{ username: string; roles: string[]; federated_issuer: string; version: number }>(
-      'SELECT username, roles, federated_issuer, version FROM identity.users WHERE tenant_id = $1 AND user_id = $2',
+    const { rows } = await db.query<{
+      username: string;
+      roles: string[];
+      attributes: Record<string, unknown>;
+      federated_issuer: string;
+      version: number;
+    }>(
+      `SELECT username, roles, attributes, federated_issuer, version
+         FROM identity.users WHERE tenant_id = $1 AND user_id = $2`,
       [tenant, userId],
     );
     return rows[0] ?? null;
   }
+
+  const configuredAttributes = { region: null, clearance: 2, teams: ['north'], hours: null };
 
   it('sends the person to the IdP with PKCE S256, keeping the verifier in a short-lived Redis session', async () => {
     const browser = new Browser();
@@ -272,12 +282,16 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
     expect(payload).toMatchObject({ sub: aliceId, tenant, client_id: CONSOLE_CLIENT_ID });
     expect(tokens.claims()).toMatchObject({ sub: accountIdOf(tenant, aliceId), preferred_username: 'alice' });
 
-    expect(await userRow(aliceId)).toEqual({
-      username: 'alice',
-      roles: ['operator', 'dispatcher'],
-      federated_issuer: kc.issuer,
-      version: 1,
-    });
+    // Created with the mapped roles, then given the attributes the tenant configured for federated users.
+    await eventually(async () =>
+      expect(await userRow(aliceId)).toEqual({
+        username: 'alice',
+        roles: ['operator', 'dispatcher'],
+        attributes: configuredAttributes,
+        federated_issuer: kc.issuer,
+        version: 2,
+      }),
+    );
   });
 
   /** The tenant's administrator changes the mapping through the command (the client secret sealed). */
@@ -316,7 +330,14 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
     const aliceId = federatedUserId(tenant, kc.issuer, await keycloakSubject(kc, 'alice'));
     const { state: alice } = await load(store, userDecider, userStreamId(tenant, aliceId));
     expect(alice).toMatchObject({ status: 'active', roles: ['dispatcher'] });
-    await eventually(async () => expect(await userRow(aliceId)).toMatchObject({ roles: ['dispatcher'], version: 2 }));
+    // Only the roles follow the IdP: the attributes stay as they were.
+    await eventually(async () =>
+      expect(await userRow(aliceId)).toMatchObject({
+        roles: ['dispatcher'],
+        attributes: configuredAttributes,
+        version: 3,
+      }),
+    );
   });
 
   it('takes every role from a user none of whose groups is mapped any more, and refuses the login', async () => {
@@ -326,7 +347,7 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
     const page = await browser.visit(await keycloakFormLogin(keycloakUrl.toString(), 'alice', 'alice-pass'));
     expect(page).toMatchObject({ kind: 'page', status: 403 });
     const aliceId = federatedUserId(tenant, kc.issuer, await keycloakSubject(kc, 'alice'));
-    await eventually(async () => expect(await userRow(aliceId)).toMatchObject({ roles: [], version: 3 }));
+    await eventually(async () => expect(await userRow(aliceId)).toMatchObject({ roles: [], version: 4 }));
   });
 
   it('refuses carol, whom the mapping gives no role, with a page and creates nothing', async () => {

@@ -11,8 +11,8 @@ import {
 
 /**
  * Who reads, and when: every read-model query takes one and returns only the rows the policy lets
- * the principal see (docs/permissions.md, "Row filters in queries"). `now` settles the principal's
- * hours; a query handler passes the time it received the request.
+ * the principal see (docs/permissions.md, "Row filters in geo-query's queries"). `now` settles the
+ * principal's hours; a query handler passes the time it received the request.
  */
 export interface ReadScope {
   readonly principal: PolicyPrincipal;

@@ -15,7 +15,7 @@ import {
   testDatabaseUrl,
   seededRandom,
 } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
 /*

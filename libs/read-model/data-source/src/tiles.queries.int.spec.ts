@@ -23,7 +23,7 @@ import {
   seededRandom,
   testDatabaseUrl,
 } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { createReadModelDataSource, migrateReadModel, poolOf } from './data-source';
 
 /*

@@ -92,7 +92,11 @@ export class EventSourcingModule {
       global: true,
       providers: [
         { provide: OPTIONS, useValue: options },
-        { provide: EVENT_STORE, useFactory: (pool: Pool) => new PgEventStore(pool, options.schema, options.upcasters), inject: [PG_POOL] },
+        {
+          provide: EVENT_STORE,
+          useFactory: (pool: Pool) => new PgEventStore(pool, options.schema, options.upcasters),
+          inject: [PG_POOL],
+        },
         EventSourcingLifecycle,
         {
           provide: RELAY_LAG,

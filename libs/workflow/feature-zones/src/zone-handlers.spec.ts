@@ -17,7 +17,7 @@ import { load } from '@meridian/shared/decider';
 import { InMemoryEventStore } from '@meridian/shared/event-store';
 import { ZoneRejections, zoneDecider, zoneKinds, zoneStreamId, workflowUpcasters } from '@meridian/workflow/domain';
 // Relative until @meridian/shared/testing exports it (libs/shared/testing/src/index.ts is the integrator's).
-import { testPrincipal } from '../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { archiveZone } from './archive-zone/archive-zone.handler';
 import { createZone, createZoneV1 } from './create-zone/create-zone.handler';
 import { toZoneIntegrationEvent } from './publish-zone-events/zone-integration-events';

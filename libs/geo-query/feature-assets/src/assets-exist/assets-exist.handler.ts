@@ -11,7 +11,7 @@ import { QueryHandler, type ReplyBody } from '@meridian/shared/messaging';
  * Which of these ids are assets of the tenant: the gateway's check of telemetry. Tenant-scoped only,
  * not filtered by the principal's region, clearance or teams: ingest is authorized by role
  * (`telemetry:ingest`) at the gateway, and a device reports its own asset wherever it is
- * (docs/permissions.md, "Row filters in queries").
+ * (docs/permissions.md, "Row filters in geo-query's queries").
  */
 @Controller()
 export class AssetsExistHandler {

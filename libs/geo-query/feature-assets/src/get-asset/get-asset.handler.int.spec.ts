@@ -14,7 +14,7 @@ import { PositionsWriter } from '@meridian/read-model/positions';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
 import { describePlanNode, explainPlan, type SentQuery, sentQuery, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { GeoQueryAssetsModule } from '../geo-query-assets.module';
 import { GetAssetHandler } from './get-asset.handler';
 

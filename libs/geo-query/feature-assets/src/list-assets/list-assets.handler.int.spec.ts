@@ -8,7 +8,7 @@ import { AuthErrors } from '@meridian/contracts/identity';
 import { createReadModelDataSource, migrateReadModel, poolOf } from '@meridian/read-model/data-source';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { describePlanNode, explainPlan, sentQuery, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { ListAssetsHandler } from './list-assets.handler';
 
 const run = randomBytes(3).toString('hex');

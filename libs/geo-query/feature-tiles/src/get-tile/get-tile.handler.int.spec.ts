@@ -15,7 +15,7 @@ import { PositionsWriter } from '@meridian/read-model/positions';
 import type { ReplyBody } from '@meridian/shared/messaging';
 import { CONFIG, LOGGER, SERVICE_NAME } from '@meridian/shared/service-kit';
 import { readMvt, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { GeoQueryTilesModule } from '../geo-query-tiles.module';
 import { GetTileHandler } from './get-tile.handler';
 

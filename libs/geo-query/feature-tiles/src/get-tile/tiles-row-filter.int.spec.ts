@@ -12,7 +12,7 @@ import { PositionQueries, PositionsWriter } from '@meridian/read-model/positions
 import { TileQueries, tileBounds } from '@meridian/read-model/tiles';
 import { decide, type Permission, type PolicyResource } from '@meridian/shared/policy';
 import { type MvtLayer, readMvt, seededRandom, testDatabaseUrl } from '@meridian/shared/testing';
-import { testPrincipal } from '../../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { GetTileHandler } from './get-tile.handler';
 
 /*

@@ -112,7 +112,7 @@ export async function signIn(
     return { ok: false, problem: REFUSALS[code] ?? Problems.refusedAccount(`Meridian refused the login (${code}).`) };
   }
   const created = outcome.result.events.some((e) => e.type === 'user.created.v1');
-  if (created) await applyAttributes(deps.store, federation, login, commandId, now);
+  await applyAttributes(deps.store, federation, login, commandId, now);
   await waitForAccount(deps, login);
   deps.log.info({ tenantId: login.tenantId, userId: login.userId, roles: login.roles, created }, 'federated login');
   return { ok: true, accountId: deps.accountIdOf(login.tenantId, login.userId), login };
@@ -152,6 +152,8 @@ async function refuseWithoutRoles(deps: SignInDeps, login: FederatedUserLogin, n
 /**
  * A new federated user starts with no attribute (the users' decider); the tenant's configured
  * ones follow as a membership change before the login completes, so no token is issued before.
+ * The check is on the user's state rather than on "created now", so a login interrupted between
+ * the two steps is completed at the next one.
  */
 async function applyAttributes(
   store: EventStore,
@@ -162,15 +164,16 @@ async function applyAttributes(
 ): Promise<void> {
   const { attributes } = federation.settings;
   if (sameValue(attributes, noAttributes)) return;
-  const { tenantId, userId, roles } = login;
+  const { tenantId, userId } = login;
+  const streamId = userStreamId(tenantId, userId);
+  const { state } = await load(store, userDecider, streamId);
+  if (state.status !== 'active' || !sameValue(state.attributes, noAttributes)) return;
+  const data = { tenantId, userId, roles: state.roles, attributes, actor: SYSTEM_ACTOR, access: SYSTEM_ACCESS };
   const result = await handle(
     store,
     userDecider,
-    userStreamId(tenantId, userId),
-    {
-      type: 'SetUserMembership',
-      data: { tenantId, userId, roles, attributes, actor: SYSTEM_ACTOR, access: SYSTEM_ACCESS, now: now.toISOString() },
-    },
+    streamId,
+    { type: 'SetUserMembership', data: { ...data, now: now.toISOString() } },
     { commandId: stableUuid(`${commandId}/attributes`), metadata: { tenantId, actor: SYSTEM_ACTOR } },
   );
   if (!result.ok) throw new Error(`attributes of federated user ${userId} not applied: ${result.code}`);

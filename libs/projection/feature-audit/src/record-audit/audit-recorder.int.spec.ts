@@ -22,7 +22,11 @@ const run = randomBytes(3).toString('hex');
 const tenant = `au${run}`;
 const other = `av${run}`;
 
-const event = (type: string, data: Record<string, unknown>, options: { tenantId?: string; actor?: string; at: string }) =>
+const event = (
+  type: string,
+  data: Record<string, unknown>,
+  options: { tenantId?: string; actor?: string; at: string },
+) =>
   toWire(
     {
       id: randomUUID(),
@@ -58,16 +62,32 @@ describe('the audit trail: events → read.audit_log → paged, filtered reads (
     const base = Date.parse('2026-11-30T10:00:00.000Z');
     const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString();
     const messages: WireMessage[] = [
-      event('meridian.workflow.asset.registered.v1', { assetId: assetA }, { tenantId: tenant, actor: 'alice', at: at(0) }),
-      event('meridian.workflow.asset.registered.v1', { assetId: assetB }, { tenantId: tenant, actor: 'bob', at: at(1) }),
+      event(
+        'meridian.workflow.asset.registered.v1',
+        { assetId: assetA },
+        { tenantId: tenant, actor: 'alice', at: at(0) },
+      ),
+      event(
+        'meridian.workflow.asset.registered.v1',
+        { assetId: assetB },
+        { tenantId: tenant, actor: 'bob', at: at(1) },
+      ),
       // Poison: not JSON. It must be dead-lettered alone, not stall the events after it.
       { key: 'x', value: Buffer.from('{not json'), headers: { ...event('t', {}, { at: at(2) }).headers } },
-      event('meridian.identity.user.membership-changed.v1', { userId, roles: ['viewer'] }, {
-        tenantId: tenant,
-        actor: 'alice',
-        at: at(3),
-      }),
-      event('meridian.workflow.asset.registered.v1', { assetId: randomUUID() }, { tenantId: other, actor: 'eve', at: at(4) }),
+      event(
+        'meridian.identity.user.membership-changed.v1',
+        { userId, roles: ['viewer'] },
+        {
+          tenantId: tenant,
+          actor: 'alice',
+          at: at(3),
+        },
+      ),
+      event(
+        'meridian.workflow.asset.registered.v1',
+        { assetId: randomUUID() },
+        { tenantId: other, actor: 'eve', at: at(4) },
+      ),
       // Recorded before actors were kept: reads as `system`.
       event('meridian.workflow.asset.retired.v1', { assetId: assetA }, { tenantId: tenant, at: at(5) }),
       // No tenant: nobody's trail.

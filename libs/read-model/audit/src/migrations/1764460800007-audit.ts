@@ -20,12 +20,15 @@ export class Audit1764460800007 implements MigrationInterface {
         source text NOT NULL,
         data jsonb NOT NULL
       )`);
-    await q.query(`CREATE INDEX IF NOT EXISTS audit_log_tenant_time ON read.audit_log (tenant_id, recorded_at, event_id)`);
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS audit_log_tenant_time ON read.audit_log (tenant_id, recorded_at, event_id)`,
+    );
     await q.query(
       `CREATE INDEX IF NOT EXISTS audit_log_actor_time ON read.audit_log (tenant_id, actor, recorded_at, event_id)`,
     );
     await q.query(
-      `CREATE INDEX IF NOT EXISTS audit_log_resource_time ON read.audit_log (tenant_id, resource, recorded_at, event_id)`,
+      `CREATE INDEX IF NOT EXISTS audit_log_resource_time
+       ON read.audit_log (tenant_id, resource, recorded_at, event_id)`,
     );
   }
 

@@ -7,7 +7,7 @@ import { InMemoryEventStore } from '@meridian/shared/event-store';
 import { assetDecider, assetStreamId, workflowUpcasters } from '@meridian/workflow/domain';
 import { load } from '@meridian/shared/decider';
 // Relative until @meridian/shared/testing exports it (libs/shared/testing/src/index.ts is the integrator's).
-import { testPrincipal } from '../../../../shared/testing/src/principal';
+import { testPrincipal } from '@meridian/shared/testing';
 import { toIntegrationEvent } from '../publish-asset-events/asset-integration-events';
 import { registerAsset, registerAssetV1 } from './register-asset.handler';
 
