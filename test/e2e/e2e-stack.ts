@@ -26,6 +26,8 @@ export const issuer = `http://127.0.0.1:${OIDC_PORT}`;
 /** Every bootstrap tenant gets a service account `<tenant>-admin` (role admin) with this secret. */
 export const TENANT_ADMIN_SECRET = 'e2e-tenant-admin-secret';
 export const PLATFORM_SECRET = 'e2e-platform-secret';
+/** Where the console client (authorization code + PKCE) is sent back to: the gateway's Swagger UI. */
+export const CONSOLE_REDIRECT_URI = `${api}/docs/oauth2-redirect.html`;
 
 const tokenSources = new Map<string, TokenSource>();
 
@@ -150,6 +152,7 @@ async function bootSystem(tenants: readonly string[]): Promise<E2eSystem> {
       OIDC_ISSUER: issuer,
       IDENTITY_BOOTSTRAP_ADMIN_SECRET: TENANT_ADMIN_SECRET,
       IDENTITY_PLATFORM_CLIENT_SECRET: PLATFORM_SECRET,
+      IDENTITY_CONSOLE_REDIRECT_URIS: CONSOLE_REDIRECT_URI,
       GATEWAY_BODY_LIMIT_BYTES: String(512 * 1024),
       LOG_LEVEL: 'info',
     },

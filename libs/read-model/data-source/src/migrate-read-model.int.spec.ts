@@ -76,6 +76,7 @@ describe('migrateReadModel', () => {
     );
     expect(tables).toEqual([
       { name: 'asset_latest', kind: 'r' },
+      { name: 'audit_log', kind: 'r' },
       { name: 'position_cells', kind: 'r' },
       { name: 'position_cells_compacted', kind: 'r' },
       { name: 'positions', kind: 'p' },
