@@ -236,5 +236,8 @@ describe('identity and permissions through the API', () => {
       headers: await account.headers(),
     });
     expect([denied.status, denied.body.code]).toEqual([403, 'AUTH.FORBIDDEN_ROLE']);
+    // Refused attempts are no events: the gateway logs and counts them.
+    const counted = await http<{ byCode: Record<string, number> }>('GET', '/internal/refusals', { tenant });
+    expect(counted.body.byCode['AUTH.FORBIDDEN_ROLE']).toBeGreaterThanOrEqual(2);
   }, 120_000);
 });

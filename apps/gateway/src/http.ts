@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { readNdjson } from '@meridian/gateway/feature-telemetry';
 import { Authentication } from '@meridian/gateway/util-auth';
-import { buildOpenApi, NDJSON_TYPE, sendProblem, toProblem } from '@meridian/gateway/util-http';
-import { logContext } from '@meridian/shared/service-kit';
+import { buildOpenApi, NDJSON_TYPE, refusals, sendProblem, toProblem } from '@meridian/gateway/util-http';
+import { LOGGER, logContext } from '@meridian/shared/service-kit';
 import { type GatewayConfig, publicUrlOf } from './config';
 import { checkContentLength, codingOf, contentEncodingHook } from './content-encoding';
 
@@ -24,6 +25,9 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayConfig
 export function configureRequests(app: NestFastifyApplication, config: GatewayConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   const auth = app.get(Authentication);
+  const logger = app.get<Logger>(LOGGER);
+  // Refused attempts are logged (never the token) and counted: GET /internal/refusals.
+  refusals.onRefusal((refusal) => logger.warn(refusal, 'request refused'));
 
   const limits = { wireBytes: config.GATEWAY_BODY_LIMIT_BYTES, decodedBytes: config.GATEWAY_DECOMPRESSED_LIMIT_BYTES };
   fastify.addHook('preParsing', contentEncodingHook(limits));

@@ -20,6 +20,7 @@ import { PrincipalRateLimit } from './principal-rate-limit';
 import { RateLimiter } from './rate-limit';
 import { ServiceBus } from './service-bus';
 import { TenantDirectory } from './tenant-directory';
+import { RefusalsController } from './refusals.controller';
 import { TimingsController } from './timings.controller';
 
 const up = (ready: boolean): 'up' | 'down' => (ready ? 'up' : 'down');
@@ -38,7 +39,7 @@ export class GatewayDataAccessModule {
       module: GatewayDataAccessModule,
       global: true,
       imports: [DiscoveryModule],
-      controllers: [TimingsController],
+      controllers: [TimingsController, RefusalsController],
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: settings },
         { provide: AUTH_SETTINGS, useValue: settings.auth },

@@ -12,3 +12,4 @@ export * from './asset-directory';
 export * from './gateway-data-access.module';
 export * from './command-timings';
 export * from './timings.controller';
+export * from './refusals.controller';

@@ -5,3 +5,4 @@ export * from './paging';
 export * from './openapi';
 export * from './tenant';
 export * from './query-params';
+export * from './refusals';

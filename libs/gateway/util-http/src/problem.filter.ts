@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { CodedError, type ErrorCode, ErrorCodes } from '@meridian/contracts/core';
 import { LOGGER } from '@meridian/shared/service-kit';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problemFromCode } from './problem';
+import { refusals } from './refusals';
 
 /** Fastify's own request errors (body parsing, limits, media types) as stable problem codes. */
 const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
@@ -60,6 +61,7 @@ export function toProblem(err: unknown): ProblemException {
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemException): void {
+  refusals.record(problem.status, problem.code, request);
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem.body(request.url));
 }
 
