@@ -3,14 +3,20 @@
  * gateway at low load (1 in flight) and at saturation (64 in flight), reads the gateway's
  * `GET /internal/timings` after each phase (reset before it), and prints a markdown table per phase.
  *
- *   node -r @swc-node/register bench/command-breakdown.ts --url=http://127.0.0.1:8080 --tenant=acme
+ *   node -r @swc-node/register bench/command-breakdown.ts --url=http://127.0.0.1:8080 --tenant=demo
  *   node -r @swc-node/register bench/command-breakdown.ts --start      # a stack of its own, see below
  *
  * Options: --low=N (default 500) and --saturation=N (default 2000) commands per phase,
  * --in-flight=N (default 64) at saturation, --warmup=N (default 300, not recorded), --out=FILE
  * (the phases as JSON).
  *
- * `--start` boots the five services with tools/stack.ts on :38080–:38084 with a fresh database
+ * Requests carry the access token of the tenant's bootstrap administrator `<tenant>-admin` (client
+ * credentials at identity). Against a running gateway: --issuer (default OIDC_ISSUER, else
+ * http://127.0.0.1:$IDENTITY_OIDC_PORT, port 8090 by default) and --secret (default
+ * IDENTITY_BOOTSTRAP_ADMIN_SECRET, else the development default), as `npm start` prints them.
+ *
+ * `--start` boots the five services with tools/stack.ts on :38080–:38084 (identity's OpenID
+ * Connect server on :38086) with a fresh database
  * `meridian_breakdown` (dropped at the end) on the broker of KAFKA_BROKERS, and stops them at the
  * end. The services use Meridian's fixed topic names and consumer groups: give them a broker no
  * other Meridian stack uses (`MERIDIAN_KAFKA_STATE=kafka-breakdown MERIDIAN_KAFKA_PORT=49092
@@ -23,8 +29,10 @@ import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { LatencySummary } from '@meridian/shared/messaging';
+import { TokenSource } from '@meridian/shared/testing';
 import { ROOT, type ServiceName, type Stack, startStack } from '../tools/stack';
 import { devBrokers, pgServer } from '../tools/env';
+import { BearerHeader, BENCH_PLATFORM_SECRET, BENCH_TENANT_ADMIN_SECRET, tenantAdminClientId } from './bearer';
 import { prepareBroker } from './commands-stack';
 import { now, percentile, round, runWorkers, say } from './harness';
 import { CLOCK_TICKS_PER_S, cpuPerCommand, machineTicks, processTicks } from './cpu';
@@ -80,7 +88,10 @@ const STACK_PORTS: Readonly<Record<ServiceName, number>> = {
   projection: 38083,
   'geo-query': 38084,
 };
+const STACK_OIDC_PORT = 38086;
 const STACK_DATABASE = 'meridian_breakdown';
+/** identity's bootstrap administrator secret when IDENTITY_BOOTSTRAP_ADMIN_SECRET is not set (accounts.config.ts). */
+const DEV_TENANT_ADMIN_SECRET = 'dev-tenant-admin-secret';
 
 const option = (name: string): string | undefined =>
   process.argv
@@ -93,7 +104,7 @@ const numberOption = (name: string, fallback: number): number => {
 };
 
 /** One keep-alive HTTP client per phase; resolves with the status code. */
-function client(base: URL, tenant: string, sockets: number) {
+function client(base: URL, auth: BearerHeader, sockets: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
   const call = (method: string, path: string, body?: string): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
@@ -105,7 +116,7 @@ function client(base: URL, tenant: string, sockets: number) {
           method,
           agent,
           headers: {
-            'x-tenant-id': tenant,
+            ...auth.get(),
             ...(body === undefined
               ? {}
               : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
@@ -144,8 +155,8 @@ function cpuMeter(servicePids: readonly number[]) {
   };
 }
 
-async function runPhase(base: URL, tenant: string, name: string, total: number, inFlight: number) {
-  const http = client(base, tenant, inFlight);
+async function runPhase(base: URL, auth: BearerHeader, name: string, total: number, inFlight: number) {
+  const http = client(base, auth, inFlight);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const started = now();
@@ -168,21 +179,21 @@ async function runPhase(base: URL, tenant: string, name: string, total: number, 
 
 async function measure(
   base: URL,
-  tenant: string,
+  auth: BearerHeader,
   name: string,
   total: number,
   inFlight: number,
   services: Readonly<Record<string, number>>,
 ) {
   const servicePids = Object.values(services);
-  const admin = client(base, tenant, 1);
+  const admin = client(base, auth, 1);
   try {
     const reset = await admin.call('DELETE', '/internal/timings');
     if (reset.status !== 204) throw new Error(`DELETE /internal/timings answered ${reset.status}: ${reset.text}`);
     say(`${name}: ${total} commands, ${inFlight} in flight`);
     const meter = cpuMeter(servicePids);
     const perCommand = cpuPerCommand(services);
-    const run = await runPhase(base, tenant, name, total, inFlight);
+    const run = await runPhase(base, auth, name, total, inFlight);
     const cores = meter();
     const cpuMsPerCommand = perCommand(total);
     const read = await admin.call('GET', '/internal/timings');
@@ -248,13 +259,20 @@ function table(phase: PhaseResult): string {
 // ---------------------------------------------------------------------------------------------
 // --start: a stack of its own
 
-async function waitForTenant(base: URL, tenant: string): Promise<void> {
+/** The tenant's administrator reaches the gateway through Kafka: wait until its token is admitted. */
+async function waitForTenant(base: URL, tenant: string, tokens: TokenSource): Promise<void> {
   const deadline = Date.now() + 60_000;
+  let last = 'no answer';
   for (;;) {
-    const res = await fetch(new URL('/v1/assets?limit=1', base), { headers: { 'x-tenant-id': tenant } });
-    await res.arrayBuffer();
-    if (res.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`tenant ${tenant} never became known to the gateway`);
+    try {
+      const res = await fetch(new URL('/v1/assets?limit=1', base), { headers: await tokens.headers() });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`tenant ${tenant} never became known to the gateway (last: ${last})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -272,7 +290,15 @@ async function startOwnStack(tenant: string): Promise<Stack> {
       REDIS_URL: process.env.REDIS_URL || `redis://127.0.0.1:${process.env.MERIDIAN_REDIS_PORT || '6379'}`,
       INSTANCE_ID: 'breakdown',
       IDENTITY_BOOTSTRAP_TENANTS: tenant,
-      GATEWAY_DEFAULT_TENANT: tenant,
+      IDENTITY_OIDC_PORT: String(STACK_OIDC_PORT),
+      OIDC_ISSUER: `http://127.0.0.1:${STACK_OIDC_PORT}`,
+      IDENTITY_BOOTSTRAP_ADMIN_SECRET: BENCH_TENANT_ADMIN_SECRET,
+      IDENTITY_PLATFORM_CLIENT_SECRET: BENCH_PLATFORM_SECRET,
+      IDENTITY_CONSOLE_REDIRECT_URIS: `http://127.0.0.1:${STACK_PORTS.gateway}/docs/oauth2-redirect.html`,
+      IDENTITY_BOOTSTRAP_USERS: '[]',
+      // One principal sends every command: its request budget must not be what is measured.
+      GATEWAY_RATE_REQUESTS_PER_S: '1000000',
+      GATEWAY_RATE_BURST: '10000000',
       LOG_LEVEL: 'warn',
     },
     ports: STACK_PORTS,
@@ -283,8 +309,16 @@ async function startOwnStack(tenant: string): Promise<Stack> {
 
 async function main(): Promise<void> {
   const own = option('start') !== undefined;
-  const tenant = option('tenant') ?? (own ? `breakdown-${randomUUID().slice(0, 6)}` : 'acme');
+  const tenant = option('tenant') ?? (own ? `breakdown-${randomUUID().slice(0, 6)}` : 'demo');
   const base = new URL(option('url') ?? (own ? `http://127.0.0.1:${STACK_PORTS.gateway}` : 'http://127.0.0.1:8080'));
+  const issuer = own
+    ? `http://127.0.0.1:${STACK_OIDC_PORT}`
+    : (option('issuer') ?? process.env.OIDC_ISSUER ?? `http://127.0.0.1:${process.env.IDENTITY_OIDC_PORT ?? '8090'}`);
+  const clientSecret = own
+    ? BENCH_TENANT_ADMIN_SECRET
+    : (option('secret') ?? process.env.IDENTITY_BOOTSTRAP_ADMIN_SECRET ?? DEV_TENANT_ADMIN_SECRET);
+  const tokens = new TokenSource({ issuer, clientId: tenantAdminClientId(tenant), clientSecret });
+  const auth = new BearerHeader(tokens);
   const low = numberOption('low', 500);
   const saturation = numberOption('saturation', 2000);
   const inFlight = numberOption('in-flight', 64);
@@ -301,10 +335,11 @@ async function main(): Promise<void> {
   try {
     if (own) {
       stack = await startOwnStack(tenant);
-      await waitForTenant(base, tenant);
+      await waitForTenant(base, tenant, tokens);
     }
-    say(`gateway ${base.origin}, tenant ${tenant}; warming up with ${warmup} commands`);
-    await runPhase(base, tenant, 'warm-up', warmup, 8);
+    await auth.start();
+    say(`gateway ${base.origin}, tenant ${tenant} (token from ${issuer}); warming up with ${warmup} commands`);
+    await runPhase(base, auth, 'warm-up', warmup, 8);
     await new Promise((r) => setTimeout(r, 3000)); // the relay and projection catch up
     const services = Object.fromEntries(
       (stack?.services ?? []).flatMap((s) => (s.process.pid === undefined ? [] : [[s.name, s.process.pid]])),
@@ -316,9 +351,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     const idle = { ...idleMeter(), byParty: idleParties(5000) }; // CPU ms per ms: cores
     say(`idle: cores busy: machine ${idle.machine ?? '?'}, services ${idle.services ?? '?'}`);
-    const phases = [await measure(base, tenant, 'Low load', low, 1, services)];
+    const phases = [await measure(base, auth, 'Low load', low, 1, services)];
     await new Promise((r) => setTimeout(r, 3000));
-    phases.push(await measure(base, tenant, 'Saturation', saturation, inFlight, services));
+    phases.push(await measure(base, auth, 'Saturation', saturation, inFlight, services));
     const out = option('out');
     if (out) writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), idle, phases }, null, 2)}\n`);
     const idleLine =
@@ -328,6 +363,7 @@ async function main(): Promise<void> {
         .join(', ')})`;
     process.stdout.write(`\n${idleLine}\n\n${phases.map(table).join('\n\n')}\n`);
   } finally {
+    auth.stop();
     await stop();
   }
 }

@@ -194,7 +194,8 @@ export interface HttpTarget {
   readonly host: string;
   readonly port: number;
   readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Headers of the next request (the current `Authorization`: tokens are renewed while a phase runs). */
+  readonly headers: () => Readonly<Record<string, string>>;
   /** The JSON body of the next request (a new asset every time). */
   readonly body: () => string;
   /** The status that counts as success (201). */
@@ -239,8 +240,11 @@ export function httpClosedLoop(
           {
             method: 'POST',
             path: target.path,
-            headers: { ...target.headers, 'content-type': 'application/json' },
-            setupRequest: (req) => ({ ...req, body: target.body() }),
+            setupRequest: (req) => ({
+              ...req,
+              headers: { ...req.headers, ...target.headers(), 'content-type': 'application/json' },
+              body: target.body(),
+            }),
             // Called before the 'response' event of the same answer: keeps a few unsuccessful bodies.
             onResponse: (status, body) => {
               if (String(status) !== success) addExample(sample, String(status), body);
@@ -426,7 +430,7 @@ export function httpPoster(target: HttpTarget, maxSockets: number): { call: Abor
           agent,
           signal,
           headers: {
-            ...target.headers,
+            ...target.headers(),
             'content-type': 'application/json',
             'content-length': String(Buffer.byteLength(body)),
           },

@@ -1,7 +1,9 @@
 /**
  * The running system the `commands` benchmark drives: the five services (tools/stack.ts) on ports
  * of their own, a database of their own (`meridian_bench_commands`: created fresh, migrated by the
- * services and `startStack`, dropped at the end), the Kafka brokers of the run, one tenant.
+ * services and `startStack`, dropped at the end), the Kafka brokers of the run, one tenant. Its
+ * clients send the access token of the tenant's bootstrap administrator (`<tenant>-admin`), issued
+ * by the stack's identity on an OpenID Connect port of its own (bearer.ts).
  *
  * The services use Meridian's fixed topic names and consumer groups, so they must not share the
  * broker with another Meridian stack (`npm start`): the start refuses while one of the service
@@ -17,6 +19,7 @@ import { MessageBus } from '@meridian/shared/messaging';
 import { baseConfigSchema, loadConfig } from '@meridian/shared/service-kit';
 import { silentLog } from '@meridian/shared/util';
 import { ROOT, type ServiceName, type Stack, startStack } from '../tools/stack';
+import { BearerHeader, BENCH_PLATFORM_SECRET, BENCH_TENANT_ADMIN_SECRET, tenantAdminTokens } from './bearer';
 import { say } from './harness';
 import { databaseUrl, dropDatabase, recreateDatabase } from './infra';
 
@@ -29,6 +32,8 @@ export const COMMANDS_PORTS: Readonly<Record<ServiceName, number>> = {
   projection: 28083,
   'geo-query': 28084,
 };
+/** identity's OpenID Connect port of the `commands` stack (COMMANDS_PORTS holds the management ports). */
+export const COMMANDS_OIDC_PORT = 28086;
 export const COMMANDS_LOG_DIR = join(ROOT, '.local', 'logs', 'bench-commands');
 
 /** The consumer groups of the services: members in any of them means another stack uses the broker. */
@@ -42,6 +47,10 @@ export interface CommandsSystem {
   readonly host: string;
   readonly port: number;
   readonly tenant: string;
+  /** identity's issuer URL (OIDC_ISSUER): where tokens come from. */
+  readonly issuer: string;
+  /** `Authorization` of the tenant's administrator, renewed in the background while the system runs. */
+  readonly auth: BearerHeader;
   readonly databaseUrl: string;
   /** The connections the workflow service's event store gets (DATABASE_POOL_SIZE as it reads it). */
   readonly workflowPoolSize: number;
@@ -62,7 +71,7 @@ const listenOn = (port: number): Promise<Server | undefined> =>
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => done(server));
   });
 
-async function ensurePortsFree(ports: Readonly<Record<ServiceName, number>>): Promise<void> {
+async function ensurePortsFree(ports: Readonly<Record<string, number>>): Promise<void> {
   for (const [name, port] of Object.entries(ports)) {
     const probe = await listenOn(port);
     if (!probe) {
@@ -119,14 +128,17 @@ export async function prepareBroker(brokers: readonly string[]): Promise<void> {
   }
 }
 
-/** Tenants registered at identity's start reach the gateway through Kafka; wait until it admits this one. */
-async function waitForTenant(host: string, port: number, tenant: string): Promise<void> {
+/**
+ * The tenant and its administrator, registered at identity's start, reach the gateway through
+ * Kafka (principal snapshots, signing keys): wait until the administrator's token is admitted.
+ */
+async function waitForTenant(host: string, port: number, tenant: string, auth: BearerHeader): Promise<void> {
   const deadline = Date.now() + TENANT_TIMEOUT_MS;
   let last = 'no answer';
   for (;;) {
     try {
       const res = await fetch(`http://${host}:${port}/v1/assets?limit=1`, {
-        headers: { 'x-tenant-id': tenant },
+        headers: await auth.source.headers(),
         signal: AbortSignal.timeout(5000),
       });
       await res.arrayBuffer();
@@ -206,6 +218,8 @@ export class CommandsEnvironment {
   private readonly tenant: string;
   private readonly logDir: string;
   private readonly ports: Readonly<Record<ServiceName, number>>;
+  private readonly oidcPort: number;
+  private auth: BearerHeader | null = null;
 
   constructor(
     pgUrl: string,
@@ -222,17 +236,25 @@ export class CommandsEnvironment {
       readonly keepDatabase?: boolean;
       readonly logName?: string;
       readonly ports?: Readonly<Record<ServiceName, number>>;
+      /** identity's OpenID Connect port; next to `ports`, apart from every other stack's. */
+      readonly oidcPort?: number;
     } = {},
   ) {
     this.databaseUrl = databaseUrl(pgUrl, options.database ?? COMMANDS_DATABASE);
     this.tenant = options.tenant ?? COMMANDS_TENANT;
     this.logDir = join(ROOT, '.local', 'logs', options.logName ?? 'bench-commands');
     this.ports = options.ports ?? COMMANDS_PORTS;
+    this.oidcPort = options.oidcPort ?? COMMANDS_OIDC_PORT;
+  }
+
+  /** identity's issuer URL: the OIDC port, as tokens carry it in `iss` and the gateway checks it. */
+  get issuer(): string {
+    return `http://127.0.0.1:${this.oidcPort}`;
   }
 
   async start(): Promise<CommandsSystem> {
     if (this.starting) throw new Error('already started');
-    await ensurePortsFree(this.ports);
+    await ensurePortsFree({ ...this.ports, 'identity (OIDC)': this.oidcPort });
     say(`  checking the broker ${this.brokers.join(',')} for other Meridian stacks; creating missing topics`);
     await prepareBroker(this.brokers);
     if (this.closingPromise) throw new Error('closed');
@@ -246,7 +268,17 @@ export class CommandsEnvironment {
       REDIS_URL: redisUrl(),
       INSTANCE_ID: 'bench-commands',
       IDENTITY_BOOTSTRAP_TENANTS: this.tenant,
-      GATEWAY_DEFAULT_TENANT: this.tenant,
+      // As test/e2e/e2e-stack.ts: the OIDC server on a port of its own, secrets that are not the dev defaults.
+      IDENTITY_OIDC_PORT: String(this.oidcPort),
+      OIDC_ISSUER: this.issuer,
+      IDENTITY_BOOTSTRAP_ADMIN_SECRET: BENCH_TENANT_ADMIN_SECRET,
+      IDENTITY_PLATFORM_CLIENT_SECRET: BENCH_PLATFORM_SECRET,
+      IDENTITY_CONSOLE_REDIRECT_URIS: `http://127.0.0.1:${this.ports.gateway}/docs/oauth2-redirect.html`,
+      IDENTITY_BOOTSTRAP_USERS: '[]',
+      // One client sends every request as one principal: its request budget is lifted, so the
+      // benchmarks measure the system, not the limit (the bucket is still taken, one Redis call each).
+      GATEWAY_RATE_REQUESTS_PER_S: '1000000',
+      GATEWAY_RATE_BURST: '10000000',
       LOG_LEVEL: 'warn',
       ...this.extraEnv,
     };
@@ -254,7 +286,7 @@ export class CommandsEnvironment {
     say(`  starting the five services on :${this.ports.gateway}–:${this.ports['geo-query']}`);
     say(
       `  (database ${new URL(this.databaseUrl).pathname.slice(1)}, tenant ${this.tenant}, ` +
-        `logs in ${this.logDir.slice(ROOT.length + 1)}/)`,
+        `issuer ${this.issuer}, logs in ${this.logDir.slice(ROOT.length + 1)}/)`,
     );
     this.starting = startStack({
       env,
@@ -266,7 +298,10 @@ export class CommandsEnvironment {
     const stack = await this.starting;
     const host = '127.0.0.1';
     const port = this.ports.gateway;
-    await waitForTenant(host, port, this.tenant);
+    const auth = new BearerHeader(tenantAdminTokens(this.issuer, this.tenant));
+    this.auth = auth;
+    await waitForTenant(host, port, this.tenant, auth);
+    await auth.start();
     const pids = (): number[] => stack.services.map((s) => s.process.pid).filter((p): p is number => p !== undefined);
     const pidOf = (name: ServiceName): number | undefined => stack.services.find((s) => s.name === name)?.process.pid;
     // What the services use with nothing to do (pollers, heartbeats): the level `settle` waits for.
@@ -277,6 +312,8 @@ export class CommandsEnvironment {
       host,
       port,
       tenant: this.tenant,
+      issuer: this.issuer,
+      auth,
       databaseUrl: this.databaseUrl,
       workflowPoolSize,
       idleCores,
@@ -293,6 +330,7 @@ export class CommandsEnvironment {
   /** Stops the services, drops the database (unless kept), empties the tenant's asset cache; safe to call twice. */
   close(): Promise<void> {
     return (this.closingPromise ??= (async () => {
+      this.auth?.stop();
       if (this.starting) {
         const stack = await this.starting.catch(() => null); // a failed start has stopped its services
         if (stack) {

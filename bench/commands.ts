@@ -200,7 +200,7 @@ async function measure(
     host: system.host,
     port: system.port,
     path: '/v1/assets',
-    headers: {},
+    headers: () => system.auth.get(),
     body: () => assetBody(bodies++),
     success: Number(HTTP_OK),
   };

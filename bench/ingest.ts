@@ -87,7 +87,7 @@ function fixAt(fleet: Fleet, k: number, t0: number): { assetId: string; ts: stri
 async function post(system: CommandsSystem, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`http://${system.host}:${system.port}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-tenant-id': system.tenant },
+    headers: { ...system.auth.get(), 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   const text = await res.text();

@@ -12,6 +12,12 @@
  * of the paired differences (gateway − direct) and whether the targets hold (DESIGN/issue 8: p99 <
  * 30 ms, tiles < 50 ms; median overhead ≤ 5 ms). Answers other than 2xx are counted and shown,
  * never dropped. Nothing asserts.
+ *
+ * The gateway side authenticates as the tenant's bootstrap administrator (`<tenant>-admin`, a bearer
+ * token from the stack's identity); the direct side reads with the scope of an unrestricted admin
+ * of the tenant (no region, clearance 4, every team, any hour), whose row filter adds nothing: the
+ * SQL the read model ran before principals existed (BENCH_QUERIES_DIRECT=bootstrap-admin: the
+ * gateway side's principal instead; see `DirectPrincipal`).
  */
 import { Agent, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,14 +32,17 @@ import {
   TRACK_MAX_VERTICES,
 } from '@meridian/contracts/assets';
 import type { Bbox } from '@meridian/contracts/core';
+import { Principal } from '@meridian/contracts/identity';
 // Not exported from the library's index (yet): the class geo-query's OGC handlers read with.
 import { OgcReads } from '@meridian/geo-query/feature-ogc';
-import { AssetQueries } from '@meridian/read-model/assets';
+import { AssetQueries, type ReadScope, readScope } from '@meridian/read-model/assets';
 import { READ_MODEL_SESSION_OPTIONS } from '@meridian/read-model/data-source';
 import { PositionQueries } from '@meridian/read-model/positions';
 import { type TileLimits, TileQueries } from '@meridian/read-model/tiles';
+import { testPrincipal } from '@meridian/shared/testing';
 import { geoQueryConfigSchema } from '../apps/geo-query/src/config';
 import type { ServiceName } from '../tools/stack';
+import { tenantAdminClientId } from './bearer';
 import { type CommandsEnvironment, type CommandsSystem, settle } from './commands-stack';
 import { type BenchResult, fmt, median, now, percentile, result, round, say } from './harness';
 import { AssetTrack, offset, planFleet, pointIn, prng, type SeedAsset, seedSize } from './seed-generator';
@@ -49,7 +58,25 @@ export interface QueriesParams {
   readonly blocks: number;
   /** Only these queries (BENCH_QUERIES=at-bbox,nearest); all when empty. */
   readonly only: readonly string[];
+  /** Whose scope the direct side reads with (BENCH_QUERIES_DIRECT; see `directPrincipal`). */
+  readonly direct: DirectPrincipal;
 }
+
+/**
+ * `unrestricted` (default): an admin of the tenant no attribute restricts, so the direct SQL is
+ * the unrestricted one, as before principals existed. `bootstrap-admin`: the principal the gateway
+ * side acts as, `<tenant>-admin` as identity's bootstrap creates it (no region, every team, any
+ * hour, clearance 0): a like-for-like comparison while that account has clearance 0, whose reads
+ * take the filtered path (a sensitivity predicate, positions joined to asset_latest, no heatmap
+ * roll-up).
+ */
+export type DirectPrincipal = 'unrestricted' | 'bootstrap-admin';
+
+const directPrincipalOf = (value: string | undefined): DirectPrincipal => {
+  if (value === undefined || value === '' || value === 'unrestricted') return 'unrestricted';
+  if (value === 'bootstrap-admin') return value;
+  throw new Error(`BENCH_QUERIES_DIRECT=${value}: expected unrestricted or bootstrap-admin`);
+};
 
 export function queriesParams(scale: number): QueriesParams {
   const concurrency = (process.env.BENCH_QUERIES_CONCURRENCY ?? '1,8')
@@ -65,6 +92,7 @@ export function queriesParams(scale: number): QueriesParams {
       .split(',')
       .map((q) => q.trim())
       .filter(Boolean),
+    direct: directPrincipalOf(process.env.BENCH_QUERIES_DIRECT),
   };
 }
 
@@ -76,6 +104,8 @@ export const QUERIES_PORTS: Readonly<Record<ServiceName, number>> = {
   projection: 28183,
   'geo-query': 28184,
 };
+/** identity's OpenID Connect port of the `queries` stack. */
+export const QUERIES_OIDC_PORT = 28186;
 
 const TARGET_P99_MS = 30;
 const TARGET_TILE_P99_MS = 50;
@@ -95,8 +125,20 @@ interface Direct {
 /** One request of a query class: the gateway path and the same method called directly. */
 interface Call {
   readonly path: string;
-  readonly direct: (d: Direct, tenant: string) => Promise<unknown>;
+  readonly direct: (d: Direct, scope: ReadScope) => Promise<unknown>;
 }
+
+/** The direct side's principal: an administrator of the tenant, unrestricted or as bootstrapped (DirectPrincipal). */
+export const directPrincipal = (tenant: string, which: DirectPrincipal): Principal =>
+  Principal.parse(
+    JSON.parse(
+      testPrincipal(tenant, {
+        subject: tenantAdminClientId(tenant),
+        kind: 'service-account',
+        ...(which === 'bootstrap-admin' ? { clearance: 0 } : {}),
+      }),
+    ) as unknown,
+  );
 
 interface QueryCase {
   readonly name: string;
@@ -180,11 +222,11 @@ function cases(fleet: Fleet): QueryCase[] {
         const asset = pickOf(random, fleet.assets);
         return {
           path: `/v1/assets/${asset.id}`,
-          direct: (d, tenant) =>
+          direct: (d, scope) =>
             d.pool.query(
               `SELECT asset_id, tenant_id, name, kind, status, version, geom, ts, speed, heading
                FROM read.asset_latest WHERE asset_id = $1 AND tenant_id = $2 AND name IS NOT NULL`,
-              [asset.id, tenant],
+              [asset.id, scope.principal.tenantId],
             ),
         };
       },
@@ -199,7 +241,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const at = iso(workingInstant(random, fleet, metro.utcOffset));
         return {
           path: `/v1/assets?${qs({ bbox: bbox.join(','), at, maxAge: 600 })}`,
-          direct: (d, tenant) => d.positions.at(tenant, at, 600, bbox, 100),
+          direct: (d, scope) => d.positions.at(scope, at, 600, bbox, 100),
         };
       },
     },
@@ -211,7 +253,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const bbox = boxAround(pointIn(metroOf(random), random), 20_000, 15_000);
         return {
           path: `/v1/assets?${qs({ bbox: bbox.join(',') })}`,
-          direct: (d, tenant) => d.assets.inBbox(tenant, bbox, 100),
+          direct: (d, scope) => d.assets.inBbox(scope, bbox, 100),
         };
       },
     },
@@ -225,7 +267,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(from), to: iso(from + DAY_MS) };
         return {
           path: `/v1/assets/${asset.id}/track?${qs({ ...window, simplify: 5 })}`,
-          direct: (d, tenant) => d.positions.track(tenant, asset.id, window, 5, TRACK_GAP_DEFAULT_SECONDS),
+          direct: (d, scope) => d.positions.track(scope, asset.id, window, 5, TRACK_GAP_DEFAULT_SECONDS),
         };
       },
     },
@@ -239,7 +281,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(to - 7 * DAY_MS), to: iso(to) };
         return {
           path: `/v1/assets/${asset.id}/track?${qs({ ...window, simplify: 20 })}`,
-          direct: (d, tenant) => d.positions.track(tenant, asset.id, window, 20, TRACK_GAP_DEFAULT_SECONDS),
+          direct: (d, scope) => d.positions.track(scope, asset.id, window, 20, TRACK_GAP_DEFAULT_SECONDS),
         };
       },
     },
@@ -252,7 +294,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const [lon, lat] = [Math.round(p.lon * 1e5) / 1e5, Math.round(p.lat * 1e5) / 1e5];
         return {
           path: `/v1/assets/nearest?${qs({ lon, lat, k: 10 })}`,
-          direct: (d, tenant) => d.assets.nearest(tenant, { lon, lat }, 10),
+          direct: (d, scope) => d.assets.nearest(scope, { lon, lat }, 10),
         };
       },
     },
@@ -265,7 +307,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const [lon, lat] = [Math.round(p.lon * 1e5) / 1e5, Math.round(p.lat * 1e5) / 1e5];
         return {
           path: `/v1/assets/nearest?${qs({ lon, lat, k: 10, kind: 'vehicle', status: 'available' })}`,
-          direct: (d, tenant) => d.assets.nearest(tenant, { lon, lat }, 10, { kind: 'vehicle', status: 'available' }),
+          direct: (d, scope) => d.assets.nearest(scope, { lon, lat }, 10, { kind: 'vehicle', status: 'available' }),
         };
       },
     },
@@ -280,7 +322,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(Math.max(fleet.start, to - 7 * DAY_MS)), to: iso(to) };
         return {
           path: `/v1/heatmap?${qs({ bbox: bbox.join(','), ...window, resolution: 7 })}`,
-          direct: (d, tenant) => d.positions.heatmap(tenant, bbox, window, 7),
+          direct: (d, scope) => d.positions.heatmap(scope, bbox, window, 7),
         };
       },
     },
@@ -292,7 +334,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(fleet.start), to: iso(fleet.end) };
         return {
           path: `/v1/heatmap?${qs({ bbox: EUROPE.join(','), ...window, resolution: 5 })}`,
-          direct: (d, tenant) => d.positions.heatmap(tenant, EUROPE, window, 5),
+          direct: (d, scope) => d.positions.heatmap(scope, EUROPE, window, 5),
         };
       },
     },
@@ -307,7 +349,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(Math.max(fleet.start, from)), to: iso(Math.min(fleet.end, from + DAY_MS)) };
         return {
           path: `/v1/heatmap?${qs({ bbox: bbox.join(','), ...window, resolution: 9 })}`,
-          direct: (d, tenant) => d.positions.heatmap(tenant, bbox, window, 9),
+          direct: (d, scope) => d.positions.heatmap(scope, bbox, window, 9),
         };
       },
     },
@@ -320,7 +362,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const t = tileOf(p.lon, p.lat, 12);
         return {
           path: `/v1/tiles/assets/${t.z}/${t.x}/${t.y}.mvt`,
-          direct: (d, tenant) => d.tiles.tile('assets', tenant, t, tileLimits),
+          direct: (d, scope) => d.tiles.tile('assets', scope, t, tileLimits),
         };
       },
     },
@@ -336,7 +378,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(Math.max(fleet.start, from)), to: iso(Math.min(fleet.end, from + DAY_MS)) };
         return {
           path: `/v1/tiles/positions/${t.z}/${t.x}/${t.y}.mvt?${qs(window)}`,
-          direct: (d, tenant) => d.tiles.tile('positions', tenant, t, tileLimits, window),
+          direct: (d, scope) => d.tiles.tile('positions', scope, t, tileLimits, window),
         };
       },
     },
@@ -352,7 +394,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const window = { from: iso(Math.max(fleet.start, from)), to: iso(Math.min(fleet.end, from + DAY_MS)) };
         return {
           path: `/v1/tiles/positions/${t.z}/${t.x}/${t.y}.mvt?${qs(window)}`,
-          direct: (d, tenant) => d.tiles.tile('positions', tenant, t, tileLimits, window),
+          direct: (d, scope) => d.tiles.tile('positions', scope, t, tileLimits, window),
         };
       },
     },
@@ -365,7 +407,7 @@ function cases(fleet: Fleet): QueryCase[] {
         const t = tileOf(p.lon, p.lat, 12);
         return {
           path: `/v1/tiles/zones/${t.z}/${t.x}/${t.y}.mvt`,
-          direct: (d, tenant) => d.tiles.tile('zones', tenant, t, tileLimits),
+          direct: (d, scope) => d.tiles.tile('zones', scope, t, tileLimits),
         };
       },
     },
@@ -384,7 +426,7 @@ function cases(fleet: Fleet): QueryCase[] {
             datetime: `${datetime.start}/${datetime.end}`,
             limit: 100,
           })}`,
-          direct: (d, tenant) => d.ogc.items(tenant, 'positions', { bbox: [bbox], datetime }, 100),
+          direct: (d, scope) => d.ogc.items(scope, 'positions', { bbox: [bbox], datetime }, 100),
         };
       },
     },
@@ -414,7 +456,7 @@ function get(agent: Agent, system: CommandsSystem, path: string): Promise<{ stat
         port: system.port,
         path,
         agent,
-        headers: { 'x-tenant-id': system.tenant, accept: 'application/geo+json, application/json, */*' },
+        headers: { ...system.auth.get(), accept: 'application/geo+json, application/json, */*' },
         timeout: 30_000,
       },
       (res) => {
@@ -460,7 +502,7 @@ async function runGateway(
 
 async function runDirect(
   direct: Direct,
-  tenant: string,
+  principal: Principal,
   calls: readonly Call[],
   indexes: readonly number[],
   concurrency: number,
@@ -472,7 +514,8 @@ async function runDirect(
       const i = indexes[k];
       const t = now();
       try {
-        await calls[i].direct(direct, tenant);
+        // A scope per request, as geo-query makes one with the time it received the request.
+        await calls[i].direct(direct, readScope(principal, new Date()));
         side.ms[i] = now() - t;
         count(side, 'ok');
       } catch (err) {
@@ -533,11 +576,12 @@ async function measure(
   const random = prng([...c.name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261));
   const warm = Array.from({ length: params.warmup }, () => c.make(random));
   const calls = Array.from({ length: params.requests }, () => c.make(random));
+  const principal = directPrincipal(system.tenant, params.direct);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const warmIdx = warm.map((_, i) => i);
     await runGateway(agent, system, warm, warmIdx, concurrency, newSide(warm.length));
-    await runDirect(direct, system.tenant, warm, warmIdx, concurrency, newSide(warm.length));
+    await runDirect(direct, principal, warm, warmIdx, concurrency, newSide(warm.length));
     const gateway = newSide(calls.length);
     const plain = newSide(calls.length);
     const per = Math.ceil(calls.length / params.blocks);
@@ -545,7 +589,7 @@ async function measure(
       const idx = Array.from({ length: Math.min(per, calls.length - b * per) }, (_, i) => b * per + i);
       if (idx.length === 0) break;
       const http = () => runGateway(agent, system, calls, idx, concurrency, gateway);
-      const sql = () => runDirect(direct, system.tenant, calls, idx, concurrency, plain);
+      const sql = () => runDirect(direct, principal, calls, idx, concurrency, plain);
       if (b % 2 === 0) {
         await http();
         await sql();
@@ -634,7 +678,8 @@ export async function queriesBenchmark(
     await settle(system, 'the first query', 120_000);
     say(
       `  ${chosen.length} queries × concurrency ${params.concurrency.join(', ')}: ${params.warmup} warm-up + ` +
-        `${params.requests} timed requests per side, in ${params.blocks} alternating blocks`,
+        `${params.requests} timed requests per side, in ${params.blocks} alternating blocks; gateway as ` +
+        `${system.tenant}-admin (bearer token), direct as the ${params.direct} admin (BENCH_QUERIES_DIRECT)`,
     );
     for (const concurrency of params.concurrency) {
       for (const c of chosen) {
@@ -738,7 +783,9 @@ export function writeQueriesReport(dir: string, report: QueriesReport): string[]
       `Seed: ${fmt(s.positions)} positions of ${fmt(s.assets)} assets, ${s.days} days (${s.start} → ${s.end}), ` +
       `scale ${s.scale}. ${report.params.requests} timed requests per query, side and concurrency after ` +
       `${report.params.warmup} warm-up; load average ${report.loadAverage.start} → ${report.loadAverage.end}. ` +
-      'Latencies in ms; overhead = median over request pairs of gateway − direct.\n\n' +
+      'Latencies in ms; overhead = median over request pairs of gateway − direct. ' +
+      `Gateway requests carry the token of ${s.tenant}-admin; the direct side reads as the ` +
+      `${report.params.direct} admin.\n\n` +
       `${queriesTable(report)}\n`,
   );
   writeFileSync(svg, renderQueriesSvg(report));

@@ -2,7 +2,7 @@
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
  *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest] [rebuild]
- *     [seed] [queries] [--scale=0.2] [--fresh]
+ *     [seed] [queries] [auth] [--scale=0.2] [--fresh]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -14,6 +14,7 @@ import type { Pool } from 'pg';
 import { PgEventStore } from '@meridian/shared/event-store';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { appendBenchmark } from './append';
+import { AUTH_DATABASE, AUTH_OIDC_PORT, AUTH_PORTS, AUTH_TENANT, authBenchmark, authParams } from './auth';
 import { commandsBenchmark } from './commands';
 import { COMMANDS_DATABASE, CommandsEnvironment } from './commands-stack';
 import { type BenchResult, describe, now, say, scaled } from './harness';
@@ -33,7 +34,7 @@ import {
   warmPool,
 } from './infra';
 import { loadBenchmark } from './load';
-import { QUERIES_PORTS, queriesBenchmark, queriesParams } from './queries';
+import { QUERIES_OIDC_PORT, QUERIES_PORTS, queriesBenchmark, queriesParams } from './queries';
 import { QUERIES_DATABASE, QUERIES_TENANT, seedDatabase } from './seed';
 import { relayBenchmark, relayTopics } from './relay';
 import { currentCommit, loadAverage1m, machine, writeReport } from './report';
@@ -50,6 +51,7 @@ const ALL = [
   'rebuild',
   'seed',
   'queries',
+  'auth',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -58,20 +60,32 @@ interface Args {
   readonly scale: number;
   /** `seed`/`queries`: reload the data set even when the database holds it already. */
   readonly fresh: boolean;
+  /** `--help`: print the usage, run nothing. */
+  readonly help: boolean;
 }
+
+const USAGE = `npm run bench -- [${ALL.join('] [')}] [--scale=<factor>] [--fresh] [--help]
+
+  No name: every benchmark. --scale=0.2 shrinks every size (a quick smoke run); BENCH_SCALE does the same.
+  --fresh: seed/queries reload the data set even when meridian_bench_queries holds it already.
+  Results: bench/results/ (latest.json, history.jsonl, latest.svg; queries.*, auth.* of their benchmarks).
+  Environment: BENCH_PG_URL, KAFKA_BROKERS, BENCH_POOL_SIZE, BENCH_SCALE; queries: BENCH_QUERIES,
+  BENCH_QUERIES_CONCURRENCY, BENCH_QUERIES_DIRECT. See bench/README.md.`;
 
 function parseArgs(argv: readonly string[]): Args {
   let scale = Number(process.env.BENCH_SCALE ?? 1);
   let fresh = false;
+  let help = false;
   const only: BenchName[] = [];
   for (const arg of argv) {
     if (arg.startsWith('--scale=')) scale = Number(arg.slice('--scale='.length));
     else if (arg === '--fresh') fresh = true;
+    else if (arg === '--help' || arg === '-h') help = true;
     else if ((ALL as readonly string[]).includes(arg)) only.push(arg as BenchName);
-    else throw new Error(`unknown argument ${arg}; expected ${ALL.join(' | ')}, --scale=<factor> or --fresh`);
+    else throw new Error(`unknown argument ${arg}; expected ${ALL.join(' | ')}, --scale=<factor>, --fresh or --help`);
   }
   if (!(scale > 0)) throw new Error(`invalid scale ${scale}`);
-  return { only: only.length ? only : [...ALL], scale, fresh };
+  return { only: only.length ? only : [...ALL], scale, fresh, help };
 }
 
 function newRunId(): string {
@@ -84,6 +98,10 @@ function newRunId(): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const config = infraConfig();
   const s = args.scale;
   const runId = newRunId();
@@ -103,6 +121,7 @@ async function main(): Promise<void> {
   let commandsEnv: CommandsEnvironment | null = null;
   let ingestEnv: CommandsEnvironment | null = null;
   let queriesEnv: CommandsEnvironment | null = null;
+  let authEnv: CommandsEnvironment | null = null;
   let rebuildTouched = false;
   // One cleanup, shared: the `finally` below waits for the one a signal started instead of
   // letting the failing benchmark exit the process before the database objects are dropped.
@@ -112,11 +131,13 @@ async function main(): Promise<void> {
     say(
       `cleanup: dropping schema and topics${telemetryDb ? ' and the telemetry database' : ''}` +
         (commandsEnv || ingestEnv ? `; stopping the services, dropping ${COMMANDS_DATABASE}` : '') +
-        (queriesEnv ? `; stopping the services (keeping ${QUERIES_DATABASE})` : ''),
+        (queriesEnv ? `; stopping the services (keeping ${QUERIES_DATABASE})` : '') +
+        (authEnv ? `; stopping the services, dropping ${AUTH_DATABASE}` : ''),
     );
     if (commandsEnv) await commandsEnv.close();
     if (ingestEnv) await ingestEnv.close();
     if (queriesEnv) await queriesEnv.close();
+    if (authEnv) await authEnv.close();
     if (rebuildTouched) await dropDatabase(databaseUrl(config.pgUrl, REBUILD_DATABASE)).catch(() => undefined);
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
     if (telemetryDb) await telemetryDb.drop();
@@ -142,7 +163,7 @@ async function main(): Promise<void> {
     const postgres = await serverVersion(pool);
 
     if (args.only.includes('append')) {
-      say('phase 1/10: single-event appends from concurrent writers');
+      say('phase 1/11: single-event appends from concurrent writers');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -163,7 +184,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('batch')) {
-      say('phase 2/10: batched appends (100 events per call)');
+      say('phase 2/11: batched appends (100 events per call)');
       const r = await appendBenchmark(
         pool,
         schema,
@@ -184,7 +205,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('load')) {
-      say('phase 3/10: load() of a 10,000-event stream');
+      say('phase 3/11: load() of a 10,000-event stream');
       const rs = await loadBenchmark(pool, schema, store, {
         events: scaled(10_000, s, 100),
         appendBatch: 100,
@@ -197,7 +218,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('relay')) {
-      say('phase 4/10: outbox relay store → Kafka');
+      say('phase 4/11: outbox relay store → Kafka');
       bus = newBus(config, `meridian-bench-${runId}`);
       const r = await relayBenchmark(pool, schema, store, bus, topics, {
         events: scaled(50_000, s, 1000),
@@ -214,7 +235,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('telemetry')) {
-      say(`phase 5/10: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
+      say(`phase 5/11: telemetry write (PositionsWriter.write vs raw COPY) in database ${TELEMETRY_DATABASE}`);
       const writers = 2;
       telemetryDb = await openTelemetryDb(config.pgUrl, writers + 2);
       const r = await telemetryBenchmark(telemetryDb, {
@@ -231,7 +252,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('commands')) {
-      say('phase 6/10: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
+      say('phase 6/11: commands through the HTTP API (gateway → Kafka → workflow → store → reply) vs the store');
       commandsEnv = new CommandsEnvironment(config.pgUrl, config.brokers);
       const rs = await commandsBenchmark(commandsEnv, {
         connections: 64,
@@ -251,7 +272,7 @@ async function main(): Promise<void> {
 
     if (args.only.includes('ingest')) {
       say(
-        'phase 7/10: telemetry ingest through the API (gateway → Kafka → projection → PostGIS, geofenced) vs raw COPY',
+        'phase 7/11: telemetry ingest through the API (gateway → Kafka → projection → PostGIS, geofenced) vs raw COPY',
       );
       // The per-tenant rate limit is lifted: this measures the system, not the limit.
       ingestEnv = new CommandsEnvironment(config.pgUrl, config.brokers, {
@@ -273,7 +294,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('rebuild')) {
-      say(`phase 8/10: projection rebuild (zones, asset-latest) vs a raw read of $all, in ${REBUILD_DATABASE}`);
+      say(`phase 8/11: projection rebuild (zones, asset-latest) vs a raw read of $all, in ${REBUILD_DATABASE}`);
       rebuildTouched = true;
       const r = await rebuildBenchmark(config.pgUrl, rebuildParams(s));
       results.push(r);
@@ -281,7 +302,7 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('seed') || args.only.includes('queries')) {
-      say(`phase 9/10: seed ${QUERIES_DATABASE} (generated fleet and history, COPY straight into the read model)`);
+      say(`phase 9/11: seed ${QUERIES_DATABASE} (generated fleet and history, COPY straight into the read model)`);
       const seeded = await seedDatabase(config.pgUrl, {
         scale: s,
         fresh: args.fresh,
@@ -292,7 +313,7 @@ async function main(): Promise<void> {
         say(describe(seeded.result));
       }
       if (args.only.includes('queries')) {
-        say('phase 10/10: queries through the gateway (HTTP → Kafka → geo-query → PostGIS) vs the same SQL directly');
+        say('phase 10/11: queries through the gateway (HTTP → Kafka → geo-query → PostGIS) vs the same SQL directly');
         queriesEnv = new CommandsEnvironment(
           config.pgUrl,
           config.brokers,
@@ -303,6 +324,7 @@ async function main(): Promise<void> {
             keepDatabase: true,
             logName: 'bench-queries',
             ports: QUERIES_PORTS,
+            oidcPort: QUERIES_OIDC_PORT,
           },
         );
         const rs = await queriesBenchmark(queriesEnv, seeded.info, queriesParams(s));
@@ -310,6 +332,26 @@ async function main(): Promise<void> {
         results.push(...rs);
         rs.forEach((r) => say(describe(r)));
       }
+    }
+
+    if (args.only.includes('auth')) {
+      say('phase 11/11: the authorization overhead per request (in process, through HTTP, in SQL)');
+      authEnv = new CommandsEnvironment(
+        config.pgUrl,
+        config.brokers,
+        {},
+        {
+          database: AUTH_DATABASE,
+          tenant: AUTH_TENANT,
+          logName: 'bench-auth',
+          ports: AUTH_PORTS,
+          oidcPort: AUTH_OIDC_PORT,
+        },
+      );
+      const rs = await authBenchmark(authEnv, authParams(s));
+      await authEnv.close();
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
     }
 
     const durationMs = Math.round(now() - started);

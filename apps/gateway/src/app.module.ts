@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GatewayDataAccessModule } from '@meridian/gateway/data-access';
+import { GatewayAdminModule } from '@meridian/gateway/feature-admin';
 import { GatewayAssetsModule } from '@meridian/gateway/feature-assets';
 import { GatewayAuditModule } from '@meridian/gateway/feature-audit';
 import { GatewayOgcModule } from '@meridian/gateway/feature-ogc';
@@ -20,6 +21,7 @@ export const gatewayFeatures = [
   GatewayTilesModule,
   GatewayOgcModule,
   GatewayAuditModule,
+  GatewayAdminModule,
 ];
 
 @Module({})

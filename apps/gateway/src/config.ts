@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { API_AUDIENCE, TenantId } from '@meridian/contracts/identity';
 import type { GatewaySettings } from '@meridian/gateway/data-access';
 import { streamEnv } from '@meridian/gateway/feature-stream';
-import { baseConfigSchema } from '@meridian/shared/service-kit';
+import { baseConfigSchema, secretsKeyOf } from '@meridian/shared/service-kit';
 
 const DAY_MS = 86_400_000;
 
@@ -86,4 +86,5 @@ export const settingsOf = (c: GatewayConfig): GatewaySettings => ({
   auth: { issuer: c.OIDC_ISSUER, audience: API_AUDIENCE, clockToleranceSeconds: TOKEN_CLOCK_TOLERANCE_S },
   requestRate: { ratePerSecond: c.GATEWAY_RATE_REQUESTS_PER_S, burst: c.GATEWAY_RATE_BURST },
   requestRateOverrides: c.GATEWAY_RATE_TENANT_OVERRIDES,
+  secretsKey: secretsKeyOf(c),
 });

@@ -19,6 +19,8 @@ import {
 } from './users';
 import { RotateSigningKeyV1 } from './oidc';
 import { ConfigureFederationV1, FederationConfiguredV1 } from './federation';
+import { SigningKeyV1 } from './keys';
+import { PrincipalSnapshotV1 } from './principals';
 
 export const catalogue: readonly CatalogueEntry[] = [
   { contract: RegisterTenantV1, topic: Topics.identityCommands },
@@ -42,4 +44,7 @@ export const catalogue: readonly CatalogueEntry[] = [
   { contract: RotateSigningKeyV1, topic: Topics.identityCommands },
   { contract: ConfigureFederationV1, topic: Topics.identityCommands },
   { contract: FederationConfiguredV1, topic: Topics.identityEvents },
+  // The gateway's inputs: public signing keys and principal snapshots (compacted topics).
+  { contract: SigningKeyV1, topic: Topics.identityKeys },
+  { contract: PrincipalSnapshotV1, topic: Topics.identityPrincipals },
 ];

@@ -19,6 +19,8 @@ export interface GatewaySettings {
   /** Requests per principal (token bucket in Redis), unless its tenant has an override. */
   readonly requestRate: BucketLimit;
   readonly requestRateOverrides: Readonly<Record<string, BucketLimit>>;
+  /** SECRETS_KEY: passwords and client secrets are sealed with it before they go on Kafka. */
+  readonly secretsKey: Buffer;
 }
 
 export const GATEWAY_SETTINGS = Symbol('meridian.gateway-settings');

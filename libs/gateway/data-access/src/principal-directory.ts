@@ -6,7 +6,7 @@ import type { PrincipalSource } from '@meridian/gateway/util-auth';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { BUS, LOGGER } from '@meridian/shared/service-kit';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
-import { PrincipalSnapshots } from './principal-snapshots';
+import { type PrincipalEntry, PrincipalSnapshots } from './principal-snapshots';
 import { TopicReplay } from './topic-replay';
 
 /**
@@ -53,5 +53,15 @@ export class PrincipalDirectory implements PrincipalSource, OnApplicationBootstr
 
   get(tenantId: string, subject: string): Principal | undefined {
     return this.snapshots.get(tenantId, subject);
+  }
+
+  /** The active principal with its name and version (the admin API's reads). */
+  entry(tenantId: string, subject: string): PrincipalEntry | undefined {
+    return this.snapshots.entry(tenantId, subject);
+  }
+
+  /** A page of a tenant's active users or service accounts, in subject order (GET /v1/users, …). */
+  list(tenantId: string, kind: Principal['kind'], limit: number, after?: string) {
+    return this.snapshots.list(tenantId, kind, limit, after);
   }
 }

@@ -28,6 +28,8 @@ const principalHeader = (): { principal?: string } => {
 export type CommandOutcome = CommandReply | { readonly outcome: 'pending'; readonly correlationId: string };
 
 export interface CommandOptions {
+  /** The service's command topic: workflow's unless given (identity's for the admin API). */
+  readonly topic?: string;
   /** Times the command hop by hop (`CommandTimings.begin`); the reply's marks are added to it. */
   readonly timing?: Timing;
 }
@@ -80,7 +82,7 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
       this.client.send(
         {
           contract,
-          topic: Topics.workflowCommands,
+          topic: options.topic ?? Topics.workflowCommands,
           key,
           tenantId,
           ...principalHeader(),

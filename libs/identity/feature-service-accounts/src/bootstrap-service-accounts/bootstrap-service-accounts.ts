@@ -63,7 +63,8 @@ export class BootstrapServiceAccounts implements OnApplicationBootstrap {
           name: `${tenantId} administrator`,
           secret: this.settings.tenantAdminSecret,
           roles: ['admin'],
-          attributes: noAttributes,
+          // The tenant's own administrator sees everything in it: full clearance, no region, all teams.
+          attributes: { ...noAttributes, clearance: 4 },
           platformAdmin: false,
         },
         now,

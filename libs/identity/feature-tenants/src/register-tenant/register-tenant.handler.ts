@@ -2,7 +2,8 @@ import { commandReply, type Envelope, parseData } from '@meridian/contracts/core
 import { RegisterTenantV1, TenantRegisteredV1 } from '@meridian/contracts/identity';
 import { type EventStore, handle, type HandleResult, type RecordedEvent } from '@meridian/shared/decider';
 import type { IntegrationMessage, ReplyBody } from '@meridian/shared/messaging';
-import { type TenantEvent, tenantDecider, tenantStreamId } from '@meridian/identity/domain';
+import { identityAdminActor } from '@meridian/identity/data-access';
+import { PLATFORM_TENANT, type TenantEvent, tenantDecider, tenantStreamId } from '@meridian/identity/domain';
 
 export function registerTenant(
   store: EventStore,
@@ -25,6 +26,11 @@ export function registerTenant(
 
 export async function registerTenantRoute(store: EventStore, request: Envelope, now: Date): Promise<ReplyBody> {
   const { tenantId, name } = parseData(RegisterTenantV1, request);
+  // Only the platform administrator registers tenants (identity's own bootstrap sends no principal).
+  if (request.principal !== undefined) {
+    const { access } = identityAdminActor({ principal: request.principal, tenantId: PLATFORM_TENANT }, now);
+    if (!access.allow) return commandReply({ outcome: 'rejected', code: access.code, detail: access.detail });
+  }
   const result = await registerTenant(store, tenantId, name, request.id, now);
   const streamId = tenantStreamId(tenantId);
   return commandReply(
