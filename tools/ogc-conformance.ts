@@ -4,8 +4,10 @@
  *
  *   OGC_BASE_URL   the gateway (default http://127.0.0.1:8080)
  *   OGC_PUBLIC_URL the gateway's GATEWAY_PUBLIC_URL if it differs from OGC_BASE_URL (links to rewrite)
- *   OGC_TOKEN      an access token (required) of an operator of the tenant to test: the tenant is the
- *                  token's; sample data is added if a collection is empty
+ *   OGC_TOKEN      an access token of an operator of the tenant to test (the tenant is the token's);
+ *                  without it, client credentials of OGC_CLIENT_ID / OGC_CLIENT_SECRET at OIDC_ISSUER
+ *                  (default: the demo tenant's administrator of `npm start`, demo-admin). Sample data is
+ *                  added if a collection is empty
  *   OGC_ETS_JAR    the suite's all-in-one jar (default ../shared/tools/ets-ogcapi-features10-aio.jar)
  *   OGC_ETS_OUT    where the suite writes its results, a new run-* folder each run (default .local/ogc-ets)
  *
@@ -16,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { runEts } from './ogc/ets';
 import { startHeaderProxy } from './ogc/header-proxy';
 import { ensureSampleData } from './ogc/sample-data';
+import { TokenSource } from '@meridian/shared/testing';
 
 const ROOT = resolve(__dirname, '..');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -23,8 +26,13 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
 async function run(): Promise<number> {
   const base = (process.env.OGC_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   const token = process.env.OGC_TOKEN;
-  if (!token) throw new Error('OGC_TOKEN: an access token of an operator of the tenant to test is required');
-  const authorization = `Bearer ${token}`;
+  const tokens = new TokenSource({
+    issuer: process.env.OIDC_ISSUER ?? 'http://127.0.0.1:8090',
+    clientId: process.env.OGC_CLIENT_ID ?? 'demo-admin',
+    clientSecret: process.env.OGC_CLIENT_SECRET ?? 'dev-tenant-admin-secret',
+  });
+  const current = async (): Promise<string> => (token ? `Bearer ${token}` : (await tokens.headers()).authorization);
+  const authorization = await current();
   const jar = resolve(process.env.OGC_ETS_JAR ?? join(ROOT, '..', 'shared', 'tools', 'ets-ogcapi-features10-aio.jar'));
   const outDir = resolve(process.env.OGC_ETS_OUT ?? join(ROOT, '.local', 'ogc-ets'));
 
@@ -33,7 +41,7 @@ async function run(): Promise<number> {
   const proxy = await startHeaderProxy({
     target: base,
     publicUrl: process.env.OGC_PUBLIC_URL ?? base,
-    authorization,
+    authorization: current,
   });
   try {
     say(`[ogc] running ${jar} against ${proxy.url}/ogc/ (proxy → ${base}, with the bearer token)`);

@@ -55,7 +55,7 @@ const link = (links: Link[], rel: string, type?: string): string => {
 
 beforeAll(async () => {
   system = await startSystem([idle, tenant]);
-  await ensureSampleData(api, tenant);
+  await ensureSampleData(api, (await authHeaders(tenant)).authorization);
 }, 300_000);
 
 afterAll(async () => {
@@ -163,7 +163,10 @@ describe('OGC API – Features at /ogc', () => {
   });
 
   it('passes the OGC test suite (ets-ogcapi-features10 1.9) through the tenant-header proxy: 0 failed', async () => {
-    const proxy = await startHeaderProxy({ target: api, authorization: (await authHeaders(tenant)).authorization });
+    const proxy = await startHeaderProxy({
+      target: api,
+      authorization: async () => (await authHeaders(tenant)).authorization,
+    });
     try {
       const jar = process.env.OGC_ETS_JAR ?? join(ROOT, '..', 'shared', 'tools', 'ets-ogcapi-features10-aio.jar');
       const result = await runEts({ jar, iut: `${proxy.url}/ogc/`, outDir: join(ROOT, '.local', 'ogc-ets-e2e') });

@@ -19,8 +19,11 @@ export interface HeaderProxyOptions {
   readonly target: string;
   /** The origin links in responses carry (the gateway's public URL), if not `target`. */
   readonly publicUrl?: string;
-  /** The `Authorization` value every request gets, e.g. `Bearer eyJ…` (replacing any the client sent). */
-  readonly authorization: string;
+  /**
+   * The `Authorization` value every request gets, e.g. `Bearer eyJ…` (replacing any the client sent),
+   * or a function giving the current one, so a run longer than a token's life renews it.
+   */
+  readonly authorization: string | (() => Promise<string>);
   readonly port?: number;
 }
 
@@ -43,7 +46,8 @@ export async function startHeaderProxy(options: HeaderProxyOptions): Promise<Hea
       const body = await readAll(req);
       const headers: Record<string, string | string[] | undefined> = {
         ...req.headers,
-        authorization: options.authorization,
+        authorization:
+          typeof options.authorization === 'string' ? options.authorization : await options.authorization(),
       };
       headers.host = target.host;
       // Uncompressed answers, so links in them can be rewritten.
