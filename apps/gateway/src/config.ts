@@ -16,6 +16,38 @@ const RateLimit = z.strictObject({
 /** Clock skew tolerated on a token's `exp` and `nbf`. */
 const TOKEN_CLOCK_TOLERANCE_S = 5;
 
+/** An environment variable holding JSON, parsed and then checked by `schema`. */
+const jsonEnv = <T extends z.ZodType>(fallback: string, schema: T) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const HttpUrl = z.url({ protocol: /^https?$/ });
+
+/** The platform's own tenant: its principals are service accounts, never federated users. */
+const PLATFORM_TENANT = 'platform';
+
+/** An identity provider whose own access tokens are accepted for the federated users of `tenant`. */
+const ExternalIssuerEnv = z.strictObject({
+  issuer: HttpUrl,
+  jwksUri: HttpUrl.optional(),
+  audience: z.string().min(1),
+  tenant: TenantId.refine((t) => t !== PLATFORM_TENANT, 'the platform tenant has no federated users'),
+});
+
+const ExternalIssuersEnv = z
+  .array(ExternalIssuerEnv)
+  .refine((list) => new Set(list.map((e) => e.issuer)).size === list.length, 'an issuer is listed twice');
+
 const gatewayEnvSchema = baseConfigSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   GATEWAY_PUBLIC_URL: z.url().optional(),
@@ -25,18 +57,10 @@ const gatewayEnvSchema = baseConfigSchema.extend({
   GATEWAY_RATE_REQUESTS_PER_S: z.coerce.number().positive().max(1_000_000).default(5000),
   GATEWAY_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   // Per-tenant overrides of the two above, JSON: {"<tenant>": {"ratePerSecond": n, "burst": n}}.
-  GATEWAY_RATE_TENANT_OVERRIDES: z
-    .string()
-    .default('{}')
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(TenantId, RateLimit)),
+  GATEWAY_RATE_TENANT_OVERRIDES: jsonEnv('{}', z.record(TenantId, RateLimit)),
+  // Identity providers whose own access tokens are accepted (docs/identity.md, "Tokens of an external
+  // issuer"), JSON: [{"issuer": url, "jwksUri"?: url, "audience": string, "tenant": tenant id}].
+  GATEWAY_EXTERNAL_ISSUERS: jsonEnv('[]', ExternalIssuersEnv),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -62,13 +86,15 @@ const gatewayEnvSchema = baseConfigSchema.extend({
   ...streamEnv,
 });
 
-export const gatewayConfigSchema = gatewayEnvSchema.refine(
-  (c) => c.GATEWAY_INGEST_BURST_FIXES >= c.GATEWAY_MAX_FIXES_PER_REQUEST,
-  {
+export const gatewayConfigSchema = gatewayEnvSchema
+  .refine((c) => c.GATEWAY_INGEST_BURST_FIXES >= c.GATEWAY_MAX_FIXES_PER_REQUEST, {
     path: ['GATEWAY_INGEST_BURST_FIXES'],
     message: 'must be at least GATEWAY_MAX_FIXES_PER_REQUEST, or a full request could never be admitted',
-  },
-);
+  })
+  .refine((c) => c.GATEWAY_EXTERNAL_ISSUERS.every((e) => e.issuer !== c.OIDC_ISSUER), {
+    path: ['GATEWAY_EXTERNAL_ISSUERS'],
+    message: "OIDC_ISSUER is Meridian's own issuer, not an external one",
+  });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
 export const publicUrlOf = (c: GatewayConfig): string => c.GATEWAY_PUBLIC_URL ?? `http://${c.HOST}:${c.GATEWAY_PORT}`;
@@ -83,7 +109,12 @@ export const settingsOf = (c: GatewayConfig): GatewaySettings => ({
   ingestBurstFixes: c.GATEWAY_INGEST_BURST_FIXES,
   instanceId: c.INSTANCE_ID,
   publicUrl: publicUrlOf(c),
-  auth: { issuer: c.OIDC_ISSUER, audience: API_AUDIENCE, clockToleranceSeconds: TOKEN_CLOCK_TOLERANCE_S },
+  auth: {
+    issuer: c.OIDC_ISSUER,
+    audience: API_AUDIENCE,
+    clockToleranceSeconds: TOKEN_CLOCK_TOLERANCE_S,
+    externalIssuers: c.GATEWAY_EXTERNAL_ISSUERS.map(({ tenant, ...issuer }) => ({ ...issuer, tenantId: tenant })),
+  },
   requestRate: { ratePerSecond: c.GATEWAY_RATE_REQUESTS_PER_S, burst: c.GATEWAY_RATE_BURST },
   requestRateOverrides: c.GATEWAY_RATE_TENANT_OVERRIDES,
   secretsKey: secretsKeyOf(c),

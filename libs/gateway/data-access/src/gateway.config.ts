@@ -14,7 +14,7 @@ export interface GatewaySettings {
   readonly instanceId: string;
   /** Base of absolute links (`next`), e.g. http://127.0.0.1:8080. */
   readonly publicUrl: string;
-  /** Access tokens: issuer, audience, clock tolerance. */
+  /** Access tokens: issuer, audience, clock tolerance, and the external issuers whose tokens are accepted. */
   readonly auth: AuthSettings;
   /** Requests per principal (token bucket in Redis), unless its tenant has an override. */
   readonly requestRate: BucketLimit;

@@ -6,7 +6,7 @@ import type { PrincipalSource } from '@meridian/gateway/util-auth';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { BUS, LOGGER } from '@meridian/shared/service-kit';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
-import { type PrincipalEntry, PrincipalSnapshots } from './principal-snapshots';
+import { type PrincipalEntry, type PrincipalPage, PrincipalSnapshots } from './principal-snapshots';
 import { TopicReplay } from './topic-replay';
 
 /**
@@ -55,13 +55,16 @@ export class PrincipalDirectory implements PrincipalSource, OnApplicationBootstr
     return this.snapshots.get(tenantId, subject);
   }
 
-  /** The active principal with its name and version (the admin API's reads). */
+  /** A principal of the tenant with its name, version and whether it is active (the admin API's reads). */
   entry(tenantId: string, subject: string): PrincipalEntry | undefined {
     return this.snapshots.entry(tenantId, subject);
   }
 
-  /** A page of a tenant's active users or service accounts, in subject order (GET /v1/users, …). */
-  list(tenantId: string, kind: Principal['kind'], limit: number, after?: string) {
+  /**
+   * A page of a tenant's users or service accounts, disabled ones included, in subject order after
+   * `after` (keyset paging: GET /v1/users, GET /v1/service-accounts).
+   */
+  list(tenantId: string, kind: Principal['kind'], limit: number, after?: string): PrincipalPage {
     return this.snapshots.list(tenantId, kind, limit, after);
   }
 }

@@ -53,4 +53,26 @@ describe('PrincipalSnapshots', () => {
     expect(s.get('acme', 'u-2')).toBeUndefined();
     expect(s.size).toBe(2);
   });
+
+  it('lists one tenant and kind in subject order, disabled principals included, a page at a time', () => {
+    const s = new PrincipalSnapshots();
+    s.apply(snapshot(1, principal(['viewer'], 'u-3')));
+    s.apply(snapshot(1, principal(['admin'], 'u-1')));
+    s.apply(snapshot(2, principal(['viewer'], 'u-2'), false));
+    s.apply(snapshot(1, principal(['admin'], 'u-0', 'other')));
+    s.apply(snapshot(1, { ...principal([], 'client-a'), kind: 'service-account' }));
+    const first = s.list('acme', 'user', 2);
+    expect(first.items.map((e) => [e.principal.subject, e.active, e.version])).toEqual([
+      ['u-1', true, 1],
+      ['u-2', false, 2],
+    ]);
+    expect(first.more).toBe(true);
+    const rest = s.list('acme', 'user', 2, 'u-2');
+    expect([rest.items.map((e) => e.principal.subject), rest.more]).toEqual([['u-3'], false]);
+    expect(s.list('acme', 'service-account', 10).items.map((e) => e.principal.subject)).toEqual(['client-a']);
+    // A disabled principal reads as such, but authentication never gets it.
+    expect(s.entry('acme', 'u-2')).toMatchObject({ active: false, name: 'u-2' });
+    expect(s.get('acme', 'u-2')).toBeUndefined();
+    expect(s.entry('other', 'u-1')).toBeUndefined();
+  });
 });

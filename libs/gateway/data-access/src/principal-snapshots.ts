@@ -3,58 +3,59 @@ import { type Principal, principalKey, type PrincipalSnapshotV1 } from '@meridia
 
 export type PrincipalSnapshot = DataOf<typeof PrincipalSnapshotV1>;
 
-/** A principal as the admin API lists it. */
+/** A principal as the admin API shows it: its latest snapshot, active or disabled. */
 export interface PrincipalEntry {
   readonly principal: Principal;
   readonly name: string;
+  readonly active: boolean;
   readonly version: number;
 }
 
-interface Known {
-  readonly version: number;
-  readonly name: string;
-  /** Null once revoked (`active: false`): kept, so an older snapshot read later cannot bring it back. */
-  readonly principal: Principal | null;
+/** One page of a keyset-paged listing: the entries, and whether more follow the last. */
+export interface PrincipalPage {
+  readonly items: readonly PrincipalEntry[];
+  readonly more: boolean;
 }
 
 /**
  * The latest snapshot of each principal: the highest `version` wins whatever order snapshots come
- * in (a compacted topic read from the start, a republished old one); `active: false` revokes.
+ * in (a compacted topic read from the start, a republished old one); `active: false` revokes. A
+ * revoked principal is kept (so an older snapshot read later cannot bring it back, and the admin
+ * API can show it as disabled) but never answered by `get`.
  */
 export class PrincipalSnapshots {
-  private readonly known = new Map<string, Known>();
+  private readonly known = new Map<string, PrincipalEntry>();
 
   apply(snapshot: PrincipalSnapshot): void {
     const key = principalKey(snapshot.principal.tenantId, snapshot.principal.subject);
     const current = this.known.get(key);
     if (current && current.version > snapshot.version) return;
-    this.known.set(key, {
-      version: snapshot.version,
-      name: snapshot.name,
-      principal: snapshot.active ? snapshot.principal : null,
-    });
+    const { principal, name, active, version } = snapshot;
+    this.known.set(key, { principal, name, active, version });
   }
 
+  /** The active principal: what authentication admits. */
   get(tenantId: string, subject: string): Principal | undefined {
-    return this.known.get(principalKey(tenantId, subject))?.principal ?? undefined;
+    const known = this.known.get(principalKey(tenantId, subject));
+    return known?.active ? known.principal : undefined;
   }
 
-  /** One active principal with its name and version. */
+  /** The latest snapshot of a principal, active or not. */
   entry(tenantId: string, subject: string): PrincipalEntry | undefined {
-    const known = this.known.get(principalKey(tenantId, subject));
-    return known?.principal ? { principal: known.principal, name: known.name, version: known.version } : undefined;
+    return this.known.get(principalKey(tenantId, subject));
   }
 
   /**
-   * A tenant's active principals of one kind in subject order, after `after`: at most `limit`, and
-   * whether more follow. A scan of the directory: the admin API's lists, not a hot path.
+   * A tenant's principals of one kind (active and disabled) in subject order, after `after`: at
+   * most `limit`, and whether more follow. A scan of the directory: the admin API's lists, not a
+   * hot path (tens of thousands of principals scan in milliseconds).
    */
-  list(tenantId: string, kind: Principal['kind'], limit: number, after?: string) {
+  list(tenantId: string, kind: Principal['kind'], limit: number, after?: string): PrincipalPage {
     const matching: PrincipalEntry[] = [];
-    for (const k of this.known.values()) {
-      const p = k.principal;
-      if (p && p.tenantId === tenantId && p.kind === kind && (after === undefined || p.subject > after)) {
-        matching.push({ principal: p, name: k.name, version: k.version });
+    for (const entry of this.known.values()) {
+      const p = entry.principal;
+      if (p.tenantId === tenantId && p.kind === kind && (after === undefined || p.subject > after)) {
+        matching.push(entry);
       }
     }
     matching.sort((a, b) => (a.principal.subject < b.principal.subject ? -1 : 1));
@@ -64,7 +65,7 @@ export class PrincipalSnapshots {
   /** Active principals. */
   get size(): number {
     let active = 0;
-    for (const k of this.known.values()) if (k.principal) active++;
+    for (const k of this.known.values()) if (k.active) active++;
     return active;
   }
 }

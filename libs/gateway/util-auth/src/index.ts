@@ -4,6 +4,7 @@ export * from './public-paths';
 export * from './acting-principal';
 export * from './principal-request';
 export * from './token-verifier';
+export * from './external-issuers';
 export * from './bearer.strategy';
 export * from './authentication';
 export * from './permission.guard';

@@ -9,6 +9,23 @@ export interface AuthSettings {
   readonly audience: string;
   /** Clock skew tolerated on `exp` and `nbf`, seconds. */
   readonly clockToleranceSeconds: number;
+  /** Identity providers whose own access tokens are accepted (`GATEWAY_EXTERNAL_ISSUERS`); none when absent. */
+  readonly externalIssuers?: readonly ExternalIssuer[];
+}
+
+/**
+ * An organisation's identity provider (e.g. its Keycloak realm) whose access tokens the gateway
+ * accepts directly, for the users of one tenant who have logged in through federation.
+ */
+export interface ExternalIssuer {
+  /** Its `iss`, exactly as its tokens carry it. */
+  readonly issuer: string;
+  /** Where its public keys are; discovered from `<issuer>/.well-known/openid-configuration` when absent. */
+  readonly jwksUri?: string;
+  /** What `aud` must contain: the audience the IdP puts in tokens meant for Meridian. */
+  readonly audience: string;
+  /** The tenant whose federated users these tokens belong to. */
+  readonly tenantId: string;
 }
 
 export const AUTH_SETTINGS = Symbol('meridian.gateway.auth-settings');

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type CryptoKey, errors, type JWTHeaderParameters, jwtVerify } from 'jose';
 import { AuthErrors, TenantId, TokenClaims } from '@meridian/contracts/identity';
 import { type ProblemException, problemFromCode } from '@meridian/gateway/util-http';
+import { ExternalIssuers } from './external-issuers';
 import { AUTH_SETTINGS, type AuthSettings, SIGNING_KEYS, type SigningKeys } from './ports';
 
 /** What the gateway takes from a verified access token: whose it is. Roles come from snapshots. */
@@ -46,22 +47,29 @@ function problemOf(err: unknown): ProblemException {
  * on `meridian.identity.keys` (never by calling identity): header `typ: at+jwt` and a `kid` that
  * names a key usable now and belonging to the configured issuer; `iss`, `aud`, `exp` and `nbf`
  * (with a small clock tolerance); `sub` and `tenant`. Only ES256 is accepted, so `alg: none`
- * and an HMAC "signed" with the public key fail before any key is used.
+ * and an HMAC "signed" with the public key fail before any key is used. A token whose `iss` is a
+ * configured external issuer goes to `ExternalIssuers` instead (after the cache lookup, so Meridian's
+ * remembered tokens cost nothing more).
  */
 @Injectable()
 export class TokenVerifier {
   private readonly cache = new Map<string, Verified>();
+  private readonly external: ExternalIssuers;
 
   constructor(
     @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
     @Inject(SIGNING_KEYS) private readonly keys: SigningKeys,
-  ) {}
+  ) {
+    this.external = new ExternalIssuers(settings.externalIssuers ?? [], settings.clockToleranceSeconds);
+  }
 
   async verify(token: string, now: Date): Promise<VerifiedToken> {
     const seconds = now.getTime() / 1000;
     const cached = this.cache.get(token);
     if (cached && this.stillGood(cached, now, seconds)) return cached.token;
     if (cached) this.cache.delete(token);
+    const external = this.external.issuerOf(token);
+    if (external) return this.external.verify(token, external, now);
     const verified = await this.verifyFully(token, now);
     if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(token, verified);

@@ -1,5 +1,4 @@
 import { accept, type Decider, type Decision, reject } from '@meridian/shared/decider';
-import { stableUuid } from '@meridian/shared/util';
 import { canonicalRoles, noAttributes, sameMembership } from './membership';
 import type { CreateUser, DisableUser, LogInFederated, SetUserMembership, UserCommand } from './user.commands';
 import type { UserEvent } from './user.events';
@@ -134,6 +133,5 @@ export const userDecider: Decider<UserCommand, UserState, UserEvent> = {
  */
 export const userStreamId = (tenantId: string, userId: string): string => `user-${tenantId}/${userId}`;
 
-/** The user id of an external identity in a tenant: the same at every login, so no lookup is needed. */
-export const federatedUserId = (tenantId: string, issuer: string, externalSubject: string): string =>
-  stableUuid(`federated-user:${tenantId}\n${issuer}\n${externalSubject}`);
+/** The user id of an external identity in a tenant; shared with the gateway, which derives it from tokens. */
+export { federatedUserId } from '@meridian/shared/util';
