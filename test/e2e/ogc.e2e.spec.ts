@@ -183,9 +183,9 @@ describe('OGC API – Features at /ogc', () => {
     }
   }, 300_000);
 
-  it("lists and reads every collection with GDAL's ogrinfo (OAPIF driver, the token in GDAL_HTTP_HEADERS)", async () => {
+  it("lists and reads every collection with GDAL's ogrinfo (OAPIF driver, token in GDAL_HTTP_HEADERS)", async () => {
     await run('bash', [join(ROOT, 'infra', 'scripts', 'gdal.sh'), 'ensure'], { timeout: 600_000 });
-    // Debian's GDAL 3.6 has no GDAL_HTTP_AUTH=BEARER (3.9 added it): the header itself works in every version.
+    // Debian's GDAL 3.6 has no GDAL_HTTP_AUTH=BEARER (3.9 added it); the header works in every version.
     const { authorization } = await authHeaders(tenant);
     const env = { ...process.env, GDAL_HTTP_HEADERS: `Authorization: ${authorization}` };
     const list = await run('ogrinfo', ['-ro', `OAPIF:${api}/ogc`], { env });
