@@ -67,10 +67,14 @@ async function createServiceAccount(body: Record<string, unknown>): Promise<Toke
   });
   expect(created.status).toBe(201);
   const source = new TokenSource({ issuer, clientId: created.body.clientId, clientSecret: created.body.clientSecret });
-  // The new account reaches the gateway as a principal snapshot on Kafka: wait until its token is admitted.
+  // The new account reaches identity's read model (its token endpoint) and the gateway (a principal
+  // snapshot on Kafka) within moments: wait until a token is issued and admitted.
   const admitted = await eventually(
-    async () => (await fetch(`${api}/v1/zones?limit=1`, { headers: await source.headers() })).status,
-    (status) => status !== 401,
+    async () => {
+      const headers = await source.headers().catch(() => null);
+      return headers ? (await fetch(`${api}/v1/zones?limit=1`, { headers })).status : 0;
+    },
+    (status) => status !== 401 && status !== 0,
     30_000,
   );
   expect(admitted).not.toBe(401);
