@@ -44,11 +44,7 @@ describe('GATEWAY_EXTERNAL_ISSUERS', () => {
     ['text that is not JSON', '[{issuer:', /GATEWAY_EXTERNAL_ISSUERS: not JSON/],
     ['an object instead of a list', { issuer: KEYCLOAK, audience: 'meridian', tenant: 'acme' }, /EXTERNAL_ISSUERS/],
     ['an issuer that is not an http(s) URL', [{ issuer: 'ftp://idp', audience: 'm', tenant: 'acme' }], /issuer/],
-    [
-      'a jwksUri that is not a URL',
-      [{ issuer: KEYCLOAK, jwksUri: 'certs', audience: 'm', tenant: 'acme' }],
-      /jwksUri/,
-    ],
+    ['a jwksUri that is not a URL', [{ issuer: KEYCLOAK, jwksUri: 'certs', audience: 'm', tenant: 'acme' }], /jwksUri/],
     ['no audience', [{ issuer: KEYCLOAK, tenant: 'acme' }], /audience/],
     ['an empty audience', [{ issuer: KEYCLOAK, audience: '', tenant: 'acme' }], /audience/],
     ['no tenant', [{ issuer: KEYCLOAK, audience: 'm' }], /tenant/],

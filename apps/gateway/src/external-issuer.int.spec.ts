@@ -89,6 +89,7 @@ async function keycloakToken(kc: KeycloakClient, username: string): Promise<stri
       password: `${username}-pass`,
       scope: 'openid',
     }),
+    signal: AbortSignal.timeout(30_000),
   });
   const body = (await res.json()) as { access_token?: string };
   if (!body.access_token) throw new Error(`no access token for ${username}: ${JSON.stringify(body)}`);
@@ -102,7 +103,10 @@ interface Answer {
 }
 
 async function call(base: string, path: string, token: string): Promise<Answer> {
-  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${base}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(15_000),
+  });
   const text = await res.text();
   let body: Record<string, unknown> = {};
   try {
@@ -147,7 +151,10 @@ async function bootGateway(name: string, externalIssuers: unknown[], probeToken:
     GATEWAY_EXTERNAL_ISSUERS: JSON.stringify(externalIssuers),
   });
 
-  @Module({ imports: [GatewayModule.forRoot(config, pino({ level: 'silent' }))], controllers: [ExternalProbeController] })
+  @Module({
+    imports: [GatewayModule.forRoot(config, pino({ level: 'silent' }))],
+    controllers: [ExternalProbeController],
+  })
   class TestGateway {}
 
   const app = await NestFactory.create<NestFastifyApplication>(TestGateway, new FastifyAdapter(), { logger: false });

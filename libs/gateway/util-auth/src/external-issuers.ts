@@ -77,7 +77,9 @@ export class ConfiguredIssuer {
   /** For jwtVerify: the key of the token's `kid`; a fetch that fails is KeysUnavailable (401, never 5xx). */
   readonly keyFor = async (header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
     try {
-      return await (await this.keys())(header, token);
+      return await (
+        await this.keys()
+      )(header, token);
     } catch (err) {
       if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
       throw new KeysUnavailable(`the keys of ${this.config.issuer} cannot be fetched now: ${message(err)}`);
@@ -156,6 +158,8 @@ export class ExternalIssuers {
     if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.exp !== 'number') {
       throw invalid('the access token has no subject or expiry');
     }
+    // An ID token is for the client that logged the user in, not a credential for APIs (Keycloak marks it `typ: ID`).
+    if (payload['typ'] === 'ID') throw invalid('an ID token is not an access token');
     return {
       tenantId: config.tenantId,
       subject: federatedUserId(config.tenantId, config.issuer, payload.sub),
