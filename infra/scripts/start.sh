@@ -12,4 +12,13 @@ export KAFKA_BROKERS="127.0.0.1:${MERIDIAN_KAFKA_PORT:-19092}"
 pg="postgres://${MERIDIAN_PG_USER:-postgres}@${MERIDIAN_PG_HOST:-127.0.0.1}:${MERIDIAN_PG_PORT:-5432}"
 export DATABASE_URL="${DATABASE_URL:-$pg/meridian}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${MERIDIAN_REDIS_PORT:-6379}}"
+# MERIDIAN_FEDERATION=keycloak: also start the example organisation IdP (a real Keycloak, realm
+# meridian-ext, users alice/bob/carol) and let the demo tenant log in through it (docs/identity.md).
+if [ "${MERIDIAN_FEDERATION:-}" = "keycloak" ]; then
+  "$MERIDIAN_ROOT/infra/scripts/keycloak.sh" start
+  kc_issuer="$("$MERIDIAN_ROOT/infra/scripts/keycloak.sh" url)/realms/meridian-ext"
+  fed='[{"tenantId":"demo","issuer":"'"$kc_issuer"'","clientId":"meridian","clientSecret":"meridian-federation-secret",'
+  fed+='"groupRoles":{"dispatchers":["dispatcher"],"field-ops":["operator"],"admins":["admin"]},"defaultRoles":[]}]'
+  export IDENTITY_FEDERATION="${IDENTITY_FEDERATION:-$fed}"
+fi
 exec node -r @swc-node/register tools/start.ts
