@@ -6,7 +6,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pino from 'pino';
-import { type MessageContract, Topics, toWire, type WireMessage } from '@meridian/contracts/core';
+import {
+  dlqDefinitions,
+  type MessageContract,
+  topicDefinitions,
+  Topics,
+  toWire,
+  type WireMessage,
+} from '@meridian/contracts/core';
 import {
   API_AUDIENCE,
   type Principal,
@@ -184,6 +191,8 @@ let wrongAudience: Gateway;
 beforeAll(async () => {
   kc = await ensureKeycloak();
   bus = createTestBus('extiss-int');
+  // A fresh broker has none of Meridian's topics until a service starts: these tests publish first.
+  await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
   [aliceToken, carolToken] = await Promise.all([keycloakToken(kc, 'alice'), keycloakToken(kc, 'carol')]);
   // As identity's federated login records it: the user of (tenant, Keycloak issuer, alice's sub).
   aliceId = federatedUserId(TENANT, kc.issuer, String(decodeJwt(aliceToken).sub));

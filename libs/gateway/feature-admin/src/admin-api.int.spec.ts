@@ -10,8 +10,10 @@ import pino from 'pino';
 import {
   commandRejection,
   commandReply,
+  dlqDefinitions,
   type Envelope,
   type MessageContract,
+  topicDefinitions,
   Topics,
   toWire,
 } from '@meridian/contracts/core';
@@ -202,6 +204,8 @@ const COUNTER_CLOCKWISE: Region = {
 
 beforeAll(async () => {
   bus = createTestBus('admin-int');
+  // A fresh broker has none of Meridian's topics until a service starts: these tests publish first.
+  await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
   redis = new Redis(REDIS_URL);
   await createTopics(bus, [COMMANDS]);
   const pair = await generateKeyPair('ES256', { extractable: true });
