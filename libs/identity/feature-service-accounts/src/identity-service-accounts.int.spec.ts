@@ -66,7 +66,7 @@ describe('service accounts: bootstrap, commands, directory and snapshots (real P
   const config = { ...base, ...accounts, IDENTITY_BOOTSTRAP_TENANTS: [tenantId] };
 
   const principal = (p: Pick<Principal, 'tenantId' | 'subject' | 'roles' | 'platformAdmin'>): string =>
-    JSON.stringify({ kind: 'service-account', region: null, clearance: 0, teams: null, hours: null, ...p });
+    JSON.stringify({ kind: 'service-account', region: null, clearance: 4, teams: null, hours: null, ...p });
   const tenantAdmin = principal({
     tenantId,
     subject: tenantAdminClientId(tenantId),

@@ -22,7 +22,7 @@ const admin = JSON.stringify({
   roles: ['admin'],
   platformAdmin: false,
   region: null,
-  clearance: 0,
+  clearance: 4,
   teams: null,
   hours: null,
 });

@@ -81,7 +81,7 @@ describe('users: commands → event store → read model → principal snapshots
     roles: ['admin'],
     platformAdmin: false,
     region: null,
-    clearance: 0,
+    clearance: 4,
     teams: null,
     hours: null,
   } satisfies Principal);

@@ -24,7 +24,7 @@ const principal = (p: Partial<Principal> & Pick<Principal, 'tenantId' | 'subject
     roles: ['admin'],
     platformAdmin: false,
     region: null,
-    clearance: 0,
+    clearance: 4,
     teams: null,
     hours: null,
     ...p,

@@ -1,7 +1,7 @@
 import { CodedError } from '@meridian/contracts/core';
 import { AuthErrors, Principal, requirePrincipal } from '@meridian/contracts/identity';
 import { type AdminAccess, PLATFORM_TENANT, SYSTEM_ACCESS, SYSTEM_ACTOR } from '@meridian/identity/domain';
-import { decidePermission } from '@meridian/shared/policy';
+import { decidePermission, isUnrestricted } from '@meridian/shared/policy';
 
 interface Addressed {
   readonly tenantId?: string;
@@ -40,8 +40,18 @@ export function identityAdminActor(request: Addressed, now: Date): AdminActor {
   if (acting.subject === SYSTEM_ACTOR) {
     throw new CodedError(AuthErrors.principalUnknown, `the subject ${SYSTEM_ACTOR} is reserved`);
   }
-  return {
-    actor: acting.subject,
-    access: decidePermission(acting, platform ? 'tenants:admin' : 'identity:admin', now),
-  };
+  const access = decidePermission(acting, platform ? 'tenants:admin' : 'identity:admin', now);
+  // Whoever grants roles and attributes could grant them to itself: an administrator restricted by
+  // region, clearance or teams would lift its own restrictions (or make an unrestricted service
+  // account). Only an unrestricted administrator manages identities.
+  if (access.allow && !platform && !isUnrestricted(acting)) {
+    return { actor: acting.subject, access: RESTRICTED_ADMIN };
+  }
+  return { actor: acting.subject, access };
 }
+
+const RESTRICTED_ADMIN: AdminAccess = Object.freeze({
+  allow: false,
+  code: AuthErrors.forbiddenRole,
+  detail: 'an administrator restricted by region, clearance or teams cannot manage identities',
+});
