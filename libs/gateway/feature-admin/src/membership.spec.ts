@@ -142,4 +142,9 @@ describe('creation bodies', () => {
     expect(parses(CreateServiceAccountBody, { ...account, clientId: 'x' })).toEqual(['clientId']);
     expect(parses(CreateServiceAccountBody, { ...account, secret: 'mine' })).toEqual(['(body)']);
   });
+
+  it.each(['system', 'platform-admin', 'platform-tools', 'acme-admin'])('refuses the reserved client id %s', (id) => {
+    const account = { clientId: id, name: 'Squatter', roles: ['operator'] };
+    expect(parses(CreateServiceAccountBody, account)).toEqual(['clientId']);
+  });
 });

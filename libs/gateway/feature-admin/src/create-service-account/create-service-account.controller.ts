@@ -17,7 +17,18 @@ import { answer, commandResponse, IdentityCommands, type IdsOf, once } from '../
 import { checkedMembership, MembershipBody } from '../membership';
 import { clientSecret } from '../secrets';
 
-export const CreateServiceAccountBody = MembershipBody.extend({ clientId: ClientId, name: DisplayName });
+/**
+ * Client ids are global (client credentials name no tenant). Identity's own names are reserved, so
+ * no tenant can take a bootstrap administrator's id (`<tenant>-admin`) before that tenant exists, or
+ * record its writes under the actor `system`.
+ */
+export const isReservedClientId = (id: string): boolean =>
+  id === 'system' || id.startsWith('platform') || id.endsWith('-admin');
+
+export const CreateServiceAccountBody = MembershipBody.extend({
+  clientId: ClientId.refine((id) => !isReservedClientId(id), 'reserved: system, platform…, …-admin'),
+  name: DisplayName,
+});
 type CreateServiceAccountBody = z.infer<typeof CreateServiceAccountBody>;
 
 /** Where the account gets its tokens (client credentials): the token endpoint of identity's provider. */

@@ -16,8 +16,8 @@ const admin = (overrides: Partial<Principal> = {}): Principal => ({
 });
 const now = new Date('2026-11-30T12:00:00Z');
 const acting = (p: Principal) => identityAdminActor({ tenantId: 'acme', principal: JSON.stringify(p) }, now);
-const square = {
-  type: 'Polygon' as const,
+const square: Principal['region'] = {
+  type: 'Polygon',
   coordinates: [
     [
       [8, 47],
@@ -34,7 +34,7 @@ describe('identityAdminActor: who may manage identities', () => {
     expect(acting(admin())).toEqual({ actor: 'acme-admin', access: { allow: true } });
   });
 
-  it.each([
+  it.each<[string, Partial<Principal>]>([
     ['a region', { region: square }],
     ['clearance below 4', { clearance: 1 }],
     ['a team list', { teams: ['red'] }],
