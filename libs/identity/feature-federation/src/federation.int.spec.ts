@@ -298,7 +298,7 @@ describe('federation: log in at Keycloak, become a Meridian user with mapped rol
   async function configureMapping(mapping: Record<string, string[]>): Promise<void> {
     const deps = app.get<FederationDeps>(FEDERATION_DEPS);
     const principal = JSON.stringify(
-      Principal.parse({ tenantId: tenant, subject: 'admin-1', kind: 'user', roles: ['admin'] }),
+      Principal.parse({ tenantId: tenant, subject: 'admin-1', kind: 'user', roles: ['admin'], clearance: 4 }),
     );
     const request: Envelope = {
       id: randomUUID(),
