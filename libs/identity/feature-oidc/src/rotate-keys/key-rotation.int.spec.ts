@@ -133,10 +133,10 @@ describe('signing key rotation (identity.signing_keys, meridian.identity.keys)',
     const jwks = (await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
 
-    console.log(
-      `key rotation timings (activation delay ${ACTIVATION_DELAY_MS} ms): command replied ${tReplied - t0} ms, ` +
+    process.stderr.write(
+      `[oidc] key rotation timings (activation delay ${ACTIVATION_DELAY_MS} ms): command replied ${tReplied - t0} ms, ` +
         `next key seen on the topic ${tPublished - t0} ms, first token with the new kid ${tSwitched - t0} ms, ` +
-        `old key's retirement seen on the topic ${tRetired - t0} ms after the command`,
+        `old key's retirement seen on the topic ${tRetired - t0} ms after the command\n`,
     );
   });
 });
