@@ -134,7 +134,7 @@ describe('signing key rotation (identity.signing_keys, meridian.identity.keys)',
     expect(jwks.keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
 
     process.stderr.write(
-      `[oidc] key rotation timings (activation delay ${ACTIVATION_DELAY_MS} ms): command replied ${tReplied - t0} ms, ` +
+      `[oidc] key rotation (activation delay ${ACTIVATION_DELAY_MS} ms): command replied ${tReplied - t0} ms, ` +
         `next key seen on the topic ${tPublished - t0} ms, first token with the new kid ${tSwitched - t0} ms, ` +
         `old key's retirement seen on the topic ${tRetired - t0} ms after the command\n`,
     );
