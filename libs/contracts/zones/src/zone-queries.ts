@@ -15,8 +15,9 @@ export const GetZoneV1 = defineMessage(
 export const ListZonesV1 = defineMessage(
   'meridian.geo-query.zones.list.v1',
   'query',
-  z.strictObject({ bbox: Bbox.optional(), limit: PageLimit, after: ZoneId.optional() }),
-  'Zones that are not archived (intersecting `bbox` when given), in zone id order, one page after `after`.',
+  z.strictObject({ bbox: Bbox.optional(), kind: ZoneKind.optional(), limit: PageLimit, after: ZoneId.optional() }),
+  'Zones that are not archived (intersecting `bbox` and of `kind` when given), in zone id order, one page after ' +
+    '`after`.',
 );
 
 /** A half-open window `[from, to)`; either end may be open. */

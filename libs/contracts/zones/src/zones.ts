@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineMessage, DisplayName } from '@meridian/contracts/core';
 import { Clearance, TeamName } from '@meridian/contracts/identity';
 
-export const zoneKinds = ['geofence', 'restricted', 'area_of_interest'] as const;
+export const zoneKinds = ['geofence', 'restricted', 'area_of_interest', 'mission_area'] as const;
 export const ZoneKind = z.enum(zoneKinds);
 export type ZoneKind = z.infer<typeof ZoneKind>;
 

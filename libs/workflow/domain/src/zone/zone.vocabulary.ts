@@ -2,7 +2,7 @@
  * The zone's own vocabulary (issue 7). As for assets, the domain imports only the core contracts;
  * the edge maps between these and the integration schemas when zones reach the API.
  */
-export const zoneKinds = ['geofence', 'restricted', 'area_of_interest'] as const;
+export const zoneKinds = ['geofence', 'restricted', 'area_of_interest', 'mission_area'] as const;
 export type ZoneKind = (typeof zoneKinds)[number];
 
 /** Sensitivity levels 0 (public) to 4; a user's clearance must reach it to see the zone. */
