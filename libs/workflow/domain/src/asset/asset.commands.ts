@@ -30,4 +30,26 @@ export type ChangeAssetStatus = {
   };
 };
 
-export type AssetCommand = RegisterAsset | ChangeAssetStatus;
+/** A mission's assignment saga reserves the asset for the mission's window `[start, end)`. */
+export type ReserveAsset = {
+  readonly type: 'ReserveAsset';
+  readonly data: {
+    readonly assetId: string;
+    readonly tenantId: string;
+    readonly missionId: string;
+    readonly start: string;
+    readonly end: string;
+    readonly now: string;
+  };
+};
+/** Gives a mission's reservation back (a failed assignment's compensation, or the mission ended). */
+export type ReleaseAsset = {
+  readonly type: 'ReleaseAsset';
+  readonly data: {
+    readonly assetId: string;
+    readonly tenantId: string;
+    readonly missionId: string;
+    readonly now: string;
+  };
+};
+export type AssetCommand = RegisterAsset | ChangeAssetStatus | ReserveAsset | ReleaseAsset;

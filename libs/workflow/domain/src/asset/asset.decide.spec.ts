@@ -96,6 +96,7 @@ describe('asset decider', () => {
       kind: 'drone',
       sensitivity: 0,
       team: null,
+      reservations: [],
     });
     asset
       .given([old])

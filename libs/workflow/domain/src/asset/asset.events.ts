@@ -24,4 +24,19 @@ export type AssetStatusChanged = DomainEvent<
   { readonly assetId: string; readonly from: AssetStatus; readonly to: AssetStatus; readonly changedAt: string }
 >;
 
-export type AssetEvent = AssetRegistered | AssetRegisteredV1 | AssetStatusChanged;
+export type AssetReserved = DomainEvent<
+  'asset.reserved.v1',
+  {
+    readonly assetId: string;
+    readonly missionId: string;
+    readonly start: string;
+    readonly end: string;
+    readonly reservedAt: string;
+  }
+>;
+export type AssetReservationReleased = DomainEvent<
+  'asset.reservation-released.v1',
+  { readonly assetId: string; readonly missionId: string; readonly releasedAt: string }
+>;
+export type AssetEvent =
+  AssetRegistered | AssetRegisteredV1 | AssetStatusChanged | AssetReserved | AssetReservationReleased;

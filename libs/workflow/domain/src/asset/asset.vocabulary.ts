@@ -15,4 +15,5 @@ export const AssetRejections = {
   notFound: 'ASSET.NOT_FOUND',
   invalidTransition: 'ASSET.INVALID_TRANSITION',
   retired: 'ASSET.RETIRED',
+  reservationConflict: 'ASSET.RESERVATION_CONFLICT',
 } as const;
