@@ -20,3 +20,4 @@ export * from './mission/mission.state';
 export * from './mission/mission.commands';
 export * from './mission/mission.machine';
 export * from './mission/mission.decide';
+export * from './saga/reservation-saga';

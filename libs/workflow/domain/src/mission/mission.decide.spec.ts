@@ -247,7 +247,7 @@ describe('mission decider, default definition', () => {
       .thenRejects(MissionRejections.eventNotAllowed);
   });
 
-  it('an assigned asset entering the area moves the mission on site once; redelivery or a 2nd entry does nothing', () => {
+  it('an assigned asset entering the area moves it on site once; redelivery or a 2nd entry does nothing', () => {
     const events = assigned();
     const entered = decide(events, presence(assetA, true));
     expect(types(entered)).toEqual([

@@ -12,7 +12,7 @@ import type {
   RecordAreaPresence,
   SendMissionEvent,
 } from './mission.commands';
-import type { MissionCause, MissionEvent } from './mission.events';
+import type { MissionCause, MissionEvent, MissionTransitionInfo } from './mission.events';
 import {
   deadlineOf,
   definesEvent,
@@ -73,6 +73,7 @@ function stepEvents(
         cause: how.cause,
         reason: how.reason,
         assetIds,
+        transitions: step.done ? [] : transitionsAt(machineOfMission(state), step.to),
         at: how.now,
       },
     },
@@ -139,6 +140,7 @@ function create(command: CreateMission, state: MissionState): Decision<MissionEv
       createdAt: now,
       state: first.to,
       done: first.done,
+      transitions: first.done ? [] : transitionsAt(machine, first.to),
     },
   };
   const timers: MissionEvent[] = first.schedule.map((request) => ({
@@ -270,7 +272,8 @@ function failAssignment(command: FailAssignment, state: MissionState): Decision<
   const { missionId, sagaId, reason, now } = command.data;
   if (!found(state, null)) return reject(MissionRejections.notFound, `mission ${missionId} not found`);
   if (state.pending?.sagaId !== sagaId) return accept();
-  return accept({ type: 'mission.assignment-failed.v1', data: { missionId, sagaId, reason, at: now } });
+  const assetIds = state.pending.assetIds;
+  return accept({ type: 'mission.assignment-failed.v1', data: { missionId, sagaId, assetIds, reason, at: now } });
 }
 
 function fireTimer(command: FireMissionTimer, state: MissionState): Decision<MissionEvent> {
@@ -354,15 +357,16 @@ export function missionEventPermission(state: MissionState, event: string): stri
   return transitionsOf(machineOfMission(state), state.value, event)?.[0]?.permission ?? null;
 }
 
-/** The events the mission's state takes from people, with what each needs (for the read side). */
-export function missionTransitions(
-  state: MissionState,
-): { event: string; permission: string | null; guards: string[] }[] {
-  if (state.status !== 'active') return [];
-  const spec = machineOfMission(state).model.states.get(state.value);
+/** The events a state of the machine takes from people, with what each needs (for the read side). */
+export function transitionsAt(machine: MissionMachine, stateName: string): MissionTransitionInfo[] {
+  const spec = machine.model.states.get(stateName);
   return [...(spec?.on ?? [])].map(([event, candidates]) => ({
     event,
     permission: candidates[0]?.permission ?? null,
     guards: [...new Set(candidates.flatMap((c) => (c.guard ? [c.guard] : [])))],
   }));
 }
+
+/** The events the mission takes from people now. */
+export const missionTransitions = (state: MissionState): MissionTransitionInfo[] =>
+  state.status === 'active' ? transitionsAt(machineOfMission(state), state.value) : [];

@@ -12,6 +12,13 @@ export interface MissionArea {
   readonly coordinates: readonly (readonly (readonly number[])[])[];
 }
 
+/** An event the mission's state takes from people, with what it needs (for the read side's `allowedEvents`). */
+export interface MissionTransitionInfo {
+  readonly event: string;
+  readonly permission: string | null;
+  readonly guards: readonly string[];
+}
+
 /** Who moved the mission: a person, its timer, an asset entering its area, its assignment saga. */
 export type MissionCause = 'user' | 'timer' | 'geofence' | 'saga';
 
@@ -31,6 +38,7 @@ export type MissionCreated = DomainEvent<
     readonly createdAt: string;
     readonly state: string;
     readonly done: boolean;
+    readonly transitions: readonly MissionTransitionInfo[];
   }
 >;
 
@@ -47,6 +55,7 @@ export type MissionTransitioned = DomainEvent<
     readonly reason: string | null;
     /** The mission's assets after the transition. */
     readonly assetIds: readonly string[];
+    readonly transitions: readonly MissionTransitionInfo[];
     readonly at: string;
   }
 >;
@@ -85,7 +94,13 @@ export type MissionAssignmentRequested = DomainEvent<
 >;
 export type MissionAssignmentFailed = DomainEvent<
   'mission.assignment-failed.v1',
-  { readonly missionId: string; readonly sagaId: string; readonly reason: string; readonly at: string }
+  {
+    readonly missionId: string;
+    readonly sagaId: string;
+    readonly assetIds: readonly string[];
+    readonly reason: string;
+    readonly at: string;
+  }
 >;
 /** The mission ended holding assets: a saga releases their reservations. */
 export type MissionReleaseRequested = DomainEvent<
