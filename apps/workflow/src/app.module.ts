@@ -4,6 +4,8 @@ import { Topics } from '@meridian/contracts/core';
 import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
 import { toIntegrationEvent, WorkflowAssetsModule } from '@meridian/workflow/feature-assets';
 import { toZoneIntegrationEvent, WorkflowZonesModule } from '@meridian/workflow/feature-zones';
+import { sagaMigrations, toMissionIntegrationEvent, WorkflowMissionsModule } from '@meridian/workflow/feature-missions';
+import { timerMigrations } from '@meridian/workflow/feature-timers';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import type { IntegrationMessage } from '@meridian/shared/messaging';
 import { workflowUpcasters } from '@meridian/workflow/domain';
@@ -11,7 +13,7 @@ import type { WorkflowConfig } from './config';
 
 /** Every workflow aggregate's domain events → the integration contract (null: stays internal). */
 export const toWorkflowIntegrationEvent = (event: RecordedEvent): IntegrationMessage | null =>
-  toIntegrationEvent(event) ?? toZoneIntegrationEvent(event);
+  toIntegrationEvent(event) ?? toZoneIntegrationEvent(event) ?? toMissionIntegrationEvent(event);
 
 @Module({})
 export class WorkflowModule {
@@ -25,9 +27,19 @@ export class WorkflowModule {
           topic: Topics.workflowEvents,
           map: toWorkflowIntegrationEvent,
           upcasters: workflowUpcasters,
+          migrations: [...timerMigrations, ...sagaMigrations('workflow')],
         }),
         WorkflowAssetsModule,
         WorkflowZonesModule.forRoot({ maxVertices: config.ZONE_MAX_VERTICES }),
+        WorkflowMissionsModule.forRoot(
+          {
+            schema: 'workflow',
+            deadlineTolerance: config.MISSION_DEADLINE_TOLERANCE,
+            maxVertices: config.ZONE_MAX_VERTICES,
+            sagaSweepMs: config.MISSION_SAGA_SWEEP_MS,
+          },
+          { kind: config.MISSION_TIMERS, redisUrl: config.REDIS_URL, reconcileMs: config.MISSION_TIMER_RECONCILE_MS },
+        ),
       ],
     };
   }

@@ -20,6 +20,8 @@ main(async () => {
         rejection: commandRejection,
         concurrency: 4,
       },
+      // Geofence events: mission areas move missions on (feature-missions' MissionGeofenceHandler).
+      { topic: Topics.projectionEvents, mode: 'events', groupId: 'workflow.geofence', concurrency: 3 },
     ],
   });
 });

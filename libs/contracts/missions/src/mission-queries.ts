@@ -47,13 +47,14 @@ export const Mission = z.object({
   window: MissionWindow,
   deadline: Instant,
   assetIds: z.array(z.uuid()),
-  assignment: z
-    .object({ sagaId: z.uuid(), outcome: z.string(), reason: z.string().nullable() })
-    .nullable(),
+  assignment: z.object({ sagaId: z.uuid(), outcome: z.string(), reason: z.string().nullable() }).nullable(),
   createdBy: z.string(),
   createdAt: Instant,
   updatedAt: Instant,
-  /** The events the caller may send now: the state accepts them, the caller's roles grant their permission, and the guards the read side can judge (separation of duties) pass. */
+  /**
+   * The events the caller may send now: the state accepts them, the caller's roles grant their
+   * permission, and the guards the read side can judge (separation of duties) pass.
+   */
   allowedEvents: z.array(MissionEventName),
 });
 export type Mission = z.infer<typeof Mission>;

@@ -17,7 +17,8 @@ export const MissionErrors = defineErrors({
   missionAlreadyExists: {
     code: 'MISSION.ALREADY_EXISTS',
     status: 409,
-    description: 'A mission with this id exists. With an `Idempotency-Key`, a retry is answered like the first attempt.',
+    description:
+      'A mission with this id exists. With an `Idempotency-Key`, a retry is answered like the first attempt.',
   },
   missionNotFound: {
     code: 'MISSION.NOT_FOUND',
@@ -47,7 +48,7 @@ export const MissionErrors = defineErrors({
   missionGuardFailed: {
     code: 'MISSION.GUARD_FAILED',
     status: 409,
-    description: "A guard of the transition refused (`detail` names it: e.g. `hasAssets` without assets).",
+    description: 'A guard of the transition refused (`detail` names it: e.g. `hasAssets` without assets).',
   },
   missionSeparationOfDuties: {
     code: 'MISSION.SEPARATION_OF_DUTIES',
@@ -62,6 +63,7 @@ export const MissionErrors = defineErrors({
   assetReservationConflict: {
     code: 'ASSET.RESERVATION_CONFLICT',
     status: 409,
-    description: "The asset is reserved for another mission in an overlapping window (a reason in the mission's history).",
+    description:
+      "The asset is reserved for another mission in an overlapping window (a reason in the mission's history).",
   },
 });

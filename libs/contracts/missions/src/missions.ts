@@ -121,12 +121,17 @@ export const MissionAssignmentChangedV1 = defineMessage(
   'meridian.workflow.mission.assignment-changed.v1',
   'event',
   z.strictObject({
-    ...MissionSummary,
+    missionId: MissionId,
+    tenantId: z.string(),
+    version: z.number().int().positive(),
+    actor: z.string(),
+    at: Instant,
     sagaId: z.uuid(),
     outcome: z.enum(assignmentOutcomes),
     requestedAssetIds: z.array(z.uuid()),
     reason: z.string().nullable(),
   }),
   'An assignment was requested (the saga reserving the assets started), failed (reservations released, the ' +
-    'reason says which asset was taken) or its reservations were released (the mission ended).',
+    'reason says which asset was taken) or its reservations were released (the mission ended). The state does not ' +
+    'change with it (a successful assignment is a `transitioned` event with cause `saga`).',
 );

@@ -23,7 +23,10 @@ type Started = DomainEvent<
   }
 >;
 type Reserved = DomainEvent<'saga.asset-reserved.v1', { readonly assetId: string; readonly at: string }>;
-type Refused = DomainEvent<'saga.asset-refused.v1', { readonly assetId: string; readonly reason: string; readonly at: string }>;
+type Refused = DomainEvent<
+  'saga.asset-refused.v1',
+  { readonly assetId: string; readonly reason: string; readonly at: string }
+>;
 type Released = DomainEvent<'saga.asset-released.v1', { readonly assetId: string; readonly at: string }>;
 type Finished = DomainEvent<
   'saga.finished.v1',

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Pool } from 'pg';
+import pino from 'pino';
+import type { Envelope } from '@meridian/contracts/core';
+import { CreateMissionV1, SendMissionEventV1 } from '@meridian/contracts/missions';
+import { GeofenceEnteredV1 } from '@meridian/contracts/zones';
+import { handle } from '@meridian/shared/decider';
+import { eventStoreMigrations, migrate, PgEventStore } from '@meridian/shared/event-store';
+import { createTestPool, eventually, freshSchema, testPrincipal } from '@meridian/shared/testing';
+import {
+  assetDecider,
+  assetStreamId,
+  missionStreamId,
+  SYSTEM_ACCESS,
+  workflowUpcasters,
+  zoneStreamId,
+} from '@meridian/workflow/domain';
+import { PgTimerPoller, timerMigrationsFor } from '@meridian/workflow/feature-timers';
+import { createMission } from './create-mission/create-mission.handler';
+import { recordGeofence } from './geofence/mission-geofence.handler';
+import type { MissionSettings } from './mission-settings';
+import { ReservationSagas, type SagaRequest, sagaRequests } from './sagas/reservation-sagas';
+import { sagaMigrations } from './sagas/saga-migrations';
+import { sendMissionEvent } from './send-event/send-mission-event.handler';
+import { fireMissionTimer } from './timers/fire-mission-timer';
+
+const tenantId = 'acme';
+const dispatcher = testPrincipal(tenantId, { subject: 'dispatcher-1', roles: ['dispatcher'] });
+const approver = testPrincipal(tenantId, { subject: 'approver-1', roles: ['approver'] });
+const area = {
+  type: 'Polygon' as const,
+  coordinates: [
+    [
+      [8.5, 47.3],
+      [8.6, 47.3],
+      [8.6, 47.4],
+      [8.5, 47.4],
+      [8.5, 47.3],
+    ],
+  ],
+};
+
+let pool: Pool;
+let store: PgEventStore;
+let sagas: ReservationSagas;
+let settings: MissionSettings;
+const fresh = { cleanup: async () => undefined } as { cleanup: () => Promise<void> };
+
+const envelope = <D>(type: string, data: D, principal: string): Envelope<D> => ({
+  id: randomUUID(),
+  type,
+  source: '/meridian/gateway',
+  time: new Date().toISOString(),
+  data,
+  correlationId: randomUUID(),
+  tenantId,
+  principal,
+});
+
+async function newMission(window: { start: string; end: string }): Promise<string> {
+  const missionId = randomUUID();
+  const data = { missionId, title: 'Survey', definition: 'default', area, window, priority: 3 };
+  const reply = await createMission(store, settings, envelope(CreateMissionV1.type, data, dispatcher), new Date());
+  expect(reply.data).toMatchObject({ outcome: 'accepted' });
+  return missionId;
+}
+
+async function send(missionId: string, event: string, principal: string, assetIds?: string[]) {
+  const data = { missionId, event, ...(assetIds ? { assetIds } : {}) };
+  return sendMissionEvent(store, sagas, envelope(SendMissionEventV1.type, data, principal), new Date());
+}
+
+/** Saga requests of a mission's stream, as the handlers would have kicked them. */
+async function requestsOf(missionId: string): Promise<SagaRequest[]> {
+  const events = await store.readStream(missionStreamId(missionId));
+  return sagaRequests(events, tenantId);
+}
+
+const stateTypes = async (missionId: string) => (await store.readStream(missionStreamId(missionId))).map((e) => e.type);
+
+beforeAll(async () => {
+  pool = createTestPool(20);
+  const schema = freshSchema(pool, 'missions');
+  fresh.cleanup = schema.cleanup;
+  await migrate(pool, schema.schema, [
+    ...eventStoreMigrations(schema.schema),
+    ...timerMigrationsFor(schema.schema),
+    ...sagaMigrations(schema.schema),
+  ]);
+  store = new PgEventStore(pool, schema.schema, workflowUpcasters);
+  settings = { schema: schema.schema, deadlineTolerance: 'PT15M', maxVertices: 1000, sagaSweepMs: 60_000 };
+  sagas = new ReservationSagas(store, pool, pino({ level: 'silent' }), settings);
+});
+
+afterAll(async () => {
+  await sagas.onApplicationShutdown();
+  await fresh.cleanup();
+  await pool.end();
+});
+
+describe('missions on the real event store (PostgreSQL)', () => {
+  it('creates the mission and its mission_area zone with the same id', async () => {
+    const missionId = await newMission({ start: '2027-01-01T10:00:00Z', end: '2027-01-01T12:00:00Z' });
+    const [zone] = await store.readStream(zoneStreamId(missionId));
+    expect(zone.data).toMatchObject({ zoneId: missionId, kind: 'mission_area' });
+  });
+
+  it('100 missions racing for 10 assets never double-book one; every failed assignment is compensated', async () => {
+    const assets = Array.from({ length: 10 }, () => randomUUID());
+    for (const assetId of assets) {
+      const registered = await handle(
+        store,
+        assetDecider,
+        assetStreamId(assetId),
+        {
+          type: 'RegisterAsset',
+          data: {
+            assetId,
+            tenantId,
+            name: 'a',
+            kind: 'drone',
+            sensitivity: 0,
+            team: null,
+            now: new Date().toISOString(),
+            access: SYSTEM_ACCESS,
+          },
+        },
+        { commandId: randomUUID() },
+      );
+      expect(registered.ok).toBe(true);
+    }
+    // Overlapping windows: mission i runs [i h, i h + 3 h) so neighbours overlap and far ones do not.
+    const base = Date.parse('2027-02-01T00:00:00Z');
+    const missions = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const window = {
+          start: new Date(base + i * 3_600_000).toISOString(),
+          end: new Date(base + (i + 3) * 3_600_000).toISOString(),
+        };
+        const missionId = await newMission(window);
+        await send(missionId, 'submit', dispatcher);
+        await send(missionId, 'approve', approver);
+        return { missionId, wanted: [assets[i % 10], assets[(i * 3 + 1) % 10]] };
+      }),
+    );
+    // Every assignment at once: the sagas race for the same assets.
+    const replies = await Promise.all(missions.map((m) => send(m.missionId, 'assign', dispatcher, m.wanted)));
+    for (const r of replies)
+      expect(r.data).toMatchObject({ outcome: 'accepted', streamId: expect.stringMatching(/^saga-/) });
+    const all = (await Promise.all(missions.map((m) => requestsOf(m.missionId)))).flat();
+    await Promise.allSettled(all.map((r) => sagas.run(r)));
+    // What the sweep does in the service: a saga stopped by a failure is resumed until it finishes.
+    for (let round = 0; round < 20; round++) {
+      const { rows } = await pool.query<{ saga_id: string }>(
+        `SELECT saga_id FROM ${settings.schema}.sagas WHERE finished_at IS NULL`,
+      );
+      if (rows.length === 0) break;
+      const unfinished = new Set(rows.map((r) => r.saga_id));
+      await Promise.allSettled(all.filter((r) => unfinished.has(r.sagaId)).map((r) => sagas.run(r)));
+    }
+    const { rows: left } = await pool.query(`SELECT 1 FROM ${settings.schema}.sagas WHERE finished_at IS NULL`);
+    expect(left).toEqual([]);
+
+    // From the event store: replay each asset's reservations in order; none may overlap another live one.
+    const live = new Map<string, { missionId: string; start: number; end: number }[]>();
+    for (const assetId of assets) {
+      const holding: { missionId: string; start: number; end: number }[] = [];
+      for (const e of await store.readStream(assetStreamId(assetId))) {
+        const d = e.data as { missionId: string; start: string; end: string };
+        if (e.type === 'asset.reserved.v1') {
+          const next = { missionId: d.missionId, start: Date.parse(d.start), end: Date.parse(d.end) };
+          expect(holding.filter((h) => h.start < next.end && next.start < h.end)).toEqual([]);
+          holding.push(next);
+        } else if (e.type === 'asset.reservation-released.v1') {
+          holding.splice(
+            holding.findIndex((h) => h.missionId === d.missionId),
+            1,
+          );
+        }
+      }
+      live.set(assetId, holding);
+    }
+    let assigned = 0;
+    let failed = 0;
+    for (const m of missions) {
+      const types = await stateTypes(m.missionId);
+      const held = m.wanted.filter((a) => live.get(a)?.some((h) => h.missionId === m.missionId));
+      if (types.includes('mission.assignment-failed.v1')) {
+        failed++;
+        expect(held).toEqual([]); // compensated: nothing of a failed assignment stays reserved
+      } else {
+        assigned++;
+        expect(held.sort()).toEqual([...new Set(m.wanted)].sort());
+      }
+    }
+    expect(assigned).toBeGreaterThan(0);
+    expect(failed).toBeGreaterThan(0);
+    expect(assigned + failed).toBe(100);
+    process.stderr.write(`missions saga: ${assigned} assigned, ${failed} failed and compensated\n`);
+  }, 120_000);
+
+  it('a geofence entry moves an assigned mission on site exactly once when its event is delivered twice', async () => {
+    const assetId = randomUUID();
+    await handle(
+      store,
+      assetDecider,
+      assetStreamId(assetId),
+      {
+        type: 'RegisterAsset',
+        data: {
+          assetId,
+          tenantId,
+          name: 'g',
+          kind: 'drone',
+          sensitivity: 0,
+          team: null,
+          now: new Date().toISOString(),
+          access: SYSTEM_ACCESS,
+        },
+      },
+      { commandId: randomUUID() },
+    );
+    const missionId = await newMission({ start: '2027-03-01T10:00:00Z', end: '2027-03-01T12:00:00Z' });
+    await send(missionId, 'submit', dispatcher);
+    await send(missionId, 'approve', approver);
+    await send(missionId, 'assign', dispatcher, [assetId]);
+    for (const r of await requestsOf(missionId)) await sagas.run(r);
+    const entered = envelope(
+      GeofenceEnteredV1.type,
+      {
+        tenantId,
+        assetId,
+        zoneId: missionId,
+        ts: new Date().toISOString(),
+        lon: 8.55,
+        lat: 47.35,
+        cause: 'fix' as const,
+      },
+      dispatcher,
+    );
+    await recordGeofence(store, sagas, entered, true, new Date());
+    await recordGeofence(store, sagas, entered, true, new Date());
+    const moves = (await store.readStream(missionStreamId(missionId))).filter(
+      (e) => e.type === 'mission.transitioned.v1',
+    );
+    expect(moves.map((e) => (e.data as { to: string }).to)).toEqual(['submitted', 'approved', 'assigned', 'on_site']);
+    // A zone that is no mission's area: nothing happens, nothing throws.
+    await recordGeofence(
+      store,
+      sagas,
+      { ...entered, id: randomUUID(), data: { ...entered.data, zoneId: randomUUID() } },
+      true,
+      new Date(),
+    );
+  });
+
+  it('the deadline timer, dispatched from PostgreSQL, makes a late mission overdue once', async () => {
+    const start = new Date(Date.now() - 20 * 60_000).toISOString(); // deadline (start + 15 min) has passed
+    const missionId = await newMission({ start, end: new Date(Date.now() + 3_600_000).toISOString() });
+    await send(missionId, 'submit', dispatcher);
+    await send(missionId, 'approve', approver);
+    const poller = new PgTimerPoller({
+      pool,
+      schema: settings.schema,
+      fire: (timer) => fireMissionTimer(store, sagas, timer, new Date()),
+    });
+    await poller.start();
+    try {
+      await eventually(async () => expect(await stateTypes(missionId)).toContain('mission.timer-fired.v1'), {
+        timeoutMs: 15_000,
+      });
+    } finally {
+      await poller.stop();
+    }
+    const types = await stateTypes(missionId);
+    expect(types.filter((t) => t === 'mission.timer-fired.v1')).toHaveLength(1);
+    const moves = (await store.readStream(missionStreamId(missionId))).filter(
+      (e) => e.type === 'mission.transitioned.v1',
+    );
+    expect(moves.at(-1)?.data).toMatchObject({ to: 'overdue', cause: 'timer' });
+  });
+});
