@@ -154,3 +154,73 @@ describe('asset decider', () => {
     asset.given([registered]).when(change('available', 'other-tenant')).thenRejects(AssetRejections.notFound);
   });
 });
+
+describe('asset reservations', () => {
+  const missionA = 'a0000000-0000-4000-8000-00000000000a';
+  const missionB = 'b0000000-0000-4000-8000-00000000000b';
+  const reserve = (missionId: string, start: string, end: string, tenant = tenantId): AssetCommand => ({
+    type: 'ReserveAsset',
+    data: { assetId, tenantId: tenant, missionId, start, end, now },
+  });
+  const release = (missionId: string): AssetCommand => ({
+    type: 'ReleaseAsset',
+    data: { assetId, tenantId, missionId, now },
+  });
+  const reserved = (missionId: string, start: string, end: string): AssetEvent => ({
+    type: 'asset.reserved.v1',
+    data: { assetId, missionId, start, end, reservedAt: now },
+  });
+  const H = (h: number) => `2026-12-01T${String(h).padStart(2, '0')}:00:00.000Z`;
+
+  it('reserves a window; the same mission again changes nothing', () => {
+    asset
+      .given(available)
+      .when(reserve(missionA, H(10), H(12)))
+      .then([reserved(missionA, H(10), H(12))]);
+    asset
+      .given([...available, reserved(missionA, H(10), H(12))])
+      .when(reserve(missionA, H(10), H(12)))
+      .then([]);
+  });
+
+  it('refuses an overlapping window of another mission, naming it; touching windows do not overlap', () => {
+    const held = [...available, reserved(missionA, H(10), H(12))];
+    asset
+      .given(held)
+      .when(reserve(missionB, H(11), H(13)))
+      .thenRejects(AssetRejections.reservationConflict, missionA);
+    asset
+      .given(held)
+      .when(reserve(missionB, H(9), H(10)))
+      .then([reserved(missionB, H(9), H(10))]);
+    asset
+      .given(held)
+      .when(reserve(missionB, H(12), H(14)))
+      .then([reserved(missionB, H(12), H(14))]);
+  });
+
+  it('a released reservation frees the window; releasing what is not held changes nothing', () => {
+    const held = [...available, reserved(missionA, H(10), H(12))];
+    const released: AssetEvent = {
+      type: 'asset.reservation-released.v1',
+      data: { assetId, missionId: missionA, releasedAt: now },
+    };
+    asset.given(held).when(release(missionA)).then([released]);
+    asset
+      .given([...held, released])
+      .when(reserve(missionB, H(11), H(13)))
+      .then([reserved(missionB, H(11), H(13))]);
+    asset.given(available).when(release(missionA)).then([]);
+  });
+
+  it('refuses a retired asset, and hides other tenants’ assets', () => {
+    asset
+      .given([registered, statusChanged('registered', 'retired')])
+      .when(reserve(missionA, H(10), H(12)))
+      .thenRejects(AssetRejections.retired);
+    asset
+      .given(available)
+      .when(reserve(missionA, H(10), H(12), 'other'))
+      .thenRejects(AssetRejections.notFound);
+  });
+});

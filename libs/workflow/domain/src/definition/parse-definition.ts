@@ -95,6 +95,10 @@ function transition(
   permissions: ReadonlySet<string>,
   where: string,
 ): TransitionSpec {
+  check(
+    typeof raw !== 'string',
+    `${where}: meta.permission is required (write {"target": "${String(raw)}", "meta": {"permission": …}})`,
+  );
   check(isObject(raw), `${where}: a transition is an object {target, guard?, meta: {permission}}`);
   onlyKeys(raw, TRANSITION_KEYS, where);
   const target = targetOf(raw, states, where);
