@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GeoQueryAssetsModule } from '@meridian/geo-query/feature-assets';
 import { GeoQueryAuditModule } from '@meridian/geo-query/feature-audit';
+import { GeoQueryMissionsModule } from '@meridian/geo-query/feature-missions';
 import { GeoQueryOgcModule } from '@meridian/geo-query/feature-ogc';
 import { GeoQueryPositionsModule } from '@meridian/geo-query/feature-positions';
 import { GeoQueryTilesModule } from '@meridian/geo-query/feature-tiles';
@@ -20,6 +21,7 @@ export class GeoQueryModule {
         ReadModelModule.forRoot({ migrate: false }),
         GeoQueryAssetsModule,
         GeoQueryAuditModule,
+        GeoQueryMissionsModule,
         GeoQueryZonesModule,
         GeoQueryOgcModule.forRoot({ countCap: config.GEO_QUERY_OGC_COUNT_CAP }),
         GeoQueryPositionsModule,

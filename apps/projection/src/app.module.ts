@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ProjectionAssetsModule } from '@meridian/projection/feature-assets';
 import { ProjectionAuditModule } from '@meridian/projection/feature-audit';
+import { ProjectionMissionsModule } from '@meridian/projection/feature-missions';
 import { ProjectionTelemetryModule } from '@meridian/projection/feature-telemetry';
 import { ProjectionZonesModule, toGeofenceIntegrationEvent } from '@meridian/projection/feature-zones';
 import { ReadModelModule } from '@meridian/read-model/data-source';
@@ -27,6 +28,7 @@ export class ProjectionModule {
         }),
         ProjectionAssetsModule,
         ProjectionAuditModule,
+        ProjectionMissionsModule,
         ProjectionZonesModule.forRoot({
           validityIntervalMs: config.PROJECTION_ZONE_VALIDITY_INTERVAL_MS,
           index: config.PROJECTION_GEOFENCE_INDEX,

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AssetLatest, AssetLatest1764460800001 } from '@meridian/read-model/assets';
 import { Audit1764460800007 } from '@meridian/read-model/audit';
+import { Missions1764460800008 } from '@meridian/read-model/missions';
 import {
   Position,
   PositionQueries1764460800005,
@@ -23,6 +24,7 @@ export const readModelMigrations = [
   PositionQueries1764460800005,
   AccessAttributes1764460800006,
   Audit1764460800007,
+  Missions1764460800008,
 ];
 
 export interface ReadModelDataSourceOptions {

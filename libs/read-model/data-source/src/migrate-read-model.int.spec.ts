@@ -77,6 +77,8 @@ describe('migrateReadModel', () => {
     expect(tables).toEqual([
       { name: 'asset_latest', kind: 'r' },
       { name: 'audit_log', kind: 'r' },
+      { name: 'mission_history', kind: 'r' },
+      { name: 'missions', kind: 'r' },
       { name: 'position_cells', kind: 'r' },
       { name: 'position_cells_compacted', kind: 'r' },
       { name: 'positions', kind: 'p' },

@@ -96,6 +96,12 @@ export function splitVisitCursor(after: string | undefined): [string, string] {
   return [m[1], m[2]];
 }
 
+/** What a zone list may be narrowed to. */
+export interface ZoneListFilter {
+  readonly bbox?: Bbox;
+  readonly kind?: ZoneKind;
+}
+
 export interface Window {
   readonly from?: string;
   readonly to?: string;
@@ -137,15 +143,20 @@ export class ZoneQueries {
     return rows[0] ? toFeature(rows[0]) : null;
   }
 
-  /** Live zones (intersecting `bbox` when given) the scope may see, in zone id order after `after`. */
-  async list(scope: ReadScope, limit: number, bbox?: Bbox, after?: string): Promise<Page<ZoneFeature>> {
+  /**
+   * Live zones (intersecting `bbox` and of `kind`, each when given) the scope may see, in zone id
+   * order after `after`.
+   */
+  async list(scope: ReadScope, limit: number, where: ZoneListFilter = {}, after?: string): Promise<Page<ZoneFeature>> {
+    const { bbox, kind } = where;
     const params: unknown[] = [scope.principal.tenantId, after ?? MIN_UUID, limit + 1];
     const inBbox = bbox ? `AND ST_Intersects(geom, ST_MakeEnvelope($4, $5, $6, $7, 4326))` : '';
     if (bbox) params.push(...bbox);
+    const ofKind = kind ? ` AND kind = $${params.push(kind)}` : '';
     const filter = rowFilter(scope, READ, zoneAttributes, params.length + 1);
     const { rows } = await this.pool.query<ZoneRow>(
       `SELECT ${zoneColumns} FROM read.zones
-       WHERE tenant_id = $1 AND archived_at IS NULL AND zone_id > $2::uuid ${inBbox}${filter.sql}
+       WHERE tenant_id = $1 AND archived_at IS NULL AND zone_id > $2::uuid ${inBbox}${ofKind}${filter.sql}
        ORDER BY zone_id LIMIT $3`,
       [...params, ...filter.params],
     );

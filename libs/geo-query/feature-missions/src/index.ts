@@ -1,0 +1,2 @@
+export * from './geo-query-missions.module';
+export * from './allowed-events';
