@@ -30,6 +30,13 @@ export const ZoneErrors = defineErrors({
     status: 400,
     description: '`validFrom`/`validTo` are not RFC 3339 instants, or `validTo` is not after `validFrom`.',
   },
+  zoneKindReserved: {
+    code: 'ZONE.KIND_RESERVED',
+    status: 400,
+    description:
+      'Zones of kind `mission_area` belong to missions: one is made with each mission (POST /v1/missions), never ' +
+      'through the zones API. Nothing is written.',
+  },
   zoneSensitivityInvalid: {
     code: 'ZONE.SENSITIVITY_INVALID',
     status: 400,

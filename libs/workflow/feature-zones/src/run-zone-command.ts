@@ -1,7 +1,7 @@
 import { commandReply, type Envelope } from '@meridian/contracts/core';
 import { type Principal, requirePrincipal, requireTenant } from '@meridian/contracts/identity';
 import { ZoneErrors } from '@meridian/contracts/zones';
-import { type Decider, type EventStore, handle } from '@meridian/shared/decider';
+import { type Decider, type EventStore, handle, reject } from '@meridian/shared/decider';
 import { checkZoneGeometry, type ZoneGeometry } from '@meridian/shared/geometry';
 import { markCommandStage, type ReplyBody } from '@meridian/shared/messaging';
 import { type ZoneCommand, zoneDecider, type ZoneEvent, type ZoneState, zoneStreamId } from '@meridian/workflow/domain';
@@ -34,7 +34,14 @@ export type ZoneCommandOf = (issuer: ZoneIssuer, state: ZoneState) => ZoneComman
 const decidedOnState: Decider<(state: ZoneState) => ZoneCommand, ZoneState, ZoneEvent> = {
   initialState: zoneDecider.initialState,
   stateVersion: zoneDecider.stateVersion,
-  decide: (command, state) => zoneDecider.decide(command(state), state),
+  decide: (command, state) => {
+    const decided = command(state);
+    // A mission's area changes with its mission only (feature-missions writes it with the zone decider itself).
+    if (state.status !== 'none' && state.kind === 'mission_area' && state.tenantId === decided.data.tenantId) {
+      return reject(ZoneErrors.zoneKindReserved, `zone ${state.zoneId} is the area of a mission: it changes with it`);
+    }
+    return zoneDecider.decide(decided, state);
+  },
   evolve: zoneDecider.evolve,
 };
 

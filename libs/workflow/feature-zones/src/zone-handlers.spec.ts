@@ -13,8 +13,9 @@ import {
   ReplaceZoneV2,
   ZoneReplacedV2,
 } from '@meridian/contracts/zones';
-import { load } from '@meridian/shared/decider';
+import { handle, load } from '@meridian/shared/decider';
 import { InMemoryEventStore } from '@meridian/shared/event-store';
+import { checkZoneGeometry } from '@meridian/shared/geometry';
 import { ZoneRejections, zoneDecider, zoneKinds, zoneStreamId, workflowUpcasters } from '@meridian/workflow/domain';
 // Relative until @meridian/shared/testing exports it (libs/shared/testing/src/index.ts is the integrator's).
 import { testPrincipal } from '@meridian/shared/testing';
@@ -355,5 +356,40 @@ describe('zone command handlers (in-memory event store)', () => {
     for (const code of Object.values(ZoneRejections)) {
       expect([code, typeof errorDefinition(code)?.status]).toEqual([code, 'number']);
     }
+  });
+});
+
+describe('mission areas through the zone commands', () => {
+  it('refuses to replace or archive a zone of kind mission_area (it changes with its mission)', async () => {
+    const store = new InMemoryEventStore();
+    const zoneId = randomUUID();
+    const checked = checkZoneGeometry(clockwise);
+    if (!checked.ok) throw new Error(checked.detail);
+    await handle(
+      store,
+      zoneDecider,
+      zoneStreamId(zoneId),
+      {
+        type: 'CreateZone',
+        data: {
+          ...content,
+          geometry: checked.geometry,
+          zoneId,
+          tenantId: 'acme',
+          kind: 'mission_area',
+          now: now.toISOString(),
+          access: { allow: true },
+        },
+      },
+      { commandId: randomUUID() },
+    );
+    const replaced = await replaceZone(store, settings, envelope(ReplaceZoneV2.type, { ...content, zoneId }), now);
+    expect(replaced.data).toMatchObject({ outcome: 'rejected', code: 'ZONE.KIND_RESERVED' });
+    const archived = await archiveZone(store, envelope(ArchiveZoneV1.type, { zoneId }), now);
+    expect(archived.data).toMatchObject({ outcome: 'rejected', code: 'ZONE.KIND_RESERVED' });
+    // Another tenant still learns nothing: not found.
+    const other = await archiveZone(store, envelope(ArchiveZoneV1.type, { zoneId }, 'other'), now);
+    expect(other.data).toMatchObject({ outcome: 'rejected', code: 'ZONE.NOT_FOUND' });
+    expect(await store.readStream(zoneStreamId(zoneId))).toHaveLength(1);
   });
 });
