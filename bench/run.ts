@@ -2,7 +2,7 @@
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
  *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest] [rebuild]
- *     [seed] [queries] [auth] [--scale=0.2] [--fresh]
+ *     [seed] [queries] [auth] [missions] [--scale=0.2] [--fresh]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -15,6 +15,15 @@ import { PgEventStore } from '@meridian/shared/event-store';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { appendBenchmark } from './append';
 import { AUTH_DATABASE, AUTH_OIDC_PORT, AUTH_PORTS, AUTH_TENANT, authBenchmark, authParams } from './auth';
+import {
+  MISSIONS_DATABASE,
+  MISSIONS_OIDC_PORT,
+  MISSIONS_PORTS,
+  MISSIONS_TENANT,
+  missionsBenchmark,
+  missionsParams,
+} from './missions';
+import { timersBenchmark, timersParams } from './timers';
 import { commandsBenchmark } from './commands';
 import { COMMANDS_DATABASE, CommandsEnvironment } from './commands-stack';
 import { type BenchResult, describe, now, say, scaled } from './harness';
@@ -52,6 +61,7 @@ const ALL = [
   'seed',
   'queries',
   'auth',
+  'missions',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -122,6 +132,7 @@ async function main(): Promise<void> {
   let ingestEnv: CommandsEnvironment | null = null;
   let queriesEnv: CommandsEnvironment | null = null;
   let authEnv: CommandsEnvironment | null = null;
+  let missionsEnv: CommandsEnvironment | null = null;
   let rebuildTouched = false;
   // One cleanup, shared: the `finally` below waits for the one a signal started instead of
   // letting the failing benchmark exit the process before the database objects are dropped.
@@ -138,6 +149,7 @@ async function main(): Promise<void> {
     if (ingestEnv) await ingestEnv.close();
     if (queriesEnv) await queriesEnv.close();
     if (authEnv) await authEnv.close();
+    if (missionsEnv) await missionsEnv.close();
     if (rebuildTouched) await dropDatabase(databaseUrl(config.pgUrl, REBUILD_DATABASE)).catch(() => undefined);
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
     if (telemetryDb) await telemetryDb.drop();
@@ -350,6 +362,28 @@ async function main(): Promise<void> {
       );
       const rs = await authBenchmark(authEnv, authParams(s));
       await authEnv.close();
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
+    }
+
+    if (args.only.includes('missions')) {
+      say('phase 12/12: missions — transitions through the gateway, timers fired with 100,000 scheduled');
+      missionsEnv = new CommandsEnvironment(
+        config.pgUrl,
+        config.brokers,
+        {},
+        {
+          database: MISSIONS_DATABASE,
+          tenant: MISSIONS_TENANT,
+          logName: 'bench-missions',
+          ports: MISSIONS_PORTS,
+          oidcPort: MISSIONS_OIDC_PORT,
+        },
+      );
+      const rs = await missionsBenchmark(missionsEnv, missionsParams(s), () =>
+        timersBenchmark(pool, runId, timersParams(process.argv.slice(2), s)),
+      );
+      await missionsEnv.close();
       results.push(...rs);
       rs.forEach((r) => say(describe(r)));
     }

@@ -5,7 +5,7 @@ import { CoreModule, EventSourcingModule } from '@meridian/shared/service-kit';
 import { toIntegrationEvent, WorkflowAssetsModule } from '@meridian/workflow/feature-assets';
 import { toZoneIntegrationEvent, WorkflowZonesModule } from '@meridian/workflow/feature-zones';
 import { sagaMigrations, toMissionIntegrationEvent, WorkflowMissionsModule } from '@meridian/workflow/feature-missions';
-import { timerMigrations } from '@meridian/workflow/feature-timers';
+import { timerMigrations } from '@meridian/workflow/data-access-timers';
 import type { RecordedEvent } from '@meridian/shared/decider';
 import type { IntegrationMessage } from '@meridian/shared/messaging';
 import { workflowUpcasters } from '@meridian/workflow/domain';

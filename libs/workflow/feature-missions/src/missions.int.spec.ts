@@ -16,7 +16,7 @@ import {
   workflowUpcasters,
   zoneStreamId,
 } from '@meridian/workflow/domain';
-import { PgTimerPoller, timerMigrationsFor } from '@meridian/workflow/feature-timers';
+import { PgTimerPoller, timerMigrationsFor } from '@meridian/workflow/data-access-timers';
 import { createMission } from './create-mission/create-mission.handler';
 import { recordGeofence } from './geofence/mission-geofence.handler';
 import type { MissionSettings } from './mission-settings';
@@ -61,7 +61,13 @@ const envelope = <D>(type: string, data: D, principal: string): Envelope<D> => (
 async function newMission(window: { start: string; end: string }): Promise<string> {
   const missionId = randomUUID();
   const data = { missionId, title: 'Survey', definition: 'default', area, window, priority: 3 };
-  const reply = await createMission(store, settings, envelope(CreateMissionV1.type, data, dispatcher), new Date());
+  const reply = await createMission(
+    store,
+    settings,
+    sagas,
+    envelope(CreateMissionV1.type, data, dispatcher),
+    new Date(),
+  );
   expect(reply.data).toMatchObject({ outcome: 'accepted' });
   return missionId;
 }

@@ -11,6 +11,7 @@ import { type MissionArea, missionStreamId, SYSTEM_ACCESS, zoneDecider, zoneStre
 import { latestDefinition } from '../definitions/definitions';
 import { metadataOf, missionAccess, replyOf, runMissionRequest } from '../mission-commands';
 import { MISSION_SETTINGS, type MissionSettings } from '../mission-settings';
+import { ReservationSagas } from '../sagas/reservation-sagas';
 
 type CreateMissionRequest = Envelope<DataOf<typeof CreateMissionV1>>;
 
@@ -23,6 +24,7 @@ type CreateMissionRequest = Envelope<DataOf<typeof CreateMissionV1>>;
 export async function createMission(
   store: EventStore,
   settings: MissionSettings,
+  sagas: ReservationSagas,
   request: CreateMissionRequest,
   now: Date,
 ): Promise<ReplyBody> {
@@ -54,6 +56,7 @@ export async function createMission(
     },
   }));
   if (result.ok) {
+    sagas.afterDecision(result.events, tenantId);
     await handle(
       store,
       zoneDecider,
@@ -85,10 +88,11 @@ export class CreateMissionHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(MISSION_SETTINGS) private readonly settings: MissionSettings,
+    private readonly sagas: ReservationSagas,
   ) {}
 
   @CommandHandler(CreateMissionV1, Topics.workflowCommands)
   create(request: CreateMissionRequest): Promise<ReplyBody> {
-    return createMission(this.store, this.settings, request, new Date());
+    return createMission(this.store, this.settings, this.sagas, request, new Date());
   }
 }

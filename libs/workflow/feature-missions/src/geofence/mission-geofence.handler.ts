@@ -6,7 +6,7 @@ import { EventHandler } from '@meridian/shared/messaging';
 import { EVENT_STORE } from '@meridian/shared/service-kit';
 import { MissionRejections, SYSTEM_ACTORS } from '@meridian/workflow/domain';
 import { runSystemCommand } from '../mission-commands';
-import { ReservationSagas, sagaRequests } from '../sagas/reservation-sagas';
+import { ReservationSagas } from '../sagas/reservation-sagas';
 
 type GeofenceEvent = Envelope<DataOf<typeof GeofenceEnteredV1>>;
 
@@ -36,7 +36,7 @@ export async function recordGeofence(
     event.id,
     { tenantId, actor: SYSTEM_ACTORS.geofence, causationId: event.id, correlationId: event.id },
   );
-  if (result.ok) sagas.kick(sagaRequests(result.events, tenantId));
+  if (result.ok) sagas.afterDecision(result.events, tenantId);
   else if (result.code !== MissionRejections.notFound) throw new Error(`${result.code}: ${result.detail}`);
 }
 

@@ -16,6 +16,7 @@ import {
   sagaStreamId,
   SYSTEM_ACTORS,
 } from '@meridian/workflow/domain';
+import { type ScheduledTimer, scheduledTimersOf } from '@meridian/workflow/data-access-timers';
 import { runSystemCommand } from '../mission-commands';
 import { MISSION_SETTINGS, type MissionSettings } from '../mission-settings';
 
@@ -79,6 +80,20 @@ export class ReservationSagas implements OnApplicationBootstrap, OnApplicationSh
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
     while (this.active.size > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Where newly armed timers are told (the BullMQ dispatcher needs them; the poller finds them itself). */
+  private timerSink: ((timers: readonly ScheduledTimer[]) => Promise<void>) | null = null;
+
+  onTimersScheduled(sink: (timers: readonly ScheduledTimer[]) => Promise<void>): void {
+    this.timerSink = sink;
+  }
+
+  /** What a mission decision asks for next: the sagas it starts and the timers it arms. */
+  afterDecision(events: readonly DomainEvent[], tenantId: string): void {
+    this.kick(sagaRequests(events, tenantId));
+    const timers = scheduledTimersOf(events);
+    if (timers.length > 0 && this.timerSink) void this.timerSink(timers);
   }
 
   kick(requests: readonly SagaRequest[]): void {
@@ -169,7 +184,7 @@ export class ReservationSagas implements OnApplicationBootstrap, OnApplicationSh
           meta,
         );
         if (done.ok) {
-          this.kick(sagaRequests(done.events, tenantId));
+          this.afterDecision(done.events, tenantId);
           await this.finish(sagaId, 'completed', null);
           return;
         }

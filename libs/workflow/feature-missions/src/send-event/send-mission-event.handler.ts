@@ -50,7 +50,7 @@ export async function sendMissionEvent(
   );
   if (!result.ok) return replyOf(result, missionStreamId(missionId));
   const started = sagaRequests(result.events, requireTenant(request));
-  sagas.kick(started);
+  sagas.afterDecision(result.events, requireTenant(request));
   const assignment = started.find((s) => s.kind === 'assign');
   return replyOf(result, assignment ? `saga-${assignment.sagaId}` : missionStreamId(missionId));
 }

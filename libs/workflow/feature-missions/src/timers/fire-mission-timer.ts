@@ -1,8 +1,8 @@
 import type { EventStore } from '@meridian/shared/decider';
-import type { DueTimer, FireOutcome } from '@meridian/workflow/feature-timers';
+import type { DueTimer, FireOutcome } from '@meridian/workflow/data-access-timers';
 import { MissionRejections, SYSTEM_ACTORS } from '@meridian/workflow/domain';
 import { runSystemCommand } from '../mission-commands';
-import { type ReservationSagas, sagaRequests } from '../sagas/reservation-sagas';
+import type { ReservationSagas } from '../sagas/reservation-sagas';
 
 /**
  * A due timer → the mission's FireMissionTimer, with the timer id as command id: fired once, or
@@ -27,7 +27,7 @@ export async function fireMissionTimer(
     if (result.code === MissionRejections.notFound) return 'stale';
     throw new Error(`${result.code}: ${result.detail}`);
   }
-  sagas.kick(sagaRequests(result.events, tenantId));
+  sagas.afterDecision(result.events, tenantId);
   if (result.duplicate) return 'fired';
   return result.events.some((e) => e.type === 'mission.timer-fired.v1') ? 'fired' : 'stale';
 }

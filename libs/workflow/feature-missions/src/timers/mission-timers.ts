@@ -7,7 +7,7 @@ import {
   createTimerDispatcher,
   type TimerDispatcher,
   type TimerDispatcherKind,
-} from '@meridian/workflow/feature-timers';
+} from '@meridian/workflow/data-access-timers';
 import { ReservationSagas } from '../sagas/reservation-sagas';
 import { fireMissionTimer } from './fire-mission-timer';
 
@@ -41,7 +41,9 @@ export class MissionTimers implements OnApplicationBootstrap, OnApplicationShutd
       log: this.log,
       fire: (timer) => fireMissionTimer(this.store, this.sagas, timer, new Date()),
     });
-    await this.dispatcher.start();
+    const dispatcher = this.dispatcher;
+    this.sagas.onTimersScheduled((timers) => dispatcher.schedule(timers));
+    await dispatcher.start();
   }
 
   async onApplicationShutdown(): Promise<void> {

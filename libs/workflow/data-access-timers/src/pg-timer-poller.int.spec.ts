@@ -20,7 +20,7 @@ const options = (bed: TimerTestBed, more: Partial<PgTimerPollerOptions> = {}): P
 const suite = timerDispatcherConformance('poller', (bed) => new PgTimerPoller(options(bed)));
 
 describe('PgTimerPoller', () => {
-  it("wakes on the trigger's NOTIFY: a timer scheduled elsewhere fires on time though the poller sleeps 30 s", async () => {
+  it("wakes on the trigger's NOTIFY: a timer appended elsewhere fires on time, the poller asleep 30 s", async () => {
     const bed = suite.bed();
     await suite.started(() => new PgTimerPoller(options(bed, { maxSleepMs: 30_000 })));
     await sleep(300); // the poller found nothing due and went to sleep

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@meridian/shared/testing';
 import { sleep } from '@meridian/shared/util';
+import type { ScheduledTimer } from './timer.events';
 import type { TimerDispatcher } from './timer-dispatcher';
 import { TimerTestBed } from './timer-test-bed';
 
@@ -18,7 +19,8 @@ export interface TimerConformance {
 const SETTLE_MS = 1500;
 
 /**
- * Call at the top level of a spec file. The contract both dispatchers pass against real PostgreSQL (and Redis for BullMQ): a timer
+ * Call at the top level of a spec file. The contract both dispatchers pass against real PostgreSQL
+ * (and Redis for BullMQ): a timer
  * fires once, at or after its due time; a cancelled one never; across a restart and with two
  * instances at once, still once; a failing or hanging `fire` is retried without holding up the
  * others. `factory` gets tight retry settings from the caller so retries show up within seconds.
@@ -93,7 +95,7 @@ export function timerDispatcherConformance(name: string, factory: DispatcherFact
 
     it('fires every timer exactly once with two dispatchers running at once', async () => {
       const [a, b] = [await started(), await started()];
-      const timers = [];
+      const timers: ScheduledTimer[] = [];
       for (let i = 0; i < 60; i++) timers.push(await bed.scheduleTimer(1000 + (i % 10) * 100));
       await a.schedule(timers.slice(0, 30));
       await b.schedule(timers.slice(30));
@@ -117,7 +119,7 @@ export function timerDispatcherConformance(name: string, factory: DispatcherFact
       const dispatcher = await started();
       const failing = await bed.scheduleTimer(300);
       bed.behave(failing.timerId, 'throw', 'throw', 'throw');
-      const others = [];
+      const others: ScheduledTimer[] = [];
       for (let i = 0; i < 5; i++) others.push(await bed.scheduleTimer(500 + i * 100));
       await dispatcher.schedule([failing, ...others]);
       await eventually(() => expect(bed.callsOf(failing.timerId)).toHaveLength(4), { timeoutMs: 15_000 });
@@ -154,7 +156,7 @@ export function timerDispatcherConformance(name: string, factory: DispatcherFact
       expect((await bed.row(hanging.timerId))?.lastError).toContain('did not answer');
     });
 
-    it("cancels the row of a timer that fire calls stale, and does not fire it again", async () => {
+    it('cancels the row of a timer that fire calls stale, and does not fire it again', async () => {
       const dispatcher = await started();
       const timer = await bed.scheduleTimer(300);
       bed.behave(timer.timerId, 'stale');

@@ -12,9 +12,10 @@ export function parseTimerDispatcherKind(value: string): TimerDispatcherKind {
 }
 
 /** Options of either implementation; `redisUrl` is needed (and read) by `bullmq` only. */
-export type TimerDispatcherFactoryOptions = PgTimerPollerOptions & Partial<Omit<BullmqTimersOptions, 'redisUrl'>> & {
-  readonly redisUrl?: string;
-};
+export type TimerDispatcherFactoryOptions = PgTimerPollerOptions &
+  Partial<Omit<BullmqTimersOptions, 'redisUrl'>> & {
+    readonly redisUrl?: string;
+  };
 
 /** The dispatcher that the configuration names. The poller never touches Redis. */
 export function createTimerDispatcher(kind: string, options: TimerDispatcherFactoryOptions): TimerDispatcher {

@@ -103,7 +103,8 @@ export class TimerRows {
          attempts = t.attempts + (o.outcome = 'failed')::int,
          last_error = CASE WHEN o.outcome = 'failed' THEN o.error ELSE t.last_error END,
          next_attempt_at = CASE WHEN o.outcome = 'failed'
-           THEN clock_timestamp() + make_interval(secs => least($4::float8 * power(2, least(t.attempts, 40)), $5) / 1000)
+           THEN clock_timestamp()
+                + make_interval(secs => least($4::float8 * power(2, least(t.attempts, 40)), $5) / 1000)
            ELSE t.next_attempt_at END
        FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o(timer_id, outcome, error)
        WHERE t.timer_id = o.timer_id AND t.state = 'pending'

@@ -98,7 +98,15 @@ export class PgTimerPoller implements TimerDispatcher {
 
   status(): TimerDispatcherStatus {
     const { fired, stale, failed } = this.counters;
-    return { kind: 'poller', running: this.running !== null, redis: 'unused', lastError: this.lastError, fired, stale, failed };
+    return {
+      kind: 'poller',
+      running: this.running !== null,
+      redis: 'unused',
+      lastError: this.lastError,
+      fired,
+      stale,
+      failed,
+    };
   }
 
   private async loop(): Promise<void> {
@@ -139,7 +147,10 @@ export class PgTimerPoller implements TimerDispatcher {
       const result = await fireOnce(this.options.fire, timer, this.fireTimeoutMs);
       this.counters.count(result);
       if ('error' in result) {
-        this.log.warn({ timerId: timer.timerId, attempts: timer.attempts + 1, error: result.error }, 'timer fire failed');
+        this.log.warn(
+          { timerId: timer.timerId, attempts: timer.attempts + 1, error: result.error },
+          'timer fire failed',
+        );
       }
       // Not settled (database away): the lease runs out and the timer is fired again, idempotently.
       await this.settles.submit({ timerId: timer.timerId, firing: result }).catch((err: unknown) => {

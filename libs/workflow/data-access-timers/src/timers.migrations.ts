@@ -41,21 +41,20 @@ CREATE TABLE ${s}.timers (
 CREATE INDEX timers_due ON ${s}.timers (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX timers_scheduled ON ${s}.timers (scheduled_xid) WHERE state = 'pending';
 
--- Fired and cancelled are final: nothing sets a settled row back to pending. A malformed timer
--- event (no timer id, a bad date) fails its append rather than leave a timer without its row.
+-- Fired and cancelled are final: nothing sets a settled row back to pending. A timer id is
+-- scheduled once (a Redis job keeps the delay it was added with): moving a timer is cancelling it
+-- and scheduling a new id, as the decider does. A malformed timer event (no timer id, a bad date)
+-- fails its append rather than leave a timer without its row.
 CREATE FUNCTION ${s}.timers_apply_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   d jsonb := NEW.data;
 BEGIN
   IF NEW.type = '${scheduled}' THEN
-    INSERT INTO ${s}.timers AS t
+    INSERT INTO ${s}.timers
       (timer_id, stream_id, tenant_id, mission_id, send_id, event, due_at, next_attempt_at)
     VALUES ((d->>'timerId')::uuid, NEW.stream_id, d->>'tenantId', (d->>'missionId')::uuid, d->>'sendId',
             d->>'event', (d->>'dueAt')::timestamptz, (d->>'dueAt')::timestamptz)
-    ON CONFLICT (timer_id) DO UPDATE
-      SET send_id = EXCLUDED.send_id, event = EXCLUDED.event, due_at = EXCLUDED.due_at,
-          next_attempt_at = EXCLUDED.next_attempt_at, scheduled_at = now(), scheduled_xid = pg_current_xact_id()
-      WHERE t.state = 'pending';
+    ON CONFLICT (timer_id) DO NOTHING;
     PERFORM pg_notify('${timersChannel(s)}', '');
   ELSIF NEW.type = '${cancelled}' THEN
     UPDATE ${s}.timers SET state = 'cancelled', settled_at = now()

@@ -71,7 +71,11 @@ export class TimerTestBed {
     if (behaviour === 'throw') throw new Error(`fire of ${timer.timerId} failed on purpose`);
     if (behaviour === 'hang') return new Promise<never>(() => undefined);
     if (behaviour === 'stale') return 'stale';
-    const data: TimerFiredData = { missionId: timer.missionId, timerId: timer.timerId, firedAt: new Date().toISOString() };
+    const data: TimerFiredData = {
+      missionId: timer.missionId,
+      timerId: timer.timerId,
+      firedAt: new Date().toISOString(),
+    };
     await this.store.append(timer.streamId, 'any', [
       { id: stableUuid(`timer-fired:${timer.timerId}`), type: TimerEventTypes.fired, data },
     ]);

@@ -4,6 +4,7 @@ import { eventually, FaultProxy } from '@meridian/shared/testing';
 import { sleep } from '@meridian/shared/util';
 import { BullmqTimers, type BullmqTimersOptions } from './bullmq-timers';
 import { createTimerDispatcher } from './create-timer-dispatcher';
+import type { ScheduledTimer } from './timer.events';
 import { timerDispatcherConformance } from './timer-dispatcher.conformance';
 import type { TimerTestBed } from './timer-test-bed';
 
@@ -46,7 +47,12 @@ const suite = timerDispatcherConformance('bullmq', (bed) => new BullmqTimers(opt
 describe('BullmqTimers', () => {
   it('keeps timer jobs in Redis (job id = timer id) until they fire, and drops a cancelled one', async () => {
     const bed = suite.bed();
-    const timers = await suite.started();
+    const logsBefore = bed.logs.length;
+    // No periodic reconciliation during the test: the jobs come from schedule() alone.
+    const timers = await suite.started(() => new BullmqTimers(options(bed, { reconcileMs: 60_000 })));
+    await eventually(() =>
+      expect(bed.logs.slice(logsBefore).map((l) => l.msg)).toContain('timer jobs rebuilt from PostgreSQL'),
+    );
     const kept = await bed.scheduleTimer(1500);
     const cancelled = await bed.scheduleTimer(1500);
     await timers.schedule([kept, cancelled]);
@@ -61,28 +67,33 @@ describe('BullmqTimers', () => {
 
   it('fires once after Redis loses everything before the due time (FLUSHDB here stands for FLUSHALL)', async () => {
     const bed = suite.bed();
+    const rebuilds = (from: number) =>
+      bed.logs.slice(from).filter((l) => l.msg === 'timer jobs rebuilt from PostgreSQL');
+    const logsBefore = bed.logs.length;
     const timers = await suite.started();
     const timer = await bed.scheduleTimer(2000);
     await timers.schedule([timer]);
-    await eventually(async () => expect(await redis.exists(`meridian:timers-rebuilt:${bed.schema}`)).toBe(1));
+    await eventually(() => expect(rebuilds(logsBefore)).toHaveLength(1));
+    expect(await redis.exists(`meridian:timers-rebuilt:${bed.schema}`)).toBe(1);
     // FLUSHALL would empty every database of the shared Redis; FLUSHDB empties only this test's,
     // which holds all of this dispatcher's keys: the jobs and the rebuild marker.
     await redis.flushdb();
     expect(await redis.dbsize()).toBe(0);
-    await eventually(() => expect(bed.logs.filter((l) => l.msg === 'timer jobs rebuilt from PostgreSQL')).toHaveLength(2));
+    await eventually(() => expect(rebuilds(logsBefore)).toHaveLength(2));
     await eventually(() => expect(bed.callsOf(timer.timerId)).toHaveLength(1), { timeoutMs: 8000 });
     expect(bed.callsOf(timer.timerId)[0]).toBeGreaterThanOrEqual(timer.dueAt.getTime());
     await sleep(1500);
     expect(bed.callsOf(timer.timerId)).toHaveLength(1);
   });
 
-  it('rebuilds after a FLUSHDB with timers overdue by then: each fires once', async () => {
+  it('rebuilds ten timers that the reconciliations had already passed when Redis was flushed', async () => {
     const bed = suite.bed();
-    const timers = await suite.started(() => new BullmqTimers(options(bed, { reconcileMs: 3000 })));
-    await sleep(300); // the first rebuild is done
-    const due = [];
-    for (let i = 0; i < 10; i++) due.push(await bed.scheduleTimer(3000));
+    const timers = await suite.started();
+    await eventually(() => expect(timers.status().redis).toBe('up'));
+    const due: ScheduledTimer[] = [];
+    for (let i = 0; i < 10; i++) due.push(await bed.scheduleTimer(2500));
     await timers.schedule(due);
+    await sleep(1200); // two reconciliations: their watermark is past these rows, only the marker tells
     await redis.flushdb(); // stands for FLUSHALL, as above
     await eventually(() => expect(due.filter((t) => bed.callsOf(t.timerId).length === 1)).toHaveLength(10), {
       timeoutMs: 10_000,
@@ -93,20 +104,24 @@ describe('BullmqTimers', () => {
 
   it('starts against an unreachable Redis without failing, reports it, and fires once Redis is back', async () => {
     const bed = suite.bed();
+    const logs = () => bed.logs.slice(logsBefore);
+    const logsBefore = bed.logs.length;
     const proxy = new FaultProxy({ targetHost: base.hostname, targetPort: Number(base.port || 6379) });
     await proxy.start();
     await proxy.cut(); // the port no longer listens: connections are refused
     try {
       const url = new URL(redisUrl);
       url.port = String(proxy.port);
-      const timers = await suite.started(() => createTimerDispatcher('bullmq', options(bed, { redisUrl: url.toString() })));
+      const timers = await suite.started(() =>
+        createTimerDispatcher('bullmq', options(bed, { redisUrl: url.toString() })),
+      );
       const timer = await bed.scheduleTimer(300);
       // Returns at once (Redis is known to be down): the append's caller is never held up.
       const started = Date.now();
       await timers.schedule([timer]);
       expect(Date.now() - started).toBeLessThan(500);
       await eventually(() =>
-        expect(bed.logs.some((l) => l.level === 'error' && l.msg.startsWith('Redis unreachable'))).toBe(true),
+        expect(logs().some((l) => l.level === 'error' && l.msg.startsWith('Redis unreachable'))).toBe(true),
       );
       await sleep(1500);
       expect(timers.status()).toMatchObject({ kind: 'bullmq', running: true, redis: 'down' });
@@ -116,7 +131,7 @@ describe('BullmqTimers', () => {
       await proxy.restore();
       await eventually(() => expect(timers.status().redis).toBe('up'), { timeoutMs: 5000 });
       await eventually(() => expect(bed.callsOf(timer.timerId)).toHaveLength(1), { timeoutMs: 8000 });
-      expect(bed.logs.some((l) => l.msg === 'Redis is back; rebuilding timer jobs')).toBe(true);
+      expect(logs().some((l) => l.msg === 'Redis is back; rebuilding timer jobs')).toBe(true);
       await sleep(1000);
       expect(bed.callsOf(timer.timerId)).toHaveLength(1);
       expect(unhandled).toEqual([]);

@@ -146,7 +146,10 @@ export class BullmqTimers implements TimerDispatcher {
     const jobs = timers.map((t) => ({ timerId: t.timerId, dueInMs: t.dueAt.getTime() - now }));
     const added = await settleWithin(this.options.scheduleTimeoutMs ?? 2000, this.addJobs(queue, jobs));
     if (added === 'timeout' || added.status === 'rejected') {
-      this.warnThrottled(added === 'timeout' ? new Error('timed out') : added.reason, 'timers not queued; reconcile adds them');
+      this.warnThrottled(
+        added === 'timeout' ? new Error('timed out') : added.reason,
+        'timers not queued; reconcile adds them',
+      );
     }
   }
 
