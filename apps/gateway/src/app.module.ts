@@ -4,6 +4,7 @@ import { GatewayDataAccessModule } from '@meridian/gateway/data-access';
 import { GatewayAdminModule } from '@meridian/gateway/feature-admin';
 import { GatewayAssetsModule } from '@meridian/gateway/feature-assets';
 import { GatewayAuditModule } from '@meridian/gateway/feature-audit';
+import { GatewayMissionsModule } from '@meridian/gateway/feature-missions';
 import { GatewayOgcModule } from '@meridian/gateway/feature-ogc';
 import { GatewayStreamModule } from '@meridian/gateway/feature-stream';
 import { GatewayTelemetryModule } from '@meridian/gateway/feature-telemetry';
@@ -17,6 +18,7 @@ export const gatewayFeatures = [
   GatewayAssetsModule,
   GatewayTelemetryModule,
   GatewayZonesModule,
+  GatewayMissionsModule,
   GatewayStreamModule,
   GatewayTilesModule,
   GatewayOgcModule,

@@ -34,8 +34,8 @@ export const ZoneErrors = defineErrors({
     code: 'ZONE.KIND_RESERVED',
     status: 400,
     description:
-      'Zones of kind `mission_area` belong to missions: one is made with each mission (POST /v1/missions), never ' +
-      'through the zones API. Nothing is written.',
+      'Zones of kind `mission_area` belong to missions: each is made, changed and ended with its mission ' +
+      '(POST /v1/missions), never through the zones API (create, replace, archive). Nothing is written.',
   },
   zoneSensitivityInvalid: {
     code: 'ZONE.SENSITIVITY_INVALID',

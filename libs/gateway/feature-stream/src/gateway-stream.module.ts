@@ -102,6 +102,7 @@ export class StreamLifecycle implements OnApplicationBootstrap, BeforeApplicatio
           groupId: STREAM_RELAY_GROUP,
           positionsTopic: Topics.telemetryPositions,
           eventsTopic: Topics.projectionEvents,
+          missionsTopic: Topics.workflowEvents,
           positionIntervalMs: s.positionIntervalMs,
           retentionMs: s.retentionMs,
           log: logger,

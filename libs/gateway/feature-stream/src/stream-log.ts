@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { compareEntryIds } from './live-stream/event-id';
-import type { EventName, StoredEvent, TenantEvent } from './stream-event';
+import { type EventName, eventNames, type StoredEvent, type TenantEvent } from './stream-event';
 
 export const streamKey = (tenantId: string): string => `meridian:gateway:stream:${tenantId}`;
 
@@ -32,11 +32,11 @@ type Entry = [id: string, fields: string[]];
 /** A Redis entry → event; null for an entry this version cannot read (skipped, never fatal). */
 export function storedEventOf([id, fields]: Entry): StoredEvent | null {
   const at = (name: string): string | undefined => fields[fields.indexOf(name) + 1];
-  const event = at('e') as EventName | undefined;
+  const event = at('e');
   const raw = at('d');
-  if (!event || raw === undefined) return null;
+  if (!event || !(eventNames as readonly string[]).includes(event) || raw === undefined) return null;
   try {
-    return { id, event, data: JSON.parse(raw) as StoredEvent['data'] };
+    return { id, event: event as EventName, data: JSON.parse(raw) as unknown } as StoredEvent;
   } catch {
     return null;
   }

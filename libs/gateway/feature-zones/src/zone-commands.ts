@@ -19,6 +19,17 @@ export const ZoneContentBody = z.strictObject({
 export const CreateZoneBody = ZoneContentBody.extend({ kind: ZoneKind });
 export type ZoneContentBody = z.infer<typeof ZoneContentBody>;
 
+/** Kinds only workflow makes: a `mission_area` zone comes with its mission (POST /v1/missions). */
+const RESERVED_KINDS: readonly ZoneKind[] = ['mission_area'];
+
+/** A kind the zones API may create, else 400 ZONE.KIND_RESERVED. */
+export function creatableKind(kind: ZoneKind): ZoneKind {
+  if (RESERVED_KINDS.includes(kind)) {
+    throw invalid(ZoneErrors.zoneKindReserved, `kind: ${kind} zones are made with their mission (POST /v1/missions)`);
+  }
+  return kind;
+}
+
 /**
  * The command content of a body: absent validity ends are open (null), sensitivity 0, no team. A geometry
  * that is not even a Polygon or MultiPolygon is ZONE.GEOMETRY_INVALID here, as any other geometry

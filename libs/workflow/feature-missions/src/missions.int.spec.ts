@@ -7,7 +7,15 @@ import { CreateMissionV1, SendMissionEventV1 } from '@meridian/contracts/mission
 import { GeofenceEnteredV1 } from '@meridian/contracts/zones';
 import { handle } from '@meridian/shared/decider';
 import { eventStoreMigrations, migrate, PgEventStore } from '@meridian/shared/event-store';
-import { createTestPool, eventually, freshSchema, testPrincipal } from '@meridian/shared/testing';
+import { Pool as PgPool } from 'pg';
+import {
+  createTestPool,
+  eventually,
+  FaultProxy,
+  freshSchema,
+  testDatabaseUrl,
+  testPrincipal,
+} from '@meridian/shared/testing';
 import {
   assetDecider,
   assetStreamId,
@@ -72,9 +80,32 @@ async function newMission(window: { start: string; end: string }): Promise<strin
   return missionId;
 }
 
-async function send(missionId: string, event: string, principal: string, assetIds?: string[]) {
+async function send(missionId: string, event: string, principal: string, assetIds?: string[], by = sagas) {
   const data = { missionId, event, ...(assetIds ? { assetIds } : {}) };
-  return sendMissionEvent(store, sagas, envelope(SendMissionEventV1.type, data, principal), new Date());
+  return sendMissionEvent(store, by, envelope(SendMissionEventV1.type, data, principal), new Date());
+}
+
+async function register(assetId: string): Promise<void> {
+  const registered = await handle(
+    store,
+    assetDecider,
+    assetStreamId(assetId),
+    {
+      type: 'RegisterAsset',
+      data: {
+        assetId,
+        tenantId,
+        name: 'a',
+        kind: 'drone',
+        sensitivity: 0,
+        team: null,
+        now: new Date().toISOString(),
+        access: SYSTEM_ACCESS,
+      },
+    },
+    { commandId: randomUUID() },
+  );
+  expect(registered.ok).toBe(true);
 }
 
 /** Saga requests of a mission's stream, as the handlers would have kicked them. */
@@ -259,6 +290,53 @@ describe('missions on the real event store (PostgreSQL)', () => {
       true,
       new Date(),
     );
+  });
+
+  it('a saga cut off by a PostgreSQL outage is resumed by the sweep once PostgreSQL is back', async () => {
+    const assetId = randomUUID();
+    await register(assetId);
+    const missionId = await newMission({ start: '2027-04-01T10:00:00Z', end: '2027-04-01T12:00:00Z' });
+    await send(missionId, 'submit', dispatcher);
+    await send(missionId, 'approve', approver);
+    // The instance that took the command crashes before its saga runs (a stopped runner starts nothing).
+    const crashed = new ReservationSagas(store, pool, pino({ level: 'silent' }), settings);
+    await crashed.onApplicationShutdown();
+    await send(missionId, 'assign', dispatcher, [assetId], crashed);
+    const [request] = await requestsOf(missionId);
+    // Another workflow instance whose PostgreSQL goes away while it runs the saga.
+    const target = new URL(testDatabaseUrl());
+    const proxy = new FaultProxy({ targetHost: target.hostname, targetPort: Number(target.port || 5432) });
+    await proxy.start();
+    target.port = String(proxy.port);
+    const cutPool = new PgPool({ connectionString: target.toString(), max: 4, connectionTimeoutMillis: 2000 });
+    cutPool.on('error', () => undefined);
+    const cutStore = new PgEventStore(cutPool, settings.schema, workflowUpcasters);
+    const instance = new ReservationSagas(cutStore, cutPool, pino({ level: 'silent' }), settings);
+    try {
+      await proxy.cut();
+      await expect(instance.run(request)).rejects.toThrow();
+      const { rows: waiting } = await pool.query(
+        `SELECT 1 FROM ${settings.schema}.sagas WHERE saga_id = $1 AND finished_at IS NULL`,
+        [request.sagaId],
+      );
+      expect(waiting).toHaveLength(1);
+      await proxy.restore();
+      // The first sweep may still meet a connection the outage broke; the periodic sweep tries again.
+      await eventually(async () => expect(await instance.sweep(0)).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+      await eventually(
+        async () => {
+          const moves = (await store.readStream(missionStreamId(missionId))).filter(
+            (e) => e.type === 'mission.transitioned.v1',
+          );
+          expect(moves.at(-1)?.data).toMatchObject({ to: 'assigned', cause: 'saga' });
+        },
+        { timeoutMs: 15_000 },
+      );
+    } finally {
+      await instance.onApplicationShutdown();
+      await cutPool.end();
+      await proxy.stop();
+    }
   });
 
   it('the deadline timer, dispatched from PostgreSQL, makes a late mission overdue once', async () => {

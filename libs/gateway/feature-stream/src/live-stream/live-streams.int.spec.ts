@@ -8,7 +8,7 @@ import { ProblemException } from '@meridian/gateway/util-http';
 import type { PolicyPrincipal } from '@meridian/shared/policy';
 import { FaultProxy, readSse, SseParser } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
-import type { TenantEvent } from '../stream-event';
+import { type MissionEventName, missionEventNames, type PointEvent, type TenantEvent } from '../stream-event';
 import { StreamLog } from '../stream-log';
 import { LiveStreams } from './live-streams';
 import type { SseClient } from './sse-client';
@@ -212,7 +212,7 @@ class StallingProxy {
   }
 }
 
-const position = (tenantId: string, n: number, lon: number, lat: number): TenantEvent => ({
+const position = (tenantId: string, n: number, lon: number, lat: number): PointEvent & { tenantId: string } => ({
   tenantId,
   event: 'position',
   data: { assetId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, ts: new Date().toISOString(), lon, lat },
@@ -230,7 +230,29 @@ const entered = (tenantId: string, lon: number, lat: number): TenantEvent => ({
     cause: 'fix',
   },
 });
+const square = (minLon: number, minLat: number, maxLon: number, maxLat: number): Polygon => ({
+  type: 'Polygon',
+  coordinates: [
+    [
+      [minLon, minLat],
+      [maxLon, minLat],
+      [maxLon, maxLat],
+      [minLon, maxLat],
+      [minLon, minLat],
+    ],
+  ],
+});
+const missionEvent = (tenantId: string, n: number, event: MissionEventName, area: Polygon | null): TenantEvent => ({
+  tenantId,
+  event,
+  data: { missionId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, tenantId, version: 2, area },
+});
 const dataOf = (e: { data: string }) => JSON.parse(e.data) as { assetId: string; lon: number };
+/** The numbers (last digits of the mission id) of the mission events received, in order. */
+const missionsOf = (events: readonly { event?: string; data: string }[]): number[] =>
+  events
+    .filter((e) => (missionEventNames as readonly string[]).includes(e.event ?? ''))
+    .map((e) => Number((JSON.parse(e.data) as { missionId: string }).missionId.slice(-2)));
 const ofType = <E extends { event?: string }>(events: readonly E[], ...types: string[]): E[] =>
   events.filter((e) => types.includes(e.event ?? ''));
 
@@ -309,6 +331,41 @@ describe('live streams over Redis (two gateway instances)', () => {
     expect(ofType(seen, 'position')[0].id).toBe(ofType(all, 'position')[0].id);
     restricted.close();
     everywhere.close();
+  });
+
+  it('mission events: a restricted subscriber gets those meeting its region, none of unknown area', async () => {
+    const t = tenant();
+    const g = await gateway();
+    const [restricted, everywhere, inBox] = [
+      await readSse(`${g.url}/?tenant=${t}&as=west&types=mission`),
+      await readSse(`${g.url}/?tenant=${t}&types=mission`),
+      await readSse(`${g.url}/?tenant=${t}&types=mission&bbox=20,0,30,10`),
+    ];
+    await log.append([
+      missionEvent(t, 1, 'mission.created', square(2, 2, 4, 4)), // inside the region
+      missionEvent(t, 2, 'mission.created', square(25, 5, 26, 6)), // east of it
+      missionEvent(t, 3, 'mission.transitioned', square(9, 9, 25, 25)), // across its corner
+      missionEvent(t, 4, 'mission.assignment-changed', null), // an area the relay did not know
+      missionEvent(t, 5, 'mission.transitioned', square(10, 2, 12, 3)), // touching its east edge
+      position(t, 6, 5, 5), // not asked for
+    ]);
+    const all = await everywhere.until((e) => ofType(e, ...missionEventNames).length >= 5);
+    // A marker inside the region, after the batch: whatever was to come has come.
+    await log.append([missionEvent(t, 9, 'mission.transitioned', square(1, 1, 2, 2))]);
+    const seen = await restricted.until((e) => missionsOf(e).includes(9));
+    const boxed = await inBox.until((e) => missionsOf(e).length >= 3);
+    expect(missionsOf(all)).toEqual([1, 2, 3, 4, 5]);
+    expect(ofType(all, 'position')).toEqual([]);
+    expect(missionsOf(seen)).toEqual([1, 3, 5, 9]);
+    expect(ofType(seen, ...missionEventNames).map((e) => e.event)).toEqual([
+      'mission.created',
+      'mission.transitioned',
+      'mission.transitioned',
+      'mission.transitioned',
+    ]);
+    // The bbox: areas meeting it, and the one that cannot be placed.
+    expect(missionsOf(boxed)).toEqual([2, 3, 4]);
+    [restricted, everywhere, inBox].forEach((c) => c.close());
   });
 
   it('resumes after Last-Event-ID on another instance and misses nothing', async () => {

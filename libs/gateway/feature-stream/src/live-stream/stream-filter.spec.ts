@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ProblemException } from '@meridian/gateway/util-http';
-import type { StreamEvent } from '../stream-event';
+import type { Polygon } from 'geojson';
+import type { MissionEventName, StreamEvent } from '../stream-event';
 import { compareEntryIds, parseEntryId } from './event-id';
 import { asked, matches, parseLastEventId, parseStreamQuery } from './stream-filter';
 
@@ -18,10 +19,11 @@ const position = (lon: number, lat: number): StreamEvent => ({ event: 'position'
 const entered = (lon: number, lat: number): StreamEvent => ({ event: 'geofence.entered', data: { lon, lat } });
 
 describe('stream query', () => {
-  it('defaults to both types everywhere', () => {
+  it('defaults to every type everywhere', () => {
     const f = parseStreamQuery({});
     expect(f.bbox).toBeUndefined();
-    expect([...f.types].sort()).toEqual(['geofence', 'position']);
+    expect([...f.types].sort()).toEqual(['geofence', 'mission', 'position']);
+    expect([...parseStreamQuery({ types: 'mission' }).types]).toEqual(['mission']);
   });
 
   it('refuses unknown types, an empty list and bad bboxes with a 400 and a stable code', () => {
@@ -64,16 +66,64 @@ describe('asked', () => {
   });
 });
 
+describe('asked: mission events', () => {
+  const square = (minLon: number, minLat: number, maxLon: number, maxLat: number): Polygon => ({
+    type: 'Polygon',
+    coordinates: [
+      [
+        [minLon, minLat],
+        [maxLon, minLat],
+        [maxLon, maxLat],
+        [minLon, maxLat],
+        [minLon, minLat],
+      ],
+    ],
+  });
+  /** A triangle whose extent overlaps the box 10,50,11,51 but whose surface stays outside it. */
+  const corner: Polygon = {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [10.9, 51.2],
+        [11.2, 50.9],
+        [11.2, 51.2],
+        [10.9, 51.2],
+      ],
+    ],
+  };
+  const mission = (area: Polygon | null, event: MissionEventName = 'mission.transitioned'): StreamEvent => ({
+    event,
+    data: { missionId: '00000000-0000-4000-8000-000000000001', area },
+  });
+  const f = parseStreamQuery({ bbox: '10,50,11,51' });
+
+  it('keeps a mission whose area meets the bbox (edges included), drops one that does not', () => {
+    expect(asked(f, mission(square(10.2, 50.2, 10.4, 50.4)))).toBe(true); // inside
+    expect(asked(f, mission(square(9, 49, 12, 52), 'mission.created'))).toBe(true); // around it
+    expect(asked(f, mission(square(11, 50.5, 12, 50.6)))).toBe(true); // touches the east edge
+    expect(asked(f, mission(square(11.01, 50.5, 12, 50.6)))).toBe(false); // east of it
+    expect(asked(f, mission(corner))).toBe(false); // only the extents overlap
+  });
+
+  it('keeps a mission whose area is unknown (it cannot be placed), and only when missions are asked for', () => {
+    expect(asked(f, mission(null))).toBe(true);
+    expect(asked(parseStreamQuery({ types: 'position,geofence' }), mission(square(10.2, 50.2, 10.4, 50.4)))).toBe(
+      false,
+    );
+    expect(asked(parseStreamQuery({ types: 'mission' }), position(10.5, 50.5))).toBe(false);
+  });
+});
+
 describe('matches', () => {
   it('is what was asked for and what the principal may see, both', () => {
     const seen: StreamEvent[] = [];
-    const west = (e: StreamEvent) => (seen.push(e), e.data.lon < 10.5);
+    const west = (e: StreamEvent) => (seen.push(e), Number(e.data['lon']) < 10.5);
     const f = { ...parseStreamQuery({ bbox: '10,50,11,51' }), visible: west };
     expect(matches(f, position(10.2, 50.5))).toBe(true);
     expect(matches(f, position(10.7, 50.5))).toBe(false); // asked for, not visible
     expect(matches(f, position(9, 50.5))).toBe(false); // visible, not asked for
     // The policy is consulted only for what was asked for: the bbox test is the cheap one.
-    expect(seen.map((e) => e.data.lon)).toEqual([10.2, 10.7]);
+    expect(seen.map((e) => e.data['lon'])).toEqual([10.2, 10.7]);
   });
 });
 

@@ -1,8 +1,10 @@
+import type { Polygon } from 'geojson';
 import { z } from 'zod';
 import { type Bbox, ErrorCodes } from '@meridian/contracts/core';
 import { invalid, parseBbox, parseOr400 } from '@meridian/gateway/util-http';
+import { regionIntersects } from '@meridian/shared/policy';
 import { parseEntryId } from './event-id';
-import { type StreamEvent, type StreamType, streamTypes, typeOfEvent } from '../stream-event';
+import { isMissionEvent, type StreamEvent, type StreamType, streamTypes, typeOfEvent } from '../stream-event';
 import type { Visibility } from './stream-visibility';
 
 /** What one client asked for: an area (none: everywhere) and the kinds of events. */
@@ -46,13 +48,40 @@ export function parseLastEventId(header: string | string[] | undefined): string 
   return value;
 }
 
-/** Point in bbox (edges included) for both kinds: a position's fix, a geofence event's fix or zone-change point. */
+/**
+ * In the bbox (edges included): a position's fix, a geofence event's fix or zone-change point; a
+ * mission event's area meeting it. A mission event whose area the relay does not know passes (it
+ * cannot be placed, and a client following that mission would rather have it than miss it).
+ */
 export function asked(query: StreamQuery, event: StreamEvent): boolean {
   if (!query.types.has(typeOfEvent(event.event))) return false;
   if (!query.bbox) return true;
+  if (isMissionEvent(event)) return !event.data.area || areaMeets(event.data.area, query.bbox);
   const [minLon, minLat, maxLon, maxLat] = query.bbox;
   const { lon, lat } = event.data;
   return lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
+}
+
+/** The area meets the box (boundaries included): its extent first, the exact test only where that overlaps. */
+function areaMeets(area: Polygon, [minLon, minLat, maxLon, maxLat]: Bbox): boolean {
+  const positions = area.coordinates.flat();
+  const lons = positions.map((p) => p[0]);
+  const lats = positions.map((p) => p[1]);
+  if (Math.max(...lons) < minLon || Math.min(...lons) > maxLon) return false;
+  if (Math.max(...lats) < minLat || Math.min(...lats) > maxLat) return false;
+  const box: Polygon = {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [minLon, minLat],
+        [maxLon, minLat],
+        [maxLon, maxLat],
+        [minLon, maxLat],
+        [minLon, minLat],
+      ],
+    ],
+  };
+  return regionIntersects(box, area);
 }
 
 /** Asked for, and visible to the client's principal (the cheap test first). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Polygon } from 'geojson';
 import type { PolicyPrincipal } from '@meridian/shared/policy';
 import type { StreamEvent } from '../stream-event';
-import { resourceOf, streamVisibility } from './stream-visibility';
+import { permissionOf, resourceOf, streamVisibility } from './stream-visibility';
 
 const NOON = new Date('2025-06-01T12:00:00Z');
 const at = () => NOON;
@@ -103,6 +103,39 @@ describe('streamVisibility (positions:read per event)', () => {
     expect(resourceOf('acme', position(3, 4))).toEqual({
       tenantId: 'acme',
       location: { type: 'Point', coordinates: [3, 4] },
+      sensitivity: null,
+      team: null,
+    });
+  });
+});
+
+describe('streamVisibility of mission events (missions:read, at the mission area)', () => {
+  const mission = (area: Polygon | null): StreamEvent => ({
+    event: 'mission.transitioned',
+    data: { missionId: '00000000-0000-4000-8000-0000000000aa', area },
+  });
+
+  it('shows a region-restricted principal only the missions whose area meets its region, edges included', () => {
+    const visible = streamVisibility('acme', () => viewer({ region: box(10, 50, 11, 51) }), at);
+    expect(visible(mission(box(10.5, 50.5, 12, 52)))).toBe(true); // overlaps
+    expect(visible(mission(box(9, 49, 12, 52)))).toBe(true); // covers the region
+    expect(visible(mission(box(11, 51, 12, 52)))).toBe(true); // shares a corner
+    expect(visible(mission(box(11.5, 50, 12, 51)))).toBe(false);
+    // Its area unknown to the relay: not shown to anyone limited to a region…
+    expect(visible(mission(null))).toBe(false);
+    // …but to a principal without one, even with a clearance below 4 (missions have no sensitivity).
+    expect(streamVisibility('acme', () => viewer({ clearance: 0 }), at)(mission(null))).toBe(true);
+    expect(streamVisibility('acme', () => viewer({ clearance: 4 }), at)(mission(null))).toBe(true);
+  });
+
+  it('is decided on missions:read, in the tenant only', () => {
+    expect(streamVisibility('acme', () => viewer({ roles: [] }), at)(mission(box(0, 0, 1, 1)))).toBe(false);
+    expect(streamVisibility('acme', () => viewer({ tenantId: 'other' }), at)(mission(box(0, 0, 1, 1)))).toBe(false);
+    expect(permissionOf(mission(null))).toBe('missions:read');
+    expect(permissionOf(position(0, 0))).toBe('positions:read');
+    expect(resourceOf('acme', mission(box(0, 0, 1, 1)))).toEqual({
+      tenantId: 'acme',
+      location: box(0, 0, 1, 1),
       sensitivity: null,
       team: null,
     });

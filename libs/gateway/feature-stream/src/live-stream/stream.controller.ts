@@ -14,8 +14,8 @@ const headersOf = (reply: FastifyReply): Record<string, string> =>
   );
 
 /**
- * `GET /v1/stream`: Server-Sent Events of the tenant's positions and geofence events in a bbox,
- * each one only if the policy lets the principal read it (`streamVisibility`). Everything
+ * `GET /v1/stream`: Server-Sent Events of the tenant's positions, geofence and mission events in a
+ * bbox, each one only if the policy lets the principal read it (`streamVisibility`). Everything
  * refusable (query, Last-Event-ID, Redis away) is refused as problem+json before the stream
  * starts; then the response is taken from Fastify and written as events arrive.
  */

@@ -1,4 +1,5 @@
 import { ErrorCodes } from '@meridian/contracts/core';
+import { assignmentOutcomes, missionCauses } from '@meridian/contracts/missions';
 import { errorResponses, registerOperation } from '@meridian/gateway/util-http';
 
 const point = { lon: { type: 'number' }, lat: { type: 'number' } };
@@ -15,8 +16,35 @@ const geofence = {
   },
 };
 
+/** The fields every mission event has; `more` and `required` add an event's own. */
+const mission = (more: Record<string, unknown>, required: readonly string[]) => ({
+  type: 'object',
+  required: ['missionId', 'tenantId', 'version', 'actor', 'at', 'area', ...required],
+  properties: {
+    missionId: { type: 'string', format: 'uuid' },
+    tenantId: { type: 'string' },
+    version: { type: 'integer' },
+    actor: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+    area: {
+      description: "The mission's area (GeoJSON Polygon); null when this gateway does not know it (docs/stream.md)",
+      oneOf: [{ type: 'object' }, { type: 'null' }],
+    },
+    ...more,
+  },
+});
+
+/** The mission's state after a created or transitioned event. */
+const state = {
+  state: { type: 'string' },
+  done: { type: 'boolean' },
+  assetIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+  transitions: { type: 'array', items: { type: 'object' } },
+};
+const stateRequired = ['state', 'done', 'assetIds', 'transitions'];
+
 registerOperation('/v1/stream', 'get', () => ({
-  summary: 'Live positions and geofence events (Server-Sent Events)',
+  summary: 'Live positions, geofence and mission events (Server-Sent Events)',
   operationId: 'streamEvents',
   description: [
     "A `text/event-stream` of the tenant's events whose point lies in `bbox` (edges included), read",
@@ -25,7 +53,10 @@ registerOperation('/v1/stream', 'get', () => ({
     '`event:` and one JSON `data:` line:',
     '`position` (`assetId`, `ts`, `lon`, `lat`, `speed`?, `heading`?; at most one per asset per',
     '`GATEWAY_STREAM_POSITION_INTERVAL_MS`, the newest wins), `geofence.entered` and `geofence.exited`',
-    '(the event of `meridian.projection.geofence.*.v1`). Control events carry no `id:`:',
+    '(the event of `meridian.projection.geofence.*.v1`), `mission.created`, `mission.transitioned` and',
+    '`mission.assignment-changed` (the events of `meridian.workflow.mission.*.v1` with the mission `area`;',
+    'they need `missions:read`, and a region-restricted principal sees those whose area meets its region).',
+    'Control events carry no `id:`:',
     '`gap` (events after `Last-Event-ID` were trimmed: older than `GATEWAY_STREAM_RETENTION_MS`),',
     '`dropped` (the client read too slowly: more than `GATEWAY_STREAM_CLIENT_BUFFER_BYTES` unread; the',
     'response ends) and `unavailable` (Redis went away; the response ends). Reconnect with',
@@ -43,8 +74,8 @@ registerOperation('/v1/stream', 'get', () => ({
       name: 'types',
       in: 'query',
       required: false,
-      description: 'Comma-separated subset of `position`, `geofence`; absent: both.',
-      schema: { type: 'string', default: 'position,geofence' },
+      description: 'Comma-separated subset of `position`, `geofence`, `mission`; absent: all three.',
+      schema: { type: 'string', default: 'position,geofence,mission' },
     },
     {
       name: 'Last-Event-ID',
@@ -77,6 +108,37 @@ registerOperation('/v1/stream', 'get', () => ({
         },
         'geofence.entered': geofence,
         'geofence.exited': geofence,
+        'mission.created': mission(
+          {
+            ...state,
+            title: { type: 'string' },
+            definition: { type: 'object' },
+            window: { type: 'object' },
+            priority: { type: 'integer' },
+            deadline: { type: 'string', format: 'date-time' },
+            createdBy: { type: 'string' },
+          },
+          [...stateRequired, 'title', 'definition', 'window', 'priority', 'deadline', 'createdBy'],
+        ),
+        'mission.transitioned': mission(
+          {
+            ...state,
+            from: { type: 'string' },
+            event: { type: 'string' },
+            cause: { enum: [...missionCauses] },
+            reason: { type: ['string', 'null'] },
+          },
+          [...stateRequired, 'from', 'event', 'cause'],
+        ),
+        'mission.assignment-changed': mission(
+          {
+            sagaId: { type: 'string', format: 'uuid' },
+            outcome: { enum: [...assignmentOutcomes] },
+            requestedAssetIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+            reason: { type: ['string', 'null'] },
+          },
+          ['sagaId', 'outcome', 'requestedAssetIds'],
+        ),
         gap: { type: 'object', properties: { lastEventId: { type: 'string' }, retentionMs: { type: 'integer' } } },
         dropped: {
           type: 'object',

@@ -1,8 +1,10 @@
 import { CodedError, type Envelope, ErrorCodes, parseData } from '@meridian/contracts/core';
 import { TenantId } from '@meridian/contracts/identity';
+import { MissionAssignmentChangedV1, MissionCreatedV1, MissionTransitionedV1 } from '@meridian/contracts/missions';
 import { type Fix, PositionBatchReportedV1, PositionReportedV1 } from '@meridian/contracts/telemetry';
 import { GeofenceEnteredV1, GeofenceExitedV1 } from '@meridian/contracts/zones';
-import type { TenantEvent } from '../stream-event';
+import type { MissionEventName, TenantEvent } from '../stream-event';
+import type { MissionAreas } from './mission-areas';
 
 /** A position as the stream carries it: what a live map needs, not the whole fix. */
 export type PositionData = {
@@ -38,11 +40,45 @@ const tenantOf = (value: string | undefined): string => {
   return parsed.data;
 };
 
+const areaKey = (tenantId: string, missionId: string): string => `${tenantId}:${missionId}`;
+
+/**
+ * A mission event as the stream carries it: the integration event with the mission's area. Created
+ * events carry it and teach it to `areas`; later ones get it from there (null when unknown), and a
+ * mission that is done is forgotten after its last event.
+ */
+function missionRecordOf(envelope: Envelope, areas: MissionAreas): RelayRecord {
+  const mission = (tenantId: string, event: MissionEventName, data: { readonly missionId: string }) => ({
+    ...EMPTY(tenantId),
+    events: [{ tenantId, event, data: { ...data, area: areas.get(areaKey(tenantId, data.missionId)) } }],
+  });
+  switch (envelope.type) {
+    case MissionCreatedV1.type: {
+      const data = parseData(MissionCreatedV1, envelope);
+      const tenantId = tenantOf(data.tenantId);
+      if (!data.done) areas.remember(areaKey(tenantId, data.missionId), data.area);
+      return { ...EMPTY(tenantId), events: [{ tenantId, event: 'mission.created', data }] };
+    }
+    case MissionTransitionedV1.type: {
+      const data = parseData(MissionTransitionedV1, envelope);
+      const tenantId = tenantOf(data.tenantId);
+      const record = mission(tenantId, 'mission.transitioned', data);
+      if (data.done) areas.forget(areaKey(tenantId, data.missionId));
+      return record;
+    }
+    default: {
+      const data = parseData(MissionAssignmentChangedV1, envelope);
+      return mission(tenantOf(data.tenantId), 'mission.assignment-changed', data);
+    }
+  }
+}
+
 /**
  * The stream events of one record. Throws CONTRACT.VIOLATION for a record that breaks its contract
  * or has no valid tenant (the relay skips it); other message types on these topics give nothing.
+ * `areas` keeps the mission areas between records (missionRecordOf).
  */
-export function relayRecordOf(envelope: Envelope): RelayRecord {
+export function relayRecordOf(envelope: Envelope, areas: MissionAreas): RelayRecord {
   switch (envelope.type) {
     case PositionReportedV1.type:
       return {
@@ -63,6 +99,10 @@ export function relayRecordOf(envelope: Envelope): RelayRecord {
         events: [{ tenantId, event: entered ? 'geofence.entered' : 'geofence.exited', data }],
       };
     }
+    case MissionCreatedV1.type:
+    case MissionTransitionedV1.type:
+    case MissionAssignmentChangedV1.type:
+      return missionRecordOf(envelope, areas);
     default:
       return EMPTY(envelope.tenantId ?? '');
   }

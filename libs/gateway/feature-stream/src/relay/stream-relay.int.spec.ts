@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Redis from 'ioredis';
 import { type Envelope, toWire } from '@meridian/contracts/core';
 import { PositionBatchReportedV1, PositionReportedV1 } from '@meridian/contracts/telemetry';
+import { MissionCreatedV1, MissionTransitionedV1 } from '@meridian/contracts/missions';
 import { GeofenceEnteredV1 } from '@meridian/contracts/zones';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { createTestBus, createTopics, deleteTopics, uniqueTopic } from '@meridian/shared/testing';
@@ -83,6 +84,47 @@ const ownTopics = async () => {
   return topics;
 };
 const created: string[] = [];
+
+const AREA = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [8.5, 47.35],
+      [8.56, 47.35],
+      [8.56, 47.4],
+      [8.5, 47.4],
+      [8.5, 47.35],
+    ],
+  ],
+};
+const summary = (tenantId: string, missionId: string, version: number, state: string) => ({
+  missionId,
+  tenantId,
+  version,
+  state,
+  done: false,
+  assetIds: [],
+  transitions: [],
+  actor: 'dispatcher-7',
+  at: new Date().toISOString(),
+});
+const missionCreated = (tenantId: string, missionId: string) => ({
+  ...summary(tenantId, missionId, 1, 'draft'),
+  title: 'Inspect the bridges',
+  definition: { key: 'default', version: 1 },
+  area: AREA,
+  window: { start: '2026-12-01T08:00:00Z', end: '2026-12-01T12:00:00Z' },
+  priority: 3,
+  deadline: '2026-12-01T08:15:00Z',
+  createdBy: 'dispatcher-7',
+});
+const missionTransitioned = (tenantId: string, missionId: string, version: number) => ({
+  ...summary(tenantId, missionId, version, 'submitted'),
+  from: 'draft',
+  event: 'submit',
+  cause: 'user',
+  reason: null,
+});
 
 beforeAll(async () => {
   bus = createTestBus('stream-relay');
@@ -208,6 +250,65 @@ describe('StreamRelay (Kafka → per-tenant Redis streams)', () => {
     expect(second.duplicates).toBe(3);
     await second.stop();
     await redis.del(streamKey(t));
+  });
+
+  it('relays mission events with the area learned from their creation, even one made while unwatched', async () => {
+    const [t, later] = [`t-${randomBytes(5).toString('hex')}`, `t-${randomBytes(5).toString('hex')}`];
+    const watched = new Set([t]);
+    const topics = await ownTopics();
+    const missions = uniqueTopic('stream-missions');
+    await createTopics(bus, [missions], 1);
+    created.push(missions);
+    const groupId = `test.stream-relay.${randomUUID()}`;
+    const own = new StreamRelay(bus, new StreamLog(redis, { retentionMs: 60_000, maxEvents: 10_000 }), {
+      groupId,
+      positionsTopic: topics.positions,
+      eventsTopic: topics.events,
+      missionsTopic: missions,
+      positionIntervalMs: 0,
+      retentionMs: 60_000,
+      log: silentLog,
+      watching: { has: (tenantId) => watched.has(tenantId) },
+    });
+    await startJoined(own, { groupId, topics: [topics.positions, topics.events, missions] });
+    const [m1, m2, m3] = [randomUUID(), randomUUID(), randomUUID()];
+    await bus.send(missions, [
+      toWire(envelope(MissionCreatedV1.type, missionCreated(t, m1), t), m1),
+      toWire(envelope(MissionTransitionedV1.type, missionTransitioned(t, m1, 2), t), m1),
+      // Made while nobody watches its tenant: not relayed, but its area is learned.
+      toWire(envelope(MissionCreatedV1.type, missionCreated(later, m2), later), m2),
+      toWire(envelope(MissionTransitionedV1.type, missionTransitioned(later, m2, 2), later), m2),
+      // A mission whose creation the relay never saw, and a broken one.
+      toWire(envelope(MissionTransitionedV1.type, missionTransitioned(t, m3, 5), t), m3),
+      toWire(envelope(MissionCreatedV1.type, { missionId: m3, area: AREA }, t), m3),
+      // Other workflow events on the same topic give nothing.
+      toWire(envelope('meridian.workflow.zone.created.v2', { zoneId: randomUUID() }, t), m3),
+    ]);
+    const got = await until(
+      () => entries(t),
+      (e) => e.length >= 3,
+    );
+    expect(got.map((e) => [e.e, e.d['missionId'], e.d['area']])).toEqual([
+      ['mission.created', m1, AREA],
+      ['mission.transitioned', m1, AREA],
+      ['mission.transitioned', m3, null],
+    ]);
+    expect(got[1]?.d).toMatchObject({ version: 2, from: 'draft', state: 'submitted', event: 'submit' });
+    expect(own.skipped).toBe(1);
+    expect(await entries(later)).toEqual([]);
+    watched.add(later);
+    await bus.send(missions, [
+      toWire(envelope(MissionTransitionedV1.type, missionTransitioned(later, m2, 3), later), m2),
+    ]);
+    const late = await until(
+      () => entries(later),
+      (e) => e.length >= 1,
+    );
+    expect(late.map((e) => [e.e, e.d['missionId'], e.d['version'], e.d['area']])).toEqual([
+      ['mission.transitioned', m2, 3, AREA],
+    ]);
+    await own.stop();
+    await redis.del(streamKey(t), streamKey(later));
   });
 
   it('passes over the records of tenants nobody watches, undecoded, and relays the watched ones', async () => {

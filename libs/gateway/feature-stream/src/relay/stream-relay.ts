@@ -1,8 +1,10 @@
 import { type Envelope, MeridianHeaders } from '@meridian/contracts/core';
+import { MissionCreatedV1 } from '@meridian/contracts/missions';
 import { type MessageBus, type Origin, Subscription } from '@meridian/shared/messaging';
 import type { Log } from '@meridian/shared/util';
 import { type RelayedMark, relayedKey, type StreamLog } from '../stream-log';
 import type { TenantEvent } from '../stream-event';
+import { DEFAULT_MISSION_AREA_LIMITS, type MissionAreaLimits, MissionAreas } from './mission-areas';
 import { type PositionData, type RelayRecord, relayRecordOf } from './relay-records';
 import { type Offered, Throttle } from './throttle';
 
@@ -10,6 +12,10 @@ export interface RelayOptions {
   readonly groupId: string;
   readonly positionsTopic: string;
   readonly eventsTopic: string;
+  /** Mission integration events (`meridian.workflow.events`); without it, no mission events. */
+  readonly missionsTopic?: string;
+  /** How many mission areas the relay remembers (`MissionAreas`). */
+  readonly missionAreas?: MissionAreaLimits;
   readonly positionIntervalMs: number;
   /** Records older than this (by their CloudEvents time) are not relayed: they could never be resumed. */
   readonly retentionMs: number;
@@ -18,12 +24,15 @@ export interface RelayOptions {
   readonly watching?: { has(tenantId: string): boolean };
 }
 
-/** A record of a tenant nobody watches is skipped; one without a tenant goes on, to be refused as poison. */
+/**
+ * A record of a tenant nobody watches is skipped, except a mission's creation, whose area the relay
+ * must learn for the mission's later events; one without a tenant goes on, to be refused as poison.
+ */
 const acceptWatched =
   (watching: { has(tenantId: string): boolean }) =>
   (headers: Readonly<Record<string, string>>): boolean => {
     const tenantId = headers[MeridianHeaders.tenantId];
-    return tenantId === undefined || watching.has(tenantId);
+    return tenantId === undefined || watching.has(tenantId) || headers['ce_type'] === MissionCreatedV1.type;
   };
 
 const positionEvent = (tenantId: string, data: PositionData): TenantEvent => ({ tenantId, event: 'position', data });
@@ -36,10 +45,14 @@ const positionEvent = (tenantId: string, data: PositionData): TenantEvent => ({ 
  * skipped: a batch redelivered because the process died between the MULTI and the Kafka commit is
  * not appended twice. A record that breaks its contract is skipped, logged and counted; it never
  * stalls a partition. Positions are throttled per asset (`Throttle`); the trailing ones go out
- * from a timer, and everything still held goes out when the relay stops.
+ * from a timer, and everything still held goes out when the relay stops. Mission events go out
+ * with their mission's area, remembered from its creation (`MissionAreas`: a mission's events share
+ * its partition, so the relay that reads them saw it created, unless it started or took the
+ * partition over later).
  */
 export class StreamRelay {
   private readonly throttle: Throttle<TenantEvent>;
+  private readonly areas: MissionAreas;
   private subscription: Subscription | null = null;
   /** Kafka cluster id and consumer group: the scope of the relayed-offset marks. */
   private markScope = '';
@@ -57,6 +70,7 @@ export class StreamRelay {
     private readonly options: RelayOptions,
   ) {
     this.throttle = new Throttle(options.positionIntervalMs);
+    this.areas = new MissionAreas(options.missionAreas ?? DEFAULT_MISSION_AREA_LIMITS);
   }
 
   async start(): Promise<void> {
@@ -66,7 +80,11 @@ export class StreamRelay {
     this.markScope = `${clusterId}:${this.options.groupId}`;
     this.subscription = new Subscription(this.bus, {
       groupId: this.options.groupId,
-      topics: [this.options.positionsTopic, this.options.eventsTopic],
+      topics: [
+        this.options.positionsTopic,
+        this.options.eventsTopic,
+        ...(this.options.missionsTopic ? [this.options.missionsTopic] : []),
+      ],
       // A live feed: a new group starts at the end, not at a week of history.
       fromBeginning: false,
       deadLetter: false,
@@ -106,7 +124,9 @@ export class StreamRelay {
   private parse(envelope: Envelope): RelayRecord | null {
     if (Date.parse(envelope.time) < Date.now() - this.options.retentionMs) return null;
     try {
-      return relayRecordOf(envelope);
+      const record = relayRecordOf(envelope, this.areas);
+      // A mission created in a tenant nobody watches: its area is learned, nothing is relayed.
+      return !this.options.watching || this.options.watching.has(record.tenantId) ? record : null;
     } catch (err) {
       this.skipped++;
       throw err; // the subscription logs it with its offset and goes on

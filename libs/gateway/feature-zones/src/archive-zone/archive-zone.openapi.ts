@@ -16,6 +16,6 @@ registerOperation('/v1/zones/{id}', 'delete', () => ({
       description: 'Sent, but workflow did not answer within the timeout; it may still be applied.',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/CommandPending' } } },
     },
-    ...errorResponses(ZoneErrors.zoneNotFound, ErrorCodes.requestPreconditionFailed),
+    ...errorResponses(ZoneErrors.zoneNotFound, ZoneErrors.zoneKindReserved, ErrorCodes.requestPreconditionFailed),
   },
 }));

@@ -7,7 +7,7 @@ import { Idempotency, ServiceBus, type StoredResponse } from '@meridian/gateway/
 import { parseOr400, Tenant } from '@meridian/gateway/util-http';
 import { stableUuid } from '@meridian/shared/util';
 import { RequirePermission } from '@meridian/gateway/util-auth';
-import { CreateZoneBody, zoneCommandResponse, zoneContent } from '../zone-commands';
+import { CreateZoneBody, creatableKind, zoneCommandResponse, zoneContent } from '../zone-commands';
 
 @Controller('v1/zones')
 export class CreateZoneController {
@@ -16,7 +16,10 @@ export class CreateZoneController {
     private readonly idempotency: Idempotency,
   ) {}
 
-  /** 201 `{id, version}` once workflow stored the zone; with `Idempotency-Key`, a retry gets the first answer. */
+  /**
+   * 201 `{id, version}` once workflow stored the zone; with `Idempotency-Key`, a retry gets the first answer.
+   * Kind `mission_area` is refused (ZONE.KIND_RESERVED): those zones are made with their missions.
+   */
   @Post()
   @RequirePermission('zones:write')
   async create(
@@ -26,10 +29,11 @@ export class CreateZoneController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const input = parseOr400(CreateZoneBody, body);
+    const kind = creatableKind(input.kind);
     const content = zoneContent(input);
     const send = (zoneId: string, commandId: string): Promise<StoredResponse> =>
       this.bus
-        .command(CreateZoneV2, zoneId, { ...content, zoneId, kind: input.kind }, tenantId, commandId)
+        .command(CreateZoneV2, zoneId, { ...content, zoneId, kind }, tenantId, commandId)
         .then((outcome) => zoneCommandResponse(zoneId, outcome, true));
     const response = key
       ? await this.idempotency.run(tenantId, key, input, () =>

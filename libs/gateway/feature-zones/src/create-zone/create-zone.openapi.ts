@@ -10,7 +10,8 @@ registerOperation('/v1/zones', 'post', () => ({
     'A GeoJSON Polygon or MultiPolygon (lon/lat, WGS 84), checked before anything is written: closed rings of at ' +
     'least four positions, coordinates in range, no self-intersection, holes inside their shell, at most 10,000 ' +
     'positions (configurable). Rings are stored RFC 7946-wound. `validFrom`/`validTo` bound when it counts for ' +
-    'geofencing; `sensitivity` 0–4 (default 0).',
+    'geofencing; `sensitivity` 0–4 (default 0). Kind `mission_area` is reserved: such zones are made with their ' +
+    'mission (POST /v1/missions).',
   operationId: 'createZone',
   parameters: [
     {
@@ -34,6 +35,7 @@ registerOperation('/v1/zones', 'post', () => ({
     ...errorResponses(
       ...zoneCommandErrors,
       ZoneErrors.zoneAlreadyExists,
+      ZoneErrors.zoneKindReserved,
       ErrorCodes.idempotencyKeyInvalid,
       ErrorCodes.idempotencyInProgress,
       ErrorCodes.idempotencyKeyReused,

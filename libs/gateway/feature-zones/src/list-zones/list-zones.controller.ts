@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ListZonesV1, type ZoneFeature, ZonePage } from '@meridian/contracts/zones';
+import { ListZonesV1, type ZoneFeature, ZoneKind, ZonePage } from '@meridian/contracts/zones';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import {
   featureCollection,
@@ -15,7 +15,11 @@ import {
 } from '@meridian/gateway/util-http';
 import { RequirePermission } from '@meridian/gateway/util-auth';
 
-export const ListZonesParams = z.strictObject({ bbox: z.string().optional(), ...pageParams });
+export const ListZonesParams = z.strictObject({
+  bbox: z.string().optional(),
+  kind: ZoneKind.optional(),
+  ...pageParams,
+});
 
 export type ZoneCollection = FeatureCollectionPage<ZoneFeature>;
 
@@ -28,7 +32,7 @@ export class ListZonesController {
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
 
-  /** One page of the zones that are not archived (intersecting `bbox` when given), in id order. */
+  /** One page of the zones that are not archived (intersecting `bbox` and of `kind` when given), in id order. */
   @Get()
   @RequirePermission('zones:read')
   async list(
@@ -42,17 +46,23 @@ export class ListZonesController {
       {
         baseUrl: this.settings.publicUrl,
         path: PATH,
-        scope: `zones:${tenantId}:${bbox?.join(',') ?? 'all'}`,
+        // Without a kind the scope is what it was before kinds, so cursors already handed out stay valid.
+        scope: `zones:${tenantId}:${bbox?.join(',') ?? 'all'}${params.kind ? `:kind=${params.kind}` : ''}`,
         type: GEOJSON_TYPE,
         limit: params.limit,
         cursor: params.cursor,
-        linkParams: { bbox: params.bbox },
+        linkParams: { bbox: params.bbox, kind: params.kind },
       },
       async (limit, after) =>
         ZonePage.parse(
           await this.bus.query(
             ListZonesV1,
-            { ...(bbox ? { bbox } : {}), limit, ...(after ? { after } : {}) },
+            {
+              ...(bbox ? { bbox } : {}),
+              ...(params.kind ? { kind: params.kind } : {}),
+              limit,
+              ...(after ? { after } : {}),
+            },
             tenantId,
           ),
         ),

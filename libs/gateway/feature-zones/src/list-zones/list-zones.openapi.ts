@@ -1,9 +1,10 @@
 import { ErrorCodes } from '@meridian/contracts/core';
+import { zoneKinds } from '@meridian/contracts/zones';
 import { errorResponses, pageParameters, registerOperation } from '@meridian/gateway/util-http';
 import { zoneFeatureSchema } from '../zone-openapi';
 
 registerOperation('/v1/zones', 'get', () => ({
-  summary: 'Zones that are not archived, or those intersecting a bounding box, one page at a time',
+  summary: 'Zones that are not archived, or those of a kind or intersecting a bounding box, one page at a time',
   operationId: 'listZones',
   parameters: [
     {
@@ -12,6 +13,13 @@ registerOperation('/v1/zones', 'get', () => ({
       required: false,
       schema: { type: 'string', example: '5.9,45.8,10.5,47.8' },
       description: 'minLon,minLat,maxLon,maxLat (WGS 84)',
+    },
+    {
+      name: 'kind',
+      in: 'query',
+      required: false,
+      schema: { enum: [...zoneKinds], example: 'mission_area' },
+      description: 'Only zones of this kind (`mission_area`: the areas of missions)',
     },
     ...pageParameters,
   ],

@@ -23,6 +23,7 @@ registerOperation('/v1/zones/{id}', 'put', () => ({
       ...zoneCommandErrors,
       ZoneErrors.zoneNotFound,
       ZoneErrors.zoneArchived,
+      ZoneErrors.zoneKindReserved,
       ErrorCodes.requestPreconditionFailed,
     ),
   },
