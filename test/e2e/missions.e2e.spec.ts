@@ -43,12 +43,16 @@ const send = (id: string, event: string, body: Record<string, unknown> = {}, as:
     ...as,
   });
 const read = (id: string) => http<Mission>('GET', `/v1/missions/${id}`, { tenant });
-const until = (id: string, state: string, timeoutMs = 60_000) =>
-  eventually(
+/** The mission once it reads in `state`; fails when it does not within the time. */
+async function until(id: string, state: string, timeoutMs = 30_000) {
+  const reached = await eventually(
     () => read(id),
     (r) => r.status === 200 && r.body.state === state,
     timeoutMs,
   );
+  expect(reached.body.state).toBe(state);
+  return reached;
+}
 
 beforeAll(async () => {
   system = await startSystem([tenant]);
@@ -145,7 +149,9 @@ describe('missions through the API', () => {
     await send(next.body.id, 'approve', {}, await asApprover());
     await until(next.body.id, 'approved');
     expect((await send(next.body.id, 'assign', { assetIds: [assetId] })).status).toBe(202);
-    await until(next.body.id, 'assigned');
+    // The truck is still inside the area: assigned, it counts as arrived at once.
+    const followUp = await until(next.body.id, 'on_site');
+    expect(followUp.body).toMatchObject({ state: 'on_site', assetIds: [assetId] });
   }, 300_000);
 
   it('a mission not on site by its deadline becomes overdue by its timer', async () => {
