@@ -145,28 +145,7 @@ describe('missions on the real event store (PostgreSQL)', () => {
 
   it('100 missions racing for 10 assets never double-book one; every failed assignment is compensated', async () => {
     const assets = Array.from({ length: 10 }, () => randomUUID());
-    for (const assetId of assets) {
-      const registered = await handle(
-        store,
-        assetDecider,
-        assetStreamId(assetId),
-        {
-          type: 'RegisterAsset',
-          data: {
-            assetId,
-            tenantId,
-            name: 'a',
-            kind: 'drone',
-            sensitivity: 0,
-            team: null,
-            now: new Date().toISOString(),
-            access: SYSTEM_ACCESS,
-          },
-        },
-        { commandId: randomUUID() },
-      );
-      expect(registered.ok).toBe(true);
-    }
+    for (const assetId of assets) await register(assetId);
     // Overlapping windows: mission i runs [i h, i h + 3 h) so neighbours overlap and far ones do not.
     const base = Date.parse('2027-02-01T00:00:00Z');
     const missions = await Promise.all(
@@ -239,25 +218,7 @@ describe('missions on the real event store (PostgreSQL)', () => {
 
   it('a geofence entry moves an assigned mission on site exactly once when its event is delivered twice', async () => {
     const assetId = randomUUID();
-    await handle(
-      store,
-      assetDecider,
-      assetStreamId(assetId),
-      {
-        type: 'RegisterAsset',
-        data: {
-          assetId,
-          tenantId,
-          name: 'g',
-          kind: 'drone',
-          sensitivity: 0,
-          team: null,
-          now: new Date().toISOString(),
-          access: SYSTEM_ACCESS,
-        },
-      },
-      { commandId: randomUUID() },
-    );
+    await register(assetId);
     const missionId = await newMission({ start: '2027-03-01T10:00:00Z', end: '2027-03-01T12:00:00Z' });
     await send(missionId, 'submit', dispatcher);
     await send(missionId, 'approve', approver);
