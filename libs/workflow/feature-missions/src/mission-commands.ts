@@ -10,6 +10,7 @@ import {
   type MissionEvent,
   type MissionState,
   missionStreamId,
+  PUBLISHED,
 } from '@meridian/workflow/domain';
 
 /**
@@ -78,6 +79,16 @@ export function runSystemCommand(
   metadata: EventMetadata,
 ): Promise<HandleResult> {
   return handle(store, missionDecider, missionStreamId(missionId), command, { commandId, metadata });
+}
+
+/**
+ * The version a reply gives (and `ETag`/`If-Match` use): the stream version of the decision's last
+ * published event, not counting the internal ones after it (timers armed, presence).
+ */
+export function publicVersionOf(result: Extract<HandleResult, { ok: true }>): number {
+  let trailing = 0;
+  for (let i = result.events.length - 1; i >= 0 && !PUBLISHED.has(result.events[i].type); i--) trailing++;
+  return trailing === result.events.length ? result.version : result.version - trailing;
 }
 
 export function replyOf(result: HandleResult, streamId: string): ReplyBody {

@@ -114,6 +114,11 @@ async function requestsOf(missionId: string): Promise<SagaRequest[]> {
   return sagaRequests(events, tenantId);
 }
 
+const missionStates = async (missionId: string) =>
+  (await store.readStream(missionStreamId(missionId)))
+    .filter((e) => e.type === 'mission.transitioned.v1')
+    .map((e) => (e.data as { to: string }).to);
+
 const stateTypes = async (missionId: string) => (await store.readStream(missionStreamId(missionId))).map((e) => e.type);
 
 beforeAll(async () => {
@@ -167,11 +172,12 @@ describe('missions on the real event store (PostgreSQL)', () => {
     const all = (await Promise.all(missions.map((m) => requestsOf(m.missionId)))).flat();
     await Promise.allSettled(all.map((r) => sagas.run(r)));
     // What the sweep does in the service: a saga stopped by a failure is resumed until it finishes.
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 100; round++) {
       const { rows } = await pool.query<{ saga_id: string }>(
         `SELECT saga_id FROM ${settings.schema}.sagas WHERE finished_at IS NULL`,
       );
       if (rows.length === 0) break;
+      await new Promise((r) => setTimeout(r, 200)); // a saga another run holds finishes, or its claim is released
       const unfinished = new Set(rows.map((r) => r.saga_id));
       await Promise.allSettled(all.filter((r) => unfinished.has(r.sagaId)).map((r) => sagas.run(r)));
     }
@@ -223,7 +229,8 @@ describe('missions on the real event store (PostgreSQL)', () => {
     await send(missionId, 'submit', dispatcher);
     await send(missionId, 'approve', approver);
     await send(missionId, 'assign', dispatcher, [assetId]);
-    for (const r of await requestsOf(missionId)) await sagas.run(r);
+    // The saga the command kicked runs in the background (it holds the saga's claim): wait for it.
+    await eventually(async () => expect(await missionStates(missionId)).toContain('assigned'), { timeoutMs: 10_000 });
     const entered = envelope(
       GeofenceEnteredV1.type,
       {
@@ -251,6 +258,60 @@ describe('missions on the real event store (PostgreSQL)', () => {
       true,
       new Date(),
     );
+  });
+
+  it('assign refuses assets the dispatcher may not see (another tenant, another team) as not found', async () => {
+    const missionId = await newMission({ start: '2027-05-01T10:00:00Z', end: '2027-05-01T12:00:00Z' });
+    await send(missionId, 'submit', dispatcher);
+    await send(missionId, 'approve', approver);
+    const foreign = randomUUID();
+    await handle(
+      store,
+      assetDecider,
+      assetStreamId(foreign),
+      {
+        type: 'RegisterAsset',
+        data: {
+          assetId: foreign,
+          tenantId: 'other',
+          name: 'f',
+          kind: 'drone',
+          sensitivity: 0,
+          team: null,
+          now: new Date().toISOString(),
+          access: SYSTEM_ACCESS,
+        },
+      },
+      { commandId: randomUUID() },
+    );
+    const refused = await send(missionId, 'assign', dispatcher, [foreign]);
+    expect(refused.data).toMatchObject({ outcome: 'rejected', code: 'ASSET.NOT_FOUND' });
+    const redTeam = randomUUID();
+    await handle(
+      store,
+      assetDecider,
+      assetStreamId(redTeam),
+      {
+        type: 'RegisterAsset',
+        data: {
+          assetId: redTeam,
+          tenantId,
+          name: 'r',
+          kind: 'drone',
+          sensitivity: 0,
+          team: 'red',
+          now: new Date().toISOString(),
+          access: SYSTEM_ACCESS,
+        },
+      },
+      { commandId: randomUUID() },
+    );
+    const blue = testPrincipal(tenantId, { subject: 'dispatcher-blue', roles: ['dispatcher'], teams: ['blue'] });
+    const hidden = await send(missionId, 'assign', blue, [redTeam]);
+    expect(hidden.data).toMatchObject({ outcome: 'rejected', code: 'ASSET.NOT_FOUND' });
+    expect(await stateTypes(missionId)).not.toContain('mission.assignment-requested.v1');
+    // The dispatcher without a team restriction may.
+    expect((await send(missionId, 'assign', dispatcher, [redTeam])).data).toMatchObject({ outcome: 'accepted' });
   });
 
   it('a saga cut off by a PostgreSQL outage is resumed by the sweep once PostgreSQL is back', async () => {

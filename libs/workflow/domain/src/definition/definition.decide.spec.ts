@@ -3,7 +3,7 @@ import { deciderSpec } from '@meridian/shared/decider';
 import { PERMISSIONS } from '@meridian/shared/policy';
 import { type AccessDecision, SYSTEM_ACCESS } from '../access/access';
 import { DEFAULT_MACHINE } from './default-definition';
-import { definitionDecider, type PublishDefinition } from './definition.decide';
+import { definitionDecider, definitionStreamId, type PublishDefinition } from './definition.decide';
 import type { MachineJson } from './definition.types';
 import { MissionRejections } from './definition.vocabulary';
 import { parseDefinition } from './parse-definition';
@@ -54,6 +54,23 @@ describe('workflow definitions', () => {
           },
         },
       ]);
+  });
+
+  it('names one stream per tenant and key, which no other pair can reach', () => {
+    expect(definitionStreamId('acme', 'eu-default')).not.toBe(definitionStreamId('acme-eu', 'default'));
+    const acme = definitionDecider.decide(publish(small()), definitionDecider.initialState);
+    if (!acme.ok) throw new Error(acme.detail);
+    definition
+      .given(acme.events)
+      .when(publish(small(), { tenantId: 'other' }))
+      .thenRejects(MissionRejections.definitionInvalid, /not available/);
+  });
+
+  it('refuses a target or initial state that is only an inherited property name', () => {
+    const m = small();
+    m.states.late.on = { close: { target: 'constructor', meta: { permission: 'missions:write' } } };
+    expect(invalid(m)).toMatchObject({ ok: false, detail: expect.stringMatching(/"constructor" is not a state/) });
+    expect(invalid({ ...small(), initial: 'constructor' })).toMatchObject({ ok: false });
   });
 
   it("refuses with the policy's code when access is denied", () => {

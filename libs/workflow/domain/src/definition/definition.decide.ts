@@ -33,6 +33,9 @@ function publish(command: PublishDefinition, state: DefinitionState): Decision<D
   const { tenantId, key, machine, now, access } = command.data;
   const refused = refusedAccess<DefinitionPublished>(access);
   if (refused) return refused;
+  if (state.status === 'published' && state.tenantId !== tenantId) {
+    return reject(MissionRejections.definitionInvalid, `definition key ${key} is not available`);
+  }
   const tolerance = command.data.deadlineTolerance ?? DEFAULT_DEADLINE_TOLERANCE;
   const toleranceMs = durationMs(tolerance);
   if (toleranceMs === null || toleranceMs > MAX_TOLERANCE_MS) {
@@ -62,5 +65,8 @@ export const definitionDecider: Decider<PublishDefinition, DefinitionState, Defi
   },
 };
 
-/** One stream per tenant and key; its stream version is the definition version. */
-export const definitionStreamId = (tenantId: string, key: string): string => `workflow-definition-${tenantId}-${key}`;
+/**
+ * One stream per tenant and key; its stream version is the definition version. `/` is in neither
+ * a tenant id nor a key, so no (tenant, key) pair can name another's stream.
+ */
+export const definitionStreamId = (tenantId: string, key: string): string => `workflow-definition-${tenantId}/${key}`;

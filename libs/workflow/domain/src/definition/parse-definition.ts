@@ -84,7 +84,7 @@ function targetOf(raw: unknown, states: Record<string, unknown>, where: string):
   const target = typeof raw === 'string' ? raw : isObject(raw) ? raw['target'] : undefined;
   check(typeof target === 'string', `${where}: a transition needs a target state`);
   const name = target.startsWith('.') ? target.slice(1) : target;
-  check(name in states, `${where}: target "${target}" is not a state`);
+  check(Object.hasOwn(states, name), `${where}: target "${target}" is not a state`);
   return name;
 }
 
@@ -212,7 +212,10 @@ export function parseDefinition(machine: MachineJson, permissions: readonly stri
       `machine.states: more than ${DEFINITION_LIMITS.states} states`,
     );
     const initial = machine['initial'];
-    check(typeof initial === 'string' && initial in rawStates, 'machine.initial: must name one of the states');
+    check(
+      typeof initial === 'string' && Object.hasOwn(rawStates, initial),
+      'machine.initial: must name one of the states',
+    );
     const allowed = new Set(permissions);
     const states = new Map(
       Object.entries(rawStates).map(([name, raw]) => [name, state(name, raw, rawStates, allowed)]),

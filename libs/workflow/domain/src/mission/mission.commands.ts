@@ -35,6 +35,10 @@ export type SendMissionEvent = {
     readonly now: string;
     readonly commandId: string;
     readonly access: AccessDecision;
+    /** Whether the principal may read the mission at all (`missions:read` on its area): if not, it is not found. */
+    readonly visible: boolean;
+    /** `If-Match`: the public version the caller read, or null. */
+    readonly expectedVersion: number | null;
   };
 };
 

@@ -56,7 +56,14 @@ let n = 0;
 const send = (
   event: string,
   actor: string,
-  extra: { assetIds?: string[]; access?: AccessDecision; tenant?: string; now?: string } = {},
+  extra: {
+    assetIds?: string[];
+    access?: AccessDecision;
+    tenant?: string;
+    now?: string;
+    visible?: boolean;
+    expectedVersion?: number;
+  } = {},
 ): MissionCommand => ({
   type: 'SendMissionEvent',
   data: {
@@ -69,6 +76,8 @@ const send = (
     now: extra.now ?? T0,
     commandId: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
     access: extra.access ?? SYSTEM_ACCESS,
+    visible: extra.visible ?? true,
+    expectedVersion: extra.expectedVersion ?? null,
   },
 });
 
@@ -145,6 +154,26 @@ describe('mission decider, default definition', () => {
       .given(drafted())
       .when(send('submit', creator, { access: denied }))
       .thenRejects('AUTH.FORBIDDEN_ROLE');
+  });
+
+  it('a mission the principal may not read (outside its region) is not found, whatever else is asked', () => {
+    mission
+      .given(drafted())
+      .when(send('submit', creator, { visible: false }))
+      .thenRejects(MissionRejections.notFound);
+  });
+
+  it('If-Match names the public version: internal events (timers, presence) do not make it stale', () => {
+    const events = approved(); // created 1, submitted 2, approved 3, timer-scheduled 4
+    expect(stateOf(events)).toMatchObject({ seq: 4, publicVersion: 3 });
+    mission
+      .given(events)
+      .when(send('cancel', creator, { expectedVersion: 3 }))
+      .then(decide(events, send('cancel', creator)));
+    mission
+      .given(events)
+      .when(send('cancel', creator, { expectedVersion: 2 }))
+      .thenRejects('REQUEST.PRECONDITION_FAILED', /version 3, not 2/);
   });
 
   it('hides missions of other tenants and unknown missions', () => {

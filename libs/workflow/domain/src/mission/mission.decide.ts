@@ -1,3 +1,4 @@
+import { ErrorCodes } from '@meridian/contracts/core';
 import { accept, type Decider, type Decision, reject } from '@meridian/shared/decider';
 import { PERMISSIONS } from '@meridian/shared/policy';
 import { stableUuid } from '@meridian/shared/util';
@@ -162,10 +163,17 @@ function guardRefusal(state: ActiveMission, event: string, guard: string): Decis
 }
 
 function send(command: SendMissionEvent, state: MissionState): Decision<MissionEvent> {
-  const { missionId, tenantId, event, assetIds, reason, actor, now, commandId, access } = command.data;
-  if (!found(state, tenantId)) return reject(MissionRejections.notFound, `mission ${missionId} not found`);
+  const { missionId, tenantId, event, assetIds, reason, actor, now, commandId, access, expectedVersion } = command.data;
+  // A mission the principal may not read (outside its region) is not found: a 403 would tell it exists.
+  if (!found(state, tenantId) || !command.data.visible) {
+    return reject(MissionRejections.notFound, `mission ${missionId} not found`);
+  }
   const refused = refusedAccess<MissionEvent>(access);
   if (refused) return refused;
+  if (expectedVersion !== null && expectedVersion !== state.publicVersion) {
+    const detail = `mission ${missionId} is at version ${state.publicVersion}, not ${expectedVersion}`;
+    return reject(ErrorCodes.requestPreconditionFailed, detail);
+  }
   const machine = machineOfMission(state);
   if (!definesEvent(machine, event)) {
     const version = `${state.definition.key}@${state.definition.version}`;
@@ -321,7 +329,20 @@ function recordPresence(command: RecordAreaPresence, state: MissionState): Decis
   return accept(presence, ...stepEvents(afterPresence, arrival.step, how, commandId));
 }
 
+/**
+ * A definition passed validation, yet XState may still fail on it at run time: that is a coded
+ * refusal of this one command, never an exception that would stall the partition for everyone.
+ */
 export function decideMission(command: MissionCommand, state: MissionState): Decision<MissionEvent> {
+  try {
+    return decideUnguarded(command, state);
+  } catch (err) {
+    const detail = `the mission's definition cannot take this command: ${(err as Error).message}`;
+    return reject(MissionRejections.definitionInvalid, detail);
+  }
+}
+
+function decideUnguarded(command: MissionCommand, state: MissionState): Decision<MissionEvent> {
   switch (command.type) {
     case 'CreateMission':
       return create(command, state);

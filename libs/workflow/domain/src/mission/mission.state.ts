@@ -35,13 +35,24 @@ export type MissionState =
       /** Assets inside the area now, as the geofence events told. */
       readonly inside: readonly string[];
       readonly timers: readonly PendingTimer[];
-      /** Events folded: makes ids the decider derives unique per decision. */
+      /** Events folded (the stream version): makes ids the decider derives unique per decision. */
       readonly seq: number;
+      /** The stream version of the last event published to the read side: what `If-Match` names. */
+      readonly publicVersion: number;
     };
 
 export type ActiveMission = Exclude<MissionState, { status: 'none' }>;
 
 export const initialMissionState: MissionState = { status: 'none' };
+
+/** Mission events that reach the integration contract (the rest — timers, presence — stay internal). */
+export const PUBLISHED: ReadonlySet<string> = new Set([
+  'mission.created.v1',
+  'mission.transitioned.v1',
+  'mission.assignment-requested.v1',
+  'mission.assignment-failed.v1',
+  'mission.release-requested.v1',
+]);
 
 const without = <T>(list: readonly T[], drop: (t: T) => boolean): T[] => list.filter((t) => !drop(t));
 
@@ -100,7 +111,10 @@ export function evolveMission(state: MissionState, event: MissionEvent): Mission
       inside: [],
       timers: [],
       seq: 1,
+      publicVersion: 1,
     };
   }
-  return { ...evolveExisting(state, event), seq: state.seq + 1 };
+  const seq = state.seq + 1;
+  const publicVersion = PUBLISHED.has(event.type) ? seq : state.publicVersion;
+  return { ...evolveExisting(state, event), seq, publicVersion };
 }

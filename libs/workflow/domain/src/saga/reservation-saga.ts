@@ -58,7 +58,8 @@ function decideSaga(command: SagaCommand, state: SagaState): Decision<SagaEvent>
   const step = command.data;
   switch (step.type) {
     case 'saga.asset-reserved.v1':
-      return state.reserved.includes(step.data.assetId) ? accept() : accept(step);
+      // After a refusal the saga only compensates: a late reservation is not recorded as held.
+      return state.reserved.includes(step.data.assetId) || state.refusal ? accept() : accept(step);
     case 'saga.asset-released.v1':
       return state.released.includes(step.data.assetId) ? accept() : accept(step);
     case 'saga.asset-refused.v1':

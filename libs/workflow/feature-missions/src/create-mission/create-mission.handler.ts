@@ -9,7 +9,7 @@ import { stableUuid } from '@meridian/shared/util';
 import { EVENT_STORE } from '@meridian/shared/service-kit';
 import { type MissionArea, missionStreamId, SYSTEM_ACCESS, zoneDecider, zoneStreamId } from '@meridian/workflow/domain';
 import { latestDefinition } from '../definitions/definitions';
-import { metadataOf, missionAccess, replyOf, runMissionRequest } from '../mission-commands';
+import { metadataOf, missionAccess, publicVersionOf, replyOf, runMissionRequest } from '../mission-commands';
 import { MISSION_SETTINGS, type MissionSettings } from '../mission-settings';
 import { ReservationSagas } from '../sagas/reservation-sagas';
 
@@ -57,7 +57,7 @@ export async function createMission(
   }));
   if (result.ok) {
     sagas.afterDecision(result.events, tenantId);
-    await handle(
+    const zone = await handle(
       store,
       zoneDecider,
       zoneStreamId(missionId),
@@ -79,8 +79,10 @@ export async function createMission(
       },
       { commandId: stableUuid(`mission-area:${request.id}`), metadata: metadataOf(request, tenantId, 'system') },
     );
+    // Without its zone no geofence reaches the mission: fail the command, which is redelivered and retried.
+    if (!zone.ok && zone.code !== 'ZONE.ALREADY_EXISTS') throw new Error(`mission area ${missionId}: ${zone.detail}`);
   }
-  return replyOf(result, missionStreamId(missionId));
+  return replyOf(result.ok ? { ...result, version: publicVersionOf(result) } : result, missionStreamId(missionId));
 }
 
 @Controller()

@@ -52,5 +52,5 @@ export async function latestDefinition(
     await seedDefault(store, tenantId, defaultTolerance);
     loaded = await load(store, reader, streamId);
   }
-  return loaded.state.status === 'published' ? loaded.state.latest : null;
+  return loaded.state.status === 'published' && loaded.state.tenantId === tenantId ? loaded.state.latest : null;
 }

@@ -37,7 +37,9 @@ export async function recordGeofence(
     { tenantId, actor: SYSTEM_ACTORS.geofence, causationId: event.id, correlationId: event.id },
   );
   if (result.ok) sagas.afterDecision(result.events, tenantId);
-  else if (result.code !== MissionRejections.notFound) throw new Error(`${result.code}: ${result.detail}`);
+  else if (result.code !== MissionRejections.notFound && result.code !== MissionRejections.definitionInvalid) {
+    throw new Error(`${result.code}: ${result.detail}`);
+  }
 }
 
 @Controller()

@@ -49,6 +49,8 @@ const MAX_QUEUED = 10_000;
 const SWEEP_AGE_MS = 5_000;
 /** Many missions may want the same asset at once: its stream sees conflicts; retry them rather than stop. */
 const HOT = 50;
+/** How long a runner holds a saga (a saga takes milliseconds to seconds; a crashed runner's claim lapses). */
+const CLAIM_SECONDS = 300;
 
 /**
  * Runs reservation sagas in the background: started right after the mission event that asks for
@@ -112,6 +114,7 @@ export class ReservationSagas implements OnApplicationBootstrap, OnApplicationSh
       const { rows } = await this.pool.query<{ saga_id: string; kind: SagaKind; tenant_id: string; data: SagaData }>(
         `SELECT saga_id, kind, tenant_id, data FROM ${this.settings.schema}.sagas
           WHERE finished_at IS NULL AND requested_at <= now() - make_interval(secs => $1::float / 1000)
+            AND (claimed_until IS NULL OR claimed_until < now())
           ORDER BY requested_at LIMIT 1000`,
         [minAgeMs],
       );
@@ -139,8 +142,28 @@ export class ReservationSagas implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  /** One saga to its end, from where its recorded progress says it is. */
+  /**
+   * One saga to its end, from where its recorded progress says it is — if this runner gets its
+   * claim: two runners on one saga could record a reservation after the other's refusal.
+   */
   async run(request: SagaRequest): Promise<void> {
+    const claimed = await this.pool.query(
+      `UPDATE ${this.settings.schema}.sagas SET claimed_until = now() + make_interval(secs => $2)
+        WHERE saga_id = $1 AND finished_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+        RETURNING 1`,
+      [request.sagaId, CLAIM_SECONDS],
+    );
+    if (claimed.rowCount === 0) return;
+    try {
+      await this.runClaimed(request);
+    } finally {
+      await this.pool
+        .query(`UPDATE ${this.settings.schema}.sagas SET claimed_until = NULL WHERE saga_id = $1`, [request.sagaId])
+        .catch(() => undefined); // the lease runs out on its own
+    }
+  }
+
+  private async runClaimed(request: SagaRequest): Promise<void> {
     const { sagaId, missionId, tenantId } = request;
     const at = () => new Date().toISOString();
     await this.saga(sagaId, { type: 'StartSaga', data: { ...request, at: at() } }, 'start');

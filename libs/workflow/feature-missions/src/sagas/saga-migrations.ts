@@ -45,5 +45,11 @@ CREATE TRIGGER track_sagas AFTER INSERT ON ${s}.events FOR EACH ROW
   EXECUTE FUNCTION ${s}.track_sagas();
 `,
     },
+    {
+      id: 111,
+      name: 'reservation saga claims',
+      // One runner per saga at a time: a runner claims the saga for a lease; the sweep skips claimed ones.
+      sql: `ALTER TABLE ${s}.sagas ADD COLUMN claimed_until timestamptz;`,
+    },
   ];
 };

@@ -24,7 +24,10 @@ export async function fireMissionTimer(
     { tenantId, actor: SYSTEM_ACTORS.timer, causationId: timerId, correlationId: timerId },
   );
   if (!result.ok) {
-    if (result.code === MissionRejections.notFound) return 'stale';
+    // Not found, or a definition XState cannot run: retrying changes nothing.
+    if (result.code === MissionRejections.notFound || result.code === MissionRejections.definitionInvalid) {
+      return 'stale';
+    }
     throw new Error(`${result.code}: ${result.detail}`);
   }
   sagas.afterDecision(result.events, tenantId);
