@@ -27,4 +27,10 @@ export const AssetErrors = defineErrors({
       '(registered → available ⇄ assigned ⇄ maintenance → retired).',
   },
   assetRetired: { code: 'ASSET.RETIRED', status: 409, description: 'A retired asset cannot change status.' },
+  assetReservationConflict: {
+    code: 'ASSET.RESERVATION_CONFLICT',
+    status: 409,
+    description:
+      "The asset is reserved for another mission in an overlapping window (a reason in the mission's history).",
+  },
 });

@@ -60,10 +60,4 @@ export const MissionErrors = defineErrors({
     status: 409,
     description: 'An assignment of this mission is still reserving assets; wait for its outcome.',
   },
-  assetReservationConflict: {
-    code: 'ASSET.RESERVATION_CONFLICT',
-    status: 409,
-    description:
-      "The asset is reserved for another mission in an overlapping window (a reason in the mission's history).",
-  },
 });
