@@ -111,7 +111,10 @@ export class MissionRows {
     return this.applied(
       `WITH ${historySql(9, '$4::text')}, mission AS (
          UPDATE read.missions SET version = $3, state = $4, done = $5, asset_ids = $6, transitions = $7::jsonb,
-           updated_at = $8
+           updated_at = $8,
+           -- The saga's own transition (cause saga) is its success: the pending assignment completed.
+           assignment = CASE WHEN $13::text = 'saga' AND assignment IS NOT NULL
+                             THEN jsonb_set(assignment, '{outcome}', '"completed"') ELSE assignment END
          WHERE id = $1 AND tenant_id = $2 AND version < $3
          RETURNING id
        )`,

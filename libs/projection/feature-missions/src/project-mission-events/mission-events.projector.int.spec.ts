@@ -337,7 +337,7 @@ describe('MissionEventsProjector into read.missions and read.mission_history (re
         window: '["2026-12-01 12:00:00+00","2026-12-01 14:00:00+00")',
         deadline: '2026-12-01T12:15:00Z',
         asset_ids: assets,
-        assignment: { sagaId, outcome: 'requested', reason: null },
+        assignment: { sagaId, outcome: 'completed', reason: null },
         transitions: assigned,
         created_by: 'alice',
         created_at: '2026-12-01T09:00:00Z',
