@@ -228,7 +228,13 @@ describe('missions on the real event store (PostgreSQL)', () => {
     const missionId = await newMission({ start: '2027-03-01T10:00:00Z', end: '2027-03-01T12:00:00Z' });
     await send(missionId, 'submit', dispatcher);
     await send(missionId, 'approve', approver);
-    await send(missionId, 'assign', dispatcher, [assetId]);
+    // The assign command delivered twice: one saga, and both answers name it.
+    const assign = envelope(SendMissionEventV1.type, { missionId, event: 'assign', assetIds: [assetId] }, dispatcher);
+    const replies = [
+      await sendMissionEvent(store, sagas, assign, new Date()),
+      await sendMissionEvent(store, sagas, assign, new Date()),
+    ];
+    for (const r of replies) expect(r.data).toMatchObject({ outcome: 'accepted', streamId: `saga-${assign.id}` });
     // The saga the command kicked runs in the background (it holds the saga's claim): wait for it.
     await eventually(async () => expect(await missionStates(missionId)).toContain('assigned'), { timeoutMs: 10_000 });
     const entered = envelope(

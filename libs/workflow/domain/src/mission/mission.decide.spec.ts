@@ -390,6 +390,38 @@ describe('mission decider, default definition', () => {
       .thenRejects(MissionRejections.guardFailed, /missionHasAssets/);
   });
 
+  it('a re-assignment (allowed by a custom definition) releases the assets it no longer names', () => {
+    const states = DEFAULT_MACHINE['states'] as Record<string, Record<string, unknown>>;
+    const assignedState = states['assigned'] as { on: Record<string, unknown> };
+    const approvedState = states['approved'] as { on: Record<string, unknown> };
+    const machine = {
+      ...DEFAULT_MACHINE,
+      states: {
+        ...states,
+        assigned: { ...assignedState, on: { ...assignedState.on, assign: approvedState.on['assign'] } },
+      },
+    };
+    const custom = { ...definition, key: 'reassign', machine };
+    const createCustom: MissionCommand = { ...create, data: { ...create.data, definition: custom } } as MissionCommand;
+    const first = history(
+      createCustom,
+      send('submit', creator),
+      send('approve', approver),
+      send('assign', creator, { assetIds: [assetA, assetB] }),
+    );
+    const firstAssigned = [...first, ...decide(first, complete(sagaOf(first)))];
+    const again = [...firstAssigned, ...decide(firstAssigned, send('assign', creator, { assetIds: [assetA] }))];
+    const secondSaga = (
+      again.filter((e) => e.type === 'mission.assignment-requested.v1').at(-1)?.data as { sagaId: string }
+    ).sagaId;
+    const done = decide(again, {
+      type: 'CompleteAssignment',
+      data: { missionId, sagaId: secondSaga, now: T0, commandId: 'c2' },
+    });
+    expect(done.find((e) => e.type === 'mission.release-requested.v1')?.data).toMatchObject({ assetIds: [assetB] });
+    expect(stateOf([...again, ...done]).assetIds).toEqual([assetA]);
+  });
+
   it('lists the transitions the state takes, with permission and guards', () => {
     expect(missionTransitions(stateOf(submitted()))).toEqual([
       { event: 'approve', permission: 'missions:approve', guards: ['notCreator'] },

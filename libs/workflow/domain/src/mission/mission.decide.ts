@@ -256,6 +256,15 @@ function completeAssignment(command: CompleteAssignment, state: MissionState): D
     assetIds: pending.assetIds,
   };
   const assigned = stepEvents(state, step, how, commandId);
+  // A re-assignment (a definition may allow one) gives back the assets it no longer names.
+  const dropped = state.assetIds.filter((a) => !pending.assetIds.includes(a));
+  if (dropped.length > 0 && !step.done) {
+    const releaseId = stableUuid(`release-dropped:${commandId}`);
+    assigned.push({
+      type: 'mission.release-requested.v1',
+      data: { missionId, sagaId: releaseId, assetIds: dropped, at: now },
+    });
+  }
   // An asset already inside the area when the mission is assigned counts as arrived.
   const after = assigned.reduce(evolveMission, state as MissionState) as ActiveMission;
   const already = pending.assetIds.find((a) => state.inside.includes(a));

@@ -136,9 +136,10 @@ export function initialStep({ machine }: MissionMachine, input: MachineEvent): S
 /** XState's pure transition from `from` on the event; null when no transition is taken. */
 export function stepFrom({ machine }: MissionMachine, from: string, event: MachineEvent): Step | null {
   const snapshot = machine.resolveState({ value: from, context: {} });
+  // `can`: XState selects a transition for the event (a guard passed) — a self-transition included.
+  if (!snapshot.can(event)) return null;
   const [next, actions] = transition(machine, snapshot, event);
   const acted = actions as Action[];
-  if (String(next.value) === from && acted.length === 0) return null;
   return { to: String(next.value), done: next.status === 'done', ...timersOf(acted, event.now) };
 }
 

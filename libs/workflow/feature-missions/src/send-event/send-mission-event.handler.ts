@@ -59,7 +59,9 @@ export async function sendMissionEvent(
   const version = publicVersionOf(result);
   const started = sagaRequests(result.events, requireTenant(request));
   sagas.afterDecision(result.events, requireTenant(request));
-  const assignment = started.find((s) => s.kind === 'assign');
+  // A redelivered assignment appends nothing: its saga (named after the command) is in the stream.
+  const repeated = result.duplicate && (await startedAssignment(store, missionId, request.id));
+  const assignment = repeated ? { sagaId: request.id } : started.find((s) => s.kind === 'assign');
   return replyOf({ ...result, version }, assignment ? `saga-${assignment.sagaId}` : missionStreamId(missionId));
 }
 
@@ -86,6 +88,13 @@ async function firstHiddenAsset(
       !decide(principal, 'assets:read', { tenantId, sensitivity: s.sensitivity, team: s.team }, now).allow,
   );
   return index === -1 ? null : assetIds[index];
+}
+
+async function startedAssignment(store: EventStore, missionId: string, sagaId: string): Promise<boolean> {
+  const events = await store.readStream(missionStreamId(missionId));
+  return events.some(
+    (e) => e.type === 'mission.assignment-requested.v1' && (e.data as { sagaId?: string }).sagaId === sagaId,
+  );
 }
 
 @Controller()
