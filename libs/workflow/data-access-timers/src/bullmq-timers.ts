@@ -12,6 +12,7 @@ import {
   type TimerDispatcher,
   type TimerDispatcherOptions,
   type TimerDispatcherStatus,
+  WakeableSleep,
 } from './timer-dispatcher';
 import { type LookedUpTimer, type SettledFiring, TimerRows } from './timer-rows';
 
@@ -62,8 +63,7 @@ export class BullmqTimers implements TimerDispatcher {
   private monitor: Redis | null = null;
   private reconciling: Promise<void> | null = null;
   private stopping = false;
-  private wake: (() => void) | null = null;
-  private woken = false;
+  private readonly sleeper = new WakeableSleep();
   private redis: 'up' | 'down' = 'down';
   private needFullRebuild = true;
   private lastFullRebuildAt = 0;
@@ -310,22 +310,10 @@ export class BullmqTimers implements TimerDispatcher {
   }
 
   private wakeUp(): void {
-    if (this.wake) this.wake();
-    else this.woken = true;
+    this.sleeper.wakeUp();
   }
 
-  private async idle(ms: number): Promise<void> {
-    if (this.woken || this.stopping) {
-      this.woken = false;
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
-    clearTimeout(timer);
-    this.wake = null;
-    this.woken = false;
+  private idle(ms: number): Promise<void> {
+    return this.sleeper.sleep(ms, this.stopping);
   }
 }

@@ -10,6 +10,7 @@ import {
   type TimerDispatcher,
   type TimerDispatcherOptions,
   type TimerDispatcherStatus,
+  WakeableSleep,
 } from './timer-dispatcher';
 import { type SettledFiring, TimerRows } from './timer-rows';
 import { timersChannel } from './timers.migrations';
@@ -50,8 +51,7 @@ export class PgTimerPoller implements TimerDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private running: Promise<void> | null = null;
   private stopping = false;
-  private wake: (() => void) | null = null;
-  private woken = false;
+  private readonly sleeper = new WakeableSleep();
   /** Set while the loop waits for enough free slots to be worth a claim. */
   private waitingForSlots = false;
   private listener: PoolClient | null = null;
@@ -165,23 +165,11 @@ export class PgTimerPoller implements TimerDispatcher {
   }
 
   private wakeUp(): void {
-    if (this.wake) this.wake();
-    else this.woken = true;
+    this.sleeper.wakeUp();
   }
 
-  private async idle(ms: number): Promise<void> {
-    if (this.woken || this.stopping) {
-      this.woken = false;
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
-    clearTimeout(timer);
-    this.wake = null;
-    this.woken = false;
+  private idle(ms: number): Promise<void> {
+    return this.sleeper.sleep(ms, this.stopping);
   }
 
   /** LISTEN on a connection of its own; without it the poller still polls every `maxSleepMs`. */

@@ -101,3 +101,33 @@ export class FireCounters {
     else this.stale++;
   }
 }
+
+/**
+ * The dispatchers' sleep between rounds: `wakeUp` cuts a sleep short, and a wake-up that comes while
+ * awake makes the next sleep return at once (nothing is missed between two rounds).
+ */
+export class WakeableSleep {
+  private wake: (() => void) | null = null;
+  private woken = false;
+
+  wakeUp(): void {
+    if (this.wake) this.wake();
+    else this.woken = true;
+  }
+
+  /** Sleeps `ms` unless woken; returns at once when woken meanwhile or when `skip` (stopping). */
+  async sleep(ms: number, skip = false): Promise<void> {
+    if (this.woken || skip) {
+      this.woken = false;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.wake = null;
+    this.woken = false;
+  }
+}
