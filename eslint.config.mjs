@@ -9,7 +9,7 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', '.nx/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -88,6 +88,8 @@ export default tseslint.config(
             },
             { sourceTag: 'scope:read-model', onlyDependOnLibsWithTags: ['scope:read-model', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // The web console is a client of the public HTTP API like any other: no project code.
+            { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:console'] },
           ],
         },
       ],

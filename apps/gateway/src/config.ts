@@ -51,6 +51,8 @@ const ExternalIssuersEnv = z
 const gatewayEnvSchema = baseConfigSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   GATEWAY_PUBLIC_URL: z.url().optional(),
+  // The built web console (`npm run console:build`), served at /console/; relative to the working directory.
+  GATEWAY_CONSOLE_DIR: z.string().min(1).default('dist/console'),
   // The issuer of access tokens (identity's OpenID Connect provider): `iss`, and whose keys verify them.
   OIDC_ISSUER: z.url().default('http://127.0.0.1:8090'),
   // Requests per principal (a token bucket in Redis, keyed principal:<tenant>/<subject>); over: 429.

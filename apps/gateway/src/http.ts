@@ -7,15 +7,17 @@ import { Authentication } from '@meridian/gateway/util-auth';
 import { buildOpenApi, NDJSON_TYPE, refusals, sendProblem, toProblem } from '@meridian/gateway/util-http';
 import { LOGGER, logContext } from '@meridian/shared/service-kit';
 import { type GatewayConfig, publicUrlOf } from './config';
+import { configureConsole } from './console';
 import { checkContentLength, codingOf, contentEncodingHook } from './content-encoding';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
-/** Everything `main.ts` configures before listening: the request pipeline, then /docs. */
-export function configureHttp(app: NestFastifyApplication, config: GatewayConfig): void {
+/** Everything `main.ts` configures before listening: the request pipeline, /docs, then the console. */
+export async function configureHttp(app: NestFastifyApplication, config: GatewayConfig): Promise<void> {
   configureRequests(app, config);
   configureDocs(app, config);
+  await configureConsole(app, config);
 }
 
 /**

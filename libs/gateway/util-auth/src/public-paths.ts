@@ -1,18 +1,20 @@
 /**
  * Paths served without a token: health probes, the API documentation (so that /docs can be opened
- * to paste a token into it), and the two tenant-independent OGC documents (conformance classes,
- * the OpenAPI 3.0 description), which carry no data. The OGC landing page names the tenant, so it
+ * to paste a token into it), the web console's files and settings (it signs in by itself), and the
+ * two tenant-independent OGC documents (conformance classes, the OpenAPI 3.0 description), which
+ * carry no data. The OGC landing page names the tenant, so it
  * needs a token; GDAL (`GDAL_HTTP_AUTH=BEARER`) sends it on every request anyway.
  */
 const PUBLIC_EXACT: ReadonlySet<string> = new Set([
   '/docs',
+  '/console',
   '/openapi.json',
   '/openapi.yaml',
   '/ogc/conformance',
   '/ogc/api',
 ]);
 
-const PUBLIC_PREFIXES: readonly string[] = ['/health/', '/docs/'];
+const PUBLIC_PREFIXES: readonly string[] = ['/health/', '/docs/', '/console/'];
 
 /** The path of a request URL, without its query. */
 export const pathOf = (url: string): string => {

@@ -38,16 +38,27 @@ describe('public paths', () => {
     '/docs/swagger-ui.css',
     '/openapi.json',
     '/openapi.yaml',
+    '/console',
+    '/console/',
+    '/console/config.json',
+    '/console/assets/index-abc123.js',
   ])('%s needs no token', (path) => expect(isPublicPath(path)).toBe(true));
 
   it.each(['/ogc/conformance', '/ogc/api'])('%s (tenant-independent OGC document) needs no token', (path) =>
     expect(isPublicPath(path)).toBe(true),
   );
 
-  it.each(['/v1/assets', '/ogc', '/ogc/', '/ogc/collections', '/internal/timings', '/healthz', '/docsx', '/ogc/api/x'])(
-    '%s needs a token',
-    (path) => expect(isPublicPath(path)).toBe(false),
-  );
+  it.each([
+    '/v1/assets',
+    '/ogc',
+    '/ogc/',
+    '/ogc/collections',
+    '/internal/timings',
+    '/healthz',
+    '/docsx',
+    '/ogc/api/x',
+    '/consolex',
+  ])('%s needs a token', (path) => expect(isPublicPath(path)).toBe(false));
 
   it('takes the path without its query', () => {
     expect(pathOf('/v1/assets?bbox=1,2,3,4')).toBe('/v1/assets');

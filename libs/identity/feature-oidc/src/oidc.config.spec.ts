@@ -16,6 +16,8 @@ describe('oidcEnv / oidcSettingsOf', () => {
       activationDelayMs: 5000,
       retiredKeyLifetimeMs: 390_000,
       consoleRedirectUris: [
+        'http://127.0.0.1:8080/console/',
+        'http://localhost:8080/console/',
         'http://127.0.0.1:8080/docs/oauth2-redirect.html',
         'http://localhost:8080/docs/oauth2-redirect.html',
       ],

@@ -14,6 +14,8 @@ const list = (fallback: string) =>
 const DEV_COOKIE_KEYS = 'meridian-dev-cookie-key-1,meridian-dev-cookie-key-2';
 
 const CONSOLE_REDIRECTS = [
+  'http://127.0.0.1:8080/console/',
+  'http://localhost:8080/console/',
   'http://127.0.0.1:8080/docs/oauth2-redirect.html',
   'http://localhost:8080/docs/oauth2-redirect.html',
 ].join(',');
@@ -40,7 +42,10 @@ export const oidcEnv = {
   IDENTITY_KEY_RELOAD_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Keys that sign the provider's cookies, newest first (older ones still verify). */
   IDENTITY_COOKIE_KEYS: list(DEV_COOKIE_KEYS).pipe(z.array(z.string().min(16)).min(1)),
-  /** Redirect URIs of the `meridian-console` client (Swagger UI's OAuth2 redirect by default). */
+  /**
+   * Redirect URIs of the `meridian-console` client: the web console (`/console/`) and Swagger UI's
+   * OAuth2 redirect on the gateway. Their origins may call the token endpoint from the browser (CORS).
+   */
   IDENTITY_CONSOLE_REDIRECT_URIS: list(CONSOLE_REDIRECTS).pipe(z.array(z.url()).min(1)),
 };
 

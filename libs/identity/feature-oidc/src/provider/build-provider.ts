@@ -13,8 +13,8 @@ import type { IdentityDirectory } from '@meridian/identity/domain';
 import type { Log } from '@meridian/shared/util';
 import type { OidcSettings } from '../oidc.config';
 import { findAccountIn, parseAccountId } from './accounts';
-import { API_SCOPE, consoleClient, DirectoryClientAdapter } from './clients';
-import { errorPage } from './error-page';
+import { API_SCOPE, CONSOLE_CLIENT_ID, consoleClient, consoleOrigins, DirectoryClientAdapter } from './clients';
+import { errorPage, logoutPage, signedOutPage } from './error-page';
 import { PgOidcAdapter } from './pg-adapter';
 
 /** A private ES256 signing key as a JWK (with `d`), as identity keeps it. */
@@ -44,6 +44,7 @@ export function buildProvider(deps: ProviderDeps, keys: ProviderKeys): Provider 
   const clients = new DirectoryClientAdapter(directory);
   const adapter = (model: string): Adapter => (model === 'Client' ? clients : new PgOidcAdapter(pool, model));
   const ttl = settings.accessTokenTtlS;
+  const browserOrigins = consoleOrigins(settings.consoleRedirectUris);
 
   const resourceServer = (): ResourceServer => ({
     scope: API_SCOPE,
@@ -58,6 +59,9 @@ export function buildProvider(deps: ProviderDeps, keys: ProviderKeys): Provider 
     clients: [consoleClient(settings.consoleRedirectUris)],
     // Without an RSA key every client must be told to sign ID tokens with ES256.
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    // The console (a single-page app on the gateway's origin) calls the token and revocation
+    // endpoints from the browser; no other client and no other origin gets CORS.
+    clientBasedCORS: (_ctx, origin, client) => client.clientId === CONSOLE_CLIENT_ID && browserOrigins.has(origin),
     enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
     // The signer first: ID tokens are signed with the first ES256 key of the set.
     jwks: { keys: [keys.signer, ...keys.others] as JWK[] },
@@ -75,6 +79,17 @@ export function buildProvider(deps: ProviderDeps, keys: ProviderKeys): Provider 
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.body = signedOutPage();
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => API_AUDIENCE,

@@ -21,7 +21,16 @@ export const consoleClient = (redirectUris: readonly string[]): ClientMetadata =
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
   redirect_uris: [...redirectUris],
+  // Signing out (end_session) may return to any page the console may be redirected to after login.
+  post_logout_redirect_uris: [...redirectUris],
 });
+
+/**
+ * The origins the console runs on (those of its redirect URIs): the browser calls the token and
+ * revocation endpoints from there, so they answer CORS requests from these origins for this client.
+ */
+export const consoleOrigins = (redirectUris: readonly string[]): ReadonlySet<string> =>
+  new Set(redirectUris.map((uri) => new URL(uri).origin));
 
 /**
  * A service account as a confidential client: client credentials only. `client_secret_basic` is

@@ -1,0 +1,7 @@
+import type { Route } from '../../app/route';
+import { Empty } from '../../ui/common';
+
+/** Placeholder until the zones screen lands. */
+export function ZonesScreen(_props: { route: Route }) {
+  return <Empty>Coming soon.</Empty>;
+}
