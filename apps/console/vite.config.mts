@@ -24,6 +24,8 @@ export default defineConfig({
       },
     },
   },
+  // MapLibre starts its worker as a module (`new Worker(url, { type: 'module' })`).
+  worker: { format: 'es' },
   server: {
     port: 5173,
     proxy: { '/v1': gateway, '/console/config.json': gateway },

@@ -7,7 +7,12 @@ import * as maplibregl from 'maplibre-gl';
 import type { Map as MapLibreMap, StyleSpecification } from 'maplibre-gl';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
 import countriesUrl from 'world-atlas/countries-50m.json?url';
+
+// MapLibre's worker is a module of its own: Vite bundles it (with the code it shares) as a chunk of
+// this build, and MapLibre starts it from there rather than from beside its main module.
+maplibregl.setWorkerUrl(workerUrl);
 
 export const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 
