@@ -31,6 +31,8 @@ export const STATUS_COLOURS: Readonly<Record<string, string>> = {
 };
 export const KINDS: readonly AssetKind[] = ['drone', 'vehicle', 'sensor', 'crew'];
 
+type LiveFeature = GeoJSON.Feature<GeoJSON.Point, AssetProperties & { id: string }>;
+
 interface LiveAsset {
   readonly id: string;
   properties: AssetProperties;
@@ -68,7 +70,9 @@ export class LiveAssets {
       maxzoom: 16,
       promoteId: { assets: 'id' },
     });
-    map.addSource(LIVE_ASSETS, { type: 'geojson', data: EMPTY });
+    // Asset ids are UUIDs: MapLibre keeps string ids only as a promoted property (for updateData,
+    // feature state and clicks alike).
+    map.addSource(LIVE_ASSETS, { type: 'geojson', data: EMPTY, promoteId: 'id' });
     for (const image of KINDS) map.addImage(`kind-${image}`, kindIcon(image), { pixelRatio: 2 });
     const dot = (radius: number) => ({
       'circle-radius': ['interpolate', ['linear'], ['zoom'], 2, radius * 0.55, 10, radius],
@@ -140,7 +144,7 @@ export class LiveAssets {
     this.pending.clear();
     const source = this.map.getSource(LIVE_ASSETS) as GeoJSONSource | undefined;
     if (!source || batch.length === 0) return;
-    const add: GeoJSON.Feature<GeoJSON.Point, AssetProperties>[] = [];
+    const add: LiveFeature[] = [];
     const update: {
       id: string;
       newGeometry: GeoJSON.Point;
@@ -165,19 +169,19 @@ export class LiveAssets {
     }
     this.applied += add.length + update.length;
     if (add.length || update.length) await source.updateData({ add, update });
-    for (const id of [...add.map((f) => String(f.id)), ...update.map((u) => u.id)]) this.emit(id);
+    for (const id of [...add.map((f) => f.properties.id), ...update.map((u) => u.id)]) this.emit(id);
     // Assets the loaded tiles do not show (outside the view, new): their name, kind and status once.
     for (const event of unknown) void this.adoptLater(event);
   }
 
-  private adopt(event: PositionEvent, properties: AssetProperties): GeoJSON.Feature<GeoJSON.Point, AssetProperties> {
+  private adopt(event: PositionEvent, properties: AssetProperties): LiveFeature {
     this.live.set(event.assetId, { id: event.assetId, properties, lon: event.lon, lat: event.lat });
     this.map.setFeatureState({ source: ASSET_TILES, sourceLayer: 'assets', id: event.assetId }, { live: true });
     return {
       type: 'Feature',
       id: event.assetId,
       geometry: { type: 'Point', coordinates: [event.lon, event.lat] },
-      properties: { ...properties, lastSeen: event.ts },
+      properties: { ...properties, id: event.assetId, lastSeen: event.ts },
     };
   }
 
