@@ -2,7 +2,7 @@
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
  *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest] [rebuild]
- *     [seed] [queries] [auth] [missions] [--scale=0.2] [--fresh]
+ *     [seed] [queries] [auth] [missions] [console] [--scale=0.2] [--fresh]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -24,6 +24,15 @@ import {
   missionsParams,
 } from './missions';
 import { timersBenchmark, timersParams } from './timers';
+import {
+  CONSOLE_DATABASE,
+  CONSOLE_OIDC_PORT,
+  CONSOLE_PORTS,
+  CONSOLE_TENANT,
+  consoleBenchmark,
+  consoleEnv,
+  consoleParams,
+} from './console';
 import { commandsBenchmark } from './commands';
 import { COMMANDS_DATABASE, CommandsEnvironment } from './commands-stack';
 import { type BenchResult, describe, now, say, scaled } from './harness';
@@ -62,6 +71,7 @@ const ALL = [
   'queries',
   'auth',
   'missions',
+  'console',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -133,6 +143,7 @@ async function main(): Promise<void> {
   let queriesEnv: CommandsEnvironment | null = null;
   let authEnv: CommandsEnvironment | null = null;
   let missionsEnv: CommandsEnvironment | null = null;
+  let consoleEnvironment: CommandsEnvironment | null = null;
   let rebuildTouched = false;
   // One cleanup, shared: the `finally` below waits for the one a signal started instead of
   // letting the failing benchmark exit the process before the database objects are dropped.
@@ -150,6 +161,7 @@ async function main(): Promise<void> {
     if (queriesEnv) await queriesEnv.close();
     if (authEnv) await authEnv.close();
     if (missionsEnv) await missionsEnv.close();
+    if (consoleEnvironment) await consoleEnvironment.close();
     if (rebuildTouched) await dropDatabase(databaseUrl(config.pgUrl, REBUILD_DATABASE)).catch(() => undefined);
     await dropSchema(pool, schema).catch((err: Error) => say(`could not drop schema ${schema}: ${err.message}`));
     if (telemetryDb) await telemetryDb.drop();
@@ -384,6 +396,21 @@ async function main(): Promise<void> {
         timersBenchmark(pool, runId, timersParams(process.argv.slice(2), s)),
       );
       await missionsEnv.close();
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
+    }
+
+    if (args.only.includes('console')) {
+      say('phase 13/13: console frame times with 10,000 live assets (headless Chromium, SwiftShader: not a GPU)');
+      consoleEnvironment = new CommandsEnvironment(config.pgUrl, config.brokers, consoleEnv(), {
+        database: CONSOLE_DATABASE,
+        tenant: CONSOLE_TENANT,
+        logName: 'bench-console',
+        ports: CONSOLE_PORTS,
+        oidcPort: CONSOLE_OIDC_PORT,
+      });
+      const rs = await consoleBenchmark(consoleEnvironment, consoleParams(s));
+      await consoleEnvironment.close();
       results.push(...rs);
       rs.forEach((r) => say(describe(r)));
     }

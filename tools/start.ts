@@ -1,5 +1,6 @@
 /** `npm start`: topics, the five services, demo data; Ctrl-C stops the services gracefully. */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
 import { silentLog } from '@meridian/shared/util';
@@ -59,8 +60,13 @@ async function run(): Promise<void> {
       throw err;
     }
   }
+  const consoleDir = resolve(ROOT, process.env.GATEWAY_CONSOLE_DIR ?? join('dist', 'console'));
+  const consoleLine = existsSync(join(consoleDir, 'index.html'))
+    ? `${api}/console/`
+    : 'not built (npm run console:build; see .local/logs/console-build.log)';
   say('');
   say(`  Meridian API:  ${api}`);
+  say(`  Console:       ${consoleLine}`);
   say(`  API docs:      ${api}/docs   (OpenAPI: ${api}/openapi.json)`);
   say(`  Sign-in (OIDC): ${issuer}/.well-known/openid-configuration`);
   say('');

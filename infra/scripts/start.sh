@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm start`: dependencies, infrastructure (Kafka, PostGIS, Redis), then the five services and demo data.
+# `npm start`: dependencies, infrastructure (Kafka, PostGIS, Redis), the console's build, then the five
+# services and demo data.
 set -euo pipefail
 LOG_TAG=start
 # shellcheck source=lib.sh
@@ -20,5 +21,17 @@ if [ "${MERIDIAN_FEDERATION:-}" = "keycloak" ]; then
   fed='[{"tenantId":"demo","issuer":"'"$kc_issuer"'","clientId":"meridian","clientSecret":"meridian-federation-secret",'
   fed+='"groupRoles":{"dispatchers":["dispatcher"],"field-ops":["operator"],"admins":["admin"]},"defaultRoles":[]}]'
   export IDENTITY_FEDERATION="${IDENTITY_FEDERATION:-$fed}"
+fi
+# The web console (apps/console), which the gateway serves at /console/: built when dist/console is
+# missing or older than any of its sources. A failed build leaves the API running (the console 404s).
+console_index=dist/console/index.html
+if [ ! -f "$console_index" ] || [ -n "$(find apps/console -type f -newer "$console_index" -print -quit)" ]; then
+  mkdir -p "$MERIDIAN_LOCAL/logs"
+  build_log="$MERIDIAN_LOCAL/logs/console-build.log"
+  log "building the console (npm run console:build; log .local/logs/console-build.log)..."
+  if ! npm run --silent console:build >"$build_log" 2>&1; then
+    tail -n 20 "$build_log" >&2
+    log "WARNING: the console build failed; starting without it (/console/ answers 404)"
+  fi
 fi
 exec node -r @swc-node/register tools/start.ts

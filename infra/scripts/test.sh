@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # `npm test`: lint (with Nx module boundaries), type checks, then every test against real
 # infrastructure: its own Kafka broker (port 29092, state in .local/kafka-test), PostGIS and Redis.
-# Arguments (`npm test -- ARGS`) go to Jest, e.g. a path pattern or `-t 'name'`.
+# First Jest (unit, integration, end-to-end), then the console's browser tests: Playwright
+# (test/console/*.pw.ts) drives Debian's Chromium (infra/scripts/chromium.sh installs it) against
+# the console built by `npm run console:build` and the whole system started once for them.
+# Arguments (`npm test -- ARGS`) go to Jest only, e.g. a path pattern or `-t 'name'`; the browser
+# tests run in full (alone: `npm run test:browser -- ARGS`, which go to Playwright).
 #
-# Every runner (today Jest) writes its results into .local/test-results/ (<runner>.json, and
+# Every runner (Jest, Playwright) writes its results into .local/test-results/ (<runner>.json, and
 # <runner>.exit with its exit code); tools/test-summary.ts adds them up, prints the last line,
-# `N passed, N failed`, and sets the exit code. A failing step (lint, tsc, infrastructure, a
-# runner that crashes without results) counts as one failure. Lint and type errors do not stop
-# the tests, so one run reports everything.
+# `N passed, N failed`, and sets the exit code. A failing step (lint, tsc, infrastructure,
+# Chromium, the console build, a runner that crashes without results) counts as one failure; the
+# browser tests do not run when Chromium or the console build failed. Lint and type errors do not
+# stop the tests, so one run reports everything.
+#
+# Switches:
+#   MERIDIAN_SKIP_BROWSER=1      no browser step (no Chromium, no console build, no Playwright)
+#   MERIDIAN_CHROMIUM            the Chromium binary Playwright starts (default Debian's)
 #
 # Addresses (the same variables the infrastructure scripts read):
 #   MERIDIAN_PG_HOST/PORT/USER   PostgreSQL -> TEST_DATABASE_URL, unless given (database meridian_test)
@@ -95,3 +104,19 @@ jest_node_options="--experimental-vm-modules --disable-warning=ExperimentalWarni
 # One file at a time: files share one broker and one database server.
 run_step jest env NODE_OPTIONS="$jest_node_options" \
   npx jest --runInBand --json --outputFile="$RESULTS/jest.json" "$@"
+
+# The console's browser tests: Chromium (Debian's package, first run only), the console's build,
+# then Playwright, whose global setup starts the system on the e2e ports (test/console/system.ts).
+if [ "${MERIDIAN_SKIP_BROWSER:-}" = "1" ]; then
+  log "browser tests skipped (MERIDIAN_SKIP_BROWSER=1)"
+else
+  log "browser tests: chromium, console build, playwright..."
+  run_step chromium "$S/chromium.sh" ensure
+  run_step console-build npm run --silent console:build
+  if [ "$(cat "$RESULTS/chromium.exit")" = 0 ] && [ "$(cat "$RESULTS/console-build.exit")" = 0 ]; then
+    run_step playwright env PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/playwright.json" \
+      npx playwright test -c test/console/playwright.config.ts
+  else
+    log "playwright not run: chromium or the console build failed (counted above)"
+  fi
+fi

@@ -28,6 +28,8 @@ export const TENANT_ADMIN_SECRET = 'e2e-tenant-admin-secret';
 export const PLATFORM_SECRET = 'e2e-platform-secret';
 /** Where the console client (authorization code + PKCE) is sent back to: the gateway's Swagger UI. */
 export const CONSOLE_REDIRECT_URI = `${api}/docs/oauth2-redirect.html`;
+/** …and the web console the gateway serves (`npm run console:build`; browser tests in test/console). */
+export const CONSOLE_APP_REDIRECT_URI = `${api}/console/`;
 
 const tokenSources = new Map<string, TokenSource>();
 
@@ -123,10 +125,17 @@ export interface E2eSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(tenants: readonly string[]): Promise<E2eSystem> {
+/**
+ * Starts the system with these bootstrap tenants; `extraEnv` goes to every service on top of the
+ * shared settings (e.g. IDENTITY_BOOTSTRAP_USERS for the browser tests).
+ */
+export async function startSystem(
+  tenants: readonly string[],
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<E2eSystem> {
   const lock = await acquireLock();
   try {
-    const system = await bootSystem(tenants);
+    const system = await bootSystem(tenants, extraEnv);
     return { ...system, stop: () => system.stop().finally(() => closeServer(lock)) };
   } catch (err) {
     await closeServer(lock);
@@ -134,7 +143,7 @@ export async function startSystem(tenants: readonly string[]): Promise<E2eSystem
   }
 }
 
-async function bootSystem(tenants: readonly string[]): Promise<E2eSystem> {
+async function bootSystem(tenants: readonly string[], extraEnv: Readonly<Record<string, string>>): Promise<E2eSystem> {
   await ensurePortsFree();
   await recreateDatabase();
   const bus = new MessageBus({ brokers, clientId: 'e2e-setup', log: silentLog });
@@ -152,9 +161,10 @@ async function bootSystem(tenants: readonly string[]): Promise<E2eSystem> {
       OIDC_ISSUER: issuer,
       IDENTITY_BOOTSTRAP_ADMIN_SECRET: TENANT_ADMIN_SECRET,
       IDENTITY_PLATFORM_CLIENT_SECRET: PLATFORM_SECRET,
-      IDENTITY_CONSOLE_REDIRECT_URIS: CONSOLE_REDIRECT_URI,
+      IDENTITY_CONSOLE_REDIRECT_URIS: `${CONSOLE_REDIRECT_URI},${CONSOLE_APP_REDIRECT_URI}`,
       GATEWAY_BODY_LIMIT_BYTES: String(512 * 1024),
       LOG_LEVEL: 'info',
+      ...extraEnv,
     },
     ports: E2E_PORTS,
     logDir: join(ROOT, '.local', 'logs', 'e2e'),

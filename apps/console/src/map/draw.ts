@@ -82,7 +82,13 @@ export function polygonDrawing(map: MapLibreMap): PolygonDrawing {
     edit(polygon) {
       draw.clear();
       draw.setMode('select');
-      const [result] = draw.addFeatures([{ type: 'Feature', geometry: polygon, properties: { mode: 'polygon' } }]);
+      // Terra Draw refuses positions more precise than its coordinate precision (9 decimals): round them.
+      const round = (v: number) => Math.round(v * 1e9) / 1e9;
+      const geometry: Polygon = {
+        type: 'Polygon',
+        coordinates: polygon.coordinates.map((r) => r.map((p) => p.map(round))),
+      };
+      const [result] = draw.addFeatures([{ type: 'Feature', geometry, properties: { mode: 'polygon' } }]);
       if (result?.valid && result.id !== undefined) draw.selectFeature(result.id);
       emit();
     },

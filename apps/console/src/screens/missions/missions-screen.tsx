@@ -1,7 +1,24 @@
+/**
+ * Missions: a board by state (`#/missions`), a new mission drawn on the map (`#/missions/new`) and a
+ * mission's page (`#/missions/<id>`) with the events the signed-in user may send it and its history.
+ */
+import './missions.css';
 import type { Route } from '../../app/route';
-import { Empty } from '../../ui/common';
+import { MissionBoard } from './board';
+import { MissionPage } from './mission-page';
+import { NewMission } from './new-mission';
 
-/** Placeholder until the missions screen lands. */
-export function MissionsScreen(_props: { route: Route }) {
-  return <Empty>Coming soon.</Empty>;
+export function MissionsScreen({ route }: { route: Route }) {
+  const [first] = route.rest;
+  return (
+    <div class="screen missions">
+      {first === undefined ? (
+        <MissionBoard />
+      ) : first === 'new' ? (
+        <NewMission />
+      ) : (
+        <MissionPage key={first} id={first} />
+      )}
+    </div>
+  );
 }
