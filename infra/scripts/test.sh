@@ -75,7 +75,7 @@ mkdir -p "$MERIDIAN_LOCAL/logs"
 log "lint (eslint + @nx/enforce-module-boundaries, prettier)..."
 run_step lint npm run --silent lint
 log "type check (tsc --noEmit, strict)..."
-run_step tsc npx tsc -p tsconfig.json
+run_step tsc npm run --silent typecheck
 
 step=infrastructure
 export MERIDIAN_KAFKA_STATE=kafka-test
