@@ -86,6 +86,36 @@ export async function seedInvalidSession(page: Page, username = 'ghost'): Promis
 }
 
 // ---------------------------------------------------------------------------------------------
+// The map (the shell puts it on `window.meridianMap` for tests and the benchmark)
+
+export type LonLat = readonly [number, number];
+
+/** Centres the console's map on a point, at once. */
+export const jumpTo = (page: Page, [lon, lat]: LonLat, zoom: number): Promise<void> =>
+  page.evaluate(
+    ([x, y, z]) => {
+      const map = (globalThis as unknown as { meridianMap: { jumpTo(o: object): void } }).meridianMap;
+      map.jumpTo({ center: [x, y], zoom: z });
+    },
+    [lon, lat, zoom] as const,
+  );
+
+/** Clicks the map at a lon/lat (the map must show it). */
+export async function clickMap(page: Page, [lon, lat]: LonLat): Promise<void> {
+  const point = await page.evaluate(
+    ([x, y]) => {
+      const map = (globalThis as unknown as { meridianMap: { project(p: [number, number]): { x: number; y: number } } })
+        .meridianMap;
+      return map.project([x, y]);
+    },
+    [lon, lat] as const,
+  );
+  const box = await page.getByTestId('map').boundingBox();
+  if (!box) throw new Error('no map');
+  await page.mouse.click(box.x + point.x, box.y + point.y);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Polling
 
 export interface WaitOptions {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
+import { jumpTo, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
 import { OPERATOR } from './users';
 
 /** Where the live map draws an asset now (the live source), read from the page. */
@@ -16,14 +16,6 @@ const liveAt = (page: Page, id: string) =>
   }, id);
 
 /** Centres the shared map on a point (the shell puts it on window for tests and the benchmark). */
-const jumpTo = (page: Page, lon: number, lat: number, zoom: number) =>
-  page.evaluate(
-    ([x, y, z]) => {
-      const map = (globalThis as unknown as { meridianMap: { jumpTo(o: object): void } }).meridianMap;
-      map.jumpTo({ center: [x, y], zoom: z });
-    },
-    [lon, lat, zoom] as const,
-  );
 
 test('an asset moves on the map as telemetry arrives, and its details follow', async ({ page }) => {
   const name = `Live truck ${randomUUID().slice(0, 8)}`;
@@ -31,7 +23,7 @@ test('an asset moves on the map as telemetry arrives, and its details follow', a
   await postTelemetry(id, [{ lon: 8.52, lat: 47.37 }]);
 
   await signIn(page, OPERATOR);
-  await jumpTo(page, 8.53, 47.37, 12);
+  await jumpTo(page, [8.53, 47.37], 12);
   await expect(page.getByText('Live', { exact: true })).toBeVisible(); // the stream is connected
 
   // A fix arriving now moves the asset to where it is.
@@ -103,7 +95,7 @@ test('the heatmap shows cells for the fixes of the window', async ({ page }) => 
     Array.from({ length: 5 }, (_, i) => ({ lon: 7.6 + i * 0.01, lat: 46.9, ts: new Date(now - (5 - i) * 1000) })),
   );
   await signIn(page, OPERATOR);
-  await jumpTo(page, 7.62, 46.9, 11);
+  await jumpTo(page, [7.62, 46.9], 11);
   await page.getByLabel('Heatmap of fixes').check();
   await expect(page.getByText(/cells with fixes/)).toBeVisible();
   await page.getByLabel('Window').selectOption({ label: 'Last 24 hours' });

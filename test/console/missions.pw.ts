@@ -10,10 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { API } from './addresses';
-import { apiRequest, signIn, waitFor } from './fixtures';
+import { apiRequest, clickMap, jumpTo, type LonLat, signIn, waitFor } from './fixtures';
 import { APPROVER, DISPATCHER } from './users';
-
-type LonLat = readonly [number, number];
 
 const screenshots = process.env.MERIDIAN_CONSOLE_SCREENSHOTS === '1';
 const screenshotPath = (name: string) => {
@@ -37,30 +35,6 @@ const square = ([lon, lat]: LonLat, half: number) => ({
     ],
   ],
 });
-
-const jumpTo = (page: Page, [lon, lat]: LonLat, zoom: number) =>
-  page.evaluate(
-    ([x, y, z]) => {
-      const map = (globalThis as unknown as { meridianMap: { jumpTo(o: object): void } }).meridianMap;
-      map.jumpTo({ center: [x, y], zoom: z });
-    },
-    [lon, lat, zoom] as const,
-  );
-
-/** Clicks the map at a lon/lat (the map must show it). */
-async function clickMap(page: Page, [lon, lat]: LonLat): Promise<void> {
-  const point = await page.evaluate(
-    ([x, y]) => {
-      const map = (globalThis as unknown as { meridianMap: { project(p: [number, number]): { x: number; y: number } } })
-        .meridianMap;
-      return map.project([x, y]);
-    },
-    [lon, lat] as const,
-  );
-  const box = await page.getByTestId('map').boundingBox();
-  if (!box) throw new Error('no map');
-  await page.mouse.click(box.x + point.x, box.y + point.y);
-}
 
 const mapCenter = (page: Page) =>
   page.evaluate(() => {

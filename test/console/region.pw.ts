@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { apiRequest, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
+import { apiRequest, jumpTo, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
 import { OPERATOR, REGIONAL } from './users';
 
 interface Seen {
@@ -31,16 +31,6 @@ const seenOnMap = (page: Page): Promise<Seen> =>
     return { tiles: ids('asset-tiles-dot'), live: ids('live-assets-dot') };
   });
 
-const jumpTo = (page: Page, lon: number, lat: number, zoom: number) =>
-  page.evaluate(
-    ([x, y, z]) =>
-      (globalThis as unknown as { meridianMap: { jumpTo(o: object): void } }).meridianMap.jumpTo({
-        center: [x, y],
-        zoom: z,
-      }),
-    [lon, lat, zoom] as const,
-  );
-
 test('a region-restricted user never sees an asset outside the region', async ({ browser }) => {
   test.setTimeout(120_000); // two users sign in, and both wait for tiles and the stream
   const tag = randomUUID().slice(0, 8);
@@ -60,7 +50,7 @@ test('a region-restricted user never sees an asset outside the region', async ({
   const operator = await (await browser.newContext()).newPage();
   await signIn(regional, REGIONAL);
   await signIn(operator, OPERATOR);
-  for (const page of [regional, operator]) await jumpTo(page, 11.1, 50.5, 9);
+  for (const page of [regional, operator]) await jumpTo(page, [11.1, 50.5], 9);
 
   // Tiles: the operator's map draws both; the regional user's only the inside one.
   await waitFor(

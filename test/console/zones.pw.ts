@@ -7,10 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { apiRequest, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
+import { apiRequest, clickMap, jumpTo, type LonLat, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
 import { OPERATOR } from './users';
-
-type LonLat = readonly [number, number];
 
 interface ZoneBody {
   readonly id: string;
@@ -30,30 +28,6 @@ const screenshotPath = (name: string) => {
 
 /** A place of its own for each test (other tests draw elsewhere at the same time). */
 const somewhere = (): LonLat => [12 + Math.random() * 8, 44 + Math.random() * 6];
-
-const jumpTo = (page: Page, [lon, lat]: LonLat, zoom: number) =>
-  page.evaluate(
-    ([x, y, z]) => {
-      const map = (globalThis as unknown as { meridianMap: { jumpTo(o: object): void } }).meridianMap;
-      map.jumpTo({ center: [x, y], zoom: z });
-    },
-    [lon, lat, zoom] as const,
-  );
-
-/** Clicks the map at a lon/lat (the map must show it). */
-async function clickMap(page: Page, [lon, lat]: LonLat): Promise<void> {
-  const point = await page.evaluate(
-    ([x, y]) => {
-      const map = (globalThis as unknown as { meridianMap: { project(p: [number, number]): { x: number; y: number } } })
-        .meridianMap;
-      return map.project([x, y]);
-    },
-    [lon, lat] as const,
-  );
-  const box = await page.getByTestId('map').boundingBox();
-  if (!box) throw new Error('no map');
-  await page.mouse.click(box.x + point.x, box.y + point.y);
-}
 
 /** Waits until the map stands still (after a fit to a zone). */
 const mapSettled = (page: Page) =>
