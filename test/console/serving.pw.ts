@@ -59,3 +59,17 @@ test("the token endpoint answers CORS for the console's origin, and only for it"
   });
   expect(fromElsewhere.headers()['access-control-allow-origin']).toBeUndefined();
 });
+
+test('hostile or unknown console paths answer 4xx, never a file outside the build or a 5xx', async ({ request }) => {
+  for (const path of [
+    '/console/..%2f..%2fpackage.json',
+    '/console/%2e%2e/%2e%2e/package.json',
+    '/console/assets/nothing-here.js',
+    '/console/%00',
+  ]) {
+    const res = await request.get(`${API}${path}`, { maxRedirects: 0 });
+    expect(res.status(), path).toBeGreaterThanOrEqual(400);
+    expect(res.status(), path).toBeLessThan(500);
+    expect(await res.text(), path).not.toContain('"name": "meridian"');
+  }
+});
