@@ -22,6 +22,7 @@ export const Topics = {
   identityKeys: 'meridian.identity.keys',
   identityPrincipals: 'meridian.identity.principals',
   projectionEvents: 'meridian.projection.events',
+  projectionRequests: 'meridian.projection.requests',
   geoQueryRequests: 'meridian.geo-query.requests',
   telemetryPositions: 'meridian.telemetry.positions',
 } as const;
@@ -59,6 +60,7 @@ export const topicDefinitions: readonly TopicDefinition[] = [
   compacted(Topics.identityKeys),
   compacted(Topics.identityPrincipals),
   stream(Topics.projectionEvents, 6, 30 * DAY),
+  stream(Topics.projectionRequests, 3, DAY),
   { ...stream(Topics.geoQueryRequests, 6, DAY), maxMessageBytes: REQUEST_REPLY_MAX_BYTES },
   stream(Topics.telemetryPositions, 12, 7 * DAY),
 ];

@@ -99,8 +99,17 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** The query result, or a problem: the stable error code of geo-query, or 504 after the timeout. */
-  async query<C extends MessageContract>(contract: C, data: DataOf<C>, tenantId: string): Promise<unknown> {
-    const reply = parseData(QueryReplyV1, await this.ask(contract, data, tenantId));
+  /**
+   * A request answered with a query reply: geo-query's unless `options.topic` names another service's
+   * request topic (projection's for webhooks).
+   */
+  async query<C extends MessageContract>(
+    contract: C,
+    data: DataOf<C>,
+    tenantId: string,
+    options: { readonly topic?: string } = {},
+  ): Promise<unknown> {
+    const reply = parseData(QueryReplyV1, await this.ask(contract, data, tenantId, options.topic));
     if (reply.outcome === 'error') throw problemFromCode(reply.code, reply.detail);
     return reply.result;
   }
@@ -122,13 +131,18 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
     throw problemFromCode(ErrorCodes.internal, `geo-query answered ${contract.type} without ${binaryType}`);
   }
 
-  private async ask<C extends MessageContract>(contract: C, data: DataOf<C>, tenantId: string): Promise<Envelope> {
+  private async ask<C extends MessageContract>(
+    contract: C,
+    data: DataOf<C>,
+    tenantId: string,
+    topic: string = Topics.geoQueryRequests,
+  ): Promise<Envelope> {
     const correlationId = this.correlation();
     const outcome = await firstValueFrom(
       this.client.send(
         {
           contract,
-          topic: Topics.geoQueryRequests,
+          topic,
           key: null,
           tenantId,
           ...principalHeader(),
@@ -139,9 +153,10 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
       ),
     );
     if (outcome.status === 'timeout') {
+      const service = topic.split('.')[1] ?? topic;
       throw problemFromCode(
         ErrorCodes.upstreamTimeout,
-        `geo-query did not answer within ${this.settings.queryTimeoutMs} ms`,
+        `${service} did not answer within ${this.settings.queryTimeoutMs} ms`,
       );
     }
     return outcome.reply;

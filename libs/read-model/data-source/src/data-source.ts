@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AssetLatest, AssetLatest1764460800001 } from '@meridian/read-model/assets';
 import { Audit1764460800007 } from '@meridian/read-model/audit';
+import { Exports1764460800010 } from '@meridian/read-model/exports';
 import { Missions1764460800008 } from '@meridian/read-model/missions';
 import {
   Position,
@@ -9,6 +10,7 @@ import {
   Positions1764460800002,
   TelemetryWritePath1764460800004,
 } from '@meridian/read-model/positions';
+import { Webhooks1764460800009 } from '@meridian/read-model/webhooks';
 import { Zones1764460800003 } from '@meridian/read-model/zones';
 import { AccessAttributes1764460800006 } from './migrations/1764460800006-access-attributes';
 
@@ -25,6 +27,8 @@ export const readModelMigrations = [
   AccessAttributes1764460800006,
   Audit1764460800007,
   Missions1764460800008,
+  Webhooks1764460800009,
+  Exports1764460800010,
 ];
 
 export interface ReadModelDataSourceOptions {

@@ -282,6 +282,7 @@ describe('role table', () => {
     expect(PERMISSIONS.filter((p) => !grants('admin', p))).toEqual(['tenants:admin']);
     expect(grants('admin', 'identity:admin')).toBe(true);
     expect(grants('admin', 'audit:read')).toBe(true);
+    expect(ROLES.filter((role) => grants(role, 'webhooks:admin'))).toEqual(['admin']);
   });
 
   it('nobody but a platform admin has tenants:admin', () => {

@@ -17,7 +17,8 @@ export type TenantPermission =
   | 'missions:dispatch'
   | 'identity:read'
   | 'identity:admin'
-  | 'audit:read';
+  | 'audit:read'
+  | 'webhooks:admin';
 
 /** Managing tenants themselves: granted only by `platformAdmin`, never by a tenant role. */
 export const PLATFORM_PERMISSION = 'tenants:admin';
@@ -40,6 +41,7 @@ export const TENANT_PERMISSIONS: readonly TenantPermission[] = [
   'identity:read',
   'identity:admin',
   'audit:read',
+  'webhooks:admin',
 ];
 
 export const PERMISSIONS: readonly Permission[] = [...TENANT_PERMISSIONS, PLATFORM_PERMISSION];
@@ -55,10 +57,10 @@ const VIEWER: readonly TenantPermission[] = ['assets:read', 'positions:read', 'z
  * | operator   | viewer + assets:write, telemetry:ingest, zones:write                         |
  * | dispatcher | viewer + missions:write, missions:dispatch                                   |
  * | approver   | viewer + missions:approve                                                    |
- * | admin      | every tenant permission, including identity:read, identity:admin, audit:read |
+ * | admin      | every tenant permission, including identity:read, identity:admin, audit:read, webhooks:admin |
  *
  * Identity and audit reads are admin-only: who may do what, and who did what, are themselves
- * sensitive. No role grants `tenants:admin`.
+ * sensitive. Webhooks send the tenant's events out of Meridian: admin-only too. No role grants `tenants:admin`.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly TenantPermission[]>> = Object.freeze({
   viewer: VIEWER,

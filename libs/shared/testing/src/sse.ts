@@ -60,7 +60,7 @@ export interface SseReader {
   readonly events: readonly SseMessage[];
   /** True once the server ended the response. */
   readonly ended: boolean;
-  /** Resolves when `accept(events)` holds, or rejects after `timeoutMs`. */
+  /** Resolves with the events so far (a copy) when `accept(events)` holds, or rejects after `timeoutMs`. */
   until(accept: (events: readonly SseMessage[]) => boolean, timeoutMs?: number): Promise<readonly SseMessage[]>;
   close(): void;
 }
@@ -104,7 +104,7 @@ export async function readSse(url: string, headers: Record<string, string> = {})
           if (accept(events)) {
             waiters.delete(check);
             clearTimeout(timer);
-            resolve(events);
+            resolve(events.slice()); // a snapshot: the stream goes on filling `events`
           } else if (ended) {
             waiters.delete(check);
             clearTimeout(timer);

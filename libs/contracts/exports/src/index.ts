@@ -1,0 +1,3 @@
+export * from './exports';
+export * from './export.errors';
+export * from './catalogue';

@@ -1,0 +1,3 @@
+export * from './webhooks';
+export * from './webhook.errors';
+export * from './catalogue';

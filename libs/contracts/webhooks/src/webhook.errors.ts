@@ -1,0 +1,37 @@
+import { defineErrors } from '@meridian/contracts/core';
+
+export const WebhookErrors = defineErrors({
+  webhookNotFound: {
+    code: 'WEBHOOK.NOT_FOUND',
+    status: 404,
+    description: 'No such subscription in this tenant (subscriptions of other tenants are not found either).',
+  },
+  webhookUrlInvalid: {
+    code: 'WEBHOOK.URL_INVALID',
+    status: 400,
+    description:
+      'The URL is not an absolute `https` URL without credentials (plain `http` only to loopback in development mode).',
+  },
+  webhookTargetForbidden: {
+    code: 'WEBHOOK.TARGET_FORBIDDEN',
+    status: 400,
+    description:
+      'The URL names or resolves to a private, loopback, link-local, multicast or otherwise reserved address ' +
+      '(server-side request forgery guard). Checked before any connection is made, again at every attempt.',
+  },
+  webhookLimitReached: {
+    code: 'WEBHOOK.LIMIT_REACHED',
+    status: 409,
+    description: 'The tenant has as many subscriptions as allowed (`WEBHOOKS_MAX_PER_TENANT`, default 100).',
+  },
+  deliveryNotFound: {
+    code: 'WEBHOOK.DELIVERY_NOT_FOUND',
+    status: 404,
+    description: 'No such delivery for this subscription.',
+  },
+  deliveryNotReplayable: {
+    code: 'WEBHOOK.DELIVERY_NOT_REPLAYABLE',
+    status: 409,
+    description: 'The delivery is still pending (it is being retried); only finished deliveries can be replayed.',
+  },
+});

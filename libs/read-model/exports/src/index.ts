@@ -1,0 +1,1 @@
+export * from './migrations/1764460800010-exports';

@@ -1,0 +1,1 @@
+export * from './migrations/1764460800009-webhooks';

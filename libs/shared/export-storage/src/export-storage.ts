@@ -1,0 +1,92 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * Where finished export files live: written by geo-query, streamed by the gateway. Files are stored
+ * as given (exports store gzip), under keys such as `<tenant>/<export id>.csv.gz`.
+ */
+export interface ExportStorage {
+  /** Stores `body` under `key`; the file appears only once complete (a crash leaves no half file). */
+  put(key: string, body: Readable): Promise<{ readonly bytes: number }>;
+  /** The stored bytes, or undefined when there is no such file. */
+  get(key: string): Promise<{ readonly body: Readable; readonly bytes: number } | undefined>;
+  /** Removes the file; absent files are not an error. */
+  delete(key: string): Promise<void>;
+  /** Every stored key, for the expiry sweep and tests. */
+  keys(): Promise<readonly string[]>;
+}
+
+/** A key is one or more `[A-Za-z0-9._-]` segments joined by `/`, none of them `.` or `..`. */
+const KEY = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+export class ExportKeyError extends Error {
+  constructor(key: string) {
+    super(`not a storage key: ${JSON.stringify(key).slice(0, 80)}`);
+    this.name = 'ExportKeyError';
+  }
+}
+
+/** The default storage: a directory (a shared volume in the Helm chart and docker-compose). */
+export class DirectoryStorage implements ExportStorage {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  private pathOf(key: string): string {
+    if (!KEY.test(key)) throw new ExportKeyError(key);
+    const path = resolve(this.root, key);
+    if (!path.startsWith(this.root + sep)) throw new ExportKeyError(key);
+    return path;
+  }
+
+  async put(key: string, body: Readable): Promise<{ readonly bytes: number }> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const partial = `${path}.${process.pid}.${Date.now()}.partial`;
+    try {
+      await pipeline(body, createWriteStream(partial, { flags: 'wx' }));
+      await rename(partial, path);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    return { bytes: (await stat(path)).size };
+  }
+
+  async get(key: string): Promise<{ readonly body: Readable; readonly bytes: number } | undefined> {
+    const path = this.pathOf(key);
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!info?.isFile()) return undefined;
+    return { body: createReadStream(path), bytes: info.size };
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async keys(): Promise<readonly string[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
+    return entries
+      .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
+      .map((e) =>
+        join(e.parentPath, e.name)
+          .slice(this.root.length + 1)
+          .split(sep)
+          .join('/'),
+      )
+      .sort();
+  }
+}
