@@ -322,7 +322,11 @@ const channelDescriptions: Readonly<Record<string, string>> = {
   [Topics.identityPrincipals]:
     'Declared and provisioned, not used yet: principal snapshots (compacted) arrive with the permissions work.',
   [Topics.projectionEvents]:
-    'Declared and provisioned, not used yet: geo events (zone enter/exit) arrive with the geofencing work.',
+    'Integration events derived by projection (geofence enter/exit), published by its outbox relay. Workflow ' +
+    "reads them for mission arrivals; projection's webhook fan-out reads them for subscriptions. Kept 30 days.",
+  [Topics.projectionRequests]:
+    'Webhook subscription commands and queries to projection, answered on the reply-to topic with a query reply. ' +
+    'Signing secrets travel sealed (AES-256-GCM under SECRETS_KEY), never in clear. Short retention.',
   [Topics.geoQueryRequests]:
     'Queries to geo-query, answered on the reply-to topic. Short retention: an unanswered query is worthless after ' +
     'its timeout.',
@@ -415,6 +419,34 @@ const operationSpecs: readonly OperationSpec[] = [
   },
   {
     service: 'gateway',
+    action: 'send',
+    channel: Topics.projectionRequests,
+    summary:
+      'gateway sends webhook subscription requests (/v1/webhooks) and waits up to GATEWAY_QUERY_TIMEOUT_MS; no ' +
+      'reply in time is a 504 (a subscription may then exist: list it, rotate its secret).',
+    reply: [QueryReplyV1],
+  },
+  {
+    service: 'projection',
+    action: 'receive',
+    channel: Topics.projectionRequests,
+    summary:
+      'projection keeps webhook subscriptions and their delivery log in PostgreSQL (schema webhooks) and answers ' +
+      'each request, scoped to the tenant-id header.',
+    reply: [QueryReplyV1],
+    groupId: { const: 'projection.requests' },
+  },
+  {
+    service: 'projection',
+    action: 'receive',
+    channel: Topics.projectionEvents,
+    summary:
+      "projection's webhook fan-out records a delivery per matching subscription (PostgreSQL first, then BullMQ) " +
+      'before it commits the offset.',
+    groupId: { const: 'projection.webhooks' },
+  },
+  {
+    service: 'gateway',
     action: 'receive',
     channel: REPLY_CHANNEL,
     summary:
@@ -453,6 +485,8 @@ const deadLetterSenders: readonly { service: string; topic: string }[] = [
   { service: 'projection', topic: Topics.workflowEvents },
   { service: 'projection', topic: Topics.telemetryPositions },
   { service: 'geo-query', topic: Topics.geoQueryRequests },
+  { service: 'projection', topic: Topics.projectionRequests },
+  { service: 'projection', topic: Topics.projectionEvents },
   { service: 'identity', topic: Topics.identityCommands },
   { service: 'gateway', topic: Topics.identityEvents },
 ];

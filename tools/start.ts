@@ -32,7 +32,14 @@ async function run(): Promise<void> {
   };
   process.on('SIGINT', early);
   process.on('SIGTERM', early);
-  const stack = await startStack({ env: { KAFKA_BROKERS: brokers.join(',') }, ports, logDir, progress: say });
+  // Development mode: webhooks may target loopback receivers (projection logs that it allows them), and
+  // exports are written to and downloaded from one directory of this checkout.
+  const env = {
+    KAFKA_BROKERS: brokers.join(','),
+    WEBHOOKS_ALLOW_LOOPBACK: process.env.WEBHOOKS_ALLOW_LOOPBACK ?? 'true',
+    EXPORTS_DIR: process.env.EXPORTS_DIR ?? join(ROOT, '.local', 'exports'),
+  };
+  const stack = await startStack({ env, ports, logDir, progress: say });
   process.off('SIGINT', early);
   process.off('SIGTERM', early);
   if (interrupted) {

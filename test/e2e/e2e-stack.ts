@@ -56,6 +56,9 @@ let defaultTenant: string | undefined;
 export const brokers = testKafkaBrokers();
 // The e2e database lives on the test database's server (TEST_DATABASE_URL or MERIDIAN_PG_*).
 const adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? onDatabase(testDatabaseUrl(), 'postgres');
+/** Where the e2e system's geo-query writes export files and its gateway reads them. */
+export const E2E_EXPORTS_DIR = join(ROOT, '.local', 'e2e-exports');
+
 export const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? onDatabase(testDatabaseUrl(), 'meridian_e2e');
 export const redisUrl = testRedisUrl();
 
@@ -163,6 +166,9 @@ async function bootSystem(tenants: readonly string[], extraEnv: Readonly<Record<
       IDENTITY_PLATFORM_CLIENT_SECRET: PLATFORM_SECRET,
       IDENTITY_CONSOLE_REDIRECT_URIS: `${CONSOLE_REDIRECT_URI},${CONSOLE_APP_REDIRECT_URI}`,
       GATEWAY_BODY_LIMIT_BYTES: String(512 * 1024),
+      // Webhook receivers in tests are loopback servers; exports land in one directory for geo-query and gateway.
+      WEBHOOKS_ALLOW_LOOPBACK: 'true',
+      EXPORTS_DIR: E2E_EXPORTS_DIR,
       LOG_LEVEL: 'info',
       ...extraEnv,
     },

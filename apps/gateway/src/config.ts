@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_AUDIENCE, TenantId } from '@meridian/contracts/identity';
 import type { GatewaySettings } from '@meridian/gateway/data-access';
+import { exportsEnv } from '@meridian/gateway/feature-exports';
 import { streamEnv } from '@meridian/gateway/feature-stream';
 import { baseConfigSchema, secretsKeyOf } from '@meridian/shared/service-kit';
 
@@ -86,6 +87,8 @@ const gatewayEnvSchema = baseConfigSchema.extend({
   GATEWAY_INGEST_BURST_FIXES: z.coerce.number().int().min(1).max(100_000_000).default(200_000),
   // The live stream (GET /v1/stream): libs/gateway/feature-stream/src/stream.config.ts, docs/stream.md.
   ...streamEnv,
+  // Export downloads: libs/gateway/feature-exports/src/exports.config.ts, docs/exports.md.
+  ...exportsEnv,
 });
 
 export const gatewayConfigSchema = gatewayEnvSchema

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { DirectoryStorage } from '@meridian/shared/export-storage';
+import { CONFIG } from '@meridian/shared/service-kit';
+import { exportsDirOf } from './exports.config';
+import { EXPORT_STORAGE, ExportsController } from './exports.controller';
+import './exports.openapi';
+
+/** `/v1/exports`: jobs run by geo-query, files streamed from the shared storage (docs/exports.md). */
+@Module({
+  controllers: [ExportsController],
+  providers: [
+    {
+      provide: EXPORT_STORAGE,
+      useFactory: (config: unknown) => new DirectoryStorage(exportsDirOf(config)),
+      inject: [CONFIG],
+    },
+  ],
+})
+export class GatewayExportsModule {}

@@ -1,0 +1,2 @@
+export * from './gateway-webhooks.module';
+export * from './webhooks.controller';
