@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { API_AUDIENCE, TenantId } from '@meridian/contracts/identity';
 import type { GatewaySettings } from '@meridian/gateway/data-access';
-import { exportsEnv } from '@meridian/gateway/feature-exports';
+import { exportsEnv, refineExportStorageEnv } from '@meridian/gateway/feature-exports';
 import { streamEnv } from '@meridian/gateway/feature-stream';
 import { baseConfigSchema, secretsKeyOf } from '@meridian/shared/service-kit';
 
@@ -99,7 +99,8 @@ export const gatewayConfigSchema = gatewayEnvSchema
   .refine((c) => c.GATEWAY_EXTERNAL_ISSUERS.every((e) => e.issuer !== c.OIDC_ISSUER), {
     path: ['GATEWAY_EXTERNAL_ISSUERS'],
     message: "OIDC_ISSUER is Meridian's own issuer, not an external one",
-  });
+  })
+  .superRefine(refineExportStorageEnv);
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
 export const publicUrlOf = (c: GatewayConfig): string => c.GATEWAY_PUBLIC_URL ?? `http://${c.HOST}:${c.GATEWAY_PORT}`;

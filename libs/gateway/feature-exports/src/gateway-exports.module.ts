@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { DirectoryStorage } from '@meridian/shared/export-storage';
+import { exportStorageOf } from '@meridian/shared/export-storage';
 import { CONFIG } from '@meridian/shared/service-kit';
-import { exportsDirOf } from './exports.config';
 import { EXPORT_STORAGE, ExportsController } from './exports.controller';
 import './exports.openapi';
 
@@ -11,7 +10,7 @@ import './exports.openapi';
   providers: [
     {
       provide: EXPORT_STORAGE,
-      useFactory: (config: unknown) => new DirectoryStorage(exportsDirOf(config)),
+      useFactory: (config: unknown) => exportStorageOf(config),
       inject: [CONFIG],
     },
   ],

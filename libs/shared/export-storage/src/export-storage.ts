@@ -29,6 +29,14 @@ export class ExportKeyError extends Error {
   }
 }
 
+/** Whether `key` is a storage key: every implementation accepts the same keys. */
+export const isExportKey = (key: string): boolean => KEY.test(key);
+
+/** Throws ExportKeyError unless `key` is a storage key. */
+export function assertExportKey(key: string): void {
+  if (!isExportKey(key)) throw new ExportKeyError(key);
+}
+
 /** The default storage: a directory (a shared volume in the Helm chart and docker-compose). */
 export class DirectoryStorage implements ExportStorage {
   private readonly root: string;
@@ -38,7 +46,7 @@ export class DirectoryStorage implements ExportStorage {
   }
 
   private pathOf(key: string): string {
-    if (!KEY.test(key)) throw new ExportKeyError(key);
+    assertExportKey(key);
     const path = resolve(this.root, key);
     if (!path.startsWith(this.root + sep)) throw new ExportKeyError(key);
     return path;
