@@ -225,4 +225,28 @@ describe('webhooks through the API', () => {
     });
     expect([backwards.status, backwards.body.code]).toEqual([400, 'EXPORT.FILTER_INVALID']);
   });
+
+  it('answers hostile requests with problem+json and a stable code, never a 5xx', async () => {
+    const cases: [string, string, Record<string, unknown>][] = [
+      ['POST', '/v1/webhooks', { raw: '{"url": ', headers: { 'content-type': 'application/json' } }],
+      ['POST', '/v1/webhooks', { body: { url: hookUrl, events: Array.from({ length: 51 }, () => '*') } }],
+      ['POST', '/v1/webhooks', { body: { url: hookUrl, events: ['*'], secret: 'mine' } }],
+      ['POST', '/v1/webhooks', { body: { url: 'javascript:alert(1)', events: ['*'] } }],
+      ['GET', '/v1/webhooks/not-a-uuid', {}],
+      ['PATCH', `/v1/webhooks/${randomUUID()}`, { body: {} }],
+      ['GET', `/v1/webhooks/${randomUUID()}/deliveries?state=lost`, {}],
+      ['POST', `/v1/webhooks/${randomUUID()}/deliveries/../../replay`, {}],
+      ['POST', '/v1/exports', { body: { kind: 'secrets', from: at(0), to: at(60), format: 'csv' } }],
+      ['POST', '/v1/exports', { body: { kind: 'positions', from: 'yesterday', to: at(60), format: 'csv' } }],
+      ['POST', '/v1/exports', { body: { kind: 'positions', from: at(0), to: at(60), format: 'xlsx' } }],
+      ['GET', '/v1/exports/../../etc/passwd', {}],
+      ['GET', `/v1/exports/${randomUUID()}/download`, {}],
+    ];
+    for (const [method, path, options] of cases) {
+      const answer = await http<Problem>(method, path, { tenant, ...options });
+      expect({ path, status: answer.status < 500 && answer.status >= 400 }).toEqual({ path, status: true });
+      expect({ path, type: answer.contentType }).toEqual({ path, type: expect.stringContaining('problem+json') });
+      expect({ path, code: typeof answer.body.code }).toEqual({ path, code: 'string' });
+    }
+  });
 });
