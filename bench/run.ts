@@ -24,6 +24,8 @@ import {
   missionsParams,
 } from './missions';
 import { timersBenchmark, timersParams } from './timers';
+import { webhooksBenchmark, webhooksParams } from './webhooks';
+import { exportsBenchmark, exportsParams } from './exports';
 import {
   CONSOLE_DATABASE,
   CONSOLE_OIDC_PORT,
@@ -72,6 +74,8 @@ const ALL = [
   'auth',
   'missions',
   'console',
+  'webhooks',
+  'exports',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -411,6 +415,23 @@ async function main(): Promise<void> {
       });
       const rs = await consoleBenchmark(consoleEnvironment, consoleParams(s));
       await consoleEnvironment.close();
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
+    }
+
+    if (args.only.includes('webhooks')) {
+      say(
+        'phase 14/15: webhooks — deliveries per second from Kafka to a local receiver, through PostgreSQL and BullMQ',
+      );
+      bus ??= newBus(config, `meridian-bench-${runId}`);
+      const rs = await webhooksBenchmark(pool, bus, runId, webhooksParams(process.argv.slice(2), s));
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
+    }
+
+    if (args.only.includes('exports')) {
+      say('phase 15/15: exports — 1,000,000 positions streamed to gzip files in each format, with memory');
+      const rs = await exportsBenchmark(runId, exportsParams(process.argv.slice(2), s));
       results.push(...rs);
       rs.forEach((r) => say(describe(r)));
     }

@@ -213,7 +213,8 @@ describe('webhooks through the API', () => {
     const file = await fetch(geoDone.body.download?.href ?? '', { headers: auth });
     const collection = (await file.json()) as { type: string; features: { geometry: { coordinates: number[] } }[] };
     expect(collection.type).toBe('FeatureCollection');
-    expect(collection.features.map((f) => f.geometry.coordinates[0])).toEqual([8.4, 8.45, 8.55, 8.57]);
+    // Exports are not sorted (a week of fixes would be a sort on disk): compare as sets.
+    expect(collection.features.map((f) => f.geometry.coordinates[0]).sort()).toEqual([8.4, 8.45, 8.55, 8.57]);
   });
 
   it('answers unknown exports with 404 EXPORT.NOT_FOUND and a bad window with 400 EXPORT.FILTER_INVALID', async () => {

@@ -40,8 +40,7 @@ export interface ExportStatement {
 }
 
 /** A microsecond RFC 3339 instant in UTC (as zone visits' cursors write them). */
-const instant = (column: string): string =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const instant = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const col = (name: string, property: string | null, type: ExportColumnType): ExportColumn => ({
   name,
