@@ -48,7 +48,7 @@ export class FaultProxy {
     const server = this.server;
     this.server = null;
     for (const [client, upstream] of this.pairs) {
-      client.resetAndDestroy();
+      reset(client);
       upstream.destroy();
     }
     this.pairs.clear();
@@ -94,10 +94,20 @@ export class FaultProxy {
     // The server went away: the client sees the connection reset, as it would without the proxy.
     upstream.on('error', () => {
       this.pairs.delete(pair);
-      if (!client.destroyed) client.resetAndDestroy();
+      if (!client.destroyed) reset(client);
     });
     upstream.on('close', drop);
     client.pipe(upstream);
     upstream.pipe(client);
   }
+}
+
+/**
+ * Ends a client connection with a reset (RST), as a dead server would. A socket its peer has already
+ * ended is only destroyed: Node's `resetAndDestroy` on a half-closed socket can leave the event loop
+ * polling it at full CPU, and the test process never exits.
+ */
+function reset(socket: Socket): void {
+  if (socket.readableEnded || socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
 }
