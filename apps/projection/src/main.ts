@@ -1,4 +1,4 @@
-import { Topics } from '@meridian/contracts/core';
+import { queryRejection, Topics } from '@meridian/contracts/core';
 import { bootstrap, createLogger, loadConfig, main } from '@meridian/shared/service-kit';
 import { ProjectionModule } from './app.module';
 import { projectionConfigSchema } from './config';
@@ -18,6 +18,15 @@ main(async () => {
         mode: 'batch',
         groupId: 'projection.telemetry',
         concurrency: config.PROJECTION_TELEMETRY_CONCURRENCY,
+      },
+      // Webhook subscriptions and deliveries (issue 13); the fan-out consumer has its own group.
+      {
+        topic: Topics.projectionRequests,
+        mode: 'requests',
+        groupId: 'projection.requests',
+        service: 'projection',
+        rejection: queryRejection,
+        concurrency: 3,
       },
     ],
   });

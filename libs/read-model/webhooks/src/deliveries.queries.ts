@@ -134,6 +134,12 @@ export class WebhookDeliveries {
   }
 
   async forAttempt(id: string): Promise<DeliveryForAttempt | null> {
+    return (await this.forAttempts([id])).get(id) ?? null;
+  }
+
+  /** Deliveries by id with their subscriptions, in one statement (the dispatcher batches its jobs' lookups). */
+  async forAttempts(ids: readonly string[]): Promise<Map<string, DeliveryForAttempt>> {
+    if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<ForAttemptRow>(
       `SELECT d.seq::text AS seq, d.id, d.webhook_id, d.tenant_id, d.state, d.attempts, d.attempts_base,
               d.payload::text AS body, ${ms('d.next_attempt_at')} AS due_in_ms, ${ms('d.lease_until')} AS lease_ms,
@@ -144,29 +150,32 @@ export class WebhookDeliveries {
               CASE WHEN s.previous_secret_expires_at > clock_timestamp() THEN s.previous_sealed_secret END
                 AS previous_sealed_secret
        FROM webhooks.deliveries d JOIN webhooks.subscriptions s ON s.id = d.webhook_id
-       WHERE d.id = $1`,
-      [id],
+       WHERE d.id = ANY($1::text[])`,
+      [ids],
     );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      seq: r.seq,
-      id: r.id,
-      webhookId: r.webhook_id,
-      tenantId: r.tenant_id,
-      state: r.state,
-      attempts: r.attempts,
-      attemptsBase: r.attempts_base,
-      body: r.body,
-      dueInMs: r.due_in_ms ?? 0,
-      leaseMs: r.lease_ms,
-      blockedForMs: r.blocked_for_ms,
-      url: r.url,
-      paused: r.paused,
-      deleted: r.deleted,
-      sealedSecret: r.sealed_secret,
-      previousSealedSecret: r.previous_sealed_secret,
-    };
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          seq: r.seq,
+          id: r.id,
+          webhookId: r.webhook_id,
+          tenantId: r.tenant_id,
+          state: r.state,
+          attempts: r.attempts,
+          attemptsBase: r.attempts_base,
+          body: r.body,
+          dueInMs: r.due_in_ms ?? 0,
+          leaseMs: r.lease_ms,
+          blockedForMs: r.blocked_for_ms,
+          url: r.url,
+          paused: r.paused,
+          deleted: r.deleted,
+          sealedSecret: r.sealed_secret,
+          previousSealedSecret: r.previous_sealed_secret,
+        },
+      ]),
+    );
   }
 
   /**
@@ -174,20 +183,24 @@ export class WebhookDeliveries {
    * it or the attempt count moved: then false, and nothing is sent.
    */
   async claim(id: string, attempts: number, leaseMs: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE webhooks.deliveries SET lease_until = clock_timestamp() + make_interval(secs => $3::float8 / 1000)
-       WHERE id = $1 AND state = 'pending' AND attempts = $2
-         AND (lease_until IS NULL OR lease_until <= clock_timestamp())`,
-      [id, attempts, leaseMs],
-    );
-    return (rowCount ?? 0) > 0;
+    return (await this.claimMany([{ id, attempts }], leaseMs)).has(id);
   }
 
-  /** Gives a lease back without an attempt (the attempt was not made). */
-  async release(id: string): Promise<void> {
-    await this.pool.query(`UPDATE webhooks.deliveries SET lease_until = NULL WHERE id = $1 AND state = 'pending'`, [
-      id,
-    ]);
+  /** `claim` for several deliveries in one statement; answers the ids claimed. */
+  async claimMany(
+    claims: readonly { readonly id: string; readonly attempts: number }[],
+    leaseMs: number,
+  ): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ id: string }>(
+      `UPDATE webhooks.deliveries d SET lease_until = clock_timestamp() + make_interval(secs => $3::float8 / 1000)
+       FROM unnest($1::text[], $2::int[]) AS c(id, attempts)
+       WHERE d.id = c.id AND d.state = 'pending' AND d.attempts = c.attempts
+         AND (d.lease_until IS NULL OR d.lease_until <= clock_timestamp())
+       RETURNING d.id`,
+      [claims.map((c) => c.id), claims.map((c) => c.attempts), leaseMs],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   /**
@@ -196,22 +209,43 @@ export class WebhookDeliveries {
    * still pending at the attempt count the attempt started from. Answers whether it was recorded.
    */
   async record(a: AttemptRecord): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `WITH d AS (
-         UPDATE webhooks.deliveries SET
-           attempts = attempts + 1,
-           state = CASE $2::text WHEN 'retry' THEN 'pending' ELSE $2::text END,
-           next_attempt_at = CASE WHEN $2::text = 'retry'
-             THEN clock_timestamp() + make_interval(secs => $3::float8 / 1000) END,
-           finished_at = CASE WHEN $2::text = 'retry' THEN NULL ELSE clock_timestamp() END,
+    return (await this.recordMany([a])).has(a.deliveryId);
+  }
+
+  /** `record` for several attempts in one statement; answers the delivery ids recorded. */
+  async recordMany(records: readonly AttemptRecord[]): Promise<Set<string>> {
+    if (records.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ id: string }>(
+      `WITH r AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int[], $5::timestamptz[], $6::int[],
+                              $7::int[], $8::text[])
+           AS r(id, outcome, retry_ms, attempts_before, at, duration_ms, response_status, error)),
+       d AS (
+         UPDATE webhooks.deliveries x SET
+           attempts = x.attempts + 1,
+           state = CASE r.outcome WHEN 'retry' THEN 'pending' ELSE r.outcome END,
+           next_attempt_at = CASE WHEN r.outcome = 'retry'
+             THEN clock_timestamp() + make_interval(secs => r.retry_ms / 1000) END,
+           finished_at = CASE WHEN r.outcome = 'retry' THEN NULL ELSE clock_timestamp() END,
            lease_until = NULL
-         WHERE id = $1 AND state = 'pending' AND attempts = $4
-         RETURNING seq, attempts)
+         FROM r
+         WHERE x.id = r.id AND x.state = 'pending' AND x.attempts = r.attempts_before
+         RETURNING x.seq, x.attempts, x.id)
        INSERT INTO webhooks.attempts (delivery_seq, attempt, at, duration_ms, response_status, error)
-       SELECT d.seq, d.attempts, $5, $6, $7, $8 FROM d`,
-      [a.deliveryId, a.outcome, a.retryInMs, a.attemptsBefore, a.at, a.durationMs, a.responseStatus, a.error],
+       SELECT d.seq, d.attempts, r.at, r.duration_ms, r.response_status, r.error FROM d JOIN r ON r.id = d.id
+       RETURNING (SELECT d.id FROM d WHERE d.seq = delivery_seq) AS id`,
+      [
+        records.map((a) => a.deliveryId),
+        records.map((a) => a.outcome),
+        records.map((a) => a.retryInMs),
+        records.map((a) => a.attemptsBefore),
+        records.map((a) => a.at),
+        records.map((a) => a.durationMs),
+        records.map((a) => a.responseStatus),
+        records.map((a) => a.error),
+      ],
     );
-    return (rowCount ?? 0) > 0;
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Cancels a pending delivery (its subscription was paused or deleted). */
@@ -229,10 +263,10 @@ export class WebhookDeliveries {
     // The position travels as text: timestamptz's text form keeps its microseconds, a JS Date would not.
     const { rows } = await this.pool.query<{ id: string; due_in_ms: number; at: string; seq: string }>(
       `SELECT id, ${ms('next_attempt_at')} AS due_in_ms, next_attempt_at::text AS at, seq::text AS seq
-       FROM webhooks.deliveries
-       WHERE state = 'pending'
-         AND ($1::timestamptz IS NULL OR (next_attempt_at, seq) > ($1::timestamptz, $2::bigint))
-       ORDER BY next_attempt_at, seq LIMIT $3`,
+       FROM webhooks.deliveries d
+       WHERE d.state = 'pending'
+         AND ($1::timestamptz IS NULL OR (d.next_attempt_at, d.seq) > ($1::timestamptz, $2::bigint))
+       ORDER BY d.next_attempt_at, d.seq LIMIT $3`,
       [after?.[0] ?? null, after?.[1] ?? null, limit],
     );
     const last = rows[rows.length - 1];
@@ -257,11 +291,12 @@ export class WebhookDeliveries {
     );
     if (!owner.rowCount) return null;
     const params: unknown[] = [webhookId, options.limit + 1];
-    const state = options.state ? `AND state = $${params.push(options.state)}` : '';
-    const after = options.after ? `AND seq < $${params.push(options.after)}::bigint` : '';
+    const state = options.state ? `AND d.state = $${params.push(options.state)}` : '';
+    const after = options.after ? `AND d.seq < $${params.push(options.after)}::bigint` : '';
     const { rows } = await this.pool.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhooks.deliveries
-       WHERE webhook_id = $1 ${state} ${after} ORDER BY seq DESC LIMIT $2`,
+      // d.seq, not seq: the output column `seq` is its text form, which would sort as text.
+      `SELECT ${DELIVERY_COLUMNS} FROM webhooks.deliveries d
+       WHERE d.webhook_id = $1 ${state} ${after} ORDER BY d.seq DESC LIMIT $2`,
       params,
     );
     const page = rows.slice(0, options.limit);

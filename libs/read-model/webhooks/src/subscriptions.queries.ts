@@ -174,7 +174,7 @@ export class WebhookSubscriptions {
     return rows[0] ? toWebhook(rows[0]) : null;
   }
 
-  /** The tenant's subscriptions in id order after `after`: `limit + 1` rows read, so `after` says whether more match. */
+  /** The tenant's subscriptions in id order after `after`; `limit + 1` rows read, so `after` tells if more match. */
   async list(tenantId: string, limit: number, after: string | null): Promise<Page<Webhook>> {
     const { rows } = await this.pool.query<SubscriptionRow>(
       `SELECT ${SUBSCRIPTION_COLUMNS} FROM webhooks.subscriptions
