@@ -227,6 +227,45 @@ describe('webhooks through the API', () => {
     expect([backwards.status, backwards.body.code]).toEqual([400, 'EXPORT.FILTER_INVALID']);
   });
 
+  it('refuses a region-restricted admin webhooks, and keeps export idempotency keys per principal', async () => {
+    const created = await http<{ clientId: string; clientSecret: string }>('POST', '/v1/service-accounts', {
+      tenant,
+      body: {
+        clientId: `regional-admin-${randomUUID().slice(0, 6)}`,
+        name: 'Regional admin',
+        roles: ['admin'],
+        attributes: { region: square(8.5, 47.3, 0.1) },
+      },
+    });
+    expect(created.status).toBe(201);
+    const regional = new TokenSource({
+      issuer,
+      clientId: created.body.clientId,
+      clientSecret: created.body.clientSecret,
+    });
+    const as = async () => ({ anonymous: true, headers: await regional.headers() });
+    const refused = await eventually(
+      async () => http<Problem>('POST', '/v1/webhooks', { ...(await as()), body: { url: hookUrl, events: ['*'] } }),
+      (r) => r.status !== 401,
+      30_000,
+    );
+    expect([refused.status, refused.body.code]).toEqual([403, 'WEBHOOK.PRINCIPAL_RESTRICTED']);
+
+    const key = `same-key-${randomUUID().slice(0, 6)}`;
+    const body = { kind: 'positions', assetIds: [assetId], from: at(-60), to: at(60), format: 'ndjson' };
+    const mine = await http<ExportBody>('POST', '/v1/exports', { tenant, body, headers: { 'idempotency-key': key } });
+    const again = await http<ExportBody>('POST', '/v1/exports', { tenant, body, headers: { 'idempotency-key': key } });
+    const theirs = await http<ExportBody>('POST', '/v1/exports', {
+      ...(await as()),
+      body,
+      headers: { ...(await as()).headers, 'idempotency-key': key },
+    });
+    expect([mine.status, again.status, theirs.status]).toEqual([202, 202, 202]);
+    expect(again.body.id).toBe(mine.body.id);
+    expect(theirs.body.id).not.toBe(mine.body.id);
+    expect((await http('GET', `/v1/exports/${mine.body.id}`, await as())).status).toBe(404);
+  });
+
   it('answers hostile requests with problem+json and a stable code, never a 5xx', async () => {
     const cases: [string, string, Record<string, unknown>][] = [
       ['POST', '/v1/webhooks', { raw: '{"url": ', headers: { 'content-type': 'application/json' } }],

@@ -19,6 +19,13 @@ export const WebhookErrors = defineErrors({
       'The URL names or resolves to a private, loopback, link-local, multicast or otherwise reserved address ' +
       '(server-side request forgery guard). Checked before any connection is made, again at every attempt.',
   },
+  webhookPrincipalRestricted: {
+    code: 'WEBHOOK.PRINCIPAL_RESTRICTED',
+    status: 403,
+    description:
+      'Webhooks send every matching event of the tenant, whatever its region, sensitivity or team: only a principal ' +
+      'without a region, team or clearance restriction may manage them.',
+  },
   webhookLimitReached: {
     code: 'WEBHOOK.LIMIT_REACHED',
     status: 409,

@@ -16,7 +16,7 @@ import {
   StartExportV1,
 } from '@meridian/contracts/exports';
 import { GATEWAY_SETTINGS, type GatewaySettings, Idempotency, ServiceBus } from '@meridian/gateway/data-access';
-import { actingPrincipal, type PermissionOf, RequirePermission } from '@meridian/gateway/util-auth';
+import { actingPrincipal, Authenticated, type PermissionOf, RequirePermission } from '@meridian/gateway/util-auth';
 import {
   invalid,
   JSON_TYPE,
@@ -117,15 +117,17 @@ export class ExportsController {
       const job = ExportJob.parse(await this.bus.query(StartExportV1, { exportId, filter }, tenantId));
       return { status: 202, body: this.view(job), location: `${this.settings.publicUrl}/v1/exports/${job.id}` };
     };
-    const response = key === undefined ? await work() : await this.idempotency.run(tenantId, key, filter, work);
+    // Keys are the principal's own: another user of the tenant reusing a key never gets this job.
+    const scope = `${tenantId}:${subject}`;
+    const response = key === undefined ? await work() : await this.idempotency.run(scope, key, filter, work);
     void reply.status(response.status);
     if (response.location) void reply.header('location', response.location);
     return response.body;
   }
 
-  /** The caller's exports, newest first. */
+  /** The caller's exports, newest first (geo-query answers only the caller's own jobs). */
   @Get()
-  @RequirePermission('positions:read')
+  @Authenticated()
   async list(@Tenant() tenantId: string, @Query() query: Record<string, unknown>): Promise<ExportList> {
     const params = parseOr400(z.strictObject(pageParams), query);
     const subject = actingPrincipal()?.subject ?? 'unknown';
@@ -146,14 +148,14 @@ export class ExportsController {
 
   /** State and progress (rows written, percent); once succeeded, the download link. */
   @Get(':id')
-  @RequirePermission('positions:read')
+  @Authenticated()
   async get(@Tenant() tenantId: string, @Param('id') id: string): Promise<ExportView> {
     return this.view(ExportJob.parse(await this.bus.query(GetExportV1, { exportId: idParam(id) }, tenantId)));
   }
 
   /** The file, streamed: `Content-Disposition: attachment`; gzip as stored when the client accepts it. */
   @Get(':id/download')
-  @RequirePermission('positions:read')
+  @Authenticated()
   async download(
     @Tenant() tenantId: string,
     @Param('id') id: string,
@@ -165,7 +167,12 @@ export class ExportsController {
     if (job.state !== 'succeeded' || !job.file) {
       throw problemFromCode(ExportErrors.exportNotReady, `export ${job.id} is ${job.state}: there is no file yet`);
     }
-    const stored = await this.storage.get(job.file.key);
+    const stored = await this.storage.get(job.file.key).catch((err: unknown) => {
+      throw problemFromCode(
+        ErrorCodes.upstreamUnavailable,
+        `the export storage could not be read (${err instanceof Error ? err.name : 'error'}); try again`,
+      );
+    });
     if (!stored) throw problemFromCode(ExportErrors.exportExpired, `the file of export ${job.id} is gone`);
     const gzip = acceptsGzip(acceptEncoding);
     void reply

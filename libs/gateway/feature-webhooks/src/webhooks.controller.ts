@@ -19,6 +19,7 @@ import {
   UpdateWebhookV1,
   Webhook,
   WebhookDescription,
+  WebhookErrors,
   WebhookEventFilters,
   WebhookId,
   WebhookPage,
@@ -26,7 +27,17 @@ import {
 } from '@meridian/contracts/webhooks';
 import { GATEWAY_SETTINGS, type GatewaySettings, ServiceBus } from '@meridian/gateway/data-access';
 import { actingPrincipal, RequirePermission } from '@meridian/gateway/util-auth';
-import { invalid, JSON_TYPE, type Link, pageParams, parseOr400, servePage, Tenant } from '@meridian/gateway/util-http';
+import {
+  invalid,
+  JSON_TYPE,
+  type Link,
+  pageParams,
+  parseOr400,
+  problemFromCode,
+  servePage,
+  Tenant,
+} from '@meridian/gateway/util-http';
+import { isUnrestricted } from '@meridian/shared/policy';
 import { sealSecret } from '@meridian/shared/util';
 
 export const CreateWebhookBody = z.strictObject({
@@ -93,7 +104,18 @@ export class WebhooksController {
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
 
+  /**
+   * Deliveries carry every matching event of the tenant (no row filter applies to a receiver), so only an
+   * unrestricted principal — no region, teams or clearance limit — may manage them.
+   */
   private ask<C extends MessageContract>(contract: C, data: DataOf<C>, tenantId: string): Promise<unknown> {
+    const principal = actingPrincipal();
+    if (principal && !isUnrestricted(principal)) {
+      throw problemFromCode(
+        WebhookErrors.webhookPrincipalRestricted,
+        'webhooks deliver events of the whole tenant; a principal limited by region, teams or clearance cannot manage them',
+      );
+    }
     return this.bus.query(contract, data, tenantId, { topic: Topics.projectionRequests });
   }
 

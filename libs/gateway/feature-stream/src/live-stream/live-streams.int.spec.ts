@@ -278,7 +278,7 @@ describe('live streams over Redis (two gateway instances)', () => {
       position(tenant(), 4, 5, 5), // another tenant: never seen here
       position(t, 5, 10, 10), // the west box's corner
     ]);
-    const [westA, eastA, westB, eastB] = await Promise.all([
+    await Promise.all([
       clients[0].until((e) => ofType(e, 'position').length >= 2),
       clients[1].until((e) => ofType(e, 'position', 'geofence.entered').length >= 2),
       clients[2].until((e) => ofType(e, 'position').length >= 2),
@@ -291,6 +291,8 @@ describe('live streams over Redis (two gateway instances)', () => {
         c.until((e) => e.some((x) => x.event === 'position' && dataOf(x).assetId.endsWith('9')) || c === clients[3]),
       ),
     );
+    // Everything each client received, marker included (`until` answers a snapshot of its moment).
+    const [westA, eastA, westB, eastB] = clients.map((c) => c.events);
     const assets = (events: readonly { event?: string; data: string }[]) =>
       ofType(events, 'position').map((e) => Number(dataOf(e as { data: string }).assetId.slice(-2)));
     expect(assets(westA)).toEqual([1, 5, 9]);
