@@ -113,7 +113,8 @@ export class WebhooksController {
     if (principal && !isUnrestricted(principal)) {
       throw problemFromCode(
         WebhookErrors.webhookPrincipalRestricted,
-        'webhooks deliver events of the whole tenant; a principal limited by region, teams or clearance cannot manage them',
+        'webhooks deliver events of the whole tenant: a principal limited by region, teams or clearance ' +
+          'cannot manage them',
       );
     }
     return this.bus.query(contract, data, tenantId, { topic: Topics.projectionRequests });
