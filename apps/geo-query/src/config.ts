@@ -36,5 +36,24 @@ export const geoQueryConfigSchema = baseConfigSchema
     EXPORTS_LEASE_MS: z.coerce.number().int().min(5000).default(60_000),
     EXPORTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   })
-  .superRefine(refineExportStorageEnv);
+  .superRefine(refineExportStorageEnv)
+  .superRefine(refineExportPool);
+/**
+ * A running export holds a pool client for its COPY and records its progress through the same
+ * pool: with too few clients every run waits for another's, for ever. Two clients per export (its
+ * COPY, its heartbeat) and two for the rest (requests, the sweep and reconciliation).
+ */
+function refineExportPool(c: { EXPORTS_CONCURRENCY: number; DATABASE_POOL_SIZE: number }, ctx: z.RefinementCtx): void {
+  const needed = c.EXPORTS_CONCURRENCY * 2 + 2;
+  if (needed > c.DATABASE_POOL_SIZE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['EXPORTS_CONCURRENCY'],
+      message:
+        `EXPORTS_CONCURRENCY=${c.EXPORTS_CONCURRENCY} needs DATABASE_POOL_SIZE of at least ${needed} ` +
+        `(2 per export + 2), not ${c.DATABASE_POOL_SIZE}: raise the pool or lower the concurrency`,
+    });
+  }
+}
+
 export type GeoQueryConfig = z.infer<typeof geoQueryConfigSchema>;

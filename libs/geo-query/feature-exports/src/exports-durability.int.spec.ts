@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -65,6 +68,28 @@ class FullStorage extends SlowStorage {
   }
 }
 
+/** Storage whose disk fills up after `bytes`: the write fails half-way, as a real one would. */
+class DiskFullAfter extends SlowStorage {
+  constructor(
+    inner: ExportStorage,
+    private readonly bytes: number,
+  ) {
+    super(inner);
+  }
+  override async put(_key: string, body: Readable): Promise<{ readonly bytes: number }> {
+    let written = 0;
+    const disk = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        written += chunk.length;
+        const full = Object.assign(new Error('no space left on device, write'), { code: 'ENOSPC' });
+        done(written > this.bytes ? full : null);
+      },
+    });
+    await pipeline(body, disk);
+    return { bytes: written };
+  }
+}
+
 describe('export jobs survive Redis and worker failures (real PostgreSQL, Redis)', () => {
   let dataSource: DataSource;
   let pool: Pool;
@@ -94,6 +119,16 @@ describe('export jobs survive Redis and worker failures (real PostgreSQL, Redis)
         return job;
       },
       { timeoutMs, intervalMs: 200 },
+    );
+
+  const failedOf = (exports: ExportsApp, id: string): Promise<ExportJob> =>
+    eventually(
+      async () => {
+        const job = await exports.get(analyst, id);
+        expect(job.state).toBe('failed');
+        return job;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
 
   beforeAll(async () => {
@@ -192,6 +227,77 @@ describe('export jobs survive Redis and worker failures (real PostgreSQL, Redis)
     await exports.close();
   });
 
+  it.each([
+    ['whose disk is full', 'ENOSPC: no space left on device, write', () => new FullStorage(new DirectoryStorage(dir))],
+    [
+      'rooted under a regular file (mkdir fails)',
+      'ENOTDIR: not a directory, mkdir',
+      () => new DirectoryStorage(join(dir, 'a-regular-file', 'exports')),
+    ],
+  ])('fails a large export for good, without hanging, on a storage %s', async (_, detail, storageOf) => {
+    await writeFile(join(dir, 'a-regular-file'), 'not a directory');
+    // Hundreds of thousands of rows: far more than the streams buffer when nothing reads the gzip.
+    const exports = await app({
+      dir,
+      prefix: `exd-nostore-${randomUUID().slice(0, 8)}`,
+      storage: storageOf(),
+      maxAttempts: 3,
+    });
+    const job = await exports.start(analyst, day);
+    const failed = await eventually(
+      async () => {
+        const now = await exports.get(analyst, job.id);
+        expect(now.state).toBe('failed');
+        return now;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(failed.error?.code).toBe('EXPORT.STORAGE_FAILED');
+    expect(failed.error?.detail).toContain(detail);
+    expect((await rowOf(job.id)).attempts).toBe(3);
+    // Each run gave its connection back: the pool serves at once.
+    await expect(pool.query('SELECT 1')).resolves.toBeDefined();
+    expect(pool.waitingCount).toBe(0);
+    await exports.close();
+  });
+
+  it('records a storage failing half-way as a storage failure, not as the streams it broke', async () => {
+    const exports = await app({
+      dir,
+      prefix: `exd-midstore-${randomUUID().slice(0, 8)}`,
+      storage: new DiskFullAfter(new DirectoryStorage(dir), 1024 * 1024),
+      maxAttempts: 1,
+    });
+    const job = await exports.start(analyst, day);
+    const failed = await failedOf(exports, job.id);
+    expect(failed.error).toEqual({ code: 'EXPORT.STORAGE_FAILED', detail: 'ENOSPC: no space left on device, write' });
+    await exports.close();
+  });
+
+  it('records a connection to PostgreSQL lost in the middle of the COPY as a query failure', async () => {
+    const exports = await app({
+      dir,
+      prefix: `exd-midcopy-${randomUUID().slice(0, 8)}`,
+      storage: new SlowStorage(new DirectoryStorage(dir)),
+      maxAttempts: 1,
+    });
+    const job = await exports.start(analyst, { ...day, format: 'ndjson' });
+    await eventually(async () => expect((await exports.get(analyst, job.id)).rowsWritten).toBeGreaterThan(0), {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
+    const { rows } = await pool.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+       WHERE backend_type = 'client backend' AND state = 'active' AND query LIKE 'COPY (%'
+         AND query LIKE '%' || $1 || '%'`,
+      [tenant],
+    );
+    expect(rows).toEqual([{ ended: true }]);
+    const failed = await failedOf(exports, job.id);
+    expect(failed.error?.code).toBe('EXPORT.QUERY_FAILED');
+    await exports.close();
+  });
+
   it('hands a running job back at once on a graceful shutdown, for another instance to run', async () => {
     const prefix = `exd-stop-${randomUUID().slice(0, 8)}`;
     const storage = new DirectoryStorage(dir);
@@ -208,6 +314,8 @@ describe('export jobs survive Redis and worker failures (real PostgreSQL, Redis)
     const second = await app({ dir, prefix, leaseMs, instanceId: 'staying' });
     const done = await succeeded(second, job.id, 60_000);
     expect(done.rowsWritten).toBe(ROWS);
+    // The hand-back spent no attempt: only the second instance's run counts.
+    expect((await rowOf(job.id)).attempts).toBe(1);
     await second.close();
   });
 

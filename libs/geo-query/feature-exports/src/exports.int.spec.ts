@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { Pool } from 'pg';
@@ -6,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EXPORT_WINDOW_MAX_DAYS, ExportErrors, type ExportFilter, type ExportJob } from '@meridian/contracts/exports';
 import type { Principal } from '@meridian/contracts/identity';
+import type { ExportStorage } from '@meridian/shared/export-storage';
 import { eventually } from '@meridian/shared/testing';
 import { ExportSweeper } from './expire-exports/export-sweeper';
 import {
@@ -89,6 +92,7 @@ describe('export jobs (real PostgreSQL, Redis)', () => {
   let pool: Pool;
   let exports: ExportsApp;
   let removeDir: () => Promise<void>;
+  let dir: string;
 
   const square = (lon: number, lat: number, d: number) =>
     JSON.stringify({
@@ -130,6 +134,7 @@ describe('export jobs (real PostgreSQL, Redis)', () => {
   beforeAll(async () => {
     ({ dataSource, pool } = await openReadModel());
     const temp = await tempDir('exports');
+    dir = temp.dir;
     removeDir = temp.remove;
     exports = await ExportsApp.open(pool, { dir: temp.dir, prefix: `exp-${tenant}` });
     await ensurePartitions(pool, START, 2);
@@ -426,6 +431,59 @@ describe('export jobs (real PostgreSQL, Redis)', () => {
       // A job not yet expired keeps its file.
       expect(await exports.storage.get(kept.file?.key ?? '')).toBeDefined();
       expect((await exports.get(admin, kept.id)).state).toBe('succeeded');
+    });
+
+    it('expires the other jobs when one file cannot be deleted, and that one on a later sweep', async () => {
+      const stuck = await run(admin, { kind: 'missions', format: 'csv', ...hour });
+      const freed = await run(admin, { kind: 'missions', format: 'ndjson', ...hour });
+      await pool.query(`UPDATE exports.jobs SET expires_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [
+        [stuck.id, freed.id],
+      ]);
+      const stuckKey = stuck.file?.key ?? '';
+      const refusing: ExportStorage = {
+        put: (k, body) => exports.storage.put(k, body),
+        get: (k) => exports.storage.get(k),
+        keys: () => exports.storage.keys(),
+        delete: async (k) => {
+          if (k === stuckKey) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+          await exports.storage.delete(k);
+        },
+      };
+
+      const swept = await new ExportSweeper(exports.jobs, refusing, { sweepMs: 3_600_000 }).sweep();
+
+      expect(swept.failed).toBe(1);
+      expect(await exports.storage.get(freed.file?.key ?? '')).toBeUndefined();
+      expect((await pool.query(`SELECT state FROM exports.jobs WHERE id = $1`, [freed.id])).rows[0]).toEqual({
+        state: 'expired',
+      });
+      expect((await pool.query(`SELECT state FROM exports.jobs WHERE id = $1`, [stuck.id])).rows[0]).toEqual({
+        state: 'succeeded',
+      });
+      expect(await exports.storage.get(stuckKey)).toBeDefined();
+      await exports.sweeper.sweep();
+      expect(await exports.storage.get(stuckKey)).toBeUndefined();
+      expect((await pool.query(`SELECT state FROM exports.jobs WHERE id = $1`, [stuck.id])).rows[0]).toEqual({
+        state: 'expired',
+      });
+    });
+
+    it("deletes a crashed writer's partial file once it is old enough, and not a live one's", async () => {
+      const crashed = join(dir, tenant, `${randomUUID()}.csv.gz.4242.1700000000000.partial`);
+      const live = join(dir, tenant, `${randomUUID()}.csv.gz.4243.1700000000001.partial`);
+      await mkdir(join(dir, tenant), { recursive: true });
+      await writeFile(crashed, 'half');
+      await writeFile(live, 'half');
+      const twoHoursAgo = new Date(Date.now() - 7_200_000);
+      await utimes(crashed, twoHoursAgo, twoHoursAgo);
+
+      const swept = await exports.sweeper.sweep();
+
+      expect(swept.partialsDeleted).toBe(1);
+      const left = await readdir(join(dir, tenant));
+      expect(left).not.toContain(basename(crashed));
+      expect(left).toContain(basename(live));
+      await rm(live);
     });
 
     it('deletes files no job accounts for once they are old enough, and no others', async () => {

@@ -35,7 +35,7 @@ export interface ExportsOptions {
   readonly stalledIntervalMs?: number;
   /** How often the Redis marker is checked (default min(5 s, reconcileMs)). */
   readonly markerCheckMs?: number;
-  /** Age past which a file no job accounts for is deleted (default 1 h). */
+  /** Age past which a file no job accounts for, or a partial file not written to, is deleted (default 1 h). */
   readonly orphanAfterMs?: number;
   readonly log?: Log;
 }

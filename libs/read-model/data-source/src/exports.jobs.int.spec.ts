@@ -89,9 +89,9 @@ describe('exports.jobs (real PostgreSQL)', () => {
     if (started.outcome === 'limit') throw new Error('unexpected');
     const id = started.row.id;
     expect(await jobs.dispatchable(10_000)).toContain(id);
-    const a = await jobs.claim(id, 'worker-a', 60_000);
+    const a = await jobs.claim(id, 'worker-a', 60_000, 3);
     expect(a).toMatchObject({ outcome: 'claimed', row: { state: 'running', attempts: 1, lease_owner: 'worker-a' } });
-    expect(await jobs.claim(id, 'worker-b', 60_000)).toMatchObject({ outcome: 'busy' });
+    expect(await jobs.claim(id, 'worker-b', 60_000, 3)).toMatchObject({ outcome: 'busy' });
     expect(await jobs.dispatchable(10_000)).not.toContain(id);
     expect(await jobs.progress(id, 'worker-b', 10, 60_000)).toBe(false);
     expect(await jobs.expect(id, 'worker-a', 100)).toBe(true);
@@ -101,14 +101,14 @@ describe('exports.jobs (real PostgreSQL)', () => {
 
     await pool.query(`UPDATE exports.jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
     expect(await jobs.dispatchable(10_000)).toContain(id);
-    const b = await jobs.claim(id, 'worker-b', 60_000);
+    const b = await jobs.claim(id, 'worker-b', 60_000, 3);
     // From scratch: progress reset, one more attempt.
     expect(b).toMatchObject({ outcome: 'claimed', row: { attempts: 2, rows_written: 0, rows_expected: null } });
     expect(await jobs.succeed(id, 'worker-a', 100, file, 24)).toBe(false);
     expect(await jobs.succeed(id, 'worker-b', 100, file, 24)).toBe(true);
     const done = await jobs.get(id);
     expect(done && toExportJob(done)).toMatchObject({ state: 'succeeded', rowsWritten: 100, percent: 100, file });
-    expect(await jobs.claim(id, 'worker-c', 60_000)).toEqual({ outcome: 'gone' });
+    expect(await jobs.claim(id, 'worker-c', 60_000, 3)).toEqual({ outcome: 'gone' });
     expect(await jobs.dispatchable(10_000)).not.toContain(id);
   });
 
@@ -116,10 +116,10 @@ describe('exports.jobs (real PostgreSQL)', () => {
     const started = await newJob('failures');
     if (started.outcome === 'limit') throw new Error('unexpected');
     const id = started.row.id;
-    await jobs.claim(id, 'w', 60_000);
+    await jobs.claim(id, 'w', 60_000, 3);
     expect(await jobs.giveUp(id, 'w', 'queued', { code: 'EXPORT.QUERY_FAILED', detail: 'boom' })).toBe(true);
     expect(await jobs.dispatchable(10_000)).toContain(id);
-    await jobs.claim(id, 'w', 60_000);
+    await jobs.claim(id, 'w', 60_000, 3);
     expect(await jobs.giveUp(id, 'w', 'failed', { code: 'EXPORT.QUERY_FAILED', detail: 'boom again' })).toBe(true);
     const failed = await jobs.get(id);
     expect(failed && toExportJob(failed)).toMatchObject({
@@ -128,6 +128,71 @@ describe('exports.jobs (real PostgreSQL)', () => {
       file: null,
     });
     expect(failed?.finished_at).not.toBeNull();
+  });
+
+  it('records failed, without running it, a job taken over after its last attempt (a crash each time)', async () => {
+    const started = await newJob('crashing');
+    if (started.outcome === 'limit') throw new Error('unexpected');
+    const id = started.row.id;
+    const leaseRunsOut = () =>
+      pool.query(`UPDATE exports.jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(await jobs.claim(id, `worker-${attempt}`, 60_000, 3)).toMatchObject({
+        outcome: 'claimed',
+        row: { attempts: attempt },
+      });
+      await leaseRunsOut();
+    }
+
+    expect(await jobs.claim(id, 'worker-4', 60_000, 3)).toEqual({ outcome: 'exhausted', code: 'EXPORT.FAILED' });
+
+    const failed = await jobs.get(id);
+    expect(failed && toExportJob(failed)).toMatchObject({
+      state: 'failed',
+      error: { code: 'EXPORT.FAILED', detail: 'gave up after 3 attempts' },
+      file: null,
+    });
+    expect(failed).toMatchObject({ attempts: 3, lease_owner: null, lease_until: null });
+    expect(failed?.finished_at).not.toBeNull();
+    expect(await jobs.dispatchable(10_000)).not.toContain(id);
+    expect(await jobs.claim(id, 'worker-5', 60_000, 3)).toEqual({ outcome: 'gone' });
+  });
+
+  it('spends no attempt on a job handed back on shutdown', async () => {
+    const started = await newJob('handback');
+    if (started.outcome === 'limit') throw new Error('unexpected');
+    const id = started.row.id;
+    for (let i = 0; i < 5; i++) {
+      expect(await jobs.claim(id, 'leaving', 60_000, 3)).toMatchObject({ outcome: 'claimed', row: { attempts: 1 } });
+      expect(await jobs.handBack(id, 'other')).toBe(false);
+      expect(await jobs.handBack(id, 'leaving')).toBe(true);
+      expect(await jobs.get(id)).toMatchObject({ state: 'queued', attempts: 0, lease_owner: null });
+    }
+    expect(await jobs.claim(id, 'staying', 60_000, 1)).toMatchObject({ outcome: 'claimed', row: { attempts: 1 } });
+  });
+
+  it('pages the jobs due to expire by expiry, past those left due', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = await newJob('expiring');
+      if (started.outcome === 'limit') throw new Error('unexpected');
+      ids.push(started.row.id);
+      await jobs.claim(started.row.id, 'w', 60_000, 3);
+      await jobs.succeed(started.row.id, 'w', 1, { ...file, key: `${tenant}/${i}.csv.gz` }, 24);
+    }
+    // Microseconds apart: a keyset that rounded to milliseconds would give a page twice.
+    await pool.query(
+      `UPDATE exports.jobs SET expires_at = now() - interval '1 hour' + make_interval(secs => 0.000001 * idx)
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, idx) WHERE jobs.id = u.id`,
+      [ids],
+    );
+    const seen: string[] = [];
+    let page = await jobs.due(2);
+    while (page.length > 0) {
+      seen.push(...page.map((d) => d.id).filter((id) => ids.includes(id)));
+      page = await jobs.due(2, page[page.length - 1]);
+    }
+    expect(seen).toEqual(ids);
   });
 
   it("lists a principal's jobs newest first through its index", async () => {

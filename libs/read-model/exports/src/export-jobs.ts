@@ -44,12 +44,25 @@ export type StartOutcome =
   | { readonly outcome: 'created' | 'existing'; readonly row: ExportJobRow }
   | { readonly outcome: 'limit'; readonly active: number };
 
+/** A succeeded job past its expiry. */
+export interface DueJob {
+  readonly id: string;
+  readonly fileKey: string | null;
+  /** PostgreSQL's text of the expiry, exact to the microsecond (a Date would round it): the keyset's. */
+  readonly expiresAt: string;
+}
+
 export type ClaimOutcome =
   | { readonly outcome: 'claimed'; readonly row: ExportJobRow }
   /** Another worker's lease holds it until then. */
   | { readonly outcome: 'busy'; readonly leaseUntil: Date }
   /** Finished, or no such job: nothing to do. */
-  | { readonly outcome: 'gone' };
+  | { readonly outcome: 'gone' }
+  /** It had had its attempts (runs that crashed their process count too): now recorded failed. */
+  | { readonly outcome: 'exhausted'; readonly code: 'EXPORT.FAILED' };
+
+/** Queued, or running on a lease that ran out. */
+const CLAIMABLE = `state = 'queued' OR (state = 'running' AND lease_until < now())`;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -172,18 +185,28 @@ export class ExportJobs {
 
   /**
    * Takes the job for `owner` until `leaseMs` from now: a queued job, or a running one whose lease
-   * ran out (its worker died: it starts again from scratch). Progress and error are reset.
+   * ran out (its worker died: it starts again from scratch). Progress and error are reset. A job
+   * that already had `maxAttempts` runs is not run again but recorded failed: a job that crashes
+   * its worker would otherwise be taken over for ever.
    */
-  async claim(id: string, owner: string, leaseMs: number): Promise<ClaimOutcome> {
+  async claim(id: string, owner: string, leaseMs: number, maxAttempts: number): Promise<ClaimOutcome> {
     const { rows } = await this.pool.query<ExportJobRow>(
       `UPDATE exports.jobs SET state = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now(),
          lease_owner = $2, lease_until = now() + make_interval(secs => $3::float8 / 1000),
          rows_written = 0, rows_expected = NULL
-       WHERE id = $1 AND (state = 'queued' OR (state = 'running' AND lease_until < now()))
+       WHERE id = $1 AND (${CLAIMABLE}) AND attempts < $4
        RETURNING ${COLUMNS}`,
-      [id, owner, leaseMs],
+      [id, owner, leaseMs, maxAttempts],
     );
     if (rows[0]) return { outcome: 'claimed', row: rows[0] };
+    const { rowCount } = await this.pool.query(
+      `UPDATE exports.jobs SET state = 'failed', finished_at = now(), heartbeat_at = now(),
+         lease_owner = NULL, lease_until = NULL,
+         error_code = 'EXPORT.FAILED', error_detail = 'gave up after ' || attempts || ' attempts'
+       WHERE id = $1 AND (${CLAIMABLE}) AND attempts >= $2`,
+      [id, maxAttempts],
+    );
+    if (rowCount === 1) return { outcome: 'exhausted', code: 'EXPORT.FAILED' };
     const current = await this.get(id);
     if (current?.state === 'running' && current.lease_until)
       return { outcome: 'busy', leaseUntil: current.lease_until };
@@ -240,25 +263,44 @@ export class ExportJobs {
     return rowCount === 1;
   }
 
+  /**
+   * Hands the job back on a graceful shutdown: queued again, the attempt its claim counted given
+   * back (the run did not fail). False when `owner` lost the job.
+   */
+  async handBack(id: string, owner: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE exports.jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
+         lease_until = NULL, heartbeat_at = now()
+       WHERE id = $1 AND lease_owner = $2 AND state = 'running'`,
+      [id, owner],
+    );
+    return rowCount === 1;
+  }
+
   /** Ids of the jobs that should be in Redis: queued, or running on a lease that ran out; `limit` after `after`. */
   async dispatchable(limit: number, after?: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
       `SELECT id FROM exports.jobs
-       WHERE (state = 'queued' OR (state = 'running' AND lease_until < now())) AND id > $1::uuid
+       WHERE (${CLAIMABLE}) AND id > $1::uuid
        ORDER BY id LIMIT $2`,
       [after ?? '00000000-0000-0000-0000-000000000000', limit],
     );
     return rows.map((r) => r.id);
   }
 
-  /** Succeeded jobs past their expiry (the file to delete). */
-  async due(limit: number): Promise<{ id: string; fileKey: string | null }[]> {
-    const { rows } = await this.pool.query<{ id: string; file_key: string | null }>(
-      `SELECT id, file_key FROM exports.jobs WHERE state = 'succeeded' AND expires_at <= now()
-       ORDER BY expires_at LIMIT $1`,
-      [limit],
+  /**
+   * Succeeded jobs past their expiry (the file to delete), by expiry, `limit` after `after` (keyset):
+   * a job whose file could not be deleted stays due, and the next page goes past it.
+   */
+  async due(limit: number, after?: DueJob): Promise<DueJob[]> {
+    const { rows } = await this.pool.query<{ id: string; file_key: string | null; expires_at: string }>(
+      `SELECT id, file_key, expires_at::text AS expires_at FROM exports.jobs
+       WHERE state = 'succeeded' AND expires_at <= now()
+         AND ($2::timestamptz IS NULL OR (expires_at, id) > ($2::timestamptz, $3::uuid))
+       ORDER BY expires_at, id LIMIT $1`,
+      [limit, after?.expiresAt ?? null, after?.id ?? null],
     );
-    return rows.map((r) => ({ id: r.id, fileKey: r.file_key }));
+    return rows.map((r) => ({ id: r.id, fileKey: r.file_key, expiresAt: r.expires_at }));
   }
 
   /** Marks a job expired (its file deleted): no file any more. */

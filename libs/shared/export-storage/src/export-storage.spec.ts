@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -85,6 +85,22 @@ describe('DirectoryStorage', () => {
 
     const got = await storage.get('e.csv.gz');
     expect(got && (await read(got.body)).toString()).toBe('first');
+  });
+
+  it('sweeps the partial files of crashed writers, and only those', async () => {
+    await storage.put('t1/e1.csv.gz', Readable.from(['x']));
+    const crashed = join(root, 't1', 'e2.csv.gz.4242.1700000000000.partial');
+    const writing = join(root, 't1', 'e3.csv.gz.4243.1700000000001.partial');
+    await writeFile(crashed, 'half');
+    await writeFile(writing, 'half');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(crashed, hourAgo, hourAgo);
+
+    expect(await storage.sweepPartials(60_000)).toBe(1);
+
+    expect((await readdir(join(root, 't1'))).sort()).toEqual(['e1.csv.gz', 'e3.csv.gz.4243.1700000000001.partial']);
+    expect(await storage.keys()).toEqual(['t1/e1.csv.gz']);
+    expect(await new DirectoryStorage(join(root, 'not-yet')).sweepPartials(0)).toBe(0);
   });
 
   it('deletes a file, and an absent key is no error', async () => {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -17,10 +17,19 @@ export interface ExportStorage {
   delete(key: string): Promise<void>;
   /** Every stored key, for the expiry sweep and tests. */
   keys(): Promise<readonly string[]>;
+  /**
+   * Removes what crashed writers left behind, untouched for `olderThanMs`; the number removed. Only
+   * where the storage itself holds such leftovers (a directory's `.partial` files); a bucket's
+   * unfinished multipart uploads are its lifecycle rule's.
+   */
+  sweepPartials?(olderThanMs: number): Promise<number>;
 }
 
 /** A key is one or more `[A-Za-z0-9._-]` segments joined by `/`, none of them `.` or `..`. */
 const KEY = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** `<final path>.<pid>.<ms>.partial`: a file `put` is writing, renamed to its key once complete. */
+const PARTIAL = /\.\d+\.\d+\.partial$/;
 
 export class ExportKeyError extends Error {
   constructor(key: string) {
@@ -81,14 +90,8 @@ export class DirectoryStorage implements ExportStorage {
   }
 
   async keys(): Promise<readonly string[]> {
-    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return [];
-        throw error;
-      },
-    );
-    return entries
-      .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
+    return (await this.files())
+      .filter((e) => !e.name.endsWith('.partial'))
       .map((e) =>
         join(e.parentPath, e.name)
           .slice(this.root.length + 1)
@@ -96,5 +99,33 @@ export class DirectoryStorage implements ExportStorage {
           .join('/'),
       )
       .sort();
+  }
+
+  /**
+   * Deletes `.partial` files not written to for `olderThanMs` (by their modification time): a live
+   * `put` writes all along, a crashed one left its file behind for good.
+   */
+  async sweepPartials(olderThanMs: number): Promise<number> {
+    const before = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const entry of await this.files()) {
+      if (!PARTIAL.test(entry.name)) continue;
+      const path = join(entry.parentPath, entry.name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info || info.mtimeMs > before) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  private async files(): Promise<Dirent[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
+    return entries.filter((e) => e.isFile());
   }
 }

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
@@ -7,6 +8,7 @@ import { readScope } from '@meridian/read-model/assets';
 import { type ExportJobRow, type ExportJobs, exportStatement, inlineParams } from '@meridian/read-model/exports';
 import type { ExportStorage } from '@meridian/shared/export-storage';
 import { ExportFormatter, exportFileNames } from './export-formats';
+import { failureOf, fromDatabase, QueryFailure, StorageFailure } from './export-failure';
 
 export interface ExportRunnerOptions {
   readonly pool: Pool;
@@ -34,18 +36,6 @@ export type RunOutcome =
   | { readonly outcome: 'busy'; readonly leaseUntil: Date }
   | { readonly outcome: 'gone' }
   | { readonly outcome: 'stopped'; readonly reason: StopReason };
-
-/** A failure as the job records it: a code and one line, never a stack trace. */
-export function failureOf(err: unknown): { code: string; detail: string } {
-  const e = err as { message?: unknown; code?: unknown };
-  const message = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err);
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const detail = (text: string) => text.slice(0, 500);
-  if (/^[0-9A-Z]{5}$/.test(code))
-    return { code: 'EXPORT.QUERY_FAILED', detail: detail(`${message} (SQLSTATE ${code})`) };
-  if (/^E[A-Z]+$/.test(code)) return { code: 'EXPORT.STORAGE_FAILED', detail: detail(`${code}: ${message}`) };
-  return { code: 'EXPORT.FAILED', detail: detail(message) };
-}
 
 /** Counters of everything this runner did, for status and the benchmark. */
 export interface RunnerCounters {
@@ -80,7 +70,11 @@ export class ExportRunner {
   constructor(private readonly o: ExportRunnerOptions) {}
 
   async run(id: string, signal: AbortSignal): Promise<RunOutcome> {
-    const claim = await this.o.jobs.claim(id, this.o.owner, this.o.leaseMs);
+    const claim = await this.o.jobs.claim(id, this.o.owner, this.o.leaseMs, this.o.maxAttempts);
+    if (claim.outcome === 'exhausted') {
+      this.counters.failed++;
+      return { outcome: 'failed', code: claim.code };
+    }
     if (claim.outcome !== 'claimed') return claim;
     this.counters.running++;
     const lease = new AbortController();
@@ -110,9 +104,12 @@ export class ExportRunner {
     }
   }
 
-  /** A stop on shutdown hands the job back at once; a kill (a crash) and a lost lease leave the row alone. */
+  /**
+   * A stop on shutdown hands the job back at once (no attempt spent); a kill (a crash) and a lost
+   * lease leave the row alone.
+   */
   private async stopped(id: string, reason: StopReason): Promise<RunOutcome> {
-    if (reason === 'shutdown') await this.o.jobs.giveUp(id, this.o.owner, 'queued', null).catch(() => false);
+    if (reason === 'shutdown') await this.o.jobs.handBack(id, this.o.owner).catch(() => false);
     return { outcome: 'stopped', reason };
   }
 
@@ -134,14 +131,23 @@ export class ExportRunner {
       const ok = await this.o.jobs.progress(row.id, this.o.owner, rows, this.o.leaseMs).catch(() => true);
       if (!ok) lost();
     };
-    const heartbeat = setInterval(() => void beat(), this.o.progressMs);
-    const client = await this.o.pool.connect();
+    let heartbeat: NodeJS.Timeout | undefined;
+    let client: PoolClient | undefined;
     let broken: Error | undefined;
+    const dropped = (err: Error): void => {
+      broken ??= err;
+    };
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const { rows: counted } = await client.query<{ n: number }>(statement.count, [...statement.params]);
+      // Inside the try: a failed connect clears the heartbeat too.
+      heartbeat = setInterval(() => void beat(), this.o.progressMs);
+      client = await fromDatabase(this.o.pool.connect());
+      // A checked-out client has no listener of the pool's: a connection dropped during the export
+      // would be an unhandled 'error' (the process ends). Its queries fail with it anyway.
+      client.on('error', dropped);
+      await fromDatabase(client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
+      const { rows: counted } = await fromDatabase(client.query<{ n: number }>(statement.count, [...statement.params]));
       signal.throwIfAborted();
-      await this.o.jobs.expect(row.id, this.o.owner, counted[0].n);
+      await fromDatabase(this.o.jobs.expect(row.id, this.o.owner, counted[0].n));
       const bytes = await this.stream(
         client,
         inlineParams(statement.select, statement.params),
@@ -149,7 +155,7 @@ export class ExportRunner {
         names.key,
         signal,
       );
-      await client.query('COMMIT');
+      await fromDatabase(client.query('COMMIT'));
       this.counters.rowsWritten += formatter.rows - reported;
       reported = formatter.rows;
       return { rows: formatter.rows, file: { ...names, bytes } };
@@ -159,7 +165,8 @@ export class ExportRunner {
       throw err;
     } finally {
       clearInterval(heartbeat);
-      client.release(broken);
+      client?.removeListener('error', dropped);
+      client?.release(broken);
     }
   }
 
@@ -172,11 +179,28 @@ export class ExportRunner {
   ): Promise<number> {
     const copy = client.query(copyTo(`COPY (${select}) TO STDOUT`));
     const gzip = createGzip();
-    const [fed, stored] = await Promise.allSettled([
-      pipeline(copy, formatter, gzip, { signal }),
-      this.o.storage.put(key, gzip),
-    ]);
-    if (fed.status === 'rejected') throw fed.reason;
+    // Where the failure began: one stream's error destroys all the others with it, and the storage's
+    // put then fails too. The storage destroys what it reads (`body`) at once, before any other hears.
+    let origin: 'database' | 'export' | 'storage' | undefined;
+    copy.once('error', () => (origin ??= 'database'));
+    formatter.once('error', () => (origin ??= 'export'));
+    gzip.once('error', () => (origin ??= 'export'));
+    const body = new PassThrough({
+      destroy(err, done) {
+        if (err) origin ??= 'storage';
+        done(err);
+      },
+    });
+    // A storage that fails before reading (mkdir refused, bucket gone) would leave the streams full
+    // and the pipeline waiting on them for ever: its failure ends the pipeline.
+    const put = this.o.storage.put(key, body).catch((err: unknown) => {
+      origin ??= 'storage';
+      body.destroy(err instanceof Error ? err : new Error(String(err)));
+      throw new StorageFailure(err);
+    });
+    const [fed, stored] = await Promise.allSettled([pipeline(copy, formatter, gzip, body, { signal }), put]);
+    if (origin === 'storage' && stored.status === 'rejected') throw stored.reason;
+    if (fed.status === 'rejected') throw origin === 'database' ? new QueryFailure(fed.reason) : fed.reason;
     if (stored.status === 'rejected') throw stored.reason;
     return stored.value.bytes;
   }
