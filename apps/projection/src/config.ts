@@ -33,7 +33,10 @@ export const webhooksConfigSchema = z.object({
   WEBHOOKS_RETRY_SCHEDULE_MS: retrySchedule.default([
     5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
   ]),
-  /** How often the Redis jobs are rebuilt from the pending deliveries (also at start, on reconnect, after a flush). */
+  /**
+   * How often the deliveries due within the next two periods are re-added to Redis; every pending
+   * delivery is re-added only at start, on reconnect and after a flush.
+   */
   WEBHOOKS_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Finished deliveries (and their attempts) older than this many days are deleted. */
   WEBHOOKS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
@@ -63,5 +66,15 @@ export const webhooksConfigSchema = z.object({
     .transform((v) => v === 'true'),
 });
 
-export const projectionConfigSchema = projectionBaseSchema.extend(webhooksConfigSchema.shape);
+export const projectionConfigSchema = projectionBaseSchema
+  .extend(webhooksConfigSchema.shape)
+  .superRefine((config, ctx) => {
+    if (config.NODE_ENV === 'production' && config.WEBHOOKS_ALLOW_LOOPBACK) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOKS_ALLOW_LOOPBACK'],
+        message: 'loopback webhook targets are for development only; must not be true when NODE_ENV=production',
+      });
+    }
+  });
 export type ProjectionConfig = z.infer<typeof projectionConfigSchema>;

@@ -6,7 +6,7 @@ import { WebhookDeliveries } from '@meridian/read-model/webhooks';
 import type { MessageBus } from '@meridian/shared/messaging';
 import { BUS, LOGGER } from '@meridian/shared/service-kit';
 import { type DeliveryCounters, DeliveryDispatcher } from './deliver/delivery-dispatcher';
-import type { TargetPolicy } from './deliver/target-guard';
+import type { LookupAll, TargetPolicy } from './deliver/target-guard';
 import { FanOutConsumer } from './fan-out/fan-out.consumer';
 import { type ResolvedWebhooksSettings, WEBHOOKS_SETTINGS } from './webhooks.settings';
 
@@ -58,6 +58,11 @@ export class WebhooksRuntime implements OnApplicationBootstrap, BeforeApplicatio
       },
       (ids) => this.dispatcher.enqueue(ids),
     );
+  }
+
+  /** What the create and update handlers check a URL with (the address of a refusal is logged, not answered). */
+  get guard(): { readonly policy: TargetPolicy; readonly lookup?: LookupAll; readonly log: Logger } {
+    return { policy: this.policy, ...(this.settings.lookup ? { lookup: this.settings.lookup } : {}), log: this.logger };
   }
 
   /** Delivery counters since start (attempts, succeeded, failed, dead, …). */

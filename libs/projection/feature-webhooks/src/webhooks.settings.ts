@@ -24,7 +24,7 @@ export interface WebhooksSettings {
   readonly retryScheduleMs?: readonly number[];
   /** ±fraction of each delay (default 0.2). */
   readonly retryJitter?: number;
-  /** Full rebuild of the Redis jobs from PostgreSQL this often (default 30 s). */
+  /** Deliveries due within two periods re-added to Redis this often (default 30 s); all at start and after a loss. */
   readonly reconcileMs?: number;
   /** Finished deliveries older than this are deleted (default 30 days). */
   readonly retentionDays?: number;

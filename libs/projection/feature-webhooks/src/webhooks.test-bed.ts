@@ -198,8 +198,12 @@ export class WebhooksBed {
     return new WebhooksBed(pool, bus, redis, topic, `webhooks-${name}-${randomBytes(3).toString('hex')}`);
   }
 
-  /** Starts the module (consumer and dispatcher running) with these settings over the defaults of tests. */
-  async start(settings: Partial<WebhooksSettings> = {}): Promise<WebhooksRuntime> {
+  /**
+   * Starts the module (consumer and dispatcher running) with these settings over the defaults of
+   * tests; `pool` is the module's READ_POOL (default the bed's own; a test may pass one through a
+   * FaultProxy, keeping the bed's pool for its checks).
+   */
+  async start(settings: Partial<WebhooksSettings> = {}, pool: Pool = this.pool): Promise<WebhooksRuntime> {
     const options: WebhooksSettings = {
       redisUrl: testWebhooksRedisUrl(),
       secretsKey: testSecretsKey,
@@ -214,7 +218,7 @@ export class WebhooksBed {
       retryScheduleMs: [300, 300],
       ...settings,
     };
-    @Module({ imports: [testCoreModule(this.pool, this.bus), ProjectionWebhooksModule.forRoot(options)] })
+    @Module({ imports: [testCoreModule(pool, this.bus), ProjectionWebhooksModule.forRoot(options)] })
     class TestWebhooksApp {}
     this.app = await NestFactory.createApplicationContext(TestWebhooksApp, { logger: false });
     return this.runtime;

@@ -88,12 +88,13 @@ describe('webhooks read model', () => {
       await deliveries.list(tenant, webhookId, { limit: 20, state: 'pending' });
       await deliveries.pendingPage(null, 1000);
       await deliveries.forAttempt(`msg_${run}${String(4999).padStart(26, '0')}`);
+      await deliveries.pendingPage(null, 1000, { sinceMs: 60_000, untilMs: 60_000 });
       const sent = spy.mock.calls.map((c) => sentQuery(c));
       const plans = await Promise.all(
         sent.filter((q) => /FROM webhooks\.deliveries/.test(q.text)).map(async (q) => explainPlan(pool, q)),
       );
       const described = plans.map((p) => p.map(describePlanNode).join(' / '));
-      const [list, listPending, pending, attempt] = described;
+      const [list, listPending, pending, attempt, pendingWindow] = described;
       // Newest first straight from an index, no sort: (webhook_id, seq), (webhook_id, state, seq), or
       // seq backwards where the subscription has most of the rows.
       for (const plan of [list, listPending]) {
@@ -102,6 +103,8 @@ describe('webhooks read model', () => {
         );
       }
       expect(pending).toMatch(/Index Scan using deliveries_pending_due/);
+      // The periodic pass reads a range of the same index, not every pending row.
+      expect(pendingWindow).toMatch(/Index Scan using deliveries_pending_due/);
       expect(attempt).toMatch(/deliveries_id_key/);
       expect(attempt).toMatch(/deliveries_pending_order/);
       for (const d of described) expect(d).not.toMatch(/Seq Scan on deliveries/);

@@ -258,16 +258,30 @@ export class WebhookDeliveries {
     );
   }
 
-  /** Pending deliveries in (next_attempt_at, seq) order after `after`, for rebuilding the Redis jobs. */
-  async pendingPage(after: PendingPage['after'], limit: number): Promise<PendingPage> {
+  /**
+   * Pending deliveries in (next_attempt_at, seq) order after `after`, for rebuilding the Redis jobs:
+   * all of them, or those of a `window` (due from `sinceMs` ago up to `untilMs` from now, by the
+   * database clock), which the same index serves as a range.
+   */
+  async pendingPage(
+    after: PendingPage['after'],
+    limit: number,
+    window: { readonly sinceMs: number; readonly untilMs: number } | null = null,
+  ): Promise<PendingPage> {
     // The position travels as text: timestamptz's text form keeps its microseconds, a JS Date would not.
+    const params: unknown[] = [after?.[0] ?? null, after?.[1] ?? null, limit];
+    const interval = (value: number): string => `make_interval(secs => $${params.push(value)}::float8 / 1000)`;
+    const range = window
+      ? `AND d.next_attempt_at > clock_timestamp() - ${interval(window.sinceMs)}
+         AND d.next_attempt_at <= clock_timestamp() + ${interval(window.untilMs)}`
+      : '';
     const { rows } = await this.pool.query<{ id: string; due_in_ms: number; at: string; seq: string }>(
       `SELECT id, ${ms('next_attempt_at')} AS due_in_ms, next_attempt_at::text AS at, seq::text AS seq
        FROM webhooks.deliveries d
-       WHERE d.state = 'pending'
+       WHERE d.state = 'pending' ${range}
          AND ($1::timestamptz IS NULL OR (d.next_attempt_at, d.seq) > ($1::timestamptz, $2::bigint))
        ORDER BY d.next_attempt_at, d.seq LIMIT $3`,
-      [after?.[0] ?? null, after?.[1] ?? null, limit],
+      params,
     );
     const last = rows[rows.length - 1];
     return {

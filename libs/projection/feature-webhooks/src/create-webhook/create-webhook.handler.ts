@@ -29,8 +29,8 @@ export class CreateWebhookHandler {
   async create(request: Envelope<DataOf<typeof CreateWebhookV1>>): Promise<ReplyBody> {
     const tenantId = tenantOf(request);
     const { webhookId, url, events, description, sealedSecret, createdBy } = request.data;
-    const { settings, policy } = this.runtime;
-    await assertCallableUrl(url, policy, settings.lookup);
+    const { settings } = this.runtime;
+    await assertCallableUrl(url, this.runtime.guard);
     try {
       openSecret(settings.secretsKey, sealedSecret);
     } catch {

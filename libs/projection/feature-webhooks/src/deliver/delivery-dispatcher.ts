@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Pool } from 'pg';
-import { type AttemptRecord, type DeliveryForAttempt, WebhookDeliveries } from '@meridian/read-model/webhooks';
+import {
+  type AttemptRecord,
+  type DeliveryForAttempt,
+  type PendingPage,
+  WebhookDeliveries,
+} from '@meridian/read-model/webhooks';
 import { Batcher, type Log, openSecret, settleWithin, silentLog } from '@meridian/shared/util';
 import { EndpointSlots } from './endpoint-slots';
 import { type HttpOutcome, postOnce } from './http-attempt';
@@ -24,7 +29,11 @@ export interface DispatcherOptions {
   readonly endpointConcurrency: number;
   readonly timeoutMs: number;
   readonly schedule: RetrySchedule;
-  /** Full re-add of the pending deliveries this often; the rebuild marker is probed every second. */
+  /**
+   * This often, the pending deliveries due within two periods (and those due since the last pass) are
+   * added again; all of them only at start, after Redis came back and when the rebuild marker is gone
+   * (probed every second).
+   */
   readonly reconcileMs: number;
   /** The 32-byte SECRETS_KEY that opens the sealed signing secrets. */
   readonly secretsKey: Buffer;
@@ -51,12 +60,30 @@ export class DeliveryCounters {
 
 export const DELIVERY_USER_AGENT = 'Meridian-Webhooks/1';
 
-type JobData = Record<string, never>;
+interface JobData {
+  /** Times the job was put off without an attempt since it last had a slot (its backoff grows). */
+  readonly postponed?: number;
+  /** An outcome a receiver answered that PostgreSQL did not take yet: whichever instance runs the job records it. */
+  readonly unrecorded?: Omit<AttemptRecord, 'at'> & { readonly at: string };
+}
 type DeliveryJob = Job<JobData, string, 'deliver'>;
 
 const WARN_EVERY_MS = 30_000;
 /** The lease of an attempt outlasts its timeout by this much (signing, recording). */
 const LEASE_MARGIN_MS = 15_000;
+/** The longest a name lookup may take at attempt time (and never longer than the attempt's deadline). */
+const LOOKUP_TIMEOUT_MS = 5000;
+/** The first postponement; each further one of the same job doubles, up to the attempt timeout. */
+const POSTPONE_BASE_MS = 200;
+/** Outcomes answered by a receiver but not recorded yet (PostgreSQL away) kept at most. */
+const MAX_UNRECORDED = 10_000;
+/** Jobs of one endpoint remembered as waiting for its slot, at most. */
+const MAX_WAITING_PER_ENDPOINT = 1000;
+/** Job ids to add again at the next pass (their job failed) kept at most; past it, a full rebuild. */
+const MAX_READD = 10_000;
+
+/** Retry delay of a job whose step failed (database or Redis away): 200 ms doubling to 30 s. */
+const backoffMs = (job: DeliveryJob): number => Math.min(200 * 2 ** Math.min(job.attemptsStarted, 10), 30_000);
 
 /**
  * Sends deliveries through BullMQ (a job per pending delivery, job id = delivery id, holding
@@ -67,15 +94,25 @@ const LEASE_MARGIN_MS = 15_000;
  *   is still pending waits for it (no attempt counted); a full endpoint (`endpointConcurrency`
  *   attempts in flight) puts it off briefly, so a slow or dead endpoint holds at most that many of
  *   the worker's `concurrency` slots.
+ *   Each postponement of the same job waits twice as long as the one before (200 ms up to the attempt
+ *   timeout, with jitter), so a hung endpoint with thousands pending does not keep polling Redis and
+ *   PostgreSQL; the count starts over once the job has a slot. A slot given back wakes the job of
+ *   this process that has waited longest for that endpoint, so a busy endpoint's slots do not stand
+ *   idle while its jobs back off.
  * - An attempt takes a lease on the row (no second attempt of the same delivery while one is in
- *   flight, even if Redis lost the job and it was added again), checks the target again (SSRF), signs
- *   and POSTs, then records the attempt and the new state in one statement. A 2xx is recorded as
- *   `succeeded` before the job completes, and a job finding the delivery succeeded does nothing:
- *   a receiver that answered 2xx gets the delivery again only if this process dies (or PostgreSQL
- *   fails) between its answer and that commit — receivers deduplicate by `webhook-id`.
- * - Redis is rebuilt from the pending rows at start, whenever Redis comes back after an error, when
- *   the marker key a rebuild writes is gone (FLUSHALL, a Redis restarted empty) and every
- *   `reconcileMs`; job ids deduplicate.
+ *   flight, even if Redis lost the job and it was added again), checks the target again (SSRF, the
+ *   name lookup bounded within the attempt's deadline), signs and POSTs, then records the attempt and
+ *   the new state in one statement. A 2xx is recorded as `succeeded` before the job completes, and a
+ *   job finding the delivery succeeded does nothing. When the record fails (PostgreSQL away), the
+ *   outcome stays in this process's memory and the job comes back to record it again, with backoff,
+ *   instead of claiming and POSTing again (the outcome travels in the job's data too, so another
+ *   instance running the job records it as well). So a receiver that answered 2xx gets the delivery a
+ *   second time only if this process dies between its answer and the commit of that record;
+ *   receivers deduplicate by `webhook-id`.
+ * - Redis is rebuilt from all the pending rows at start, whenever Redis comes back after an error and
+ *   when the marker key a rebuild writes is gone (FLUSHALL, a Redis restarted empty). Every
+ *   `reconcileMs` a lighter pass adds the deliveries due within the next two periods or since the
+ *   last pass, and those whose job failed; job ids deduplicate.
  */
 export class DeliveryDispatcher {
   readonly counters = new DeliveryCounters();
@@ -89,6 +126,12 @@ export class DeliveryDispatcher {
   private readonly lookups: Batcher<string, DeliveryForAttempt | null>;
   private readonly claims: Batcher<{ readonly id: string; readonly attempts: number }, boolean>;
   private readonly records: Batcher<AttemptRecord, boolean>;
+  /** Outcomes a receiver answered that PostgreSQL did not take yet, by delivery id (oldest first). */
+  private readonly unrecorded = new Map<string, AttemptRecord>();
+  /** Jobs of this process put off because their endpoint was full, by subscription, oldest first. */
+  private readonly waiting = new Map<string, Set<string>>();
+  /** Deliveries whose job failed (so is gone): added again at the next pass. */
+  private readonly readd = new Set<string>();
   private queue: Queue<JobData, string, 'deliver'> | null = null;
   private worker: Worker<JobData, string, 'deliver'> | null = null;
   private monitor: Redis | null = null;
@@ -97,11 +140,13 @@ export class DeliveryDispatcher {
   private wake: (() => void) | null = null;
   private redis: 'up' | 'down' = 'down';
   private needRebuild = true;
-  private lastRebuildAt = 0;
+  private lastPassAt = 0;
   private lastError: string | null = null;
   private lastWarnAt = 0;
-  /** Rebuilds done since start (for tests and logs). */
+  /** Full rebuilds done since start (for tests and logs). */
   rebuilds = 0;
+  /** Periodic passes (due deliveries only) done since start. */
+  passes = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.deliveries = new WebhookDeliveries(options.pool);
@@ -148,6 +193,14 @@ export class DeliveryDispatcher {
       concurrency: Math.max(1, this.options.concurrency),
     });
     this.worker.on('error', (err) => this.warnThrottled(err, 'webhook worker error'));
+    this.worker.on('failed', (job) => {
+      if (!job?.id) return;
+      if (this.readd.size >= MAX_READD) {
+        this.readd.clear();
+        this.needRebuild = true;
+      }
+      this.readd.add(job.id);
+    });
     this.reconciling = this.reconcileLoop();
   }
 
@@ -168,8 +221,20 @@ export class DeliveryDispatcher {
     this.redis = 'down';
   }
 
-  status(): { readonly redis: 'up' | 'down'; readonly lastError: string | null; readonly rebuilds: number } {
-    return { redis: this.redis, lastError: this.lastError, rebuilds: this.rebuilds };
+  status(): {
+    readonly redis: 'up' | 'down';
+    readonly lastError: string | null;
+    readonly rebuilds: number;
+    readonly passes: number;
+    readonly unrecorded: number;
+  } {
+    return {
+      redis: this.redis,
+      lastError: this.lastError,
+      rebuilds: this.rebuilds,
+      passes: this.passes,
+      unrecorded: this.unrecorded.size,
+    };
   }
 
   /**
@@ -229,32 +294,65 @@ export class DeliveryDispatcher {
     }
   }
 
-  /** Rebuilds when asked to, when the marker is gone, or when the period ran out. */
+  /**
+   * A full rebuild when asked to or when the marker is gone; otherwise, once a period, the deliveries
+   * due from a period before the last pass up to two periods ahead, and those whose job failed.
+   */
   private async reconcile(): Promise<void> {
     const queue = this.queue;
     const monitor = this.monitor;
     if (!queue || !monitor) return;
-    const due =
-      this.needRebuild ||
-      Date.now() - this.lastRebuildAt >= this.options.reconcileMs ||
-      (await monitor.exists(this.markerKey)) === 0;
-    if (!due) return;
-    this.needRebuild = true;
-    // Written first: a flush during the rebuild removes it, and the next round rebuilds again.
-    await monitor.set(this.markerKey, new Date().toISOString());
-    let after: readonly [string, string] | null = null;
+    const started = Date.now();
+    const periodic = started - this.lastPassAt >= this.options.reconcileMs;
+    const full = this.needRebuild || (await monitor.exists(this.markerKey)) === 0;
+    if (!full && !periodic) return;
+    if (full) {
+      this.needRebuild = true;
+      // Written first: a flush during the rebuild removes it, and the next round rebuilds again.
+      await monitor.set(this.markerKey, new Date().toISOString());
+    }
+    const readd = [...this.readd];
+    this.readd.clear();
+    let added = 0;
+    try {
+      if (!full && readd.length > 0)
+        await this.addJobs(
+          queue,
+          readd.map((id) => ({ id, dueInMs: 0 })),
+        );
+      const window = full
+        ? null
+        : { sinceMs: started - this.lastPassAt + this.options.reconcileMs, untilMs: 2 * this.options.reconcileMs };
+      added = await this.copyPending(queue, window);
+    } catch (err) {
+      for (const id of readd) this.readd.add(id);
+      throw err;
+    }
+    this.lastPassAt = started;
+    if (full) {
+      this.needRebuild = false;
+      this.rebuilds++;
+      if (added > 0) this.log.info({ queue: this.queueName, pending: added }, 'webhook jobs rebuilt from PostgreSQL');
+    } else {
+      this.passes++;
+    }
+  }
+
+  /** Adds the pending deliveries (of the window, or all) as jobs, a page at a time; answers how many. */
+  private async copyPending(
+    queue: Queue<JobData, string, 'deliver'>,
+    window: { readonly sinceMs: number; readonly untilMs: number } | null,
+  ): Promise<number> {
+    let after: PendingPage['after'] = null;
     let added = 0;
     for (;;) {
-      const page = await this.deliveries.pendingPage(after, 1000);
+      const page = await this.deliveries.pendingPage(after, 1000, window);
       if (page.items.length > 0) await this.addJobs(queue, page.items);
       added += page.items.length;
       if (page.items.length < 1000 || !page.after) break;
       after = page.after;
     }
-    this.needRebuild = false;
-    this.lastRebuildAt = Date.now();
-    this.rebuilds++;
-    if (added > 0) this.log.info({ queue: this.queueName, pending: added }, 'webhook jobs rebuilt from PostgreSQL');
+    return added;
   }
 
   private async addJobs(
@@ -272,6 +370,14 @@ export class DeliveryDispatcher {
 
   private async process(job: DeliveryJob, token: string | undefined): Promise<string> {
     const id = job.id ?? '';
+    // The receiver answered already: record that, never POST again.
+    const stored = job.data.unrecorded;
+    const unrecorded = this.unrecorded.get(id) ?? (stored ? { ...stored, at: new Date(stored.at) } : undefined);
+    if (unrecorded) {
+      const done = await this.recordAgain(job, token, unrecorded);
+      // Not recorded because the delivery moved on (replayed, recorded elsewhere): treated afresh.
+      if (done !== 'superseded') return done;
+    }
     try {
       const delivery = await this.lookups.submit(id);
       if (!delivery || delivery.state !== 'pending') return 'dropped';
@@ -290,7 +396,7 @@ export class DeliveryDispatcher {
     } catch (err) {
       if (err instanceof DelayedError) throw err;
       this.warnThrottled(err, 'webhook job failed; retrying');
-      return await this.later(job, token, Math.min(200 * 2 ** Math.min(job.attemptsStarted, 10), 30_000));
+      return await this.later(job, token, backoffMs(job));
     }
   }
 
@@ -300,33 +406,109 @@ export class DeliveryDispatcher {
     delivery: DeliveryForAttempt,
   ): Promise<string> {
     const slot = randomUUID();
-    // A full endpoint: look again a little later (the slot holders take milliseconds to seconds).
-    if (!(await this.slots.take(delivery.webhookId, slot))) return await this.postpone(job, token, 200);
-    let next: { outcome: 'succeeded' | 'dead' | 'retry'; retryInMs: number };
+    // A full endpoint: look again later, a little later each time it is still full, unless a slot
+    // given back in this process wakes the job first.
+    if (!(await this.slots.take(delivery.webhookId, slot))) {
+      this.waitForSlot(delivery.webhookId, delivery.id);
+      return await this.postpone(job, token, 0);
+    }
+    this.waiting.get(delivery.webhookId)?.delete(delivery.id);
+    let record: AttemptRecord;
+    let recorded: boolean | { readonly failed: unknown };
     try {
       if (!(await this.claims.submit({ id: delivery.id, attempts: delivery.attempts }))) {
-        return await this.postpone(job, token, 200);
+        return await this.postpone(job, token, 0);
       }
+      // It had its slot: the next postponement (if any) starts short again.
+      if (job.data.postponed) await job.updateData({}).catch(() => undefined);
       const at = new Date();
       const result = await this.attempt(delivery, at);
-      next = this.nextStep(delivery, result);
-      const recorded = await this.records.submit({
+      record = {
         deliveryId: delivery.id,
         attemptsBefore: delivery.attempts,
         at,
         durationMs: result.durationMs,
         responseStatus: result.status,
         error: result.error,
-        ...next,
-      });
-      if (!recorded) return 'superseded';
+        ...this.nextStep(delivery, result),
+      };
+      recorded = await this.records.submit(record).catch((failed: unknown) => ({ failed }));
     } finally {
       await this.slots.release(delivery.webhookId, slot);
+      this.wakeOne(delivery.webhookId);
     }
-    this.counters[next.outcome === 'succeeded' ? 'succeeded' : 'failed']++;
-    if (next.outcome === 'dead') this.counters.dead++;
-    if (next.outcome !== 'retry') return next.outcome;
-    return await this.later(job, token, next.retryInMs);
+    if (typeof recorded === 'object') {
+      this.keepUnrecorded(record);
+      // Also with the job, for another instance that might run it next.
+      await job.updateData({ unrecorded: { ...record, at: record.at.toISOString() } }).catch(() => undefined);
+      this.warnThrottled(recorded.failed, 'webhook attempt not recorded; recording it again (no second request)');
+      return await this.later(job, token, backoffMs(job));
+    }
+    return await this.afterRecord(job, token, record, recorded);
+  }
+
+  /** An outcome PostgreSQL did not take: recorded again, with backoff, while the database is away. */
+  private async recordAgain(job: DeliveryJob, token: string | undefined, record: AttemptRecord): Promise<string> {
+    let recorded: boolean;
+    try {
+      recorded = await this.records.submit(record);
+    } catch (err) {
+      this.warnThrottled(err, 'webhook attempt still not recorded; retrying the record');
+      return await this.later(job, token, backoffMs(job));
+    }
+    this.unrecorded.delete(record.deliveryId);
+    if (job.data.unrecorded) await job.updateData({}).catch(() => undefined);
+    return await this.afterRecord(job, token, record, recorded);
+  }
+
+  private waitForSlot(webhookId: string, id: string): void {
+    const ids = this.waiting.get(webhookId) ?? new Set<string>();
+    if (ids.size < MAX_WAITING_PER_ENDPOINT) ids.add(id);
+    this.waiting.set(webhookId, ids);
+  }
+
+  /**
+   * A slot of `webhookId` was given back: the job that has waited longest for one runs now rather
+   * than at the end of its postponement (the others keep backing off). Best effort: a job no longer
+   * delayed, or Redis failing, leaves it to its postponement.
+   */
+  private wakeOne(webhookId: string): void {
+    const ids = this.waiting.get(webhookId);
+    if (!ids) return;
+    const [next] = ids;
+    if (next !== undefined) ids.delete(next);
+    if (ids.size === 0) this.waiting.delete(webhookId);
+    const queue = this.queue;
+    if (next === undefined || !queue) return;
+    void queue
+      .getJob(next)
+      .then((job) => job?.promote())
+      .catch(() => undefined);
+  }
+
+  private keepUnrecorded(record: AttemptRecord): void {
+    this.unrecorded.delete(record.deliveryId);
+    this.unrecorded.set(record.deliveryId, record);
+    if (this.unrecorded.size <= MAX_UNRECORDED) return;
+    const [oldest] = this.unrecorded.keys();
+    this.unrecorded.delete(oldest);
+    this.log.error(
+      { queue: this.queueName, deliveryId: oldest },
+      'too many unrecorded webhook outcomes; the oldest is forgotten and may be delivered again',
+    );
+  }
+
+  private async afterRecord(
+    job: DeliveryJob,
+    token: string | undefined,
+    record: AttemptRecord,
+    recorded: boolean,
+  ): Promise<string> {
+    if (!recorded) return 'superseded';
+    this.counters[record.outcome === 'succeeded' ? 'succeeded' : 'failed']++;
+    if (record.outcome === 'dead') this.counters.dead++;
+    if (record.outcome !== 'retry') return record.outcome;
+    return await this.later(job, token, record.retryInMs);
   }
 
   private nextStep(
@@ -340,14 +522,29 @@ export class DeliveryDispatcher {
     return step.kind === 'dead' ? { outcome: 'dead', retryInMs: 0 } : { outcome: 'retry', retryInMs: step.inMs };
   }
 
-  /** One attempt: the SSRF check (no connection when refused), the signature, the POST. */
+  /**
+   * One attempt within `timeoutMs`: the SSRF check (no connection when refused; the name lookup takes
+   * at most 5 s of the deadline), the signature, the POST with what is left of the deadline.
+   */
   private async attempt(delivery: DeliveryForAttempt, at: Date): Promise<HttpOutcome> {
     this.counters.attempts++;
-    const target = await resolveTarget(delivery.url, this.options.policy, this.options.lookup);
+    const started = performance.now();
+    const elapsed = (): number => Math.max(0, Math.round(performance.now() - started));
+    const target = await resolveTarget(delivery.url, this.options.policy, {
+      ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
+      timeoutMs: Math.min(this.options.timeoutMs, LOOKUP_TIMEOUT_MS),
+    });
     if (!target.ok) {
-      this.counters.refused++;
-      return { status: null, error: `target refused: ${target.reason}`, durationMs: 0 };
+      if (!target.unresolved) this.counters.refused++;
+      if (target.address !== undefined) {
+        this.log.warn(
+          { queue: this.queueName, deliveryId: delivery.id, address: target.address },
+          'webhook target refused: non-public address',
+        );
+      }
+      return { status: null, error: `target refused: ${target.reason}`, durationMs: elapsed() };
     }
+    const lookupMs = elapsed();
     let secrets: string[];
     try {
       secrets = [delivery.sealedSecret, ...(delivery.previousSealedSecret ? [delivery.previousSealedSecret] : [])].map(
@@ -357,11 +554,11 @@ export class DeliveryDispatcher {
       return { status: null, error: 'the signing secret does not open with SECRETS_KEY', durationMs: 0 };
     }
     const timestamp = Math.floor(at.getTime() / 1000);
-    return postOnce({
+    const outcome = await postOnce({
       url: target.url,
       vetted: target,
       body: delivery.body,
-      timeoutMs: this.options.timeoutMs,
+      timeoutMs: Math.max(1, this.options.timeoutMs - lookupMs),
       maxResponseBytes: this.options.maxResponseBytes ?? 64 * 1024,
       headers: {
         'content-type': 'application/json',
@@ -371,12 +568,21 @@ export class DeliveryDispatcher {
         'webhook-signature': signatureHeader(secrets, delivery.id, timestamp, delivery.body),
       },
     });
+    return { ...outcome, durationMs: outcome.durationMs + lookupMs };
   }
 
-  /** Puts the job off without an attempt; a little jitter keeps postponed jobs from moving in step. */
-  private postpone(job: DeliveryJob, token: string | undefined, ms: number): Promise<never> {
+  /**
+   * Puts the job off without an attempt, for at least `minMs`: 200 ms the first time, twice as long
+   * each further time up to the attempt timeout. Up to half as much again at random keeps postponed
+   * jobs from moving in step.
+   */
+  private async postpone(job: DeliveryJob, token: string | undefined, minMs: number): Promise<never> {
     this.counters.postponed++;
-    return this.later(job, token, ms + Math.floor(Math.random() * 100));
+    const n = job.data.postponed ?? 0;
+    const ceiling = Math.max(POSTPONE_BASE_MS, this.options.timeoutMs);
+    const ms = Math.max(minMs, Math.min(POSTPONE_BASE_MS * 2 ** Math.min(n, 20), ceiling));
+    await job.updateData({ postponed: n + 1 });
+    return await this.later(job, token, ms + Math.floor((Math.random() * ms) / 2));
   }
 
   private async later(job: DeliveryJob, token: string | undefined, ms: number): Promise<never> {

@@ -18,6 +18,9 @@ export interface FanOutOptions {
   readonly log: Log;
 }
 
+/** Rows per INSERT: a batch times many subscriptions stays bounded in one statement's memory. */
+export const INSERT_CHUNK = 5000;
+
 /** An integration event that can become deliveries: it has a tenant. */
 interface Deliverable {
   readonly tenantId: string;
@@ -31,9 +34,11 @@ export const webhookPayload = (name: string, envelope: Envelope): string =>
 
 /**
  * Turns integration events into deliveries, in a consumer group of its own. Each fetched batch is
- * matched against the active subscriptions of its tenants and recorded in one INSERT (ON CONFLICT
- * DO NOTHING: a redelivered event adds nothing); the offsets are committed after that statement, and
- * only then are the new deliveries queued (a delivery not queued is found by the reconciliation).
+ * matched against the active subscriptions of its tenants and recorded in sequential INSERTs of at
+ * most 5,000 rows, in order (ON CONFLICT DO NOTHING: a redelivered event adds nothing). The new
+ * deliveries are then queued, still inside the batch handler, and the offsets are committed after
+ * it returns. Queuing waits at most 2 s and never fails the batch: a delivery not queued is found
+ * by the dispatcher's next pass, and a batch handled again after a crash adds no delivery twice.
  *
  * Failures follow ADR 0011 through `Subscription.runBatch`: a record that is not a CloudEvent is
  * dead-lettered on its own; an event without a tenant is skipped (nobody can subscribe to it); the
@@ -86,7 +91,7 @@ export class FanOutConsumer {
     return { tenantId: envelope.tenantId, name: shortEventName(envelope.type), envelope };
   }
 
-  /** One INSERT for the batch; answers the ids of the deliveries it added. */
+  /** The batch's deliveries in INSERTs of `INSERT_CHUNK` rows, one after another; answers the ids added. */
   private async record(events: readonly Deliverable[]): Promise<string[]> {
     if (events.length === 0) return [];
     const active = await this.subscriptions.active([...new Set(events.map((e) => e.tenantId))]);
@@ -109,6 +114,11 @@ export class FanOutConsumer {
         });
       }
     }
-    return this.deliveries.insert([...rows.values()]);
+    const all = [...rows.values()];
+    const added: string[] = [];
+    for (let from = 0; from < all.length; from += INSERT_CHUNK) {
+      added.push(...(await this.deliveries.insert(all.slice(from, from + INSERT_CHUNK))));
+    }
+    return added;
   }
 }

@@ -24,7 +24,7 @@ export class UpdateWebhookHandler {
   async update(request: Envelope<DataOf<typeof UpdateWebhookV1>>): Promise<ReplyBody> {
     const tenantId = tenantOf(request);
     const { webhookId, url, events, description, paused } = request.data;
-    if (url !== undefined) await assertCallableUrl(url, this.runtime.policy, this.runtime.settings.lookup);
+    if (url !== undefined) await assertCallableUrl(url, this.runtime.guard);
     const webhook = await this.subscriptions.update(tenantId, webhookId, {
       ...(url !== undefined ? { url } : {}),
       ...(events !== undefined ? { events } : {}),
