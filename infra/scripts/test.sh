@@ -101,9 +101,11 @@ log "tests (jest)..."
 # ESLint (test/module-boundaries.spec.ts) loads its flat config with import(), which Jest's
 # CommonJS runtime supports only with VM modules on.
 jest_node_options="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}"
-# One file at a time: files share one broker and one database server.
+# One file at a time: files share one broker and one database server. --forceExit: a test that fails
+# half-way can leave a client open (a worker of the service it started); the run must then end with
+# its failures reported, not wait for CI's time limit. Passing files close what they open.
 run_step jest env NODE_OPTIONS="$jest_node_options" \
-  npx jest --runInBand --json --outputFile="$RESULTS/jest.json" "$@"
+  npx jest --runInBand --forceExit --json --outputFile="$RESULTS/jest.json" "$@"
 
 # The console's browser tests: Chromium (Debian's package, first run only), the console's build,
 # then Playwright, whose global setup starts the system on the e2e ports (test/console/system.ts).

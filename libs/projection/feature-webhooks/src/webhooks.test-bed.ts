@@ -204,6 +204,8 @@ export class WebhooksBed {
    * FaultProxy, keeping the bed's pool for its checks).
    */
   async start(settings: Partial<WebhooksSettings> = {}, pool: Pool = this.pool): Promise<WebhooksRuntime> {
+    // A test that failed before its own stop must not leave its dispatcher running (and the process alive).
+    await this.stop();
     const options: WebhooksSettings = {
       redisUrl: testWebhooksRedisUrl(),
       secretsKey: testSecretsKey,
