@@ -244,12 +244,21 @@ describe('webhooks through the API', () => {
       clientSecret: created.body.clientSecret,
     });
     const as = async () => ({ anonymous: true, headers: await regional.headers() });
+    // The new account reaches the token endpoint and the gateway through Kafka: wait until it is admitted.
     const refused = await eventually(
-      async () => http<Problem>('POST', '/v1/webhooks', { ...(await as()), body: { url: hookUrl, events: ['*'] } }),
-      (r) => r.status !== 401,
+      async () => {
+        const headers = await regional.headers().catch(() => null);
+        if (!headers) return null;
+        return http<Problem>('POST', '/v1/webhooks', {
+          anonymous: true,
+          headers,
+          body: { url: hookUrl, events: ['*'] },
+        });
+      },
+      (r) => r !== null && r.status !== 401,
       30_000,
     );
-    expect([refused.status, refused.body.code]).toEqual([403, 'WEBHOOK.PRINCIPAL_RESTRICTED']);
+    expect([refused?.status, refused?.body.code]).toEqual([403, 'WEBHOOK.PRINCIPAL_RESTRICTED']);
 
     const key = `same-key-${randomUUID().slice(0, 6)}`;
     const body = { kind: 'positions', assetIds: [assetId], from: at(-60), to: at(60), format: 'ndjson' };
