@@ -131,11 +131,12 @@ describe('exporting a million positions (real PostgreSQL, Redis)', () => {
     expect(sum.toString()).toBe(rows[0].sum);
 
     const heapGrowth = peakHeap - baseline.heapUsed;
-    console.log(
-      `exported ${ROWS} positions as NDJSON in ${seconds.toFixed(1)} s (${Math.round(ROWS / seconds)} rows/s, ` +
+    process.stdout.write(
+      `[exports] exported ${ROWS} positions as NDJSON in ${seconds.toFixed(1)} s ` +
+        `(${Math.round(ROWS / seconds)} rows/s, ` +
         `end to end including polling); file ${((job.file?.bytes ?? 0) / MiB).toFixed(1)} MiB gzip, ` +
         `${(uncompressed / MiB).toFixed(1)} MiB uncompressed; peak heap growth ${(heapGrowth / MiB).toFixed(1)} MiB, ` +
-        `peak RSS growth ${((peakRss - baseline.rss) / MiB).toFixed(1)} MiB`,
+        `peak RSS growth ${((peakRss - baseline.rss) / MiB).toFixed(1)} MiB\n`,
     );
     expect(uncompressed).toBeGreaterThan(150 * MiB);
     expect(heapGrowth).toBeLessThan(64 * MiB);
