@@ -96,8 +96,13 @@ test('plays back a track: found by name, drawn, scrubbed with the keyboard, play
   expect(Math.abs(middle.lon - 8.55)).toBeLessThanOrEqual(0.01);
   expect(middle.lat).toBeCloseTo(LAT, 5);
   const middleTime = (await page.getByTestId('playback-time').textContent()) ?? '';
-  const marker = await sourceData(page, 'playback-marker');
-  expect((marker.features[0]?.geometry as GeoJSON.Point).coordinates[0]).toBeCloseTo(middle.lon, 4);
+  // The marker's source is set in an effect after the text renders, so it may trail it by a key press.
+  await expect
+    .poll(async () => {
+      const marker = await sourceData(page, 'playback-marker');
+      return (marker.features[0]?.geometry as GeoJSON.Point | undefined)?.coordinates[0];
+    })
+    .toBeCloseTo(middle.lon, 4);
 
   if (process.env.MERIDIAN_CONSOLE_SCREENSHOTS === '1') {
     await page.waitForFunction(() => {
