@@ -7,6 +7,7 @@ import {
   type PartitionMetadata,
   Partitioners,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import type { TopicDefinition, WireMessage } from '@meridian/contracts/core';
 import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
@@ -53,9 +54,18 @@ export function partitionForKey(key: string, count: number): number {
   return partition;
 }
 
-export interface BusConfig {
+/** TLS and SASL for a managed Kafka (issue 11); both off for the local broker. */
+export interface KafkaSecurity {
+  /** TLS to the brokers: `true` trusts the system's CAs; `{ ca }` trusts the given PEM certificates. */
+  readonly ssl?: boolean | { readonly ca: readonly string[] };
+  readonly sasl?: SASLOptions;
+}
+
+export interface BusConfig extends KafkaSecurity {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** Replication factor of the topics `ensureTopics` creates (default 1: the single local broker). */
+  readonly replicationFactor?: number;
   readonly log: Log;
   /** Bound of the send queue in bytes (default 32 MiB): a send past it is refused with UPSTREAM.UNAVAILABLE. */
   readonly maxQueuedBytes?: number;
@@ -95,6 +105,10 @@ export class MessageBus {
     const common: KafkaConfig = {
       clientId: config.clientId,
       brokers: [...config.brokers],
+      ...(config.ssl === undefined
+        ? {}
+        : { ssl: config.ssl === true || config.ssl === false ? config.ssl : { ca: [...config.ssl.ca] } }),
+      ...(config.sasl ? { sasl: config.sasl } : {}),
       logLevel: logLevel.WARN,
       logCreator:
         () =>
@@ -259,7 +273,7 @@ export class MessageBus {
       topics: missing.map((d) => ({
         topic: d.name,
         numPartitions: d.partitions,
-        replicationFactor: 1,
+        replicationFactor: this.config.replicationFactor ?? 1,
         configEntries: [
           { name: 'cleanup.policy', value: d.cleanupPolicy },
           { name: 'retention.ms', value: String(d.retentionMs) },

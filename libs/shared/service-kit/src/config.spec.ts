@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { baseConfigSchema, ConfigError, loadConfig } from './config';
+import { baseConfigSchema, ConfigError, kafkaSecurityOf, loadConfig } from './config';
 
 const schema = baseConfigSchema.extend({ PORT: z.coerce.number().int().min(1).max(65535) });
 
@@ -22,5 +25,52 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     for (const name of ['PORT', 'KAFKA_BROKERS', 'LOG_LEVEL', 'DATABASE_URL']) expect(message).toContain(name);
+  });
+});
+
+describe('kafkaSecurityOf (managed Kafka: TLS and SASL)', () => {
+  const security = (env: Record<string, string>) => kafkaSecurityOf(loadConfig(schema, { PORT: '1', ...env }));
+
+  it('is plain text without SASL by default, with replication factor 1', () => {
+    expect(security({})).toEqual({ ssl: false });
+    expect(loadConfig(schema, { PORT: '1' }).KAFKA_TOPIC_REPLICATION_FACTOR).toBe(1);
+  });
+
+  it('trusts only the given CA bundle and authenticates with SCRAM', () => {
+    const ca = join(mkdtempSync(join(tmpdir(), 'meridian-ca-')), 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(
+      security({
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: ca,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'meridian',
+        KAFKA_SASL_PASSWORD: 's3cret',
+      }),
+    ).toEqual({
+      ssl: { ca: ['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'] },
+      sasl: { mechanism: 'scram-sha-512', username: 'meridian', password: 's3cret' },
+    });
+  });
+
+  it('refuses half-configured security with every problem named, and never prints the password', () => {
+    let error: unknown;
+    try {
+      security({
+        KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_PASSWORD: 'hunter2',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('KAFKA_SSL_CA_FILE: needs KAFKA_SSL=true');
+    expect(message).toContain('cannot read /nonexistent/ca.pem (ENOENT)');
+    expect(message).toContain('needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+    expect(message).not.toContain('hunter2');
+    expect(() => security({ KAFKA_SASL_USERNAME: 'u' })).toThrow('need KAFKA_SASL_MECHANISM');
+    expect(() => loadConfig(schema, { PORT: '1', KAFKA_SSL: 'yes' })).toThrow(ConfigError);
   });
 });

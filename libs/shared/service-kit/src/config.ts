@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import type { KafkaSecurity } from '@meridian/shared/messaging';
 
 /**
  * The development SECRETS_KEY (base64 of the 32 ASCII bytes `meridian-dev-secrets-key-32bytes`):
@@ -37,6 +39,18 @@ export const baseConfigSchema = z.object({
     .default(32 * 1024 * 1024),
   /** A send not acknowledged by the broker within this is failed (HTTP 503); the caller may retry. */
   KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** TLS to the brokers (a managed Kafka); with KAFKA_SSL_CA_FILE, only that CA bundle (PEM) is trusted. */
+  KAFKA_SSL: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((s) => s === 'true'),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  /** SASL authentication; a mechanism needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** Replication factor of the topics a service or `meridian topics` creates (3 on a production cluster). */
+  KAFKA_TOPIC_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
   /**
    * H3 resolutions (0–15) whose fix counts per cell and hour projection keeps and geo-query's
    * heatmap reads: one setting for both, so they agree. Finer heatmaps are counted from the fixes.
@@ -77,6 +91,41 @@ export function secretsKeyOf(config: Pick<BaseConfig, 'SECRETS_KEY' | 'NODE_ENV'
     throw new ConfigError('invalid configuration:\n  SECRETS_KEY: the development key must not be used in production');
   }
   return Buffer.from(config.SECRETS_KEY, 'base64');
+}
+
+/**
+ * The TLS and SASL settings of a validated config for the Kafka client; a ConfigError when SASL is
+ * half-configured or the CA file cannot be read (named, never its content).
+ */
+export function kafkaSecurityOf(
+  config: Pick<
+    BaseConfig,
+    'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'
+  >,
+): KafkaSecurity {
+  const problems: string[] = [];
+  let ssl: KafkaSecurity['ssl'] = config.KAFKA_SSL;
+  if (config.KAFKA_SSL_CA_FILE) {
+    if (!config.KAFKA_SSL) problems.push('KAFKA_SSL_CA_FILE: needs KAFKA_SSL=true');
+    try {
+      ssl = { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] };
+    } catch (err) {
+      problems.push(
+        `KAFKA_SSL_CA_FILE: cannot read ${config.KAFKA_SSL_CA_FILE} (${(err as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
+  let sasl: KafkaSecurity['sasl'];
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+  if (mechanism) {
+    if (!username || !password)
+      problems.push('KAFKA_SASL_MECHANISM: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+    else sasl = { mechanism, username, password };
+  } else if (username || password) {
+    problems.push('KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD: need KAFKA_SASL_MECHANISM');
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { ssl, ...(sasl ? { sasl } : {}) };
 }
 
 /** Validates the environment once at start; a missing or bad setting stops the service with every problem listed. */

@@ -12,7 +12,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { MessageBus } from '@meridian/shared/messaging';
 import { settleWithin } from '@meridian/shared/util';
-import type { BaseConfig } from './config';
+import { type BaseConfig, kafkaSecurityOf } from './config';
 import { createDatabasePool } from './database-pool';
 import { HealthController } from './health.controller';
 import { BUS, CONFIG, LOGGER, PG_POOL, REDIS, SERVICE_NAME } from './tokens';
@@ -80,6 +80,8 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
             new MessageBus({
               brokers: config.KAFKA_BROKERS,
               clientId: `meridian-${service}-${config.INSTANCE_ID}`,
+              ...kafkaSecurityOf(config),
+              replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
               log: logger,
               maxQueuedBytes: config.KAFKA_MAX_QUEUED_BYTES,
               sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
