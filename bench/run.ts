@@ -2,7 +2,7 @@
  * `npm run bench` — Meridian's benchmarks against real PostgreSQL and Kafka (DESIGN §8).
  *
  *   node -r @swc-node/register bench/run.ts [append] [batch] [load] [relay] [telemetry] [commands] [ingest] [rebuild]
- *     [seed] [queries] [auth] [missions] [console] [--scale=0.2] [--fresh]
+ *     [seed] [queries] [auth] [missions] [console] [webhooks] [exports] [startup] [--scale=0.2] [--fresh]
  *
  * Every benchmark measures a Meridian code path and a baseline in the same process and run, and
  * prints the ratio. Nothing here asserts on timings. Results go to bench/results/.
@@ -26,6 +26,7 @@ import {
 import { timersBenchmark, timersParams } from './timers';
 import { webhooksBenchmark, webhooksParams } from './webhooks';
 import { exportsBenchmark, exportsParams } from './exports';
+import { startupBenchmark, startupParams } from './startup';
 import {
   CONSOLE_DATABASE,
   CONSOLE_OIDC_PORT,
@@ -76,6 +77,7 @@ const ALL = [
   'console',
   'webhooks',
   'exports',
+  'startup',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -421,7 +423,7 @@ async function main(): Promise<void> {
 
     if (args.only.includes('webhooks')) {
       say(
-        'phase 14/15: webhooks — deliveries per second from Kafka to a local receiver, through PostgreSQL and BullMQ',
+        'phase 14/16: webhooks — deliveries per second from Kafka to a local receiver, through PostgreSQL and BullMQ',
       );
       bus ??= newBus(config, `meridian-bench-${runId}`);
       const rs = await webhooksBenchmark(pool, bus, runId, webhooksParams(process.argv.slice(2), s));
@@ -430,8 +432,15 @@ async function main(): Promise<void> {
     }
 
     if (args.only.includes('exports')) {
-      say('phase 15/15: exports — 1,000,000 positions streamed to gzip files in each format, with memory');
+      say('phase 15/16: exports — 1,000,000 positions streamed to gzip files in each format, with memory');
       const rs = await exportsBenchmark(runId, exportsParams(process.argv.slice(2), s));
+      results.push(...rs);
+      rs.forEach((r) => say(describe(r)));
+    }
+
+    if (args.only.includes('startup')) {
+      say('phase 16/16: start-up — each service to ready, production build vs the TypeScript loader');
+      const rs = await startupBenchmark(startupParams(process.env));
       results.push(...rs);
       rs.forEach((r) => say(describe(r)));
     }

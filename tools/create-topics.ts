@@ -1,17 +1,11 @@
 /** Creates every declared Kafka topic (and its DLQ) that does not exist yet. Idempotent. */
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts/core';
 import { MessageBus } from '@meridian/shared/messaging';
-import { devBrokers } from './env';
+import { toolBusConfig } from './tool-bus';
 
-const log = {
-  info: (o: object, m: string) => console.error(m, JSON.stringify(o)),
-  warn: (o: object, m: string) => console.error(m, JSON.stringify(o)),
-  error: (o: object, m: string) => console.error(m, JSON.stringify(o)),
-};
-
-async function run(): Promise<void> {
-  const brokers = devBrokers();
-  const bus = new MessageBus({ brokers, clientId: 'meridian-topics', log });
+/** `npm run topics` / the image's `topics` role; the replication factor is KAFKA_TOPIC_REPLICATION_FACTOR. */
+export async function createTopics(): Promise<void> {
+  const bus = new MessageBus(toolBusConfig('meridian-topics'));
   try {
     const created = await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
     console.error(
@@ -22,7 +16,9 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((err: unknown) => {
-  console.error('[topics] failed:', err);
-  process.exit(1);
-});
+if (require.main === module) {
+  createTopics().catch((err: unknown) => {
+    console.error('[topics] failed:', err);
+    process.exit(1);
+  });
+}

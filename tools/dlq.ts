@@ -4,20 +4,16 @@
  * Both remember (per consumer group) what they have handled, so a letter is listed or replayed once.
  */
 import { MessageBus, drainDeadLetters } from '@meridian/shared/messaging';
-import { silentLog } from '@meridian/shared/util';
-import { devBrokers } from './env';
+import { toolBusConfig } from './tool-bus';
 
-async function run(): Promise<void> {
-  const [command, topic] = process.argv.slice(2);
+/** `npm run dlq -- ARGS` / the image's `dlq ARGS` role. */
+export async function dlq(args: readonly string[]): Promise<void> {
+  const [command, topic] = args;
   if ((command !== 'list' && command !== 'replay') || !topic) {
     console.error('usage: npm run dlq -- list|replay <topic>   e.g. npm run dlq -- list meridian.telemetry.positions');
     process.exit(2);
   }
-  const bus = new MessageBus({
-    brokers: devBrokers(),
-    clientId: 'meridian-dlq',
-    log: silentLog,
-  });
+  const bus = new MessageBus(toolBusConfig('meridian-dlq'));
   try {
     const replay = command === 'replay';
     const letters = await drainDeadLetters(bus, topic, { groupId: `meridian.dlq.${command}.${topic}`, replay });
@@ -29,7 +25,9 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((err: unknown) => {
-  console.error(`[dlq] failed: ${(err as Error).message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  dlq(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`[dlq] failed: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

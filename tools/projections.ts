@@ -148,10 +148,11 @@ export function describeSummary(s: RebuildSummary): string {
   );
 }
 
-async function main(): Promise<number> {
+/** `npm run projections -- ARGS` / the image's `projections ARGS` role; resolves with the exit code. */
+export async function projectionsCli(argv: readonly string[]): Promise<number> {
   let args: RebuildArgs;
   try {
-    args = parseArgs(process.argv.slice(2));
+    args = parseArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(`[projections] ${err.message}\n${USAGE}`);
@@ -179,7 +180,7 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main()
+  projectionsCli(process.argv.slice(2))
     .then((code) => process.exit(code))
     .catch((err: unknown) => {
       console.error(`[projections] failed: ${err instanceof Error ? err.message : String(err)}`);
