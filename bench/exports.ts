@@ -92,7 +92,8 @@ export async function exportsBenchmark(runId: string, p: ExportsParams): Promise
   await ensureDatabase(p.pgUrl);
   const dataSource = await createReadModelDataSource({ url: p.pgUrl, poolSize: 4 }).initialize();
   const dir = await mkdtemp(join(tmpdir(), 'meridian-bench-exports-'));
-  const tenantId = `bench-exports-${runId}`;
+  // A tenant id is lowercase letters, digits and dashes (the run id has an underscore).
+  const tenantId = `bench-exports-${runId.replace(/_/g, '-')}`;
   try {
     await migrateReadModel(dataSource);
     const pool = poolOf(dataSource);
@@ -166,7 +167,13 @@ export async function exportsBenchmark(runId: string, p: ExportsParams): Promise
       );
       const seconds = (now() - t) / 1000;
       const outcome = measured.value;
-      if (outcome.outcome !== 'succeeded') throw new Error(`${format} export ended ${JSON.stringify(outcome)}`);
+      if (outcome.outcome !== 'succeeded') {
+        const why = await pool.query<{ error_detail: string | null }>(
+          'SELECT error_detail FROM exports.jobs WHERE id = $1',
+          [id],
+        );
+        throw new Error(`${format} export ended ${JSON.stringify(outcome)}: ${why.rows[0]?.error_detail ?? '?'}`);
+      }
       const run: ExportRun = {
         seconds: round(seconds),
         rowsPerSecond: round(outcome.rows / seconds),
