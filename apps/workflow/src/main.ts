@@ -1,3 +1,4 @@
+import '@meridian/shared/tracing'; // first: OpenTelemetry must patch http, pg and ioredis before they load
 import { commandRejection, Topics } from '@meridian/contracts/core';
 import { bootstrap, createLogger, loadConfig, main } from '@meridian/shared/service-kit';
 import { WorkflowModule } from './app.module';

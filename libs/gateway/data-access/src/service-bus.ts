@@ -15,7 +15,7 @@ import {
 } from '@meridian/contracts/core';
 import { actingPrincipalJson } from '@meridian/gateway/util-auth';
 import { problemFromCode } from '@meridian/gateway/util-http';
-import { type MessageBus, MeridianClientProxy, type Timing } from '@meridian/shared/messaging';
+import { type MessageBus, MeridianClientProxy, type Timing, withTraceparentHeader } from '@meridian/shared/messaging';
 import { BUS, LOGGER, logContext } from '@meridian/shared/service-kit';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
 
@@ -162,8 +162,9 @@ export class ServiceBus implements OnApplicationBootstrap, OnApplicationShutdown
     return outcome.reply;
   }
 
+  /** Messages without a traceparent continue the HTTP request's trace (when tracing is on). */
   async publish(topic: string, messages: readonly WireMessage[]): Promise<void> {
-    await this.bus.send(topic, messages);
+    await this.bus.send(topic, withTraceparentHeader(messages));
   }
 
   /** Which partition each key maps to on `topic` (see MessageBus.partitionOfKey). */

@@ -12,6 +12,8 @@ const PUBLIC_EXACT: ReadonlySet<string> = new Set([
   '/openapi.yaml',
   '/ogc/conformance',
   '/ogc/api',
+  // Prometheus scrapes without a token; with METRICS_PORT set (the chart) this port answers 404 there.
+  '/metrics',
 ]);
 
 const PUBLIC_PREFIXES: readonly string[] = ['/health/', '/docs/', '/console/'];

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RecordedEvent } from '@meridian/shared/decider';
+import type { ServiceMetrics } from '@meridian/shared/metrics';
 import { type Log, silentLog, sleep } from '@meridian/shared/util';
 import { type AllPosition, positionOf } from './all-stream';
 import type { PgEventStore } from './pg-event-store';
@@ -14,6 +15,8 @@ export interface RelayOptions {
    */
   readonly idleDelayMs?: number;
   readonly log?: Log;
+  /** Where published events are counted; none when absent. */
+  readonly metrics?: Pick<ServiceMetrics, 'relay'>;
 }
 
 /** How soon a relay woken by an append that it could not see yet looks again. */
@@ -174,6 +177,7 @@ export class OutboxRelay {
     this.position = next;
     this.unsaved = next;
     this.published += batch.length;
+    this.options.metrics?.relay.relayed.inc(batch.length);
     return batch.length;
   }
 

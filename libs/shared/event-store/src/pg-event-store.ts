@@ -11,10 +11,12 @@ import {
   type StreamEvent,
   type StreamLoad,
 } from '@meridian/shared/decider';
+import type { ServiceMetrics } from '@meridian/shared/metrics';
 import { Batcher } from '@meridian/shared/util';
 import { type AllPosition, type AllStreamReader, START } from './all-stream';
 import { GroupCommit } from './group-commit';
 import { assertIdentifier } from './migrations';
+import { tracedAppend } from './tracing';
 import { upcast, type Upcasters } from './upcasting';
 
 /** Events after a checkpoint that have not been handed on yet. */
@@ -75,6 +77,8 @@ export class PgEventStore implements EventStore, AllStreamReader {
     private readonly pool: Pool,
     schema: string,
     private readonly upcasters: Upcasters = {},
+    /** Where append latency is observed; none when absent. */
+    private readonly metrics?: Pick<ServiceMetrics, 'eventStore'>,
   ) {
     this.s = assertIdentifier(schema);
     this.commits = new GroupCommit(pool, this.s);
@@ -83,7 +87,11 @@ export class PgEventStore implements EventStore, AllStreamReader {
 
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const outcome = await this.commits.submit({ streamId, expected: expected === 'any' ? -1 : expected, events });
+    const started = performance.now();
+    const outcome = await tracedAppend(streamId, events.length, () =>
+      this.commits.submit({ streamId, expected: expected === 'any' ? -1 : expected, events }),
+    );
+    this.metrics?.eventStore.appendDuration.observe((performance.now() - started) / 1000);
     if (outcome !== 'conflict') {
       for (const listener of this.appendListeners) listener();
       return { nextVersion: outcome, duplicate: false };

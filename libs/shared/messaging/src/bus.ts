@@ -10,6 +10,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { TopicDefinition, WireMessage } from '@meridian/contracts/core';
+import type { ServiceMetrics } from '@meridian/shared/metrics';
 import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
 import { fixKafkajsIdleTimers } from './kafkajs-idle-fix';
 import { isUnknownTopic, SendQueue } from './send-queue';
@@ -71,6 +72,8 @@ export interface BusConfig extends KafkaSecurity {
   readonly maxQueuedBytes?: number;
   /** Deadline of each send (default 10 s), after which it rejects with UPSTREAM.UNAVAILABLE. */
   readonly sendTimeoutMs?: number;
+  /** Where the consumers of this bus count lag, messages and dead letters; none when absent. */
+  readonly metrics?: ServiceMetrics;
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { dlqTopic, type Envelope, fromWire, MeridianHeaders, type WireMessage } from '@meridian/contracts/core';
+import type { ConsumerMetrics } from '@meridian/shared/metrics';
 import { backoff, type Log, settleWithin, sleep } from '@meridian/shared/util';
 import type { MessageBus } from './bus';
 import { classifyFailure, failureCode, type FailureKind } from './failures';
 import { type ReceivedTiming, TIMING_HEADER, timingNow } from './timing';
+import { consuming, consumingBatch, noteDeadLettered, noteFailedAttempt, withActiveTraceparent } from './trace-context';
 
 /** Where a consumed message came from; handlers use it for offset-based idempotency. */
 export interface Origin {
@@ -67,12 +69,15 @@ const HEARTBEAT_EVERY_MS = 2000;
 export class Subscription {
   private readonly consumer: Consumer;
   private stopping = false;
+  /** Lag, messages and dead letters of this group; none when the bus has no metrics. */
+  private readonly metrics: ConsumerMetrics | undefined;
 
   constructor(
     private readonly bus: MessageBus,
     private readonly options: SubscribeOptions,
   ) {
     this.consumer = bus.newConsumer(options.groupId);
+    this.metrics = bus.config.metrics?.consumer(options.groupId);
   }
 
   async run(handler: MessageHandler): Promise<void> {
@@ -82,8 +87,16 @@ export class Subscription {
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const origin = originOf(topic, partition, message);
-        await whileBeating(heartbeat, () =>
-          this.withRetry(origin, message, async () => handler(fromWire(toWireMessage(message)), origin), heartbeat),
+        const traced = { ...origin, groupId: this.options.groupId, headers: message.headers };
+        await consuming(traced, () =>
+          whileBeating(heartbeat, () =>
+            this.withRetry(
+              origin,
+              message,
+              async () => handler(withActiveTraceparent(fromWire(toWireMessage(message))), origin),
+              heartbeat,
+            ),
+          ),
         );
       },
     });
@@ -129,8 +142,10 @@ export class Subscription {
             .then(async () => {
               // A lane stopped by a shutdown takes nothing more: order per key holds.
               if (work.stopped.has(key)) throw new Error('lane stopped');
-              const envelope = (): Promise<void> => handler(fromWire(toWireMessage(message)), origin);
-              await this.withRetry(origin, message, envelope, heartbeat);
+              const envelope = (): Promise<void> =>
+                handler(withActiveTraceparent(fromWire(toWireMessage(message))), origin);
+              const traced = { ...origin, groupId: this.options.groupId, headers: message.headers };
+              await consuming(traced, () => this.withRetry(origin, message, envelope, heartbeat));
               work.inFlight.delete(offset);
             })
             .catch(() => {
@@ -258,7 +273,10 @@ export class Subscription {
         if (!isRunning() || isStale()) return;
         if (rows.length > 0) {
           const budget = { bugRetries: (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) - 1 };
-          await whileBeating(heartbeat, () => this.handleRows(rows, handler, heartbeat, budget));
+          const traced = { topic: batch.topic, partition: batch.partition, groupId: this.options.groupId };
+          await consumingBatch({ ...traced, messages: rows.map((r) => r.message) }, () =>
+            whileBeating(heartbeat, () => this.handleRows(rows, handler, heartbeat, budget)),
+          );
         }
         const last = batch.messages[batch.messages.length - 1];
         if (last) resolveOffset(last.offset);
@@ -288,6 +306,12 @@ export class Subscription {
   }
 
   private async connect(): Promise<void> {
+    // Per fetched batch, whichever way it is consumed: the lag after it and how many it held.
+    const metrics = this.metrics;
+    if (metrics) {
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => metrics.batchDone(payload));
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => metrics.assigned(payload.memberAssignment));
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [...this.options.topics],
@@ -310,6 +334,7 @@ export class Subscription {
         return;
       } catch (err) {
         const kind = classifyFailure(err);
+        noteFailedAttempt(err, kind, attempt);
         if (kind === 'poison' || kind === 'data' || (kind === 'bug' && ++bugs >= maxBugAttempts)) {
           await this.deadLetter(origin, message, err, heartbeat, kind);
           return;
@@ -398,8 +423,10 @@ export class Subscription {
     const wire = toWireMessage(message);
     const error = err instanceof Error ? err.message : String(err);
     const code = failureCode(err);
+    noteDeadLettered(code, kind);
     if (this.options.deadLetter === false) {
       this.options.log.error({ ...origin, error, code, kind }, 'message skipped: it cannot be handled');
+      this.metrics?.messageFailed(origin.topic);
       return;
     }
     this.options.log.error({ ...origin, error, code, kind }, 'message sent to the dead-letter topic');
@@ -418,6 +445,8 @@ export class Subscription {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.bus.send(dlqTopic(origin.topic), [letter]);
+        this.metrics?.messageFailed(origin.topic);
+        this.metrics?.deadLettered(origin.topic);
         return;
       } catch (sendErr) {
         this.throwIfStopping(sendErr);

@@ -8,5 +8,6 @@ export * from './failures';
 export * from './reply-topics';
 export * from './timing';
 export * from './timing-histogram';
+export * from './trace-context';
 export { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_SEND_TIMEOUT_MS, isUnknownTopic } from './send-queue';
 export * from './nest';

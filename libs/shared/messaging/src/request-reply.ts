@@ -6,6 +6,7 @@ import { type Origin, Subscription } from './consumer';
 import { processReplyTopic, pruneStaleReplyTopics, replyGroupId } from './reply-topics';
 import { isUnknownTopic } from './send-queue';
 import { ackKeyOf, Timing, TIMING_HEADER, TimingMarks } from './timing';
+import { startProducing } from './trace-context';
 
 export interface OutgoingRequest {
   /** Message id (CloudEvents `id`); a command's id, from which its event ids derive. Random if absent. */
@@ -152,6 +153,8 @@ export class RequestReplyClient {
       }, timeoutMs);
       this.pending.set(replyKey, { correlationId, tenantId: req.tenantId, timing: req.timing, resolve, timer });
     });
+    // Continues the caller's trace (an HTTP request) unless the request names its own traceparent.
+    const producing = startProducing(req.topic, req.traceparent);
     try {
       const message = toWire(
         {
@@ -167,7 +170,7 @@ export class RequestReplyClient {
           replyKey,
           ...(req.tenantId ? { tenantId: req.tenantId } : {}),
           ...(req.principal ? { principal: req.principal } : {}),
-          ...(req.traceparent ? { traceparent: req.traceparent } : {}),
+          ...(producing.traceparent ? { traceparent: producing.traceparent } : {}),
         },
         req.key,
       );
@@ -182,7 +185,9 @@ export class RequestReplyClient {
         ]);
         timing.mark(TimingMarks.acked);
       }
+      producing.end();
     } catch (err) {
+      producing.end(err);
       const p = this.pending.get(replyKey);
       if (p) clearTimeout(p.timer);
       this.pending.delete(replyKey);

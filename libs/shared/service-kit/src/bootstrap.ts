@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { type MessageBus, MeridianServer, type MeridianServerOptions } from '@meridian/shared/messaging';
+import { METRICS_PATH, metricsFor, serveMetrics, type ServiceMetrics } from '@meridian/shared/metrics';
 import { type BaseConfig, ConfigError } from './config';
 import { NestPinoLogger, withLogContext } from './logger';
 import { BUS } from './tokens';
@@ -48,6 +49,7 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
       }, config.SHUTDOWN_TIMEOUT_MS).unref();
     });
   }
+  await instrumentHttp(app, metricsFor(options.service), config);
   await options.configure?.(app);
   const bus = app.get<MessageBus>(BUS);
   for (const topic of options.topics ?? []) {
@@ -61,6 +63,28 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
   await app.listen(options.port, config.HOST);
   logger.info({ url: `http://${config.HOST}:${options.port}` }, `${options.service} listening`);
   return app;
+}
+
+/**
+ * Prometheus: every response is timed under its route pattern (`/v1/assets/:id`, never the URL).
+ * `/metrics` is served on the service's port, or — with METRICS_PORT — only on a listener of its
+ * own, closed with the application; the service's port then answers 404 for it.
+ */
+async function instrumentHttp(app: NestFastifyApplication, metrics: ServiceMetrics, config: BaseConfig): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.http.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  if (config.METRICS_PORT === undefined) {
+    fastify.get(METRICS_PATH, async (_request, reply) => {
+      const { contentType, body } = await metrics.scrape();
+      return reply.header('content-type', contentType).send(body);
+    });
+    return;
+  }
+  const server = await serveMetrics(metrics, config.METRICS_PORT, config.HOST);
+  fastify.addHook('onClose', () => server.close());
 }
 
 /** Entry-point wrapper: a configuration error prints every problem and exits 1; anything else is logged. */

@@ -69,6 +69,11 @@ export const baseConfigSchema = z.object({
     ),
   HOST: z.string().default('127.0.0.1'),
   /**
+   * Port of a separate listener for Prometheus' `/metrics` (on HOST); the service's own port then
+   * answers 404 there. Unset: `/metrics` is served on the service's HTTP port.
+   */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /**
    * Key that seals secrets at rest and in commands (passwords, password hashes, client secrets;
    * `@meridian/shared/util` sealSecret/openSecret): base64 of 32 random bytes, e.g.
    * `openssl rand -base64 32`. The default is a published development key, refused in production.

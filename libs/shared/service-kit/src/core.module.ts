@@ -11,6 +11,7 @@ import Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { MessageBus } from '@meridian/shared/messaging';
+import { METRICS, metricsFor } from '@meridian/shared/metrics';
 import { settleWithin } from '@meridian/shared/util';
 import { type BaseConfig, kafkaSecurityOf } from './config';
 import { createDatabasePool } from './database-pool';
@@ -85,10 +86,12 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
               log: logger,
               maxQueuedBytes: config.KAFKA_MAX_QUEUED_BYTES,
               sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
+              metrics: metricsFor(service),
             }),
         },
+        { provide: METRICS, useValue: metricsFor(service) },
       ],
-      exports: [SERVICE_NAME, CONFIG, LOGGER, PG_POOL, REDIS, BUS],
+      exports: [SERVICE_NAME, CONFIG, LOGGER, PG_POOL, REDIS, BUS, METRICS],
     };
   }
 

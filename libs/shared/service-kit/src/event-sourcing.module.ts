@@ -19,6 +19,7 @@ import {
   type Upcasters,
 } from '@meridian/shared/event-store';
 import { type IntegrationMapper, type MessageBus, outboxPublisher } from '@meridian/shared/messaging';
+import { metricsFor } from '@meridian/shared/metrics';
 import type { RelayLagProbe } from './health.controller';
 import { BUS, LOGGER, PG_POOL, RELAY_LAG, SERVICE_NAME } from './tokens';
 
@@ -67,8 +68,10 @@ class EventSourcingLifecycle implements OnModuleInit, OnApplicationBootstrap, Be
     // The checkpoint belongs to one Kafka cluster: pointed at a new (or wiped) cluster, the relay
     // republishes the whole store rather than leave that cluster without the history.
     const name = `${this.options.schema}.outbox@${await this.bus.clusterId()}`;
-    this.relay = new OutboxRelay(this.pool, this.store, publish, { name, log: this.logger });
+    const metrics = metricsFor(this.service);
+    this.relay = new OutboxRelay(this.pool, this.store, publish, { name, log: this.logger, metrics });
     this.relay.start();
+    metrics.observeRelayLag(() => this.lag());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -94,8 +97,9 @@ export class EventSourcingModule {
         { provide: OPTIONS, useValue: options },
         {
           provide: EVENT_STORE,
-          useFactory: (pool: Pool) => new PgEventStore(pool, options.schema, options.upcasters),
-          inject: [PG_POOL],
+          useFactory: (pool: Pool, service: string) =>
+            new PgEventStore(pool, options.schema, options.upcasters, metricsFor(service)),
+          inject: [PG_POOL, SERVICE_NAME],
         },
         EventSourcingLifecycle,
         {

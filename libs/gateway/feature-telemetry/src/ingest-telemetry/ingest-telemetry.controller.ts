@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Optional, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ErrorCodes, Topics, toWire, type WireMessage } from '@meridian/contracts/core';
@@ -21,6 +21,7 @@ import {
   problemFromCode,
   Tenant,
 } from '@meridian/gateway/util-http';
+import { METRICS, type ServiceMetrics } from '@meridian/shared/metrics';
 import { logContext } from '@meridian/shared/service-kit';
 import { RequirePermission } from '@meridian/gateway/util-auth';
 import { type FixRejection, isRejection, validateFix } from './fix-validation';
@@ -41,6 +42,7 @@ export class IngestTelemetryController {
     private readonly directory: AssetDirectory,
     private readonly limiter: RateLimiter,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {}
 
   /**
@@ -61,6 +63,7 @@ export class IngestTelemetryController {
     const { items, malformed } =
       body instanceof NdjsonFixes ? body : { items: parseOr400(TelemetryBody, body).fixes, malformed: [] };
     if (items.length > this.settings.maxFixesPerRequest) {
+      this.metrics?.telemetry.refused.too_many.inc(items.length);
       throw problemFromCode(
         TelemetryErrors.fixTooManyFixes,
         `at most ${this.settings.maxFixesPerRequest} fixes per request`,
@@ -97,6 +100,11 @@ export class IngestTelemetryController {
       }
     }
     await this.publish(tenantId, accepted);
+    // Counted per request, not per fix: the ingest path runs at tens of thousands of fixes a second.
+    const refused = this.metrics?.telemetry.refused;
+    refused?.invalid.inc(rejected.length - (candidates.length - accepted.length));
+    refused?.unknown_asset.inc(candidates.length - accepted.length);
+    this.metrics?.telemetry.accepted.inc(accepted.length);
     return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
@@ -105,6 +113,7 @@ export class IngestTelemetryController {
     const { ingestRateFixesPerSecond: ratePerSecond, ingestBurstFixes: burst } = this.settings;
     const decision = await this.limiter.take(`ingest:${tenantId}`, fixes, { ratePerSecond, burst });
     if (decision.allowed) return;
+    this.metrics?.telemetry.refused.rate_limited.inc(fixes);
     void reply.header('retry-after', String(decision.retryAfterSeconds));
     throw problemFromCode(
       ErrorCodes.rateLimited,

@@ -6,6 +6,7 @@ import { READ_POOL } from '@meridian/read-model/data-source';
 import { type PositionRow, PositionsWriter } from '@meridian/read-model/positions';
 import { Geofencer } from '@meridian/read-model/zones';
 import { BatchHandler } from '@meridian/shared/messaging';
+import { METRICS, type ServiceMetrics } from '@meridian/shared/metrics';
 
 /** The H3 resolutions whose fix counts per hour are kept (heatmaps); none when not provided. */
 export const CELL_RESOLUTIONS = Symbol('CELL_RESOLUTIONS');
@@ -49,6 +50,7 @@ export class PositionsIngestor {
     @Inject(READ_POOL) pool: Pool,
     @Optional() private readonly geofencer?: Geofencer,
     @Optional() @Inject(CELL_RESOLUTIONS) cellResolutions: readonly number[] = [],
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {
     this.writer = new PositionsWriter(pool, cellResolutions);
   }
@@ -67,9 +69,21 @@ export class PositionsIngestor {
   private async storeRows(rows: readonly PositionRow[]): Promise<void> {
     const geofencer = this.geofencer;
     let made = 0;
-    const hook = geofencer?.hook((transitions) => (made = transitions.length));
+    let entered = 0;
+    const hook = geofencer?.hook((transitions) => {
+      made = transitions.length;
+      entered = transitions.filter((t) => t.type === 'entered').length;
+    });
     const { inserted } = await this.writer.write(rows, hook);
     this.positionsWritten += inserted;
+    // Counted once the batch committed (a refused batch is split and written again), by batch size.
+    const metrics = this.metrics;
+    if (metrics) {
+      metrics.telemetry.written.inc(inserted);
+      if (geofencer) metrics.geofence.evaluations.inc(rows.length);
+      metrics.geofence.entered.inc(entered);
+      metrics.geofence.exited.inc(made - entered);
+    }
     if (made > 0) {
       this.transitionsMade += made;
       geofencer?.notifyCommitted();

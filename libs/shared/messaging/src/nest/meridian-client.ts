@@ -19,6 +19,7 @@ import type { Log } from '@meridian/shared/util';
 import type { MessageBus } from '../bus';
 import { type RequestOutcome, RequestReplyClient, type RequestReplyOptions } from '../request-reply';
 import type { Timing } from '../timing';
+import { startProducing } from '../trace-context';
 
 /** What `send` takes as its pattern: which request, where to, and how long to wait for the reply. */
 export interface MeridianRequest<C extends MessageContract = MessageContract> {
@@ -162,6 +163,7 @@ export class MeridianClientProxy
     if (!isPattern<MeridianEvent>(pattern)) throw new Error('emit() needs a MeridianEvent pattern');
     const id = pattern.id ?? randomUUID();
     const correlationId = pattern.correlationId ?? id;
+    const producing = startProducing(pattern.topic, pattern.traceparent);
     const envelope = {
       id,
       type: pattern.contract.type,
@@ -173,9 +175,15 @@ export class MeridianClientProxy
       causationId: pattern.causationId ?? correlationId,
       ...(pattern.subject ? { subject: pattern.subject } : {}),
       ...(pattern.tenantId ? { tenantId: pattern.tenantId } : {}),
-      ...(pattern.traceparent ? { traceparent: pattern.traceparent } : {}),
+      ...(producing.traceparent ? { traceparent: producing.traceparent } : {}),
     };
-    await this.bus.send(pattern.topic, [toWire(envelope, pattern.key)]);
+    try {
+      await this.bus.send(pattern.topic, [toWire(envelope, pattern.key)]);
+      producing.end();
+    } catch (err) {
+      producing.end(err);
+      throw err;
+    }
     return undefined as T;
   }
 }

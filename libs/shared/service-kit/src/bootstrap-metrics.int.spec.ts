@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { Controller, Get, Module, Param } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { parseExposition, valueOf } from '@meridian/shared/metrics';
+import { createTestBus } from '@meridian/shared/testing';
+import { silentLog } from '@meridian/shared/util';
+import pino from 'pino';
+import { bootstrap } from './bootstrap';
+import { baseConfigSchema, loadConfig } from './config';
+import { BUS } from './tokens';
+
+@Controller('things')
+class ThingsController {
+  @Get(':id')
+  thing(@Param('id') id: string): { id: string } {
+    return { id };
+  }
+}
+
+@Module({
+  controllers: [ThingsController],
+  providers: [{ provide: BUS, useFactory: () => createTestBus('bootstrap-metrics', silentLog) }],
+})
+class ThingsModule {}
+
+/** bootstrap's `/metrics`: on the service's port, or only on METRICS_PORT when that is set. */
+describe('bootstrap: /metrics and METRICS_PORT', () => {
+  let app: INestApplication | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  const boot = async (service: string, port: number, env: Record<string, string> = {}): Promise<void> => {
+    const config = loadConfig(baseConfigSchema, { LOG_LEVEL: 'silent', ...env });
+    app = await bootstrap(ThingsModule, { service, port, config, logger: pino({ level: 'silent' }) });
+  };
+
+  it('serves /metrics on the service port, with requests timed by route pattern', async () => {
+    const service = `kit-${process.pid}-a`;
+    await boot(service, 27081);
+    expect((await fetch('http://127.0.0.1:27081/things/42')).status).toBe(200);
+    expect((await fetch('http://127.0.0.1:27081/things/43')).status).toBe(200);
+    expect((await fetch('http://127.0.0.1:27081/no/such/route')).status).toBe(404);
+    const res = await fetch('http://127.0.0.1:27081/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const samples = parseExposition(await res.text());
+    const count = 'meridian_http_request_duration_seconds_count';
+    // Both ids under one series: the route's pattern, never the URL.
+    expect(valueOf(samples, count, { service, method: 'GET', route: '/things/:id', status: '200' })).toBe(2);
+    expect(valueOf(samples, count, { service, route: 'unmatched', status: '404' })).toBe(1);
+    expect(samples.some((s) => s.labels['route']?.includes('42'))).toBe(false);
+  });
+
+  it('with METRICS_PORT: /metrics only there, 404 on the service port; the listener closes with the app', async () => {
+    const service = `kit-${process.pid}-b`;
+    await boot(service, 27082, { METRICS_PORT: '27091' });
+    expect((await fetch('http://127.0.0.1:27082/things/7')).status).toBe(200);
+    expect((await fetch('http://127.0.0.1:27082/metrics')).status).toBe(404);
+    const res = await fetch('http://127.0.0.1:27091/metrics');
+    expect(res.status).toBe(200);
+    const samples = parseExposition(await res.text());
+    const count = 'meridian_http_request_duration_seconds_count';
+    expect(valueOf(samples, count, { service, route: '/things/:id', status: '200' })).toBe(1);
+    // The 404 of /metrics on the service port is a request like any other: counted, unmatched.
+    expect(valueOf(samples, count, { service, route: 'unmatched', status: '404' })).toBe(1);
+    await app?.close();
+    app = undefined;
+    await expect(fetch('http://127.0.0.1:27091/metrics')).rejects.toThrow();
+  });
+});
