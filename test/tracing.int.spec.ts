@@ -270,6 +270,9 @@ describe('OpenTelemetry traces across gateway → workflow → projection', () =
     const roots = trace.filter((s) => s.parentSpanId === undefined || !byId.has(s.parentSpanId));
     expect(roots).toHaveLength(1);
     expect(isCommandRequest(roots[0])).toBe(true);
+    // Named by its route (bootstrap's onRequest hook), as the HTTP semantic conventions ask.
+    expect(roots[0]?.name).toBe('POST /v1/assets');
+    expect(roots[0]?.attributes['http.route']).toBe('/v1/assets');
 
     // projection consumer → … → workflow consumer (of the command) → … → gateway HTTP server span.
     const projection = projectionConsumer(trace) as ReceivedSpan;

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -72,6 +73,17 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
  */
 async function instrumentHttp(app: NestFastifyApplication, metrics: ServiceMetrics, config: BaseConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  // The HTTP server span (when tracing is on) is named by its route, as OpenTelemetry's conventions
+  // ask (`POST /v1/assets`), not by the method alone: the http instrumentation cannot know routes.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url;
+    const span = route ? trace.getActiveSpan() : undefined;
+    if (span?.isRecording()) {
+      span.updateName(`${request.method} ${route}`);
+      span.setAttribute('http.route', route as string);
+    }
+    done();
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.http.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
