@@ -4,6 +4,8 @@
  * `demo-admin`, client credentials) — the way test/e2e sets up, without importing project code.
  * Pure: @playwright/test, node built-ins and fetch only.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { API, CONSOLE_URL, ISSUER } from './addresses';
 import { type ConsoleUser, TENANT, TENANT_ADMIN } from './users';
@@ -291,4 +293,23 @@ export async function postTelemetry(
     throw new Error(`telemetry for ${assetId} answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
   return res.body;
+}
+
+/** Resolves once the shared map has stopped moving and drawn everything it loaded. */
+export const mapSettled = (page: Page) =>
+  page.waitForFunction(() => {
+    const map = (globalThis as unknown as { meridianMap: { isMoving(): boolean; loaded(): boolean } }).meridianMap;
+    return !map.isMoving() && map.loaded();
+  });
+
+/**
+ * With MERIDIAN_CONSOLE_SCREENSHOTS=1, writes the page, its map settled, to docs/console/<name>.png
+ * (the guide's and the README's pictures); otherwise does nothing.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.MERIDIAN_CONSOLE_SCREENSHOTS !== '1') return;
+  await mapSettled(page);
+  const dir = join(__dirname, '..', '..', 'docs', 'console');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`) });
 }

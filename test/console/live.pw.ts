@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { jumpTo, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
+import { jumpTo, postTelemetry, registerAsset, screenshot, signIn, waitFor } from './fixtures';
 import { OPERATOR } from './users';
 
 /** Where the live map draws an asset now (the live source), read from the page. */
@@ -67,6 +67,9 @@ test('an asset moves on the map as telemetry arrives, and its details follow', a
   // Another fix: the open details follow the stream without a reload.
   await postTelemetry(id, [{ lon: 8.545, lat: 47.375 }]);
   await expect(details.getByTestId('last-fix')).toContainText('47.37500, 8.54500');
+  // The guide's picture: zoomed out to the country, the details still open.
+  await jumpTo(page, [8.3, 46.8], 7);
+  await screenshot(page, 'live');
 });
 
 test('search by name finds an asset and opens it', async ({ page }) => {

@@ -6,19 +6,10 @@
  * board marks it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { API } from './addresses';
-import { apiRequest, clickMap, jumpTo, type LonLat, signIn, waitFor } from './fixtures';
+import { apiRequest, clickMap, jumpTo, type LonLat, screenshot, signIn, waitFor } from './fixtures';
 import { APPROVER, DISPATCHER } from './users';
-
-const screenshots = process.env.MERIDIAN_CONSOLE_SCREENSHOTS === '1';
-const screenshotPath = (name: string) => {
-  const dir = join(__dirname, '..', '..', 'docs', 'console');
-  mkdirSync(dir, { recursive: true });
-  return join(dir, `${name}.png`);
-};
 
 /** A place of its own for each run (other tests draw elsewhere at the same time). */
 const somewhere = (): LonLat => [2 + Math.random() * 6, 41 + Math.random() * 3];
@@ -41,12 +32,6 @@ const mapCenter = (page: Page) =>
     const map = (globalThis as unknown as { meridianMap: { getCenter(): { lng: number; lat: number } } }).meridianMap;
     const c = map.getCenter();
     return [c.lng, c.lat] as const;
-  });
-
-const mapSettled = (page: Page) =>
-  page.waitForFunction(() => {
-    const map = (globalThis as unknown as { meridianMap: { isMoving(): boolean; loaded(): boolean } }).meridianMap;
-    return !map.isMoving() && map.loaded();
   });
 
 /** Shows a hash route in a signed-in console without reloading it. */
@@ -178,10 +163,7 @@ test('a dispatcher creates and submits a mission, an approver approves it; overd
   await expect(entries.nth(1)).toContainText(`Submit: Draft → Submitted by you (${DISPATCHER.displayName})`);
   await expect(entries.nth(2)).toContainText(`Approve: Submitted → Approved by ${approverSubject}`);
   expect(stored.body.createdBy).toBe(dispatcherSubject);
-  if (screenshots) {
-    await mapSettled(dispatcher);
-    await dispatcher.screenshot({ path: screenshotPath('missions-page') });
-  }
+  await screenshot(dispatcher, 'missions-page');
 
   // The late mission: the approver approves it, its deadline timer fires at once, and the board
   // (open at the dispatcher's) moves it to Overdue, marked, without a reload.
@@ -200,11 +182,8 @@ test('a dispatcher creates and submits a mission, an approver approves it; overd
   const ours = dispatcher.locator(`[data-testid="missions-column"][data-state="approved"] [data-mission-id="${id}"]`);
   await expect(ours).toBeVisible();
   await expect(ours.getByText('Overdue', { exact: true })).toHaveCount(0);
-  if (screenshots) {
-    await overdueColumn.scrollIntoViewIfNeeded();
-    await mapSettled(dispatcher);
-    await dispatcher.screenshot({ path: screenshotPath('missions') });
-  }
+  await overdueColumn.scrollIntoViewIfNeeded();
+  await screenshot(dispatcher, 'missions');
 
   // Someone else moves a mission the approver has open: approving it then is refused (412), in words,
   // and the page reloads to what it is now.

@@ -4,10 +4,8 @@
  * keyboard, Play at 600× to the last fix; simplification, an empty window and a window the API
  * refuses (its detail in words).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { apiRequest, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
+import { apiRequest, postTelemetry, registerAsset, screenshot, signIn, waitFor } from './fixtures';
 import { OPERATOR } from './users';
 
 const FIXES = 20;
@@ -104,15 +102,7 @@ test('plays back a track: found by name, drawn, scrubbed with the keyboard, play
     })
     .toBeCloseTo(middle.lon, 4);
 
-  if (process.env.MERIDIAN_CONSOLE_SCREENSHOTS === '1') {
-    await page.waitForFunction(() => {
-      const map = (globalThis as unknown as { meridianMap: { isMoving(): boolean; loaded(): boolean } }).meridianMap;
-      return !map.isMoving() && map.loaded();
-    });
-    const dir = join(__dirname, '..', '..', 'docs', 'console');
-    mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: join(dir, 'playback.png') });
-  }
+  await screenshot(page, 'playback');
 
   // Play at 600× (Space on the button): time runs on, the marker ends at the last fix and play stops.
   await page.getByLabel('Speed').selectOption('600');

@@ -4,10 +4,18 @@
  * renaming (through a concurrent change: 412, reload) and archiving a zone.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { apiRequest, clickMap, jumpTo, type LonLat, postTelemetry, registerAsset, signIn, waitFor } from './fixtures';
+import {
+  apiRequest,
+  clickMap,
+  jumpTo,
+  type LonLat,
+  postTelemetry,
+  registerAsset,
+  screenshot,
+  signIn,
+  waitFor,
+} from './fixtures';
 import { OPERATOR } from './users';
 
 interface ZoneBody {
@@ -18,13 +26,6 @@ interface ZoneBody {
 interface ZoneListBody {
   readonly features: readonly ZoneBody[];
 }
-
-const screenshots = process.env.MERIDIAN_CONSOLE_SCREENSHOTS === '1';
-const screenshotPath = (name: string) => {
-  const dir = join(__dirname, '..', '..', 'docs', 'console');
-  mkdirSync(dir, { recursive: true });
-  return join(dir, `${name}.png`);
-};
 
 /** A place of its own for each test (other tests draw elsewhere at the same time). */
 const somewhere = (): LonLat => [12 + Math.random() * 8, 44 + Math.random() * 6];
@@ -125,7 +126,7 @@ test('draw a zone and save it; an asset crossing into it shows in the geofence f
   await expect(feed.getByRole('listitem').filter({ hasText: zoneName })).toContainText(
     `${assetName} entered ${zoneName} at`,
   );
-  if (screenshots) await page.screenshot({ path: screenshotPath('zones') });
+  await screenshot(page, 'zones');
 
   // Leave the shared system as it was.
   expect((await apiRequest('DELETE', `/v1/zones/${zoneId}`)).status).toBe(204);
