@@ -15,6 +15,9 @@
 # stop the tests, so one run reports everything.
 #
 # Switches:
+#   MERIDIAN_TEST_INFRA          local | containers | auto (unset): Kafka, PostGIS and Redis from the
+#                                local scripts or from Testcontainers (auto: containers only when a
+#                                Docker daemon answers; test/infra/test-infra.ts)
 #   MERIDIAN_SKIP_BROWSER=1      no browser step (no Chromium, no console build, no Playwright)
 #   MERIDIAN_CHROMIUM            the Chromium binary Playwright starts (default Debian's)
 #
@@ -81,15 +84,38 @@ step=infrastructure
 export MERIDIAN_KAFKA_STATE=kafka-test
 export MERIDIAN_KAFKA_PORT="${MERIDIAN_TEST_KAFKA_PORT:-29092}"
 export MERIDIAN_KAFKA_CONTROLLER_PORT="${MERIDIAN_TEST_KAFKA_CONTROLLER_PORT:-29093}"
-log "infrastructure for tests..."
-"$S/postgis.sh" install
-"$S/postgis.sh" ensure meridian_test
-"$S/redis.sh" start
-"$S/kafka.sh" install
-"$S/kafka.sh" start
+# The local scripts, or Testcontainers where a Docker daemon answers: MERIDIAN_TEST_INFRA=local|
+# containers decides, unset = containers only if a daemon answers (test/infra/test-infra.ts logs
+# the choice). These machines have the Docker CLI but no daemon: the local scripts.
+test_infra="$(node -r @swc-node/register test/infra/test-infra.ts)"
+if [ "$test_infra" = containers ]; then
+  # In the background for the whole run: the containers live as long as containers-cli does, and
+  # it stops them when this script exits. It writes the addresses (KAFKA_BROKERS, TEST_DATABASE_URL,
+  # TEST_REDIS_URL, REDIS_URL, MERIDIAN_PG_*) to infra_env once all three are ready.
+  infra_env="$MERIDIAN_LOCAL/test-infra.env"
+  rm -f "$infra_env" # a previous run's addresses must not pass for this run's
+  mkdir -p "$MERIDIAN_LOCAL/logs"
+  log "infrastructure for tests: Kafka, PostGIS, Redis in containers (.local/logs/test-infra.log)..."
+  node -r @swc-node/register test/infra/containers-cli.ts start "$infra_env" --exit-with $$ \
+    >"$MERIDIAN_LOCAL/logs/test-infra.log" 2>&1 </dev/null &
+  infra_pid=$!
+  until [ -f "$infra_env" ]; do
+    kill -0 "$infra_pid" 2>/dev/null || die "the test containers did not start (.local/logs/test-infra.log)"
+    sleep 1
+  done
+  # shellcheck source=/dev/null
+  . "$infra_env"
+else
+  log "infrastructure for tests: local scripts..."
+  "$S/postgis.sh" install
+  "$S/postgis.sh" ensure meridian_test
+  "$S/redis.sh" start
+  "$S/kafka.sh" install
+  "$S/kafka.sh" start
+  export KAFKA_BROKERS="127.0.0.1:${MERIDIAN_KAFKA_PORT}"
+fi
 # GDAL's ogrinfo reads /ogc in the OGC API – Features e2e test (Debian gdal-bin, first run only).
 "$S/gdal.sh" ensure >/dev/null
-export KAFKA_BROKERS="127.0.0.1:${MERIDIAN_KAFKA_PORT}"
 pg="postgres://${MERIDIAN_PG_USER:-postgres}@${MERIDIAN_PG_HOST:-127.0.0.1}:${MERIDIAN_PG_PORT:-5432}"
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-$pg/meridian_test}"
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:${MERIDIAN_REDIS_PORT:-6379}}"
