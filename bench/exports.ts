@@ -12,8 +12,8 @@
  * per row). Baseline, same run: the same SELECT as a plain COPY into a sink that drops the bytes —
  * what PostgreSQL alone costs, so the ratio is the share of the database's pace the export keeps.
  *
- * Environment: BENCH_PG_URL, BENCH_SCALE. Not registered in bench/run.ts (that file is not this
- * benchmark's); `exportsBenchmark` is the entry point for it.
+ * Environment: BENCH_PG_URL, BENCH_SCALE. Run through bench/run.ts (`npm run bench -- exports`), whose
+ * entry point for it is `exportsBenchmark`.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -18,7 +18,7 @@ import {
 } from './exports.test-bed';
 
 /*
- * One million positions (500 assets, a fix every 10 minutes for a week) exported as NDJSON: the
+ * One million positions (500 assets, a fix every 5 minutes for a week) exported as NDJSON: the
  * file holds exactly the rows a direct SQL query returns (count and a checksum over every row),
  * and the exporting process's heap stays far below the uncompressed output, which is streamed
  * (PostgreSQL COPY → format → gzip → file), never held. A bounded-memory property, not a timing:
