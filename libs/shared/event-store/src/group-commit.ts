@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { NewEvent } from '@meridian/shared/decider';
 import { Batcher } from '@meridian/shared/util';
+import { type InContext, inContext, inFirstContext } from './tracing';
 
 /** One append as append_events takes it; `expected` -1 = any, 0 = new stream, n = at version n. */
 export interface PendingAppend {
@@ -23,16 +24,17 @@ const CONFLICT_IN_BATCH = 0;
  * that batch only, which their callers retry.
  */
 export class GroupCommit {
-  private readonly batcher: Batcher<PendingAppend, AppendOutcome>;
+  private readonly batcher: Batcher<InContext<PendingAppend>, AppendOutcome>;
 
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
     maxBatch = 64,
   ) {
-    this.batcher = new Batcher((batch) => (batch.length === 1 ? this.one(batch[0]) : this.many(batch)), {
-      maxBatch,
-    });
+    this.batcher = new Batcher(
+      (batch) => inFirstContext(batch, (appends) => (appends.length === 1 ? this.one(appends[0]) : this.many(appends))),
+      { maxBatch },
+    );
   }
 
   /** Commits and appends so far, and the largest batch: for benchmarks and tests. */
@@ -42,7 +44,7 @@ export class GroupCommit {
   }
 
   submit(append: PendingAppend): Promise<AppendOutcome> {
-    return this.batcher.submit(append);
+    return this.batcher.submit(inContext(append));
   }
 
   /** A lone append: append_events directly (no subtransaction); a conflict raises and is mapped here. */

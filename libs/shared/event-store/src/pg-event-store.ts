@@ -16,7 +16,7 @@ import { Batcher } from '@meridian/shared/util';
 import { type AllPosition, type AllStreamReader, START } from './all-stream';
 import { GroupCommit } from './group-commit';
 import { assertIdentifier } from './migrations';
-import { tracedAppend } from './tracing';
+import { type InContext, inContext, inFirstContext, tracedAppend } from './tracing';
 import { upcast, type Upcasters } from './upcasting';
 
 /** Events after a checkpoint that have not been handed on yet. */
@@ -70,7 +70,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
   /** Appends of concurrent commands share a transaction (see GroupCommit). */
   readonly commits: GroupCommit;
   /** Loads of concurrent commands share a round trip (see `loadStream`). */
-  readonly loads: Batcher<LoadRequest, StreamLoad | Error>;
+  readonly loads: Batcher<InContext<LoadRequest>, StreamLoad | Error>;
   private readonly appendListeners = new Set<() => void>();
 
   constructor(
@@ -82,7 +82,10 @@ export class PgEventStore implements EventStore, AllStreamReader {
   ) {
     this.s = assertIdentifier(schema);
     this.commits = new GroupCommit(pool, this.s);
-    this.loads = new Batcher((batch) => this.loadStreams(batch), { maxBatch: 128, maxInFlight: 2 });
+    this.loads = new Batcher((batch) => inFirstContext(batch, (requests) => this.loadStreams(requests)), {
+      maxBatch: 128,
+      maxInFlight: 2,
+    });
   }
 
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult> {
@@ -199,7 +202,7 @@ export class PgEventStore implements EventStore, AllStreamReader {
    * snapshots and the events after them for every stream of the batch. A lone load goes at once.
    */
   async loadStream(streamId: string, stateVersion: number): Promise<StreamLoad> {
-    const loaded = await this.loads.submit({ streamId, stateVersion });
+    const loaded = await this.loads.submit(inContext({ streamId, stateVersion }));
     if (loaded instanceof Error) throw loaded;
     return loaded;
   }
