@@ -12,6 +12,7 @@
  * Each module is required only for its role, so a one-shot job loads no service and a service
  * loads no tool. Runs compiled (plain `node`) in the image and through the loader in a checkout.
  */
+import { readFileSync } from 'node:fs';
 import { devDatabaseUrl } from './env';
 
 export const SERVICE_ROLES = ['gateway', 'identity', 'workflow', 'projection', 'geo-query'] as const;
@@ -41,11 +42,33 @@ export function roleOf(argv: readonly string[], env: NodeJS.ProcessEnv): { role:
   return { role: name as Role, args: first === undefined ? [] : rest };
 }
 
+/**
+ * The service a container runs, for its health check: MERIDIAN_SERVICE, else the role argument of
+ * the container's main process (`docker run meridian gateway` sets no variable; the check runs as
+ * another process, so it reads PID 1's command line).
+ */
+export function containerService(env: NodeJS.ProcessEnv, pid1CommandLine: () => string): string {
+  if (env.MERIDIAN_SERVICE) return env.MERIDIAN_SERVICE;
+  let argv: string[];
+  try {
+    argv = pid1CommandLine().split('\0').filter(Boolean);
+  } catch {
+    return '';
+  }
+  const entry = argv.findIndex((a) => /(^|\/)meridian\.js$/.test(a));
+  return entry >= 0 ? (argv[entry + 1] ?? '') : '';
+}
+
 /** 0 when the service answers /health/live within 3 s, else 1 (Docker's HEALTHCHECK contract). */
-export async function healthcheck(env: NodeJS.ProcessEnv): Promise<number> {
-  const service = env.MERIDIAN_SERVICE ?? '';
+export async function healthcheck(
+  env: NodeJS.ProcessEnv,
+  pid1CommandLine: () => string = () => readFileSync('/proc/1/cmdline', 'utf8'),
+): Promise<number> {
+  const service = containerService(env, pid1CommandLine);
   if (!isService(service)) {
-    process.stderr.write(`healthcheck: MERIDIAN_SERVICE must name a service, not "${service}"\n`);
+    process.stderr.write(
+      `healthcheck: no service to check ("${service}"): set MERIDIAN_SERVICE or run a service role\n`,
+    );
     return 1;
   }
   const { env: portEnv, port } = HEALTH_PORTS[service];
