@@ -1,15 +1,16 @@
 /**
  * The container image without Docker (issue 11): no engine runs on these machines, so this test
- * runs the image's build steps — infra/scripts/image-build.sh, the very script the Dockerfile's
- * build stage runs — into a temporary folder that stands for the image's /app, then starts services
+ * does what `docker build` does — the build context filtered by .dockerignore, `npm ci
+ * --ignore-scripts` in it, then infra/scripts/image-build.sh, the very script the Dockerfile's
+ * build stage runs — into a temporary folder that stands for the image's /app, then runs every role
  * from it the way the image's ENTRYPOINT does: plain `node dist/server/tools/meridian.js <role>`,
  * production settings, real Kafka, PostgreSQL and Redis, no TypeScript loader installed.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'pg';
@@ -19,7 +20,63 @@ const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..', '..');
 const ENTRY = join('dist', 'server', 'tools', 'meridian.js');
 const DATABASE = 'meridian_image_test';
-const PORTS = { workflow: 25082, gateway: 25080 } as const;
+const PORTS = {
+  gateway: { env: 'GATEWAY_PORT', port: 25080 },
+  identity: { env: 'IDENTITY_HTTP_PORT', port: 25081 },
+  workflow: { env: 'WORKFLOW_HTTP_PORT', port: 25082 },
+  projection: { env: 'PROJECTION_HTTP_PORT', port: 25083 },
+  'geo-query': { env: 'GEO_QUERY_HTTP_PORT', port: 25084 },
+} as const;
+const OIDC_PORT = 25090;
+
+/** .dockerignore's patterns as Docker reads them: anchored at the context's root, `**` any depth. */
+function dockerIgnored(): (path: string) => boolean {
+  const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const regexps = patterns.map((p) => {
+    const body = p
+      .replace(/^\//, '')
+      .split(/(\*\*\/|\*\*|\*|\?)/)
+      .map((part) =>
+        part === '**/'
+          ? '(?:.*/)?'
+          : part === '**'
+            ? '.*'
+            : part === '*'
+              ? '[^/]*'
+              : part === '?'
+                ? '[^/]'
+                : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('');
+    // A pattern that names a folder excludes everything under it.
+    return new RegExp(`^${body}(?:/.*)?$`);
+  });
+  return (path) => regexps.some((r) => r.test(path));
+}
+
+/** Copies what `docker build` would send as its context (the checkout minus .dockerignore) to `to`. */
+function copyContext(to: string): number {
+  const ignored = dockerIgnored();
+  let files = 0;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const rel = relative(ROOT, path);
+      if (ignored(rel)) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        mkdirSync(dirname(join(to, rel)), { recursive: true });
+        copyFileSync(path, join(to, rel));
+        files++;
+      }
+    }
+  };
+  walk(ROOT);
+  return files;
+}
 
 /** The Dockerfile's instructions by stage, continuation lines joined. */
 function dockerfileStages(): { from: string; instructions: string[] }[] {
@@ -56,6 +113,7 @@ async function status(port: number, path: string): Promise<number> {
 }
 
 describe('the container image, built by the Dockerfile’s own script and run without a loader', () => {
+  let work = '';
   let app = '';
   let env: NodeJS.ProcessEnv = {};
   const children: ChildProcess[] = [];
@@ -94,13 +152,25 @@ describe('the container image, built by the Dockerfile’s own script and run wi
   }
 
   beforeAll(async () => {
-    app = mkdtempSync(join(tmpdir(), 'meridian-image-'));
-    const { stderr } = await run('bash', [join(ROOT, 'infra', 'scripts', 'image-build.sh'), app], {
-      cwd: ROOT,
+    // The Dockerfile's build stage: COPY the context (minus .dockerignore), npm ci --ignore-scripts,
+    // then the build script, into what the runtime stage copies to /app.
+    work = mkdtempSync(join(tmpdir(), 'meridian-image-'));
+    const context = join(work, 'src');
+    app = join(work, 'app');
+    const files = copyContext(context);
+    const started = Date.now();
+    await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+      cwd: context,
       maxBuffer: 64 * 1024 * 1024,
       timeout: 600_000,
     });
-    process.stdout.write(`${stderr.split('\n').filter((l) => l.startsWith('[image-build] done'))[0] ?? ''}\n`);
+    const { stderr } = await run('bash', [join(context, 'infra', 'scripts', 'image-build.sh'), app], {
+      cwd: context,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 600_000,
+    });
+    const done = stderr.split('\n').find((l) => l.startsWith('[image-build] done')) ?? '';
+    process.stdout.write(`[image] context ${files} files; npm ci + build in ${Date.now() - started} ms; ${done}\n`);
 
     const admin = new Client({ connectionString: onDatabase(testDatabaseUrl(), 'postgres') });
     await admin.connect();
@@ -122,14 +192,21 @@ describe('the container image, built by the Dockerfile’s own script and run wi
       KAFKA_BROKERS: testKafkaBrokers().join(','),
       DATABASE_URL: onDatabase(testDatabaseUrl(), DATABASE),
       REDIS_URL: testRedisUrl(),
-      WORKFLOW_HTTP_PORT: String(PORTS.workflow),
-      GATEWAY_PORT: String(PORTS.gateway),
+      ...Object.fromEntries(Object.values(PORTS).map(({ env: name, port }) => [name, String(port)])),
+      // identity in production refuses its published development secrets and demo users.
+      IDENTITY_OIDC_PORT: String(OIDC_PORT),
+      OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,
+      IDENTITY_PLATFORM_CLIENT_SECRET: randomBytes(24).toString('hex'),
+      IDENTITY_BOOTSTRAP_ADMIN_SECRET: randomBytes(24).toString('hex'),
+      IDENTITY_COOKIE_KEYS: randomBytes(24).toString('hex'),
+      IDENTITY_BOOTSTRAP_USERS: '[]',
+      EXPORTS_DIR: join(work, 'exports'),
     };
   }, 660_000);
 
   afterAll(async () => {
     await Promise.all(children.map(stop));
-    if (app) rmSync(app, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('is multi-stage, runs the build script, and runs as a non-root user with a health check', () => {
@@ -174,10 +251,15 @@ describe('the container image, built by the Dockerfile’s own script and run wi
     }
   });
 
-  it('migrates as a one-shot role and exits 0', async () => {
-    const migrate = start('migrate');
-    const code = await new Promise<number | null>((r) => migrate.once('exit', r));
-    expect({ code, log: code === 0 ? '' : logs.get(migrate) }).toEqual({ code: 0, log: '' });
+  /** Runs a one-shot role to its end; its exit code, with its log when it failed. */
+  async function oneShot(role: string): Promise<{ code: number | null; log: string }> {
+    const child = start(role);
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    return { code, log: code === 0 ? '' : (logs.get(child) ?? '') };
+  }
+
+  it('migrates and creates the topics as one-shot roles (the chart’s hook Job), each exiting 0', async () => {
+    expect(await oneShot('migrate')).toEqual({ code: 0, log: '' });
     const db = new Client({ connectionString: env.DATABASE_URL });
     await db.connect();
     const { rows } = await db.query<{ n: string }>(
@@ -185,20 +267,27 @@ describe('the container image, built by the Dockerfile’s own script and run wi
     );
     await db.end();
     expect(rows[0]?.n).toBe('1');
+    // Idempotent: the topics exist already on the test broker, or are created now.
+    expect(await oneShot('topics')).toEqual({ code: 0, log: '' });
   });
 
-  it('starts workflow and the gateway with plain node and production settings; they reach ready', async () => {
-    const workflow = start('workflow');
-    const workflowMs = await untilReady(workflow, PORTS.workflow);
-    const gateway = start('gateway');
-    const gatewayMs = await untilReady(gateway, PORTS.gateway);
-    process.stdout.write(
-      `[image] workflow ready in ${workflowMs} ms, gateway in ${gatewayMs} ms (built, plain node)\n`,
-    );
+  it('starts all five services with plain node and production settings; each reaches ready', async () => {
+    const ready: string[] = [];
+    const running = new Map<string, ChildProcess>();
+    for (const [service, { port }] of Object.entries(PORTS)) {
+      const child = start(service);
+      running.set(service, child);
+      ready.push(`${service} ${await untilReady(child, port)} ms`);
+    }
+    process.stdout.write(`[image] ready (built, plain node): ${ready.join(', ')}\n`);
     // The console's static files are served from the image's dist/console.
-    const page = await fetch(`http://127.0.0.1:${PORTS.gateway}/console/`);
+    const page = await fetch(`http://127.0.0.1:${PORTS.gateway.port}/console/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app"');
+    // identity's OpenID Connect endpoints answer from the image too.
+    const discovery = await fetch(`http://127.0.0.1:${OIDC_PORT}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe(env.OIDC_ISSUER);
 
     // The image's HEALTHCHECK: 0 while the named service lives, 1 once it is gone.
     const check = (service: string) =>
@@ -207,8 +296,10 @@ describe('the container image, built by the Dockerfile’s own script and run wi
         (err: { code?: number }) => err.code ?? -1,
       );
     expect(await check('workflow')).toBe(0);
-    await stop(workflow);
+    await stop(running.get('workflow') as ChildProcess);
     expect(await check('workflow')).toBe(1);
+    // Stopped with SIGTERM, a service shuts down cleanly.
+    expect(running.get('workflow')?.exitCode).toBe(0);
   });
 
   it('refuses an unknown role with the list of roles', async () => {
