@@ -2,10 +2,11 @@
  * The Helm chart (k8s/meridian), checked offline through helm-java (infra/scripts/helm.sh; no helm
  * binary, no cluster): `helm lint` and `helm template` with the default values and with
  * values-production.yaml, every rendered manifest validated against the Kubernetes JSON schema of its
- * kind (kubernetes-models 4.5.1), and the chart's promises checked on what it renders — probes,
- * resources and a non-root read-only container per service, the only public ports, the migration
- * hook and its first-install pitfall, no secret in clear in production, and every environment
- * variable read back through the services' own config schemas in production mode.
+ * kind (kubernetes-models 4.5.1; the optional PodMonitor, a CRD, structurally), and the chart's
+ * promises checked on what it renders — probes, resources and a non-root read-only container per
+ * service, a graceful stop, the only public ports, the migration hook and its first-install pitfall,
+ * a generated SECRETS_KEY that no reinstall replaces, no secret in clear in production, and every
+ * environment variable read back through the services' own config schemas in production mode.
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ import {
   manifestsOf,
   type Mapping,
   template,
+  type Validation,
   validateManifest,
 } from './helm-render';
 
@@ -168,6 +170,26 @@ function envNamesOf(ms: readonly Manifest[], container: IContainer): string[] {
   return names;
 }
 
+/**
+ * The delete policies Helm applies to a hook: the annotation's list, or `before-hook-creation` when
+ * it is absent or empty (Helm's default, pkg/action/hooks.go execHook) — the policy that deletes an
+ * existing object of the same name before the hook creates it again.
+ */
+function effectiveHookDeletePolicies(m: Manifest): string[] {
+  const listed = (m.metadata.annotations?.['helm.sh/hook-delete-policy'] ?? '')
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter((p) => p !== '');
+  return listed.length > 0 ? listed : ['before-hook-creation'];
+}
+
+/** Validates every manifest; how many were checked each way. */
+function validateAll(ms: readonly Manifest[]): Record<Validation, number> {
+  const counts: Record<Validation, number> = { kubernetes: 0, structural: 0 };
+  for (const m of ms) counts[validateManifest(m)] += 1;
+  return counts;
+}
+
 type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: unknown } | undefined;
 
 /** matchLabels only: the chart uses no matchExpressions (a selector with them fails here). */
@@ -244,7 +266,9 @@ describe('Helm chart k8s/meridian (helm-java, offline)', () => {
       expect(run.stderr).not.toContain('FAILED');
       expect(run.status).toBe(0);
       const ms = manifestsOf(run.rendered ?? '');
-      for (const m of ms) validateManifest(m);
+      const counts = validateAll(ms);
+      // No custom resource unless asked for (metrics.podMonitor is off in both files).
+      expect(counts).toEqual({ kubernetes: ms.length, structural: 0 });
       // Five Deployments, Services and PDBs, the hook Job, policies, config: never a near-empty render.
       expect(ms.length).toBeGreaterThanOrEqual(24);
       renders.set(values, ms);
@@ -306,6 +330,19 @@ describe('Helm chart k8s/meridian (helm-java, offline)', () => {
       expect(portsOf('workflow')).toEqual(['http:8082', 'metrics:9464']);
       expect(portsOf('projection')).toEqual(['http:8083', 'metrics:9464']);
       expect(portsOf('geo-query')).toEqual(['http:8084', 'metrics:9464']);
+    });
+
+    it('stops gracefully: a preStop sleep, then a grace period longer than the sleep plus the shutdown timeout', () => {
+      const ms = rendered(values);
+      for (const service of SERVICES) {
+        const d = deploymentOf(ms, service);
+        const c = mainContainer(d);
+        // The image is Debian-based (node:20-bookworm-slim): `sleep` is /bin/sleep, on PATH.
+        expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
+        const { SHUTDOWN_TIMEOUT_MS } = baseConfigSchema.parse(environmentOf(ms, c, PRODUCTION_SECRETS));
+        const grace = podSpecOf(d).terminationGracePeriodSeconds ?? 30;
+        expect(grace * 1000).toBeGreaterThan(5 * 1000 + SHUTDOWN_TIMEOUT_MS);
+      }
     });
 
     it('lets only gateway:8080 and identity:8090 in from anywhere, metrics from the scrapers, nothing else', () => {
@@ -437,10 +474,20 @@ describe('Helm chart k8s/meridian (helm-java, offline)', () => {
       expect(dashboardMaps(manifestsOf(off.rendered ?? ''))).toEqual([]);
     });
 
-    it('generates the secrets once at install (a pre-install hook), never on upgrade', () => {
+    it('generates the secrets at the first install only: not on upgrade, and a reinstall stops', () => {
       const ms = rendered(DEFAULT);
       const generated = one(ms, 'Secret', 'meridian-generated');
       expect(generated.metadata.annotations?.['helm.sh/hook']).toBe('pre-install');
+      // A reinstall must fail with "already exists", not delete the Secret and make a new
+      // SECRETS_KEY: an explicit policy without before-hook-creation, and kept on uninstall.
+      expect(generated.metadata.annotations?.['helm.sh/hook-delete-policy']).toBe('hook-failed');
+      expect(effectiveHookDeletePolicies(generated)).not.toContain('before-hook-creation');
+      expect(generated.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+      // Without the annotation, Helm's default would apply, and the check above would catch it.
+      const { 'helm.sh/hook-delete-policy': _dropped, ...others } = generated.metadata.annotations ?? {};
+      expect(_dropped).toBe('hook-failed');
+      const unannotated: Manifest = { ...generated, metadata: { ...generated.metadata, annotations: others } };
+      expect(effectiveHookDeletePolicies(unannotated)).toEqual(['before-hook-creation']);
       const data = sourceData(ms, 'Secret', 'meridian-generated') ?? {};
       expect(Buffer.from(String(data['SECRETS_KEY']), 'base64')).toHaveLength(32);
       // Each Deployment reads it, before the Secret of values (which wins).
@@ -465,6 +512,74 @@ describe('Helm chart k8s/meridian (helm-java, offline)', () => {
           expect(mount).toBeUndefined();
         }
       }
+    });
+
+    it('uses an existing claim instead of creating one (exports.persistence.existingClaim)', () => {
+      const run = template(file('existing-claim.yaml', 'exports:\n  persistence:\n    existingClaim: shared-rwx\n'));
+      expect(run.status).toBe(0);
+      const ms = manifestsOf(run.rendered ?? '');
+      validateAll(ms);
+      expect(ofKind(ms, 'PersistentVolumeClaim')).toEqual([]);
+      const claims = (service: ServiceName) =>
+        (podSpecOf(deploymentOf(ms, service)).volumes ?? []).flatMap((v) =>
+          v.persistentVolumeClaim ? [`${v.name}:${v.persistentVolumeClaim.claimName}`] : [],
+        );
+      for (const service of SERVICES) {
+        const mounts = service === 'gateway' || service === 'geo-query';
+        expect(claims(service)).toEqual(mounts ? ['exports:shared-rwx'] : []);
+      }
+    });
+
+    it('renders a PodMonitor only when asked, checked structurally and counted apart from Kubernetes kinds', () => {
+      expect(ofKind(rendered(DEFAULT), 'PodMonitor')).toEqual([]);
+      const run = template(
+        file(
+          'pod-monitor.yaml',
+          [
+            'metrics:',
+            '  podMonitor:',
+            '    enabled: true',
+            '    labels:',
+            '      release: kube-prometheus-stack',
+            '    interval: 30s',
+            '',
+          ].join('\n'),
+        ),
+      );
+      expect(run.status).toBe(0);
+      const ms = manifestsOf(run.rendered ?? '');
+      const counts = validateAll(ms);
+      expect(counts).toEqual({ kubernetes: ms.length - 1, structural: 1 });
+      process.stdout.write(
+        `[helm] validated ${counts.kubernetes} manifests + ${counts.structural} PodMonitor ` +
+          `structurally (metrics.podMonitor.enabled)\n`,
+      );
+      const monitor = one(ms, 'PodMonitor', 'meridian') as Manifest & {
+        metadata: { labels?: Record<string, string> };
+        spec: {
+          selector: { matchLabels: Record<string, string> };
+          podMetricsEndpoints: { port: string; path: string; honorLabels?: boolean; interval?: string }[];
+        };
+      };
+      expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(monitor.metadata.labels?.['release']).toBe('kube-prometheus-stack');
+      expect(monitor.spec.podMetricsEndpoints).toHaveLength(1);
+      const [endpoint] = monitor.spec.podMetricsEndpoints;
+      // Meridian's own `service` label (the dashboard filters on it) wins over any target label.
+      expect(endpoint).toEqual({ port: 'metrics', path: '/metrics', honorLabels: true, interval: '30s' });
+      for (const service of SERVICES) {
+        const d = deploymentOf(ms, service);
+        expect(selects(monitor.spec.selector, d.spec?.template.metadata?.labels ?? {})).toBe(true);
+        // The endpoint names the container port that serves METRICS_PORT.
+        const env = environmentOf(ms, mainContainer(d), {});
+        const port = (mainContainer(d).ports ?? []).find((p) => p.name === endpoint.port);
+        expect(port?.containerPort).toBe(Number(env['METRICS_PORT']));
+      }
+      // Structural means checked: a misspelt field fails, and any other unknown kind still does.
+      const misspelt = { ...monitor, spec: { ...monitor.spec, podMetricEndpoints: monitor.spec.podMetricsEndpoints } };
+      expect(() => validateManifest(misspelt)).toThrow(/PodMonitor meridian/);
+      const serviceMonitor: Manifest = { ...monitor, kind: 'ServiceMonitor' };
+      expect(() => validateManifest(serviceMonitor)).toThrow(/no schema for this kind/);
     });
   });
 
@@ -540,6 +655,21 @@ describe('Helm chart k8s/meridian (helm-java, offline)', () => {
       ]);
       const config = sourceData(ms, 'ConfigMap', 'meridian') ?? {};
       expect(config['OIDC_ISSUER']).toBe('https://id.meridian.example.com');
+      // No service calls another (the gateway reads identity's keys from Kafka), so the egress
+      // allow-list has no peer among the release's pods.
+      const egress = as<INetworkPolicy>(one(ms, 'NetworkPolicy', 'meridian-egress'));
+      const peers = (egress.spec?.egress ?? []).flatMap((rule) => rule.to ?? []);
+      expect(peers.length).toBeGreaterThan(0);
+      for (const peer of peers) {
+        for (const service of SERVICES) {
+          const labels = deploymentOf(ms, service).spec?.template.metadata?.labels ?? {};
+          const inRelease = peer.podSelector !== undefined && peer.namespaceSelector === undefined;
+          expect({ service, reached: inRelease && selects(peer.podSelector, labels) }).toEqual({
+            service,
+            reached: false,
+          });
+        }
+      }
       expect(config['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('http://otel-collector.observability.svc:4318');
     });
 
@@ -555,6 +685,15 @@ describe('Helm chart k8s/meridian (helm-java, offline)', () => {
   });
 
   describe('broken values', () => {
+    it('refuses a grace period that the preStop sleep and the shutdown timeout would overrun', () => {
+      const short = template(file('short-grace.yaml', 'terminationGracePeriodSeconds: 15\n'));
+      expect(short.status).toBe(1);
+      expect(short.stderr).toContain('terminationGracePeriodSeconds (15 s) must exceed preStopSleepSeconds (5 s)');
+      const slow = template(file('slow-shutdown.yaml', 'config:\n  SHUTDOWN_TIMEOUT_MS: "25000"\n'));
+      expect(slow.status).toBe(1);
+      expect(slow.stderr).toContain('SHUTDOWN_TIMEOUT_MS (25000 ms)');
+    });
+
     it('fails lint and template on a value of the wrong type (values.schema.json)', () => {
       const bad = file('wrong-type.yaml', 'services:\n  gateway:\n    replicaCount: two\n');
       const linted = lint(bad);

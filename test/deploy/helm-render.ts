@@ -1,12 +1,15 @@
 /**
  * The chart checks' plumbing: infra/scripts/helm.sh (helm-java, no helm binary) for `helm lint` and
  * `helm template`, the rendered stream split into manifests, and each manifest checked against the
- * Kubernetes JSON schema of its kind (kubernetes-models 4.5.1).
+ * Kubernetes JSON schema of its kind (kubernetes-models 4.5.1) — or, for the one custom resource
+ * the chart may render (the Prometheus Operator's PodMonitor, which kubernetes-models has no schema
+ * for), against a structural schema of the fields the chart writes.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -104,13 +107,99 @@ const MODELS: ReadonlyMap<string, ModelClass> = new Map([
   ['v1/ServiceAccount', model(ServiceAccount)],
 ]);
 
-/** Validates against the Kubernetes schema of the manifest's apiVersion/kind; throws naming the object. */
-export function validateManifest(m: Manifest): void {
-  const Model = MODELS.get(`${m.apiVersion}/${m.kind}`);
-  if (Model === undefined) throw new Error(`${m.apiVersion} ${m.kind} ${m.metadata.name}: no schema for this kind`);
+const labelMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const duration = { type: 'string', pattern: '^([0-9]+(ms|s|m|h))+$' } as const;
+
+/**
+ * monitoring.coreos.com/v1 PodMonitor, restricted to what the chart renders: a matchLabels selector
+ * and endpoints by port name. Closed objects, so a misspelt field (which the real CRD would prune
+ * silently) fails here; the real CRD's schema is not vendored.
+ */
+const POD_MONITOR_SCHEMA = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'monitoring.coreos.com/v1' },
+    kind: { const: 'PodMonitor' },
+    metadata: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
+        namespace: { type: 'string', minLength: 1 },
+        labels: labelMap,
+        annotations: labelMap,
+      },
+    },
+    spec: {
+      type: 'object',
+      required: ['selector', 'podMetricsEndpoints'],
+      additionalProperties: false,
+      properties: {
+        selector: {
+          type: 'object',
+          required: ['matchLabels'],
+          additionalProperties: false,
+          properties: { matchLabels: { ...labelMap, minProperties: 1 } },
+        },
+        podMetricsEndpoints: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['port', 'path'],
+            additionalProperties: false,
+            properties: {
+              port: { type: 'string', minLength: 1, maxLength: 15 },
+              path: { type: 'string', pattern: '^/' },
+              honorLabels: { type: 'boolean' },
+              interval: duration,
+              scrapeTimeout: duration,
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+
+/** Custom resources checked structurally (no schema in kubernetes-models), by `apiVersion/kind`. */
+const STRUCTURAL: ReadonlyMap<string, (m: Manifest) => string | undefined> = new Map([
+  [
+    'monitoring.coreos.com/v1/PodMonitor',
+    (() => {
+      const validate = ajv.compile(POD_MONITOR_SCHEMA);
+      return (m: Manifest) => (validate(m) ? undefined : ajv.errorsText(validate.errors));
+    })(),
+  ],
+]);
+
+/** How a manifest was checked: the Kubernetes schema of its kind, or a structural one (a CRD). */
+export type Validation = 'kubernetes' | 'structural';
+
+/**
+ * Validates against the Kubernetes schema of the manifest's apiVersion/kind, or the structural
+ * schema of a known custom resource; throws naming the object, and on any other kind.
+ */
+export function validateManifest(m: Manifest): Validation {
+  const key = `${m.apiVersion}/${m.kind}`;
+  const Model = MODELS.get(key);
+  if (Model === undefined) {
+    const structural = STRUCTURAL.get(key);
+    if (structural === undefined)
+      throw new Error(`${m.apiVersion} ${m.kind} ${m.metadata.name}: no schema for this kind`);
+    const problem = structural(m);
+    if (problem !== undefined) throw new Error(`${m.kind} ${m.metadata.name}: ${problem}`);
+    return 'structural';
+  }
   try {
     new Model(m).validate();
   } catch (err) {
     throw new Error(`${m.kind} ${m.metadata.name}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return 'kubernetes';
 }
