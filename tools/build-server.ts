@@ -12,9 +12,15 @@ import { type Options, transformFile } from '@swc/core';
 
 const ROOT = resolve(__dirname, '..');
 const SERVICES = ['gateway', 'identity', 'workflow', 'projection', 'geo-query'];
-/** What production runs: the services, every library, the tools; never tests or the browser console. */
-const SOURCE_DIRS = [...SERVICES.map((s) => join('apps', s, 'src')), 'libs', 'tools'];
-const EXCLUDED = /(\.spec|\.pw|\.e2e|\.fixture|\.conformance)\.ts$|\.d\.ts$/;
+/** What production runs: the services, every library and the image's roles; never tests or the browser console. */
+const SOURCE_DIRS = [...SERVICES.map((s) => join('apps', s, 'src')), 'libs'];
+/** The tools the image's roles run (tools/meridian.ts) and what they import; the rest are for developers. */
+const TOOLS = ['meridian', 'env', 'tool-bus', 'migrate', 'create-topics', 'dlq', 'projections'].map((t) =>
+  join('tools', `${t}.ts`),
+);
+const EXCLUDED = /(\.spec|\.pw|\.e2e|\.fixture|\.conformance|\.test-bed)\.ts$|\.d\.ts$/;
+/** Test support (libs/shared/testing, libs/<x>/src/testing): never imported by what production runs. */
+const TEST_SUPPORT = /(^|\/)testing(\/|$)/;
 const PARALLEL = 16;
 
 interface TsConfig {
@@ -26,7 +32,7 @@ async function sourcesUnder(dir: string): Promise<string[]> {
   return entries
     .filter((e) => e.isFile() && e.name.endsWith('.ts') && !EXCLUDED.test(e.name))
     .map((e) => relative(ROOT, join(e.parentPath, e.name)))
-    .filter((f) => !f.split('/').includes('node_modules'));
+    .filter((f) => !f.split('/').includes('node_modules') && !TEST_SUPPORT.test(f));
 }
 
 export async function buildServer(outDir: string, progress: (line: string) => void = () => undefined): Promise<number> {
@@ -44,8 +50,15 @@ export async function buildServer(outDir: string, progress: (line: string) => vo
     sourceMaps: true,
     swcrc: false,
   };
+  // The output folder is emptied first: never the checkout, a folder holding it, or one inside it
+  // other than dist/ and .local/ (`npm run build:server -- .` must not wipe the repository).
+  const inside = relative(ROOT, outDir);
+  const holdsCheckout = inside === '' || !relative(outDir, ROOT).startsWith('..');
+  if (holdsCheckout || (!inside.startsWith('..') && !/^(dist|\.local)\//.test(`${inside}/`))) {
+    throw new Error(`refusing to empty ${outDir}: use a folder under dist/ or .local/, or outside the checkout`);
+  }
   await rm(outDir, { recursive: true, force: true });
-  const files = (await Promise.all(SOURCE_DIRS.map(sourcesUnder))).flat();
+  const files = [...(await Promise.all(SOURCE_DIRS.map(sourcesUnder))).flat(), ...TOOLS];
   let done = 0;
   const queue = [...files];
   const worker = async (): Promise<void> => {
