@@ -32,6 +32,14 @@ export type TopicName = (typeof Topics)[keyof typeof Topics];
 /** Per-instance reply topic of a requesting service (`meridian.<service>.replies.<instance>`). */
 export const replyTopic = (service: string, instance: string): string => `meridian.${service}.replies.${instance}`;
 
+const REPLY_TOPIC = /^(meridian\.[^.]+\.replies)\./;
+
+/**
+ * A reply topic (or its consumer group, `<topic>.group`) by its template, `meridian.<service>.replies`:
+ * one per service instead of one per process, for metric labels and span names. Other names as they are.
+ */
+export const replyTopicTemplate = (topicOrGroup: string): string => REPLY_TOPIC.exec(topicOrGroup)?.[1] ?? topicOrGroup;
+
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;
 
 const stream = (name: string, partitions: number, retentionMs: number): TopicDefinition => ({

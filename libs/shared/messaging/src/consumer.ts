@@ -301,6 +301,7 @@ export class Subscription {
     this.commitWatermarks(true);
     await settleWithin(2000, this.commitsSettled());
     if (this.commit.trailing) clearTimeout(this.commit.trailing);
+    if (this.options.commitOffsets !== false) this.bus.config.metrics?.unwatchGroup(this.options.groupId);
     await this.consumer.disconnect();
     this.bus.forget(this.consumer);
   }
@@ -312,6 +313,10 @@ export class Subscription {
       this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => metrics.batchDone(payload));
       this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => metrics.assigned(payload.memberAssignment));
     }
+    // And the committed lag, read from the brokers at scrape time: it grows while a handler hangs.
+    // Groups that never commit (per-process reply topics) are left out: theirs would be everything.
+    if (this.options.commitOffsets !== false)
+      this.bus.config.metrics?.watchGroup(this.options.groupId, this.options.topics, () => this.bus.admin());
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [...this.options.topics],

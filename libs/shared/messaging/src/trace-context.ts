@@ -26,7 +26,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
-import { type Envelope, MeridianHeaders, type WireMessage } from '@meridian/contracts/core';
+import { type Envelope, MeridianHeaders, replyTopicTemplate, type WireMessage } from '@meridian/contracts/core';
 
 const tracer = trace.getTracer('@meridian/shared/messaging');
 
@@ -147,8 +147,7 @@ export function headerOf(headers: IHeaders | undefined, name: string): string | 
  * The topic as a span name shows it: a reply topic (`meridian.<service>.replies.<instance>…`, one
  * per process) by its template, so span names stay few.
  */
-const REPLY_TOPIC = /^(meridian\.[^.]+\.replies)\./;
-const spanTopic = (topic: string): string => REPLY_TOPIC.exec(topic)?.[1] ?? topic;
+const spanTopic = replyTopicTemplate;
 
 const consumerAttributes = (m: Omit<ConsumedMessage, 'offset' | 'headers'>) => ({
   'messaging.system': 'kafka',

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseExposition, valueOf } from './exposition';
 import { serveMetrics } from './metrics-server';
 import { metricsFor, ServiceMetrics } from './service-metrics';
+import { topicLabel } from './consumer-metrics';
 
 /** The value of one series of a scrape, or undefined when there is no such series. */
 const sample = (text: string, name: string, labels: Record<string, string> = {}): number | undefined =>
@@ -80,6 +81,91 @@ describe('ServiceMetrics', () => {
     text = (await metrics.scrape()).body;
     expect(lag(0, text)).toBe(900);
     expect(lag(1, text)).toBeUndefined();
+  });
+
+  it('labels reply topics and their groups by template: a pod start mints no new series', async () => {
+    // Both reply-topic scopes (process and instance) and the group that reads them.
+    expect(topicLabel('meridian.gateway.replies.gw-7f9c.lq2x8a1b-0a1b2c')).toBe('meridian.gateway.replies');
+    expect(topicLabel('meridian.gateway.replies.gw-7f9c.lq2x8a1b-0a1b2c.group')).toBe('meridian.gateway.replies');
+    expect(topicLabel('meridian.gateway.replies.gw-7f9c')).toBe('meridian.gateway.replies');
+    // Other topics and groups keep their name.
+    expect(topicLabel('meridian.telemetry')).toBe('meridian.telemetry');
+    expect(topicLabel('meridian.workflow.commands.dlq')).toBe('meridian.workflow.commands.dlq');
+    expect(topicLabel('projection.positions')).toBe('projection.positions');
+
+    const metrics = metricsFor(unique('replies'));
+    // Two pods' worth of reply subscriptions (a restart): one set of series.
+    for (const instance of ['gw-a.lq2x8a1b-0a1b2c', 'gw-b.lq2x9zzz-ffeedd']) {
+      const topic = `meridian.gateway.replies.${instance}`;
+      const group = metrics.consumer(`${topic}.group`);
+      group.batchDone({ topic, partition: 0, batchSize: 2, offsetLag: '1' });
+      group.messageFailed(topic);
+      group.assigned({ [topic]: [0] });
+    }
+    const samples = parseExposition((await metrics.scrape()).body);
+    const labelled = samples.filter((s) => s.name.startsWith('meridian_kafka_'));
+    expect(labelled.length).toBeGreaterThan(0);
+    for (const s of labelled) {
+      expect(s.labels['group']).toBe('meridian.gateway.replies');
+      expect(s.labels['topic']).toBe('meridian.gateway.replies');
+    }
+    const labels = { group: 'meridian.gateway.replies', topic: 'meridian.gateway.replies' };
+    expect(valueOf(samples, 'meridian_kafka_messages_consumed_total', labels)).toBe(4);
+    expect(valueOf(samples, 'meridian_kafka_messages_failed_total', labels)).toBe(2);
+    expect(labelled.filter((s) => s.name === 'meridian_kafka_consumer_lag_messages')).toHaveLength(1);
+  });
+
+  it('stamps the time of each finished batch, so a frozen lag shows as stale', async () => {
+    const metrics = metricsFor(unique('stale'));
+    const group = metrics.consumer('workflow.commands');
+    const labels = { group: 'workflow.commands', topic: 'meridian.workflow.commands', service: metrics.service };
+    const stamp = async (): Promise<number | undefined> =>
+      sample((await metrics.scrape()).body, 'meridian_kafka_consumer_last_batch_timestamp_seconds', labels);
+    expect(await stamp()).toBeUndefined();
+    const before = Date.now() / 1000;
+    group.batchDone({ topic: 'meridian.workflow.commands', partition: 3, batchSize: 1, offsetLag: '0' });
+    const first = (await stamp()) ?? 0;
+    expect(first).toBeGreaterThanOrEqual(before);
+    expect(first).toBeLessThanOrEqual(Date.now() / 1000);
+    // No batch: the stamp stays, and time() minus it grows.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await stamp()).toBe(first);
+    group.batchDone({ topic: 'meridian.workflow.commands', partition: 1, batchSize: 0, offsetLag: '0' });
+    expect(await stamp()).toBeGreaterThan(first);
+  });
+
+  it('reads committed lag at scrape time: bounded when the broker hangs, cached, never for reply groups', async () => {
+    const metrics = metricsFor(unique('group-lag'));
+    const name = 'meridian_kafka_consumer_group_committed_lag_messages';
+    let reads = 0;
+    let hang = false;
+    const admin = async () => ({
+      fetchOffsets: async () => {
+        reads++;
+        if (hang) await new Promise(() => undefined);
+        return [{ topic: 'meridian.telemetry', partitions: [{ partition: 0, offset: '40' }] }];
+      },
+      fetchTopicOffsets: async () => [{ partition: 0, high: '100', low: '0' }],
+    });
+    metrics.watchGroup('projection.positions', ['meridian.telemetry'], admin);
+    metrics.watchGroup('meridian.gateway.replies.gw-a.group', ['meridian.gateway.replies.gw-a'], admin);
+    const labels = { group: 'projection.positions', topic: 'meridian.telemetry', partition: '0' };
+    let text = (await metrics.scrape()).body;
+    expect(sample(text, name, labels)).toBe(60);
+    expect(parseExposition(text).filter((s) => s.name === name)).toHaveLength(1); // no reply group
+    await metrics.scrape();
+    expect(reads).toBe(1); // cached for the scrape interval
+
+    // A new watch reads at the next scrape; a broker that hangs costs the scrape 2 s, not forever.
+    hang = true;
+    metrics.watchGroup('projection.positions', ['meridian.telemetry'], admin);
+    const started = Date.now();
+    text = (await metrics.scrape()).body;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(sample(text, name, labels)).toBe(60);
+
+    metrics.unwatchGroup('projection.positions');
+    expect(sample((await metrics.scrape()).body, name, labels)).toBeUndefined();
   });
 
   it('reads the relay lag at scrape time, keeps the last value when the probe fails or hangs', async () => {

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ConsumerMetrics } from './consumer-metrics';
+import { ConsumerMetrics, topicLabel } from './consumer-metrics';
+import { GroupLag, type OffsetsAdmin } from './group-lag';
 import { HttpMetrics } from './http-metrics';
 import { type RelayLagSource, RelayMetrics } from './relay-metrics';
 
@@ -46,7 +47,9 @@ export class ServiceMetrics {
   private readonly consumed: Counter<'group' | 'topic'>;
   private readonly failed: Counter<'group' | 'topic'>;
   private readonly deadLetters: Counter<'topic'>;
+  private readonly lastBatch: Gauge<'group' | 'topic'>;
   private readonly consumers = new Map<string, ConsumerMetrics>();
+  private readonly groupLag: GroupLag;
 
   constructor(readonly service: string) {
     const registers = [this.registry];
@@ -69,6 +72,14 @@ export class ServiceMetrics {
         'Messages of a partition not yet handled by the consumer group: the high watermark minus the next ' +
         'offset, as of the last handled batch.',
       labelNames: ['group', 'topic', 'partition'] as const,
+      registers,
+    });
+    this.lastBatch = new Gauge({
+      name: 'meridian_kafka_consumer_last_batch_timestamp_seconds',
+      help:
+        'Unix time of the last batch a consumer group finished on a topic. The lag is as of that batch: ' +
+        'time() minus this shows how stale it is (a hung handler, a stopped consumer).',
+      labelNames: ['group', 'topic'] as const,
       registers,
     });
     this.consumed = new Counter({
@@ -98,6 +109,7 @@ export class ServiceMetrics {
       }),
     };
     this.relay = new RelayMetrics(registers);
+    this.groupLag = new GroupLag(registers);
     const refused = new Counter({
       name: 'meridian_telemetry_fixes_refused_total',
       help: 'Telemetry fixes the gateway refused, by reason (invalid, unknown_asset, rate_limited, too_many).',
@@ -137,14 +149,37 @@ export class ServiceMetrics {
     };
   }
 
-  /** The instruments of one consumer group, with their labelled children cached per topic and partition. */
+  /**
+   * The instruments of one consumer group, with their labelled children cached per topic and
+   * partition. Groups are keyed by their label (`topicLabel`): the per-process reply groups of a
+   * service share one.
+   */
   consumer(group: string): ConsumerMetrics {
-    let metrics = this.consumers.get(group);
+    let metrics = this.consumers.get(topicLabel(group));
     if (!metrics) {
-      metrics = new ConsumerMetrics(group, this.consumerLag, this.consumed, this.failed, this.deadLetters);
-      this.consumers.set(group, metrics);
+      metrics = new ConsumerMetrics(
+        group,
+        this.consumerLag,
+        this.consumed,
+        this.failed,
+        this.deadLetters,
+        this.lastBatch,
+      );
+      this.consumers.set(metrics.group, metrics);
     }
     return metrics;
+  }
+
+  /**
+   * The committed lag of `group` on `topics`, read from the brokers at each scrape (cached, bounded);
+   * see GroupLag. `unwatchGroup` when the group stops here.
+   */
+  watchGroup(group: string, topics: readonly string[], admin: () => Promise<OffsetsAdmin>): void {
+    this.groupLag.watch(group, topics, admin);
+  }
+
+  unwatchGroup(group: string): void {
+    this.groupLag.unwatch(group);
   }
 
   /** The outbox relay's lag, read at each scrape (the relay's own backlog query); see RelayMetrics. */

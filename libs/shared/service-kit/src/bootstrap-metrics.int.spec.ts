@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, Param } from '@nestjs/common';
+import { createServer } from 'node:net';
+import { Controller, Get, Injectable, Module, type OnModuleInit, Param } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { parseExposition, valueOf } from '@meridian/shared/metrics';
@@ -24,6 +25,27 @@ class ThingsController {
 })
 class ThingsModule {}
 
+@Injectable()
+class FailingInit implements OnModuleInit {
+  onModuleInit(): void {
+    throw new Error('init failed');
+  }
+}
+
+/** A service whose module init fails (a migration that cannot run, say). */
+@Module({
+  providers: [{ provide: BUS, useFactory: () => createTestBus('bootstrap-metrics', silentLog) }, FailingInit],
+})
+class FailingModule {}
+
+/** Whether `port` can be bound on 127.0.0.1 right now (it is released again at once). */
+const portFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
 /** bootstrap's `/metrics`: on the service's port, or only on METRICS_PORT when that is set. */
 describe('bootstrap: /metrics and METRICS_PORT', () => {
   let app: INestApplication | undefined;
@@ -33,9 +55,15 @@ describe('bootstrap: /metrics and METRICS_PORT', () => {
     app = undefined;
   });
 
-  const boot = async (service: string, port: number, env: Record<string, string> = {}): Promise<void> => {
+  const boot = async (
+    service: string,
+    port: number,
+    env: Record<string, string> = {},
+    root: unknown = ThingsModule,
+    configure?: () => void,
+  ): Promise<void> => {
     const config = loadConfig(baseConfigSchema, { LOG_LEVEL: 'silent', ...env });
-    app = await bootstrap(ThingsModule, { service, port, config, logger: pino({ level: 'silent' }) });
+    app = await bootstrap(root, { service, port, config, logger: pino({ level: 'silent' }), configure });
   };
 
   it('serves /metrics on the service port, with requests timed by route pattern', async () => {
@@ -70,5 +98,33 @@ describe('bootstrap: /metrics and METRICS_PORT', () => {
     await app?.close();
     app = undefined;
     await expect(fetch('http://127.0.0.1:27091/metrics')).rejects.toThrow();
+  });
+
+  it('a boot that fails in configure or init leaves METRICS_PORT free: a retry in the process binds it', async () => {
+    const service = `kit-${process.pid}-c`;
+    const env = { METRICS_PORT: '27092' };
+    await expect(
+      boot(service, 27083, env, ThingsModule, () => {
+        throw new Error('configure failed');
+      }),
+    ).rejects.toThrow('configure failed');
+    expect(await portFree(27092)).toBe(true);
+    await expect(boot(service, 27083, env, FailingModule)).rejects.toThrow('init failed');
+    expect(await portFree(27092)).toBe(true);
+    expect(await portFree(27083)).toBe(true);
+    // The retry: the same ports, in the same process.
+    await boot(service, 27083, env);
+    expect((await fetch('http://127.0.0.1:27092/metrics')).status).toBe(200);
+  });
+
+  it('a METRICS_PORT already taken fails the boot and releases the service port', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(27093, '127.0.0.1', resolve));
+    try {
+      await expect(boot(`kit-${process.pid}-d`, 27084, { METRICS_PORT: '27093' })).rejects.toThrow(/EADDRINUSE/);
+      expect(await portFree(27084)).toBe(true);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });

@@ -50,7 +50,7 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
       }, config.SHUTDOWN_TIMEOUT_MS).unref();
     });
   }
-  await instrumentHttp(app, metricsFor(options.service), config);
+  const serveMetricsPort = await instrumentHttp(app, metricsFor(options.service), config);
   await options.configure?.(app);
   const bus = app.get<MessageBus>(BUS);
   for (const topic of options.topics ?? []) {
@@ -62,6 +62,7 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
   await app.init();
   await app.startAllMicroservices();
   await app.listen(options.port, config.HOST);
+  await serveMetricsPort();
   logger.info({ url: `http://${config.HOST}:${options.port}` }, `${options.service} listening`);
   return app;
 }
@@ -69,9 +70,15 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
 /**
  * Prometheus: every response is timed under its route pattern (`/v1/assets/:id`, never the URL).
  * `/metrics` is served on the service's port, or — with METRICS_PORT — only on a listener of its
- * own, closed with the application; the service's port then answers 404 for it.
+ * own, closed with the application; the service's port then answers 404 for it. Returns what starts
+ * that listener: the caller runs it once the service listens, so a boot that fails before (configure,
+ * init, listen) leaves no listener bound (a retry in the same process would meet EADDRINUSE).
  */
-async function instrumentHttp(app: NestFastifyApplication, metrics: ServiceMetrics, config: BaseConfig): Promise<void> {
+async function instrumentHttp(
+  app: NestFastifyApplication,
+  metrics: ServiceMetrics,
+  config: BaseConfig,
+): Promise<() => Promise<void>> {
   const fastify = app.getHttpAdapter().getInstance();
   // The HTTP server span (when tracing is on) is named by its route, as OpenTelemetry's conventions
   // ask (`POST /v1/assets`), not by the method alone: the http instrumentation cannot know routes.
@@ -93,10 +100,21 @@ async function instrumentHttp(app: NestFastifyApplication, metrics: ServiceMetri
       const { contentType, body } = await metrics.scrape();
       return reply.header('content-type', contentType).send(body);
     });
-    return;
+    return async () => undefined;
   }
-  const server = await serveMetrics(metrics, config.METRICS_PORT, config.HOST);
-  fastify.addHook('onClose', () => server.close());
+  const port = config.METRICS_PORT;
+  let server: { readonly close: () => Promise<void> } | null = null;
+  // Hooks cannot be added once the app listens: the close hook is registered now for the later server.
+  fastify.addHook('onClose', async () => server?.close());
+  return async () => {
+    try {
+      server = await serveMetrics(metrics, port, config.HOST);
+    } catch (err) {
+      // The metrics port is taken: release the service's port too before failing the boot.
+      await app.close();
+      throw err;
+    }
+  };
 }
 
 /** Entry-point wrapper: a configuration error prints every problem and exits 1; anything else is logged. */

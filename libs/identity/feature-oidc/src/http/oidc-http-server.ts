@@ -2,11 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import type { IdentityDirectory } from '@meridian/identity/domain';
+import { type HttpMetrics, metricsFor } from '@meridian/shared/metrics';
 import type { Log } from '@meridian/shared/util';
 import { type FederationLinks, noFederation } from '../interactions/federation';
 import { interactionRouter, LoginCounters } from '../interactions/interaction.routes';
 import type { OidcSettings } from '../oidc.config';
 import type { ProviderHost } from '../provider/provider-host';
+import { requestTiming } from './request-timing';
 
 /**
  * Identity's public HTTP server (IDENTITY_OIDC_PORT): Express 5 with, in this order, the routers
@@ -30,6 +32,8 @@ export class OidcHttpServer {
     private readonly host: ProviderHost,
     private readonly directory: IdentityDirectory,
     private readonly log: Log,
+    /** Where requests are timed: identity's HTTP histogram (only identity runs this server). */
+    private readonly http: HttpMetrics = metricsFor('identity').http,
   ) {}
 
   /** Mounts routes before the interaction pages and the provider; only before the server starts. */
@@ -62,6 +66,8 @@ export class OidcHttpServer {
   async start(): Promise<void> {
     const app = express();
     app.disable('x-powered-by');
+    // First, so every response is timed, the mounted routers' and oidc-provider's alike.
+    app.use(requestTiming(this.http));
     for (const { path, handlers } of this.mounted) app.use(path, ...handlers);
     app.use(
       '/interaction',
