@@ -10,6 +10,7 @@ main(async () => {
   await bootstrap(GatewayModule.forRoot(config, logger), {
     service: 'gateway',
     port: config.GATEWAY_PORT,
+    publicPort: true,
     config,
     logger,
     bodyLimitBytes: config.GATEWAY_BODY_LIMIT_BYTES,

@@ -83,6 +83,19 @@ describe('bootstrap: /metrics and METRICS_PORT', () => {
     expect(samples.some((s) => s.labels['route']?.includes('42'))).toBe(false);
   });
 
+  it('never serves /metrics on a public port in production without METRICS_PORT (the gateway’s API)', async () => {
+    const service = `kit-${process.pid}-p`;
+    const config = loadConfig(baseConfigSchema, { LOG_LEVEL: 'silent', NODE_ENV: 'production' });
+    const logger = pino({ level: 'silent' });
+    app = await bootstrap(ThingsModule, { service, port: 27085, config, logger, publicPort: true });
+    expect((await fetch('http://127.0.0.1:27085/things/1')).status).toBe(200);
+    expect((await fetch('http://127.0.0.1:27085/metrics')).status).toBe(404);
+    await app.close();
+    // A port that is not public (an internal service's) serves it in production.
+    app = await bootstrap(ThingsModule, { service, port: 27086, config, logger });
+    expect((await fetch('http://127.0.0.1:27086/metrics')).status).toBe(200);
+  });
+
   it('with METRICS_PORT: /metrics only there, 404 on the service port; the listener closes with the app', async () => {
     const service = `kit-${process.pid}-b`;
     await boot(service, 27082, { METRICS_PORT: '27091' });

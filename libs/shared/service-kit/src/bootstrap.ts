@@ -23,6 +23,11 @@ export interface BootOptions {
   readonly bodyLimitBytes?: number;
   /** Runs before listen: routes, parsers, OpenAPI. */
   readonly configure?: (app: NestFastifyApplication) => Promise<void> | void;
+  /**
+   * The port is reachable from outside (the gateway's API): in production `/metrics` is then served
+   * only on METRICS_PORT, never on this port.
+   */
+  readonly publicPort?: boolean;
   /** One Meridian transport server per topic; each routes to every handler declared for its topic. */
   readonly topics?: readonly ServedTopic[];
 }
@@ -50,7 +55,7 @@ export async function bootstrap(rootModule: unknown, options: BootOptions): Prom
       }, config.SHUTDOWN_TIMEOUT_MS).unref();
     });
   }
-  const serveMetricsPort = await instrumentHttp(app, metricsFor(options.service), config);
+  const serveMetricsPort = await instrumentHttp(app, metricsFor(options.service), config, options);
   await options.configure?.(app);
   const bus = app.get<MessageBus>(BUS);
   for (const topic of options.topics ?? []) {
@@ -78,6 +83,7 @@ async function instrumentHttp(
   app: NestFastifyApplication,
   metrics: ServiceMetrics,
   config: BaseConfig,
+  options: Pick<BootOptions, 'publicPort' | 'logger'>,
 ): Promise<() => Promise<void>> {
   const fastify = app.getHttpAdapter().getInstance();
   // The HTTP server span (when tracing is on) is named by its route, as OpenTelemetry's conventions
@@ -95,6 +101,12 @@ async function instrumentHttp(
     metrics.http.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  if (config.METRICS_PORT === undefined && options.publicPort && config.NODE_ENV === 'production') {
+    // A public port (the gateway's API) never serves /metrics in production: it names routes, traffic
+    // and consumer groups to anyone. Scrapers use METRICS_PORT (the chart and compose set 9464).
+    options.logger.warn('/metrics is not served on the public port in production; set METRICS_PORT to scrape');
+    return async () => undefined;
+  }
   if (config.METRICS_PORT === undefined) {
     fastify.get(METRICS_PATH, async (_request, reply) => {
       const { contentType, body } = await metrics.scrape();
