@@ -6,7 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Logger } from 'pino';
 import { type MessageBus, MeridianServer, type MeridianServerOptions } from '@meridian/shared/messaging';
 import { METRICS_PATH, metricsFor, serveMetrics, type ServiceMetrics } from '@meridian/shared/metrics';
-import { type BaseConfig, ConfigError } from './config';
+import { type BaseConfig, ConfigError, kafkaSecurityOf } from './config';
 import { NestPinoLogger, withLogContext } from './logger';
 import { BUS } from './tokens';
 
@@ -39,6 +39,9 @@ export interface BootOptions {
  */
 export async function bootstrap(rootModule: unknown, options: BootOptions): Promise<INestApplication> {
   const { logger, config } = options;
+  // Settings that need more than the schema (files, combinations) fail here, listed by main(), before
+  // Nest would report them from inside a provider with a stack trace.
+  kafkaSecurityOf(config);
   const app = await NestFactory.create<NestFastifyApplication>(
     rootModule as never,
     new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: true }),

@@ -71,6 +71,10 @@ describe('kafkaSecurityOf (managed Kafka: TLS and SASL)', () => {
     expect(message).toContain('needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
     expect(message).not.toContain('hunter2');
     expect(() => security({ KAFKA_SASL_USERNAME: 'u' })).toThrow('need KAFKA_SASL_MECHANISM');
+    const plain = { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' };
+    expect(() => security({ ...plain, NODE_ENV: 'production' })).toThrow('plain sends the password in clear');
+    expect(security({ ...plain, NODE_ENV: 'production', KAFKA_SSL: 'true' }).sasl?.mechanism).toBe('plain');
+    expect(security(plain).sasl?.mechanism).toBe('plain'); // a local broker without TLS, outside production
     expect(() => loadConfig(schema, { PORT: '1', KAFKA_SSL: 'yes' })).toThrow(ConfigError);
   });
 });

@@ -106,7 +106,8 @@ export function kafkaSecurityOf(
   config: Pick<
     BaseConfig,
     'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'
-  >,
+  > &
+    Partial<Pick<BaseConfig, 'NODE_ENV'>>,
 ): KafkaSecurity {
   const problems: string[] = [];
   let ssl: KafkaSecurity['ssl'] = config.KAFKA_SSL;
@@ -126,6 +127,10 @@ export function kafkaSecurityOf(
     if (!username || !password)
       problems.push('KAFKA_SASL_MECHANISM: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
     else sasl = { mechanism, username, password };
+    // PLAIN sends the password as it is: only inside TLS in production.
+    if (mechanism === 'plain' && !config.KAFKA_SSL && config.NODE_ENV === 'production') {
+      problems.push('KAFKA_SASL_MECHANISM: plain sends the password in clear; needs KAFKA_SSL=true in production');
+    }
   } else if (username || password) {
     problems.push('KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD: need KAFKA_SASL_MECHANISM');
   }
