@@ -305,6 +305,8 @@ describe('meridian_kafka_consumer_group_committed_lag_messages', () => {
       });
       const read = async (): Promise<Sample[]> => parseExposition((await metrics.scrape()).body);
       const labels = { service, group, topic, partition: '0' };
+      // The first message is in the handler (hung there); the lag may read 5 before it gets there.
+      await eventually(async () => expect(started).toBe(1), { timeoutMs: 30_000 });
       const held = await eventually(
         async () => {
           const s = await read();
