@@ -4,6 +4,7 @@
  * machine with PostgreSQL or Redis on other ports needs no edit. Relative imports only: global setup
  * loads it without the module mapper.
  */
+import { Client } from 'pg';
 import { pgServer } from '../tools/env';
 
 const env = (name: string): string | undefined => process.env[name] || undefined;
@@ -28,3 +29,26 @@ export const testKafkaBrokers = (): string[] =>
     .split(',')
     .map((b) => b.trim())
     .filter((b) => b.length > 0);
+
+/**
+ * Drops and creates the database of `url` (its sessions ended) with PostGIS, through `adminUrl`
+ * (the same server's `postgres` database unless given): a system under test starts from nothing.
+ */
+export async function recreatePostgisDatabase(url: string, adminUrl = onDatabase(url, 'postgres')): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
+  } finally {
+    await db.end();
+  }
+}

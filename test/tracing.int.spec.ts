@@ -11,14 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dlqDefinitions, topicDefinitions, Topics } from '@meridian/contracts';
 import { MessageBus } from '@meridian/shared/messaging';
 import { TokenSource } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
 import { ROOT, type ServiceName, type Stack, startStack } from '../tools/stack';
-import { onDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from './test-env';
+import { onDatabase, recreatePostgisDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from './test-env';
 
 /** Ports of their own (not the e2e ones), so this can run beside an e2e system. */
 const PORTS: Record<ServiceName, number> = {
@@ -131,22 +130,6 @@ class OtlpReceiver {
   }
 }
 
-async function recreateDatabase(): Promise<void> {
-  const name = new URL(databaseUrl).pathname.slice(1);
-  const admin = new Client({ connectionString: onDatabase(databaseUrl, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
-  await db.end();
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The span's ancestors, nearest first, as far as the trace holds them. */
@@ -189,7 +172,7 @@ describe('OpenTelemetry traces across gateway → workflow → projection', () =
 
   beforeAll(async () => {
     endpoint = await receiver.start();
-    await recreateDatabase();
+    await recreatePostgisDatabase(databaseUrl);
     const brokers = testKafkaBrokers();
     const bus = new MessageBus({ brokers, clientId: 'tracing-setup', log: silentLog });
     await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);

@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'pg';
-import { onDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from '../test-env';
+import { onDatabase, recreatePostgisDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from '../test-env';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..', '..');
@@ -172,15 +172,7 @@ describe('the container image, built by the Dockerfile’s own script and run wi
     const done = stderr.split('\n').find((l) => l.startsWith('[image-build] done')) ?? '';
     process.stdout.write(`[image] context ${files} files; npm ci + build in ${Date.now() - started} ms; ${done}\n`);
 
-    const admin = new Client({ connectionString: onDatabase(testDatabaseUrl(), 'postgres') });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${DATABASE}`);
-    await admin.end();
-    const db = new Client({ connectionString: onDatabase(testDatabaseUrl(), DATABASE) });
-    await db.connect();
-    await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
-    await db.end();
+    await recreatePostgisDatabase(onDatabase(testDatabaseUrl(), DATABASE));
 
     // What the chart and compose give a container: production mode, its own secrets key, real infra.
     env = {

@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { dlqDefinitions, topicDefinitions } from '@meridian/contracts';
 import { MessageBus } from '@meridian/shared/messaging';
 import { TokenSource } from '@meridian/shared/testing';
 import { silentLog } from '@meridian/shared/util';
 import { ROOT, type ServiceName, type Stack, startStack } from '../../tools/stack';
-import { onDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from '../test-env';
+import { onDatabase, recreatePostgisDatabase, testDatabaseUrl, testKafkaBrokers, testRedisUrl } from '../test-env';
 
 export const E2E_PORTS: Record<ServiceName, number> = {
   gateway: 18080,
@@ -105,22 +104,6 @@ async function ensurePortsFree(): Promise<void> {
   }
 }
 
-async function recreateDatabase(): Promise<void> {
-  const name = new URL(e2eDatabaseUrl).pathname.slice(1);
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const db = new Client({ connectionString: e2eDatabaseUrl });
-  await db.connect();
-  await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
-  await db.end();
-}
-
 export interface E2eSystem {
   readonly stack: Stack;
   readonly tenants: readonly string[];
@@ -148,7 +131,7 @@ export async function startSystem(
 
 async function bootSystem(tenants: readonly string[], extraEnv: Readonly<Record<string, string>>): Promise<E2eSystem> {
   await ensurePortsFree();
-  await recreateDatabase();
+  await recreatePostgisDatabase(e2eDatabaseUrl, adminUrl);
   const bus = new MessageBus({ brokers, clientId: 'e2e-setup', log: silentLog });
   await bus.ensureTopics([...topicDefinitions, ...dlqDefinitions]);
   await bus.close();
